@@ -1,0 +1,158 @@
+// The operating system, behind one small interface.
+//
+// Everything xjpack asks of the OS (files, atomic replacement, directories,
+// the clock, process hardening) goes through here, so a port to another
+// system replaces os_posix.cc and nothing else. Errors carry the path and the
+// system's reason and map errno to the Code a caller can act on.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/io.h"
+#include "base/secret.h"
+#include "base/status.h"
+
+namespace xj::os {
+
+/// A Status for a failed system call: `what` names the operation and path
+/// ("creating out.age"); the code follows errno (ENOENT → kNotFound, ENOSPC →
+/// kNoSpace, EEXIST → kAlreadyExists, ...).
+Status ErrnoStatus(int err, std::string_view what);
+
+/// An owned file descriptor, closed on destruction.
+class File {
+ public:
+  File() = default;
+  explicit File(int fd) : fd_(fd) {}
+  ~File();
+  File(File&& other) noexcept;
+  File& operator=(File&& other) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  int fd() const { return fd_; }
+  bool is_open() const { return fd_ >= 0; }
+  /// Closes and reports errors from close() (which on NFS and FAT can carry
+  /// deferred write errors).
+  Status Close(std::string_view name);
+  int Release();
+
+ private:
+  int fd_ = -1;
+};
+
+/// Opens an existing regular file for reading. Fails with kInvalidArgument
+/// when `path` names a directory or a device.
+Result<File> OpenForRead(const std::string& path);
+
+/// Reads a whole regular file of at most `max_size` bytes.
+Result<Bytes> ReadFile(const std::string& path, std::size_t max_size);
+/// Reads a whole file of at most `max_size` bytes into protected memory.
+Result<SecretBuffer> ReadSecretFile(const std::string& path,
+                                    std::size_t max_size);
+/// Reads at most `max_size` bytes of standard input into protected memory.
+Result<SecretBuffer> ReadSecretStdin(std::size_t max_size);
+
+bool Exists(const std::string& path);
+/// True when both paths exist and name the same file.
+bool SameFile(const std::string& a, const std::string& b);
+/// Copies a whole file, from its start, into `sink`.
+Status CopyFromStart(const File& file, Sink& sink);
+bool IsTerminal(int fd);
+
+/// A Source over a file descriptor it does not own.
+class FdSource final : public Source {
+ public:
+  explicit FdSource(int fd) : fd_(fd) {}
+  Result<std::size_t> Read(MutableByteSpan buf) override;
+
+ private:
+  int fd_;
+};
+
+/// A Sink over a file descriptor it does not own.
+class FdSink final : public Sink {
+ public:
+  explicit FdSink(int fd) : fd_(fd) {}
+  Status Write(ByteSpan data) override;
+
+ private:
+  int fd_;
+};
+
+/// How an output file may treat an existing file of the same name.
+enum class Replace { kNever, kAllowed };
+
+/// A file that appears under its final name only once complete.
+///
+/// Create() makes an anonymous file (O_TMPFILE) in the destination's folder,
+/// or where the file system cannot, a temporary `.xjtmp-*` file there.
+/// Commit() flushes it to disk, gives it its final name (refusing to replace
+/// an existing file unless Replace::kAllowed), and flushes the folder. If the
+/// AtomicFile dies uncommitted, or the process is interrupted, nothing is left
+/// behind under any name.
+class AtomicFile {
+ public:
+  static Result<AtomicFile> Create(const std::string& path, unsigned mode,
+                                   Replace replace);
+  AtomicFile() = default;
+  ~AtomicFile();
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&& other) noexcept;
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  int fd() const { return file_.fd(); }
+  Sink& sink() { return sink_; }
+  const std::string& path() const { return path_; }
+  Status Commit();
+  void Abort();
+
+ private:
+  std::string path_;       // final name
+  std::string temp_path_;  // named temporary, empty for O_TMPFILE
+  File file_;
+  FdSink sink_{-1};
+  Replace replace_ = Replace::kNever;
+  bool committed_ = false;
+  int slot_ = -1;  // interrupt-cleanup registration of temp_path_
+};
+
+/// An unnamed temporary file (deleted by the OS when closed, even on crash)
+/// in $TMPDIR or /tmp, for spooling plaintext that may not be released yet.
+Result<File> CreateAnonymousTempFile();
+
+/// Renames `from` to `to`, refusing to replace `to`.
+Status RenameNoReplace(const std::string& from, const std::string& to);
+/// Flushes a folder's entries (after a rename or create in it).
+Status SyncDirectory(const std::string& dir);
+/// The folder part of a path ("." when there is none).
+std::string DirName(const std::string& path);
+/// The last component of a path.
+std::string BaseName(const std::string& path);
+
+/// Turns off core dumps and ptrace attachment by other users' processes so
+/// secrets in memory do not end up on disk (RLIMIT_CORE 0, PR_SET_DUMPABLE 0).
+void HardenProcess();
+
+/// Asks on the controlling terminal (/dev/tty) with echo off and reads one
+/// line into protected memory; the terminal is restored even if a signal
+/// ends the process meanwhile. kInvalidArgument when there is no terminal.
+Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
+                                                std::size_t max_size);
+
+/// Seconds since the Unix epoch, UTC.
+std::int64_t NowUnix();
+/// RFC 3339 UTC time "2026-11-28T09:30:00Z".
+std::string FormatUtc(std::int64_t unix_seconds);
+/// A compact UTC time for file names: "20261128T093000Z".
+std::string FormatUtcCompact(std::int64_t unix_seconds);
+
+/// Installs SIGINT/SIGTERM/SIGHUP handlers that remove registered temporary
+/// files and exit with status 130.
+void InstallInterruptCleanup();
+
+}  // namespace xj::os

@@ -1,0 +1,482 @@
+// POSIX (Linux) implementation of base/os.h.
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "base/os.h"
+
+namespace xj::os {
+namespace {
+
+// Named temporary files to remove if a signal ends the process. Fixed slots
+// so the handler only touches memory that is never reallocated.
+constexpr int kMaxTempSlots = 16;
+constexpr std::size_t kMaxTempPath = 4096;
+struct TempSlot {
+  std::atomic<bool> used{false};
+  char path[kMaxTempPath];
+};
+TempSlot g_temp_slots[kMaxTempSlots];
+
+int RegisterTemp(const std::string& path) {
+  if (path.size() >= kMaxTempPath) return -1;
+  for (int i = 0; i < kMaxTempSlots; ++i) {
+    bool expected = false;
+    // Claim a free slot: fill the path first, then publish it.
+    if (!g_temp_slots[i].used.load()) {
+      std::memcpy(g_temp_slots[i].path, path.c_str(), path.size() + 1);
+      if (g_temp_slots[i].used.compare_exchange_strong(expected, true)) {
+        return i;
+      }
+    }
+  }
+  return -1;
+}
+
+void UnregisterTemp(int slot) {
+  if (slot >= 0) g_temp_slots[slot].used.store(false);
+}
+
+// The terminal whose echo was turned off, to restore on a signal.
+std::atomic<int> g_tty_fd{-1};
+struct termios g_tty_saved;
+
+extern "C" void OnInterrupt(int) {
+  int tty = g_tty_fd.load();
+  if (tty >= 0) {
+    ::tcsetattr(tty, TCSAFLUSH, &g_tty_saved);
+    (void)!::write(tty, "\n", 1);
+  }
+  for (auto& slot : g_temp_slots) {
+    if (slot.used.load()) unlink(slot.path);
+  }
+  _exit(130);
+}
+
+std::string RandomSuffix() {
+  std::uint8_t r[8];
+  randombytes_buf(r, sizeof r);
+  return ToHex(ByteSpan(r, sizeof r));
+}
+
+std::string Reason(int err) {
+  std::string s = std::strerror(err);
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(s[0]));
+  return s;
+}
+
+}  // namespace
+
+Status ErrnoStatus(int err, std::string_view what) {
+  Code code = Code::kIoError;
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      code = Code::kNotFound;
+      break;
+    case EEXIST:
+      code = Code::kAlreadyExists;
+      break;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+      code = Code::kNoSpace;
+      break;
+    case ENOMEM:
+      code = Code::kOutOfMemory;
+      break;
+    default:
+      break;
+  }
+  std::string reason = Reason(err);
+  if (err == EFBIG) reason += " for this file system";
+  return Status(code, fmt::format("{}: {}", what, reason));
+}
+
+File::~File() {
+  if (fd_ >= 0) ::close(fd_);
+}
+File::File(File&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+Status File::Close(std::string_view name) {
+  if (fd_ < 0) return Status::Ok();
+  int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0) return ErrnoStatus(errno, fmt::format("closing {}", name));
+  return Status::Ok();
+}
+int File::Release() { return std::exchange(fd_, -1); }
+
+Result<File> OpenForRead(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, fmt::format("opening {}", path));
+  File file(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    return ErrnoStatus(errno, fmt::format("examining {}", path));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return Error(Code::kInvalidArgument, "{}: is a folder, expected a file",
+                 path);
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+    return Error(Code::kInvalidArgument, "{}: not a regular file", path);
+  }
+  return file;
+}
+
+namespace {
+
+template <typename Buffer>
+Status ReadAllInto(int fd, const std::string& name, std::size_t max_size,
+                   Buffer* buffer, std::size_t* size) {
+  std::size_t got = 0;
+  for (;;) {
+    if (got == buffer->size()) {
+      // One byte beyond the limit tells "too large" from "exactly full".
+      std::uint8_t probe;
+      ssize_t n = ::read(fd, &probe, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoStatus(errno, fmt::format("reading {}", name));
+      if (n == 0) break;
+      return Error(Code::kInvalidArgument, "{}: larger than {} bytes", name,
+                   max_size);
+    }
+    ssize_t n = ::read(fd, buffer->data() + got, buffer->size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, fmt::format("reading {}", name));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  *size = got;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Bytes> ReadFile(const std::string& path, std::size_t max_size) {
+  XJ_ASSIGN_OR_RETURN(File file, OpenForRead(path));
+  Bytes data(max_size);
+  std::size_t size = 0;
+  XJ_RETURN_IF_ERROR(ReadAllInto(file.fd(), path, max_size, &data, &size));
+  data.resize(size);
+  return data;
+}
+
+Result<SecretBuffer> ReadSecretFile(const std::string& path,
+                                    std::size_t max_size) {
+  XJ_ASSIGN_OR_RETURN(File file, OpenForRead(path));
+  XJ_ASSIGN_OR_RETURN(SecretBuffer data, SecretBuffer::Allocate(max_size));
+  std::size_t size = 0;
+  XJ_RETURN_IF_ERROR(ReadAllInto(file.fd(), path, max_size, &data, &size));
+  data.Resize(size);
+  return data;
+}
+
+Result<SecretBuffer> ReadSecretStdin(std::size_t max_size) {
+  XJ_ASSIGN_OR_RETURN(SecretBuffer data, SecretBuffer::Allocate(max_size));
+  std::size_t size = 0;
+  XJ_RETURN_IF_ERROR(
+      ReadAllInto(STDIN_FILENO, "standard input", max_size, &data, &size));
+  data.Resize(size);
+  return data;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+Status CopyFromStart(const File& file, Sink& sink) {
+  if (::lseek(file.fd(), 0, SEEK_SET) != 0) {
+    return ErrnoStatus(errno, "rewinding a temporary file");
+  }
+  FdSource source(file.fd());
+  return Copy(source, sink);
+}
+
+bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
+
+Result<std::size_t> FdSource::Read(MutableByteSpan buf) {
+  for (;;) {
+    ssize_t n = ::read(fd_, buf.data(), buf.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return ErrnoStatus(errno, "reading input");
+  }
+}
+
+Status FdSink::Write(ByteSpan data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, "writing output");
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return Status::Ok();
+}
+
+std::string DirName(const std::string& path) {
+  std::size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string BaseName(const std::string& path) {
+  std::size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Status SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, fmt::format("opening folder {}", dir));
+  File f(fd);
+  // Some file systems (FUSE, some network ones) cannot sync a folder; the
+  // rename is as durable as they allow, so that is not an error.
+  if (::fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP) {
+    return ErrnoStatus(errno, fmt::format("flushing folder {}", dir));
+  }
+  return Status::Ok();
+}
+
+Status RenameNoReplace(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
+                  RENAME_NOREPLACE) == 0) {
+    return Status::Ok();
+  }
+  int err = errno;
+  if (err != EINVAL && err != ENOSYS) {
+    return ErrnoStatus(err, fmt::format("renaming to {}", to));
+  }
+  // The file system cannot do it atomically; check, then rename.
+  if (Exists(to)) return ErrnoStatus(EEXIST, fmt::format("renaming to {}", to));
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return ErrnoStatus(errno, fmt::format("renaming to {}", to));
+  }
+  return Status::Ok();
+}
+
+Result<AtomicFile> AtomicFile::Create(const std::string& path, unsigned mode,
+                                      Replace replace) {
+  if (replace == Replace::kNever && Exists(path)) {
+    return Error(Code::kAlreadyExists, "{} already exists", path)
+        .WithHint("use --force to replace it");
+  }
+  AtomicFile out;
+  out.path_ = path;
+  out.replace_ = replace;
+  std::string dir = DirName(path);
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0) {
+    int err = errno;
+    if (err != EOPNOTSUPP && err != EISDIR && err != EINVAL) {
+      return ErrnoStatus(err, fmt::format("creating {}", path));
+    }
+    // No anonymous files here (FAT, some FUSE): a named temporary instead.
+    out.temp_path_ = dir + "/.xjtmp-" + RandomSuffix();
+    fd = ::open(out.temp_path_.c_str(),
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) return ErrnoStatus(errno, fmt::format("creating {}", path));
+    out.slot_ = RegisterTemp(out.temp_path_);
+  }
+  out.file_ = File(fd);
+  out.sink_ = FdSink(fd);
+  return out;
+}
+
+AtomicFile::~AtomicFile() { Abort(); }
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept { *this = std::move(other); }
+
+AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
+  if (this != &other) {
+    Abort();
+    path_ = std::move(other.path_);
+    temp_path_ = std::exchange(other.temp_path_, {});
+    file_ = std::move(other.file_);
+    sink_ = FdSink(file_.fd());
+    replace_ = other.replace_;
+    committed_ = std::exchange(other.committed_, true);
+    slot_ = std::exchange(other.slot_, -1);
+  }
+  return *this;
+}
+
+void AtomicFile::Abort() {
+  if (committed_) return;
+  committed_ = true;
+  file_ = File();
+  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+  UnregisterTemp(std::exchange(slot_, -1));
+}
+
+Status AtomicFile::Commit() {
+  if (committed_) return Status(Code::kInternal, "file committed twice");
+  if (::fsync(file_.fd()) != 0) {
+    Status s = ErrnoStatus(errno, fmt::format("writing {}", path_));
+    Abort();
+    return s;
+  }
+  Status s;
+  if (temp_path_.empty()) {
+    std::string proc = fmt::format("/proc/self/fd/{}", file_.fd());
+    if (replace_ == Replace::kNever) {
+      if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path_.c_str(),
+                   AT_SYMLINK_FOLLOW) != 0) {
+        s = ErrnoStatus(errno, fmt::format("creating {}", path_));
+      }
+    } else {
+      std::string temp = DirName(path_) + "/.xjtmp-" + RandomSuffix();
+      if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, temp.c_str(),
+                   AT_SYMLINK_FOLLOW) != 0) {
+        s = ErrnoStatus(errno, fmt::format("creating {}", path_));
+      } else if (::rename(temp.c_str(), path_.c_str()) != 0) {
+        s = ErrnoStatus(errno, fmt::format("replacing {}", path_));
+        ::unlink(temp.c_str());
+      }
+    }
+  } else if (replace_ == Replace::kNever) {
+    s = RenameNoReplace(temp_path_, path_);
+  } else if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    s = ErrnoStatus(errno, fmt::format("replacing {}", path_));
+  }
+  if (!s.ok()) {
+    if (s.code() == Code::kAlreadyExists) {
+      s = Error(Code::kAlreadyExists, "{} already exists", path_)
+              .WithHint("use --force to replace it");
+    }
+    Abort();
+    return s;
+  }
+  // The temporary name is gone; nothing to remove any more.
+  temp_path_.clear();
+  UnregisterTemp(std::exchange(slot_, -1));
+  committed_ = true;
+  XJ_RETURN_IF_ERROR(file_.Close(path_));
+  return SyncDirectory(DirName(path_));
+}
+
+Result<File> CreateAnonymousTempFile() {
+  const char* env = std::getenv("TMPDIR");
+  std::string dir = (env != nullptr && env[0] == '/') ? env : "/tmp";
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return File(fd);
+  std::string name = dir + "/.xjtmp-" + RandomSuffix();
+  fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+              0600);
+  if (fd < 0) {
+    return ErrnoStatus(errno, fmt::format("creating a temporary file in {}", dir));
+  }
+  ::unlink(name.c_str());
+  return File(fd);
+}
+
+void HardenProcess() {
+  struct rlimit none = {0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+std::int64_t NowUnix() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+namespace {
+std::string FormatTime(std::int64_t unix_seconds, const char* format) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
+  return std::string(buf, n);
+}
+}  // namespace
+
+std::string FormatUtc(std::int64_t unix_seconds) {
+  return FormatTime(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+std::string FormatUtcCompact(std::int64_t unix_seconds) {
+  return FormatTime(unix_seconds, "%Y%m%dT%H%M%SZ");
+}
+
+Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
+                                                std::size_t max_size) {
+  int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status(Code::kInvalidArgument,
+                  "no terminal to ask for a passphrase on")
+        .WithHint("give the passphrase with --passphrase-file FILE ('-' for "
+                  "standard input)");
+  }
+  File tty(fd);
+  struct termios saved;
+  if (::tcgetattr(fd, &saved) != 0) {
+    return ErrnoStatus(errno, "reading the terminal settings");
+  }
+  (void)!::write(fd, prompt.data(), prompt.size());
+  g_tty_saved = saved;
+  g_tty_fd.store(fd);
+  struct termios quiet = saved;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  quiet.c_lflag |= ECHONL;
+  ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  Result<SecretBuffer> buf = SecretBuffer::Allocate(max_size);
+  std::size_t n = 0;
+  Status status;
+  if (buf.ok()) {
+    for (;;) {
+      char c;
+      ssize_t r = ::read(fd, &c, 1);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0 || c == '\n') break;
+      if (n == max_size) {
+        status = Error(Code::kInvalidArgument, "passphrase longer than {} bytes",
+                       max_size);
+        break;
+      }
+      buf->data()[n++] = static_cast<std::uint8_t>(c);
+      c = 0;
+    }
+  }
+  ::tcsetattr(fd, TCSAFLUSH, &saved);
+  g_tty_fd.store(-1);
+  if (!buf.ok()) return buf.status();
+  XJ_RETURN_IF_ERROR(status);
+  if (n > 0 && buf->data()[n - 1] == '\r') --n;
+  buf->Resize(n);
+  return std::move(buf).value();
+}
+
+void InstallInterruptCleanup() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+}
+
+}  // namespace xj::os

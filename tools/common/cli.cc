@@ -1,0 +1,182 @@
+#include "common/cli.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "base/bytes.h"
+#include "base/os.h"
+
+namespace xj::cli {
+namespace {
+
+class TerminalPassphraseSource final : public pack::PassphraseSource {
+ public:
+  Result<SecretBuffer> Get(std::string_view purpose, bool confirm) override {
+    XJ_ASSIGN_OR_RETURN(
+        SecretBuffer first,
+        os::ReadPassphraseFromTerminal(
+            fmt::format("Passphrase for {}: ", purpose), pack::kMaxPassphrase));
+    if (!confirm) return first;
+    XJ_ASSIGN_OR_RETURN(SecretBuffer second,
+                        os::ReadPassphraseFromTerminal(
+                            "Type it again: ", pack::kMaxPassphrase));
+    if (!first.Equals(second.span())) {
+      return Status(Code::kInvalidArgument, "the two passphrases differ");
+    }
+    return first;
+  }
+};
+
+}  // namespace
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case Code::kOk:
+      return kExitOk;
+    case Code::kInvalidArgument:
+      return kExitUsage;
+    case Code::kNotFound:
+    case Code::kIoError:
+    case Code::kAlreadyExists:
+    case Code::kNoSpace:
+    case Code::kOutOfMemory:
+      return kExitIo;
+    case Code::kMalformed:
+    case Code::kUnsupported:
+    case Code::kTruncated:
+    case Code::kTrailingData:
+    case Code::kIntegrity:
+    case Code::kBadSignature:
+    case Code::kRejected:
+      return kExitRejected;
+    case Code::kWrongPassphrase:
+    case Code::kNoIdentity:
+    case Code::kBadKey:
+      return kExitKey;
+    case Code::kCancelled:
+      return kExitInterrupted;
+    case Code::kInternal:
+      return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += fmt::format("\\u{:04x}", u);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+int Cli::Fail(const Status& status) {
+  int code = ExitCodeFor(status);
+  std::string message = EscapeForDisplay(status.message());
+  std::fprintf(stderr, "xjpack: error: %s\n", message.c_str());
+  if (!status.hint().empty()) {
+    std::fprintf(stderr, "xjpack: hint: %s\n", status.hint().c_str());
+  }
+  if (flags.json) {
+    std::printf("{\"ok\":false,\"verb\":%s,\"error\":{\"code\":%s,\"message\":%s,"
+                "\"exit\":%d}}\n",
+                JsonString(verb_).c_str(),
+                JsonString(CodeName(status.code())).c_str(),
+                JsonString(status.message()).c_str(), code);
+  }
+  return code;
+}
+
+int Cli::Usage(std::string_view message) {
+  std::fprintf(stderr, "xjpack: error: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+  std::fprintf(stderr, "xjpack: hint: see 'xjpack %s --help'\n", verb_.c_str());
+  return kExitUsage;
+}
+
+void Cli::Warn(std::string_view message) {
+  std::fprintf(stderr, "xjpack: warning: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+}
+
+void Cli::Info(std::string_view message) {
+  if (flags.quiet) return;
+  std::fprintf(stderr, "xjpack: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+}
+
+pack::PassphraseSource& Cli::passphrases() {
+  if (!passphrases_) {
+    if (!flags.passphrase_file.empty()) {
+      passphrases_ = std::make_unique<pack::FilePassphraseSource>(flags.passphrase_file);
+    } else {
+      passphrases_ = std::make_unique<TerminalPassphraseSource>();
+    }
+  }
+  return *passphrases_;
+}
+
+void AddCommonOptions(po::options_description& desc, Cli& cli, bool force,
+                      bool passphrase) {
+  auto add = desc.add_options();
+  if (passphrase) {
+    add("passphrase-file", po::value(&cli.flags.passphrase_file)->value_name("FILE"),
+        "read the passphrase from the first line of FILE ('-' for standard "
+        "input) instead of the terminal");
+  }
+  if (force) {
+    add("force", po::bool_switch(&cli.flags.force),
+        "replace an existing output (a replaced secret key is kept as "
+        "<name>.replaced-<time>)");
+  }
+  add("json", po::bool_switch(&cli.flags.json),
+      "print the result as one JSON object on standard output");
+  add("quiet,q", po::bool_switch(&cli.flags.quiet), "print only errors");
+  add("verbose,v", po::bool_switch(&cli.flags.verbose), "say more");
+  add("help,h", "show this help and exit");
+}
+
+bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
+               const po::options_description& desc,
+               const po::positional_options_description& positional,
+               std::string_view synopsis, std::string_view summary,
+               po::variables_map* vm, int* exit_code) {
+  try {
+    po::store(po::command_line_parser(args)
+                  .options(desc)
+                  .positional(positional)
+                  .style(po::command_line_style::unix_style ^
+                         po::command_line_style::allow_guessing)
+                  .run(),
+              *vm);
+    if (vm->count("help")) {
+      std::cout << "usage: " << synopsis << "\n\n"
+                << summary << "\n\n"
+                << desc << "\nSee xjpack-" << cli.verb() << "(1) for more.\n";
+      *exit_code = kExitOk;
+      return false;
+    }
+    po::notify(*vm);
+  } catch (const po::error& e) {
+    *exit_code = cli.Usage(e.what());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace xj::cli

@@ -1,0 +1,79 @@
+// What every verb shares: the exit-code table, how messages look, the
+// common options, and the terminal passphrase prompt.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "libpack/passphrase.h"
+
+namespace xj::cli {
+
+/// The documented exit codes (xjpack(1), EXIT STATUS).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRejected = 1,   ///< checked and rejected: damaged, altered, invalid
+  kExitUsage = 2,      ///< bad command line
+  kExitIo = 3,         ///< files, media, space, memory
+  kExitKey = 4,        ///< wrong passphrase, no matching identity, bad key
+  kExitInternal = 70,  ///< a bug in xjpack
+  kExitInterrupted = 130,
+};
+
+/// The only mapping from Status to exit code.
+int ExitCodeFor(const Status& status);
+
+/// Flags every verb accepts.
+struct CommonFlags {
+  bool quiet = false;
+  bool verbose = false;
+  bool json = false;
+  bool force = false;
+  std::string passphrase_file;
+};
+
+class Cli {
+ public:
+  explicit Cli(std::string verb) : verb_(std::move(verb)) {}
+  const std::string& verb() const { return verb_; }
+  CommonFlags flags;
+
+  /// "xjpack: error: <message>" (and "xjpack: hint: ..."), or with --json a
+  /// JSON error object on stdout too. Returns the exit code.
+  int Fail(const Status& status);
+  /// A usage error, exit 2.
+  int Usage(std::string_view message);
+  void Warn(std::string_view message);
+  void Info(std::string_view message);  ///< silent under -q
+
+  /// The passphrase source the flags ask for: --passphrase-file, or the
+  /// terminal.
+  pack::PassphraseSource& passphrases();
+
+ private:
+  std::string verb_;
+  std::unique_ptr<pack::PassphraseSource> passphrases_;
+};
+
+namespace po = boost::program_options;
+
+/// Adds -q, -v, --json, --force (when `force`), --passphrase-file (when
+/// `passphrase`) and -h to `desc`, bound to `cli.flags`.
+void AddCommonOptions(po::options_description& desc, Cli& cli, bool force,
+                      bool passphrase);
+
+/// Parses `args` against `desc` and `positional`. Returns false and sets
+/// `*exit_code` when parsing failed (usage error) or --help was shown.
+bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
+               const po::options_description& desc,
+               const po::positional_options_description& positional,
+               std::string_view synopsis, std::string_view summary,
+               po::variables_map* vm, int* exit_code);
+
+/// A JSON string literal for `s` (escapes quotes, backslashes, controls).
+std::string JsonString(std::string_view s);
+
+}  // namespace xj::cli

@@ -1,0 +1,132 @@
+// xjpack: one binary, many verbs. This file only dispatches.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/os.h"
+#include "verbs/verbs.h"
+
+#ifndef XJPACK_VERSION
+#define XJPACK_VERSION "unknown"
+#endif
+
+namespace xj::cli {
+namespace {
+
+constexpr Verb kVerbs[] = {
+    {"keygen", "make a person's signing key or an office's encryption identity",
+     RunKeygen},
+    {"encrypt", "encrypt one file with age (emergencies and tests)", RunEncrypt},
+    {"decrypt", "decrypt one age file, writing nothing until it authenticates",
+     RunDecrypt},
+    {"sign", "sign one file with a minisign signature", RunSign},
+    {"sigcheck", "check one file's minisign signature", RunSigcheck},
+};
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+const Verb* Find(std::string_view name) {
+  for (const Verb& v : kVerbs) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+void PrintHelp() {
+  std::printf(
+      "usage: xjpack <verb> [options] [arguments]\n"
+      "       xjpack help [verb]\n"
+      "       xjpack --version\n\n"
+      "xjpack packs, checks, encrypts, signs and verifies student-registry\n"
+      "bundles carried on removable media between education offices.\n\n"
+      "verbs:\n");
+  for (const Verb& v : kVerbs) {
+    std::printf("  %-10s %.*s\n", std::string(v.name).c_str(),
+                static_cast<int>(v.summary.size()), v.summary.data());
+  }
+  std::printf(
+      "\n'xjpack <verb> --help' shows a verb's options; xjpack(1) and\n"
+      "xjpack-<verb>(1) are the manuals.\n");
+}
+
+void PrintVersion() {
+  std::printf(
+      "xjpack %s\n"
+      "formats: age-encryption.org/v1 (X25519, scrypt), minisign (ED; Ed "
+      "accepted by sigcheck)\n",
+      XJPACK_VERSION);
+}
+
+int UnknownVerb(std::string_view name) {
+  std::fprintf(stderr, "xjpack: error: unknown verb '%s'\n",
+               EscapeForDisplay(name).c_str());
+  const Verb* best = nullptr;
+  std::size_t best_d = 3;  // suggest only close matches
+  for (const Verb& v : kVerbs) {
+    bool prefix = name.size() >= 2 && v.name.substr(0, name.size()) == name;
+    std::size_t d = prefix ? 0 : EditDistance(name, v.name);
+    if (d < best_d) {
+      best_d = d;
+      best = &v;
+    }
+  }
+  if (best != nullptr) {
+    std::fprintf(stderr, "xjpack: hint: did you mean 'xjpack %s'?\n",
+                 std::string(best->name).c_str());
+  } else {
+    std::fprintf(stderr, "xjpack: hint: 'xjpack help' lists the verbs\n");
+  }
+  return kExitUsage;
+}
+
+}  // namespace
+
+std::span<const Verb> Verbs() { return kVerbs; }
+
+int Main(int argc, char** argv) {
+  os::HardenProcess();
+  os::InstallInterruptCleanup();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    PrintHelp();
+    return kExitUsage;
+  }
+  const std::string& first = args[0];
+  if (first == "--version" || first == "-V") {
+    PrintVersion();
+    return kExitOk;
+  }
+  if (first == "help" || first == "--help" || first == "-h") {
+    if (args.size() > 1) {
+      const Verb* v = Find(args[1]);
+      if (v == nullptr) return UnknownVerb(args[1]);
+      Cli cli(std::string(v->name));
+      return v->run(cli, {"--help"});
+    }
+    PrintHelp();
+    return kExitOk;
+  }
+  const Verb* verb = Find(first);
+  if (verb == nullptr) return UnknownVerb(first);
+  Cli cli(std::string(verb->name));
+  return verb->run(cli, std::vector<std::string>(args.begin() + 1, args.end()));
+}
+
+}  // namespace xj::cli
+
+int main(int argc, char** argv) { return xj::cli::Main(argc, argv); }

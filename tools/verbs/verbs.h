@@ -1,0 +1,27 @@
+// The verb table: it drives dispatch, `xjpack help` and "did you mean".
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/cli.h"
+
+namespace xj::cli {
+
+struct Verb {
+  std::string_view name;
+  std::string_view summary;  ///< one line for `xjpack help`
+  int (*run)(Cli& cli, const std::vector<std::string>& args);
+};
+
+int RunKeygen(Cli& cli, const std::vector<std::string>& args);
+int RunEncrypt(Cli& cli, const std::vector<std::string>& args);
+int RunDecrypt(Cli& cli, const std::vector<std::string>& args);
+int RunSign(Cli& cli, const std::vector<std::string>& args);
+int RunSigcheck(Cli& cli, const std::vector<std::string>& args);
+
+std::span<const Verb> Verbs();
+
+}  // namespace xj::cli
