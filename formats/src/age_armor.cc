@@ -27,7 +27,7 @@ bool LooksArmored(ByteSpan prefix) {
   std::string_view s = AsChars(prefix);
   std::size_t i = 0;
   while (i < s.size() && IsSpace(s[i])) ++i;
-  return s.substr(i).substr(0, kArmorBegin.size()) == kArmorBegin;
+  return s.substr(i).substr(0, 5) == "-----";
 }
 
 template <typename... Args>

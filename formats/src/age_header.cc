@@ -35,8 +35,20 @@ class Parser {
       : in_(in), limits_(limits) {}
 
   Result<Header> Parse() {
-    XJ_ASSIGN_OR_RETURN(std::string first, NextLine());
-    if (first != kVersionLine) return BadIntro(first);
+    // The first line is judged before anything else, so that a file which
+    // is not age at all is called that, not "truncated".
+    ++line_no_;
+    XJ_ASSIGN_OR_RETURN(ByteSpan head, in_.Peek(kVersionLine.size()));
+    if (AsChars(head) != kVersionLine) {
+      if (kVersionLine.substr(0, head.size()) == AsChars(head)) {
+        return Fail(Code::kTruncated, "file ends inside the age header");
+      }
+      XJ_ASSIGN_OR_RETURN(ByteSpan more, in_.Peek(64));
+      std::string_view text = AsChars(more);
+      return BadIntro(text.substr(0, text.find('\n')));
+    }
+    XJ_ASSIGN_OR_RETURN(std::string first, in_.ReadLine(kVersionLine.size()));
+    used_ += first.size();
     Append(header_.mac_input, first);
     for (;;) {
       XJ_ASSIGN_OR_RETURN(ByteSpan peek, in_.Peek(3));
@@ -81,18 +93,19 @@ class Parser {
   }
 
   Status BadIntro(std::string_view line) {
-    if (line == "age-encryption.org/v1\r\n") {
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (line == "age-encryption.org/v1\r") {
       return Fail(Code::kMalformed,
                   "the header has CRLF line endings: the file was converted as "
                   "text (by a Windows tool or shell redirection) and is damaged");
     }
     if (line.substr(0, 19) == "age-encryption.org/") {
       return Fail(Code::kUnsupported, "unsupported age format version {}",
-                  Quote(line.substr(0, line.size() - 1)));
+                  Quote(line));
     }
     return Fail(Code::kMalformed,
                 "not an age file: expected \"age-encryption.org/v1\", got {}",
-                Quote(line.substr(0, line.size() - 1)));
+                Quote(line));
   }
 
   Status ParseStanza() {

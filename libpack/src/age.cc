@@ -477,7 +477,8 @@ Status Decryptor::Decrypt(Source& raw, Sink& out) {
   released_ = 0;
   BufferedReader outer(&raw);
   XJ_ASSIGN_OR_RETURN(ByteSpan prefix, outer.Peek(1100));
-  bool armored = fa::LooksArmored(prefix);
+  bool armored = options_.armor == ArmorMode::kArmored ||
+                 (options_.armor == ArmorMode::kDetect && fa::LooksArmored(prefix));
   fa::ArmorReader armor(&outer);
   BufferedReader inner(&armor);
   BufferedReader& reader = armored ? inner : outer;

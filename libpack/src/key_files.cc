@@ -23,8 +23,12 @@ class KeyFileSet {
           .WithHint("use --force to replace it (the old file is kept as "
                     "<name>.replaced-<time>)");
     }
-    XJ_ASSIGN_OR_RETURN(os::AtomicFile file,
-                        os::AtomicFile::Create(path, mode, os::Replace::kNever));
+    // With force the old file is moved aside just before the commit, so the
+    // commit itself never replaces anything.
+    XJ_ASSIGN_OR_RETURN(
+        os::AtomicFile file,
+        os::AtomicFile::Create(path, mode,
+                               force_ ? os::Replace::kAllowed : os::Replace::kNever));
     XJ_RETURN_IF_ERROR(file.sink().Write(AsBytes(content)));
     files_.push_back(std::move(file));
     return Status::Ok();

@@ -19,8 +19,9 @@ namespace xj::formats::age {
 inline constexpr std::string_view kArmorBegin = "-----BEGIN AGE ENCRYPTED FILE-----";
 inline constexpr std::string_view kArmorEnd = "-----END AGE ENCRYPTED FILE-----";
 
-/// True when `prefix` (the first bytes of a file) is armor: optional
-/// whitespace, then the BEGIN line.
+/// True when `prefix` (the first bytes of a file) looks like PEM armor:
+/// optional whitespace, then "-----". A binary age file cannot start so;
+/// whether the BEGIN line is right is the ArmorReader's to judge.
 bool LooksArmored(ByteSpan prefix);
 
 /// Decodes armored input. Every failure is kMalformed prefixed "armor: line

@@ -65,7 +65,14 @@ enum class Stage {
   kPayload,  ///< a chunk failed, the stream was cut, or data follows it
 };
 
+enum class ArmorMode {
+  kDetect,  ///< armored if the input starts (after whitespace) with "-----"
+  kArmored,
+  kBinary,
+};
+
 struct DecryptOptions {
+  ArmorMode armor = ArmorMode::kDetect;
   formats::age::HeaderLimits limits;
   int max_work_factor = kMaxWorkFactor;
   /// Reject stanza types other than X25519 and scrypt instead of skipping

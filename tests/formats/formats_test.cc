@@ -1,0 +1,296 @@
+// Pins the text and byte grammars: base64, Bech32, age header and armor,
+// age key strings, minisign files. Strict in, canonical out.
+#include <doctest/doctest.h>
+
+#include "formats/age_armor.h"
+#include "formats/age_header.h"
+#include "formats/age_keys.h"
+#include "formats/base64.h"
+#include "formats/bech32.h"
+#include "formats/minisign.h"
+#include "formats/utf8.h"
+#include "support/test_util.h"
+
+namespace xj::formats {
+namespace {
+
+TEST_CASE("base64 decoding accepts only the canonical encoding") {
+  CHECK(*DecodeBase64("aGk", Base64::kUnpadded) == ToBytes("hi"));
+  CHECK(*DecodeBase64("aGk=", Base64::kPadded) == ToBytes("hi"));
+  CHECK_FAILS_WITH(DecodeBase64("aGk=", Base64::kUnpadded), Code::kMalformed,
+                   "padding '=' is not allowed");
+  CHECK_FAILS_WITH(DecodeBase64("aGk", Base64::kPadded), Code::kMalformed,
+                   "not a multiple of 4");
+  // "aGl" decodes to "hi" plus non-zero unused bits: not canonical.
+  CHECK_FAILS_WITH(DecodeBase64("aGl", Base64::kUnpadded), Code::kMalformed,
+                   "not canonical");
+  CHECK_FAILS_WITH(DecodeBase64("aG k", Base64::kUnpadded), Code::kMalformed,
+                   "invalid base64 byte 0x20 at position 3");
+  CHECK_FAILS_WITH(DecodeBase64("aGk\n", Base64::kUnpadded), Code::kMalformed,
+                   "invalid base64 byte 0x0a");
+  std::uint8_t four[4];
+  CHECK_FAILS_WITH(DecodeBase64Exact("aGk", Base64::kUnpadded, four),
+                   Code::kMalformed, "expected 4 bytes, base64 holds 2");
+  CHECK(EncodeBase64(AsBytes("hi"), Base64::kUnpadded) == "aGk");
+  CHECK(EncodeBase64(AsBytes("hi"), Base64::kPadded) == "aGk=");
+}
+
+TEST_CASE("Bech32 encodes age keys as stock age does") {
+  Bytes b42(32, 0x42);
+  CHECK(EncodeBech32("AGE-SECRET-KEY-", b42, true) ==
+        "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX");
+  Result<Bech32> d =
+      DecodeBech32("age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef");
+  REQUIRE(d.ok());
+  CHECK(d->hrp == "age");
+  CHECK(ToHex(d->data) ==
+        "36dcec3f5f24739a0c8b36cbb4ffa25729a94a51d41fb205a37419fe7f5adb2a");
+  CHECK_FAILS_WITH(
+      DecodeBech32("age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryeg"),
+      Code::kMalformed, "checksum mismatch");
+  CHECK_FAILS_WITH(
+      DecodeBech32("age1Xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef"),
+      Code::kMalformed, "mixes upper and lower case");
+  CHECK_FAILS_WITH(DecodeBech32("noseparator"), Code::kMalformed, "separator");
+}
+
+TEST_CASE("age key strings parse strictly and name what is wrong") {
+  Result<SecretBuffer> id = age::ParseIdentity(
+      "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0");
+  REQUIRE(id.ok());
+  CHECK(ToHex(id->span()) ==
+        "ca1626252c53cf1a4dc46695e7fcc46594cb4ccadedb6712dfda0753f3ae355e");
+  CHECK_FAILS_WITH(
+      age::ParseIdentity("age-secret-key-1egtzvffv20835nwyv6270lxyvk2vknx2mmdkwyklmgr48uawx40q2p2lm0"),
+      Code::kBadKey, "expected \"AGE-SECRET-KEY-1");
+  CHECK_FAILS_WITH(age::ParseIdentity("AGE-SECRET-KEY-PQ-1ABC"), Code::kUnsupported,
+                   "post-quantum");
+  CHECK_FAILS_WITH(age::ParseRecipient("RWQf6LRCGA9i53mlYecO4IzT51TGPpvW"),
+                   Code::kBadKey, "expected \"age1");
+  CHECK(age::EncodeRecipient(*age::ParseRecipient(
+            "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj")) ==
+        "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj");
+}
+
+TEST_CASE("identity files allow comments and CRLF, and name the bad line") {
+  std::string file =
+      "# created: now\r\n\r\n"
+      "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\r\n";
+  Result<std::vector<SecretBuffer>> ids = age::ParseIdentityFile(file);
+  REQUIRE(ids.ok());
+  CHECK(ids->size() == 1);
+  CHECK_FAILS_WITH(age::ParseIdentityFile("# only a comment\n"), Code::kBadKey,
+                   "no identity found");
+  CHECK_FAILS_WITH(age::ParseIdentityFile("# c\nhello\n"), Code::kBadKey,
+                   "line 2: not an age identity");
+}
+
+age::Header Parse(std::string_view text, const age::HeaderLimits& limits = {}) {
+  MemorySource src(AsBytes(text));
+  BufferedReader r(&src);
+  Result<age::Header> h = age::ReadHeader(r, limits);
+  REQUIRE_MESSAGE(h.ok(), h.status().ToString());
+  return std::move(h).value();
+}
+
+Status ParseError(std::string_view text, const age::HeaderLimits& limits = {}) {
+  MemorySource src(AsBytes(text));
+  BufferedReader r(&src);
+  Result<age::Header> h = age::ReadHeader(r, limits);
+  REQUIRE(!h.ok());
+  return h.status();
+}
+
+constexpr std::string_view kHeader =
+    "age-encryption.org/v1\n"
+    "-> X25519 MoaJTNKEWm22oo+/BndgX4DlpiOFv04Qp5CuX942c2s\n"
+    "rHqx5StqbCQrS0veldhnHavd2K305dkZ2rT2+wKD1mY\n"
+    "--- ix1O6ll6grhqtoQo3drctCfffzb4+nR0Gea8ayyd7So\n";
+
+TEST_CASE("an age header parses and re-encodes to the same bytes") {
+  age::Header h = Parse(kHeader);
+  REQUIRE(h.stanzas.size() == 1);
+  CHECK(h.stanzas[0].type() == "X25519");
+  CHECK(h.stanzas[0].line == 2);
+  CHECK(h.stanzas[0].body.size() == 32);
+  CHECK(h.size == kHeader.size());
+  Bytes again = age::EncodeHeaderWithoutMac(h.stanzas);
+  CHECK(AsChars(again) == kHeader.substr(0, kHeader.size() - 45));
+  CHECK(again == h.mac_input);
+  age::AppendMacLine(again, h.mac);
+  CHECK(AsChars(again) == kHeader);
+}
+
+TEST_CASE("a stanza body of a multiple of 64 columns ends with an empty line") {
+  age::Stanza s;
+  s.args = {"test"};
+  s.body = Bytes(48, 0);
+  Bytes h = age::EncodeHeaderWithoutMac({s});
+  CHECK(AsChars(h) == "age-encryption.org/v1\n-> test\n" + std::string(64, 'A') +
+                          "\n\n---");
+  age::AppendMacLine(h, Bytes(32, 0));
+  age::Header back = Parse(AsChars(h));
+  CHECK(back.stanzas[0].body == s.body);
+}
+
+TEST_CASE("malformed age headers are rejected with the line and the reason") {
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v2\n"), Code::kUnsupported,
+                   "header line 1: unsupported age format version");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\r\n"), Code::kMalformed,
+                   "CRLF line endings");
+  CHECK_FAILS_WITH(ParseError("PK\x03\x04zip"), Code::kMalformed,
+                   "not an age file");
+  CHECK_FAILS_WITH(ParseError(""), Code::kTruncated, "ends inside the age header");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> X25519  a\n\n---"),
+                   Code::kMalformed, "header line 2: empty stanza argument");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n->\n"), Code::kMalformed,
+                   "stanza has no type");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\naGl\n--- x\n"),
+                   Code::kMalformed, "header line 3: stanza body: base64 is not canonical");
+  CHECK_FAILS_WITH(
+      ParseError("age-encryption.org/v1\n-> a\n" + std::string(64, 'A') + "\n--- x\n"),
+      Code::kMalformed, "ended without a short final body line");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\n\n---  x\n"),
+                   Code::kMalformed, "malformed MAC line");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n---"
+                              " AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"),
+                   Code::kMalformed, "no recipient stanzas");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\r\n\n"), Code::kMalformed,
+                   "carriage return");
+}
+
+TEST_CASE("the header parser enforces its size and stanza limits") {
+  std::string many = "age-encryption.org/v1\n";
+  for (int i = 0; i < 5; ++i) many += "-> a\n\n";
+  many += "--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+  age::HeaderLimits few;
+  few.max_stanzas = 4;
+  CHECK_FAILS_WITH(ParseError(many, few), Code::kMalformed, "more than 4 recipient");
+  age::HeaderLimits small;
+  small.max_bytes = 40;
+  CHECK_FAILS_WITH(ParseError(many, small), Code::kMalformed,
+                   "header larger than 40 bytes");
+  CHECK(Parse(many).stanzas.size() == 5);
+}
+
+std::string Armor(ByteSpan data) {
+  Bytes out;
+  MemorySink sink(&out);
+  age::ArmorWriter w(&sink);
+  REQUIRE(w.Write(data).ok());
+  REQUIRE(w.Finish().ok());
+  return std::string(AsChars(out));
+}
+
+Result<Bytes> Dearmor(std::string_view text) {
+  MemorySource src(AsBytes(text));
+  BufferedReader r(&src);
+  age::ArmorReader a(&r);
+  Bytes out;
+  MemorySink sink(&out);
+  Status s = Copy(a, sink, 7);
+  if (!s.ok()) return s;
+  return out;
+}
+
+TEST_CASE("armor round-trips every length without an empty line before END") {
+  for (std::size_t n : {0, 1, 47, 48, 49, 96, 1000}) {
+    Bytes data = test::Pattern(n);
+    std::string text = Armor(data);
+    CHECK(text.rfind("-----BEGIN AGE ENCRYPTED FILE-----\n", 0) == 0);
+    CHECK(text.find("\n\n") == std::string::npos);
+    Result<Bytes> back = Dearmor(text);
+    REQUIRE(back.ok());
+    CHECK(*back == data);
+  }
+}
+
+TEST_CASE("armor reading tolerates outside whitespace and CRLF, nothing else") {
+  std::string good = Armor(AsBytes("hello"));
+  CHECK(Dearmor("\n  \t\n" + good + "\n\n ").ok());
+  std::string crlf;
+  for (char c : good) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  CHECK(Dearmor(crlf).ok());
+  CHECK_FAILS_WITH(Dearmor(good + "x"), Code::kMalformed, "data after the END line");
+  CHECK_FAILS_WITH(Dearmor("junk\n" + good), Code::kMalformed,
+                   "armor: line 1: expected \"-----BEGIN AGE ENCRYPTED FILE-----\"");
+  CHECK_FAILS_WITH(Dearmor(good.substr(0, good.size() - 33)), Code::kMalformed,
+                   "without its END line");
+  std::string spaced = good;
+  spaced.insert(spaced.find('\n') + 1, "\n");
+  CHECK_FAILS_WITH(Dearmor(spaced), Code::kMalformed, "empty line inside the armor");
+}
+
+TEST_CASE("minisign public key files parse and re-encode exactly") {
+  constexpr std::string_view kPub =
+      "untrusted comment: minisign public key 0807060504030201\n"
+      "RWQBAgMEBQYHCAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4\n";
+  Result<minisign::PublicKey> pk = minisign::ParsePublicKeyFile(kPub);
+  REQUIRE(pk.ok());
+  CHECK(minisign::KeyIdToString(pk->key_id) == "0807060504030201");
+  CHECK(ToHex(pk->key) ==
+        "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8");
+  CHECK(minisign::EncodePublicKeyFile(*pk) == kPub);
+  CHECK_FAILS_WITH(minisign::ParsePublicKeyFile(kPub.substr(56)), Code::kTruncated,
+                   "has 1 line(s), expected 2");
+  CHECK_FAILS_WITH(minisign::ParsePublicKeyFile(std::string(kPub) + "more\n"),
+                   Code::kTrailingData, "unexpected data after line 2");
+  CHECK_FAILS_WITH(minisign::ParsePublicKeyString("RWQBAgMEBQYHCAOhB7/zzhC+HXDdGOdL"),
+                   Code::kBadKey, "not a minisign public key");
+}
+
+constexpr std::string_view kSig =
+    "untrusted comment: signature from minisign secret key\n"
+    "RUQf6LRCGA9i559r3g7V1qNyJDApGip8MfqcadIgT9CuhV3EMhHoN1mGTkUidF/z7SrlQgXdy8ofjb7bNJJylDOocrCo8KLzZwo=\n"
+    "trusted comment: timestamp:1635443258\tfile:test\thashed\n"
+    "/cj37GK60vryibFn+ftOgbCvW9NKhKYgjVpFFQUcWPAnjO23wrvVDTt7cloNC06maoBli9q6qwZDXXoaxweICQ==\n";
+
+TEST_CASE("minisign signature files parse strictly and re-encode exactly") {
+  Result<minisign::Signature> sig = minisign::ParseSignatureFile(kSig);
+  REQUIRE(sig.ok());
+  CHECK(sig->algorithm == minisign::SignatureAlgorithm::kPrehashed);
+  CHECK(minisign::KeyIdToString(sig->key_id) == "E7620F1842B4E81F");
+  CHECK(sig->trusted_comment == "timestamp:1635443258\tfile:test\thashed");
+  CHECK(minisign::EncodeSignatureFile(*sig) == kSig);
+
+  std::string crlf(kSig);
+  crlf.insert(crlf.find('\n'), "\r");
+  CHECK_FAILS_WITH(minisign::ParseSignatureFile(crlf), Code::kMalformed,
+                   "CRLF line endings");
+  CHECK_FAILS_WITH(minisign::ParseSignatureFile(std::string(kSig) + "x\n"),
+                   Code::kTrailingData, "unexpected data after line 4");
+  CHECK_FAILS_WITH(minisign::ParseSignatureFile(kSig.substr(0, 200)),
+                   Code::kTruncated, "expected 4");
+  std::string other(kSig);
+  other.replace(other.find("trusted comment: timestamp"), 16, "trusted_comment:");
+  CHECK_FAILS_WITH(minisign::ParseSignatureFile(other), Code::kMalformed,
+                   "line 3: expected \"trusted comment: ...\"");
+  std::string bad_b64(kSig);
+  bad_b64[60] = '*';
+  CHECK_FAILS_WITH(minisign::ParseSignatureFile(bad_b64), Code::kMalformed,
+                   "line 2: invalid base64 character '*'");
+}
+
+TEST_CASE("trusted comments must be printable UTF-8 on one line") {
+  CHECK(minisign::CheckTrustedComment("timestamp:1\tfile:x").ok());
+  CHECK_FAILS_WITH(minisign::CheckTrustedComment("a\nb"), Code::kInvalidArgument,
+                   "control character (0x0a)");
+  CHECK_FAILS_WITH(minisign::CheckTrustedComment("\xff"), Code::kInvalidArgument,
+                   "not valid UTF-8");
+  CHECK_FAILS_WITH(minisign::CheckTrustedComment(std::string(8174, 'a')),
+                   Code::kInvalidArgument, "longer than 8173");
+}
+
+TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
+  CHECK(IsValidUtf8("学籍 abc"));
+  CHECK_FALSE(IsValidUtf8("\xc0\x80"));
+  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));
+  CHECK_FALSE(IsValidUtf8("\xe5\xad"));
+  CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));
+}
+
+}  // namespace
+}  // namespace xj::formats
