@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "base/os.h"
+#include "libpack/key_files.h"
 
 namespace xj::pack {
 namespace {
@@ -34,6 +35,15 @@ Status CheckDistinct(const std::string& input, const std::string& output) {
                  output);
   }
   return Status::Ok();
+}
+
+// Commits `out`; with force, a secret key in the way is kept aside first.
+Status CommitOutput(os::AtomicFile& out, bool force, std::string* kept_aside) {
+  if (force) {
+    XJ_ASSIGN_OR_RETURN(std::string aside, SetAsideIfSecretKey(out.path()));
+    if (kept_aside != nullptr) *kept_aside = aside;
+  }
+  return out.Commit();
 }
 
 std::string Name(const std::string& path) {
@@ -70,7 +80,7 @@ Status EncryptFile(const EncryptFileRequest& req) {
                              req.force ? os::Replace::kAllowed : os::Replace::kNever));
   XJ_RETURN_IF_ERROR(
       run(out.sink()).WithContext(fmt::format("encrypting {}", Name(req.input))));
-  return out.Commit();
+  return CommitOutput(out, req.force, req.kept_aside);
 }
 
 Status DecryptFile(const DecryptFileRequest& req, age::Decryptor& decryptor) {
@@ -91,7 +101,7 @@ Status DecryptFile(const DecryptFileRequest& req, age::Decryptor& decryptor) {
       os::AtomicFile::Create(req.output, 0600,
                              req.force ? os::Replace::kAllowed : os::Replace::kNever));
   XJ_RETURN_IF_ERROR(decryptor.Decrypt(source, out.sink()).WithContext(context));
-  return out.Commit();
+  return CommitOutput(out, req.force, req.kept_aside);
 }
 
 std::string DefaultSignaturePath(const std::string& path) {
@@ -135,7 +145,7 @@ Result<minisign::Signature> SignFile(const SignFileRequest& req,
   if (!sig.ok()) return sig.status().WithContext(fmt::format("signing {}", req.input));
   XJ_RETURN_IF_ERROR(
       out.sink().Write(AsBytes(formats::minisign::EncodeSignatureFile(*sig))));
-  XJ_RETURN_IF_ERROR(out.Commit());
+  XJ_RETURN_IF_ERROR(CommitOutput(out, req.force, req.kept_aside));
   return sig;
 }
 

@@ -290,4 +290,53 @@ Result<std::vector<keys::X25519PublicKey>> LoadRecipients(const std::string& pat
   return r;
 }
 
+bool LooksLikeSecretKey(const std::string& path) {
+  Result<os::File> file = os::OpenForRead(path);
+  if (!file.ok()) return false;
+  Result<SecretBuffer> head = SecretBuffer::Allocate(4096);
+  if (!head.ok()) return false;
+  os::FdSource source(file->fd());
+  Result<std::size_t> n = ReadFull(source, head->mutable_span());
+  if (!n.ok()) return false;
+  head->Resize(*n);
+  std::string_view text = head->view();
+  if (text.find("AGE-SECRET-KEY-") != std::string_view::npos) return true;
+  // A minisign secret key: its second line holds the 158-byte record.
+  std::size_t nl = text.find('\n');
+  if (text.substr(0, formats::minisign::kUntrustedPrefix.size()) ==
+          formats::minisign::kUntrustedPrefix &&
+      nl != std::string_view::npos) {
+    std::string_view rest = text.substr(nl + 1);
+    if (formats::minisign::ParseSecretKeyFile(
+            fmt::format("{}x\n{}", formats::minisign::kUntrustedPrefix,
+                        rest.substr(0, rest.find('\n'))))
+            .ok()) {
+      return true;
+    }
+  }
+  // A passphrase-protected age file: its only stanza is scrypt.
+  Bytes header;
+  if (formats::age::LooksArmored(head->span())) {
+    MemorySource src(head->span());
+    BufferedReader reader(&src);
+    formats::age::ArmorReader armor(&reader);
+    header.resize(64);
+    Result<std::size_t> got = ReadFull(armor, header);
+    header.resize(got.ok() ? *got : 0);
+  } else {
+    header.assign(head->data(), head->data() + std::min<std::size_t>(64, head->size()));
+  }
+  std::string_view h = AsChars(header);
+  return h.substr(0, formats::age::kVersionLine.size()) == formats::age::kVersionLine &&
+         h.substr(formats::age::kVersionLine.size(), 10) == "-> scrypt ";
+}
+
+Result<std::string> SetAsideIfSecretKey(const std::string& path) {
+  if (!LooksLikeSecretKey(path)) return std::string();
+  std::string aside = path + ".replaced-" + os::FormatUtcCompact(os::NowUnix());
+  XJ_RETURN_IF_ERROR(os::RenameNoReplace(path, aside)
+                         .WithContext("keeping the secret key it would replace"));
+  return aside;
+}
+
 }  // namespace xj::pack

@@ -106,6 +106,11 @@ int Cli::Usage(std::string_view message) {
   std::fprintf(stderr, "xjpack: error: %.*s\n", static_cast<int>(message.size()),
                message.data());
   std::fprintf(stderr, "xjpack: hint: see 'xjpack %s --help'\n", verb_.c_str());
+  if (flags.json) {
+    std::printf("{\"ok\":false,\"verb\":%s,\"error\":{\"code\":\"invalid-argument\","
+                "\"message\":%s,\"exit\":%d}}\n",
+                JsonString(verb_).c_str(), JsonString(message).c_str(), kExitUsage);
+  }
   return kExitUsage;
 }
 
@@ -156,6 +161,11 @@ bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
                const po::positional_options_description& positional,
                std::string_view synopsis, std::string_view summary,
                po::variables_map* vm, int* exit_code) {
+  // Known before parsing, so that a usage error can be reported as JSON.
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a == "--json") cli.flags.json = true;
+  }
   try {
     po::store(po::command_line_parser(args)
                   .options(desc)

@@ -42,6 +42,9 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
                  &vm, &code)) {
     return code;
   }
+  if (cli.flags.json && req.output == "-") {
+    return cli.Usage("--json needs -o FILE: standard output carries the data");
+  }
   bool has_keys = !recipient_args.empty() || !recipient_files.empty();
   if (use_passphrase == has_keys) {
     return cli.Usage(
@@ -71,8 +74,11 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
     if (!s.ok()) return cli.Fail(s);
     req.passphrase = &passphrase;
   }
+  std::string kept;
+  req.kept_aside = &kept;
   Status s = pack::EncryptFile(req);
   if (!s.ok()) return cli.Fail(s);
+  if (!kept.empty()) cli.Info(fmt::format("kept the secret key that was there as {}", kept));
   if (cli.flags.json) {
     std::printf("{\"ok\":true,\"verb\":\"encrypt\",\"output\":%s}\n",
                 JsonString(req.output).c_str());
@@ -104,7 +110,12 @@ int RunDecrypt(Cli& cli, const std::vector<std::string>& args) {
                  &vm, &code)) {
     return code;
   }
+  if (cli.flags.json && req.output == "-") {
+    return cli.Usage("--json needs -o FILE: standard output carries the data");
+  }
   req.force = cli.flags.force;
+  std::string kept;
+  req.kept_aside = &kept;
   std::vector<keys::X25519Identity> identities;
   for (const std::string& f : identity_files) {
     Result<std::vector<keys::X25519Identity>> ids =
@@ -123,6 +134,7 @@ int RunDecrypt(Cli& cli, const std::vector<std::string>& args) {
   }
   Status s = pack::DecryptFile(req, dec);
   if (!s.ok()) return cli.Fail(s);
+  if (!kept.empty()) cli.Info(fmt::format("kept the secret key that was there as {}", kept));
   if (cli.flags.json) {
     std::printf("{\"ok\":true,\"verb\":\"decrypt\",\"output\":%s,\"bytes\":%llu}\n",
                 JsonString(req.output).c_str(),

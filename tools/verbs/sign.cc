@@ -34,10 +34,13 @@ int RunSign(Cli& cli, const std::vector<std::string>& args) {
   if (req.input.empty()) return cli.Usage("the file to sign is required");
   if (key_file.empty()) return cli.Usage("-k KEY is required");
   req.force = cli.flags.force;
+  std::string kept;
+  req.kept_aside = &kept;
   Result<keys::SigningKey> key = pack::LoadSigningKey(key_file, cli.passphrases());
   if (!key.ok()) return cli.Fail(key.status());
   Result<pack::minisign::Signature> sig = pack::SignFile(req, *key);
   if (!sig.ok()) return cli.Fail(sig.status());
+  if (!kept.empty()) cli.Info(fmt::format("kept the secret key that was there as {}", kept));
   std::string sig_path = req.signature_path.empty()
                              ? pack::DefaultSignaturePath(req.input)
                              : req.signature_path;

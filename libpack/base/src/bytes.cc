@@ -56,6 +56,7 @@ std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp) {
 }
 
 bool Misleading(char32_t c) {
+  if (c == '\t') return false;  // shows as space; minisign comments use it
   if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) return true;  // C0, DEL, C1
   if (c == 0xAD || c == 0x34F || c == 0x61C) return true;
   if (c >= 0x115F && c <= 0x1160) return true;

@@ -444,7 +444,7 @@ Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
   struct termios quiet = saved;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;
-  ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  ::tcsetattr(fd, TCSANOW, &quiet);
   Result<SecretBuffer> buf = SecretBuffer::Allocate(max_size);
   std::size_t n = 0;
   Status status;
@@ -463,7 +463,7 @@ Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
       c = 0;
     }
   }
-  ::tcsetattr(fd, TCSAFLUSH, &saved);
+  ::tcsetattr(fd, TCSANOW, &saved);
   g_tty_fd.store(-1);
   if (!buf.ok()) return buf.status();
   XJ_RETURN_IF_ERROR(status);

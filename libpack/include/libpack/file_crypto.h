@@ -20,6 +20,9 @@
 
 namespace xj::pack {
 
+/// Outputs are replaced only with `force`, and a secret key found at the
+/// output is renamed "<name>.replaced-<time>" rather than overwritten.
+
 /// "-" names standard input or output.
 inline constexpr std::string_view kStdio = "-";
 
@@ -31,6 +34,8 @@ struct EncryptFileRequest {
   int work_factor = age::kDefaultWorkFactor;
   bool armor = false;
   bool force = false;
+  /// Set when --force met a secret key at the output and kept it aside.
+  std::string* kept_aside = nullptr;
 };
 Status EncryptFile(const EncryptFileRequest& request);
 
@@ -38,6 +43,7 @@ struct DecryptFileRequest {
   std::string input;
   std::string output;
   bool force = false;
+  std::string* kept_aside = nullptr;  ///< as for EncryptFileRequest
 };
 /// Decrypts with `decryptor` (its identities or passphrase callback set).
 Status DecryptFile(const DecryptFileRequest& request, age::Decryptor& decryptor);
@@ -50,6 +56,7 @@ struct SignFileRequest {
   std::string signature_path;  ///< empty: DefaultSignaturePath(input)
   std::string trusted_comment;  ///< empty: minisign's default
   bool force = false;
+  std::string* kept_aside = nullptr;  ///< as for EncryptFileRequest
 };
 /// Signs a file. Refuses files and comments that begin "xjtrust/": those
 /// are trust statements, signed only by the verbs that check them.

@@ -61,4 +61,14 @@ Result<formats::minisign::PublicKey> LoadPublicKey(const std::string& path);
 /// Loads recipients from a file of "age1..." lines (comments allowed).
 Result<std::vector<keys::X25519PublicKey>> LoadRecipients(const std::string& path);
 
+/// True when the file at `path` holds secret key material: a minisign
+/// secret key, an age identity, or a passphrase-protected age file (an
+/// office identity). Unreadable or missing files are not keys.
+bool LooksLikeSecretKey(const std::string& path);
+
+/// --force never destroys a secret key: if `path` holds one, it is renamed
+/// to "<path>.replaced-<UTC time>" and the new name returned; otherwise
+/// nothing happens and "" is returned.
+Result<std::string> SetAsideIfSecretKey(const std::string& path);
+
 }  // namespace xj::pack

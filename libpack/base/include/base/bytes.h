@@ -41,9 +41,9 @@ bool FromHex(std::string_view hex, Bytes* out);
 /// form people read aloud and compare on paper.
 std::string GroupedHex(ByteSpan data);
 
-/// `text` with bytes that could mislead a reader escaped: C0 and C1 controls,
-/// DEL, bidi controls and default-ignorable code points become \u{XXXX};
-/// invalid UTF-8 bytes become \x{XX}. Everything untrusted shown to a person
+/// `text` with bytes that could mislead a reader escaped: C0 controls but
+/// TAB, DEL, C1 controls, bidi controls and default-ignorable code points
+/// become \u{XXXX}; invalid UTF-8 bytes become \x{XX}. Everything untrusted shown to a person
 /// goes through this.
 std::string EscapeForDisplay(std::string_view text);
 
