@@ -47,7 +47,8 @@ bool Inflate(const Bytes& in, Bytes* out) {
       inflateEnd(&zs);
       return false;
     }
-    out->insert(out->end(), buf.data(), buf.data() + (buf.size() - zs.avail_out));
+    out->insert(out->end(), buf.data(),
+                buf.data() + (buf.size() - zs.avail_out));
   } while (rc != Z_STREAM_END);
   inflateEnd(&zs);
   return true;
@@ -58,7 +59,8 @@ std::string Parse(const std::string& name, const Bytes& file, Vector* v) {
   v->name = name;
   std::string_view text = AsChars(file);
   std::size_t split = text.find("\n\n");
-  if (split == std::string_view::npos) return "no blank line after the metadata";
+  if (split == std::string_view::npos)
+    return "no blank line after the metadata";
   std::string_view meta = text.substr(0, split + 1);
   v->body.assign(file.begin() + static_cast<long>(split + 2), file.end());
   std::size_t start = 0;
@@ -69,11 +71,16 @@ std::string Parse(const std::string& name, const Bytes& file, Vector* v) {
     std::size_t colon = line.find(": ");
     if (colon == std::string_view::npos) return "bad metadata line";
     std::string key(line.substr(0, colon)), value(line.substr(colon + 2));
-    if (key == "expect") v->expect = value;
-    else if (key == "payload") v->payload_sha256 = value;
-    else if (key == "identity") v->identities.push_back(value);
-    else if (key == "passphrase") v->passphrases.push_back(value);
-    else if (key == "armored") v->armored = value == "yes";
+    if (key == "expect")
+      v->expect = value;
+    else if (key == "payload")
+      v->payload_sha256 = value;
+    else if (key == "identity")
+      v->identities.push_back(value);
+    else if (key == "passphrase")
+      v->passphrases.push_back(value);
+    else if (key == "armored")
+      v->armored = value == "yes";
     else if (key == "compressed") {
       if (value != "zlib") return "unknown compression " + value;
       v->compressed = true;
@@ -95,12 +102,18 @@ std::string Parse(const std::string& name, const Bytes& file, Vector* v) {
 std::string ClassOf(pack::age::Stage stage, const Status& s) {
   if (s.ok()) return "success";
   switch (stage) {
-    case pack::age::Stage::kArmor: return "armor failure";
-    case pack::age::Stage::kHeader: return "header failure";
-    case pack::age::Stage::kUnwrap: return "no match";
-    case pack::age::Stage::kMac: return "HMAC failure";
-    case pack::age::Stage::kPayload: return "payload failure";
-    case pack::age::Stage::kNone: break;
+    case pack::age::Stage::kArmor:
+      return "armor failure";
+    case pack::age::Stage::kHeader:
+      return "header failure";
+    case pack::age::Stage::kUnwrap:
+      return "no match";
+    case pack::age::Stage::kMac:
+      return "HMAC failure";
+    case pack::age::Stage::kPayload:
+      return "payload failure";
+    case pack::age::Stage::kNone:
+      break;
   }
   return "unclassified (" + s.ToString() + ")";
 }
@@ -125,7 +138,8 @@ std::string Run(const Vector& v, keys::AeadBackend backend) {
   std::size_t next_pass = 0;
   if (!v.passphrases.empty()) {
     dec.SetPassphraseCallback([&]() -> Result<SecretBuffer> {
-      const std::string& p = v.passphrases[std::min(next_pass++, v.passphrases.size() - 1)];
+      const std::string& p =
+          v.passphrases[std::min(next_pass++, v.passphrases.size() - 1)];
       return SecretBuffer::CopyOf(AsBytes(p));
     });
   }
@@ -141,8 +155,8 @@ std::string Run(const Vector& v, keys::AeadBackend backend) {
     std::uint8_t digest[32];
     keys::Sha256(released, digest);
     if (ToHex(ByteSpan(digest, 32)) != v.payload_sha256) {
-      return "released plaintext hash differs (" + std::to_string(released.size()) +
-             " bytes released)";
+      return "released plaintext hash differs (" +
+             std::to_string(released.size()) + " bytes released)";
     }
   }
   return "";
@@ -174,24 +188,28 @@ int main(int argc, char** argv) {
   for (const std::string& name : names) {
     Result<Bytes> file = os::ReadFile(dir + "/" + name, 64 << 20);
     Vector v;
-    std::string err = file.ok() ? Parse(name, *file, &v) : file.status().ToString();
+    std::string err =
+        file.ok() ? Parse(name, *file, &v) : file.status().ToString();
     if (!err.empty()) {
       std::printf("FAIL %s: %s\n", name.c_str(), err.c_str());
       ++failed;
       continue;
     }
-    bool pq = std::any_of(v.identities.begin(), v.identities.end(), [](const std::string& i) {
-      return i.rfind("AGE-SECRET-KEY-PQ-", 0) == 0;
-    });
+    bool pq = std::any_of(v.identities.begin(), v.identities.end(),
+                          [](const std::string& i) {
+                            return i.rfind("AGE-SECRET-KEY-PQ-", 0) == 0;
+                          });
     if (pq) {
       skipped.push_back(name);
       continue;
     }
     std::string why;
-    for (auto backend : {keys::AeadBackend::kOpenSsl, keys::AeadBackend::kSodium}) {
+    for (auto backend :
+         {keys::AeadBackend::kOpenSsl, keys::AeadBackend::kSodium}) {
       why = Run(v, backend);
       if (!why.empty()) {
-        why += backend == keys::AeadBackend::kSodium ? " [sodium]" : " [openssl]";
+        why +=
+            backend == keys::AeadBackend::kSodium ? " [sodium]" : " [openssl]";
         break;
       }
     }
@@ -204,16 +222,18 @@ int main(int argc, char** argv) {
     }
   }
   for (const std::string& s : skipped) {
-    std::printf("skip %s: needs a post-quantum (ML-KEM-768) identity, which "
-                "libsodium 1.0.18 cannot provide\n",
-                s.c_str());
+    std::printf(
+        "skip %s: needs a post-quantum (ML-KEM-768) identity, which "
+        "libsodium 1.0.18 cannot provide\n",
+        s.c_str());
   }
   std::string classes;
   for (const auto& [c, n] : by_class) {
     classes += (classes.empty() ? "" : ", ") + c + " " + std::to_string(n);
   }
-  std::printf("age testkit: %d passed, %d failed, %zu skipped (post-quantum) of "
-              "%zu vectors [%s]\n",
-              passed, failed, skipped.size(), names.size(), classes.c_str());
+  std::printf(
+      "age testkit: %d passed, %d failed, %zu skipped (post-quantum) of "
+      "%zu vectors [%s]\n",
+      passed, failed, skipped.size(), names.size(), classes.c_str());
   return failed == 0 && passed > 0 ? 0 : 1;
 }

@@ -17,7 +17,8 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"keygen", "make a person's signing key or an office's encryption identity",
      RunKeygen},
-    {"encrypt", "encrypt one file with age (emergencies and tests)", RunEncrypt},
+    {"encrypt", "encrypt one file with age (emergencies and tests)",
+     RunEncrypt},
     {"decrypt", "decrypt one age file, writing nothing until it authenticates",
      RunDecrypt},
     {"sign", "sign one file with a minisign signature", RunSign},
@@ -32,8 +33,8 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diag = up;
     }
   }
@@ -99,6 +100,9 @@ int UnknownVerb(std::string_view name) {
 std::span<const Verb> Verbs() { return kVerbs; }
 
 int Main(int argc, char** argv) {
+  // Results and messages interleave in the order they happen; bulk data
+  // never goes through stdio.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   os::HardenProcess();
   os::InstallInterruptCleanup();
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -71,8 +71,7 @@ Status ArmorReader::NextLine() {
   if (!started_) {
     std::size_t whitespace = 0;
     for (;;) {
-      XJ_ASSIGN_OR_RETURN(std::string line,
-                          GetLine(kMaxOutsideWhitespace + 3));
+      XJ_ASSIGN_OR_RETURN(std::string line, GetLine(kMaxOutsideWhitespace + 3));
       if (AllSpace(line)) {
         whitespace += line.size() + 1;
         if (whitespace > kMaxOutsideWhitespace) {

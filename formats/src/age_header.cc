@@ -65,23 +65,25 @@ class Parser {
  private:
   template <typename... Args>
   Status Fail(Code code, fmt::format_string<Args...> f, Args&&... args) {
-    return Status(code, fmt::format("header line {}: {}", line_no_,
-                                    fmt::format(f, std::forward<Args>(args)...)));
+    return Status(code,
+                  fmt::format("header line {}: {}", line_no_,
+                              fmt::format(f, std::forward<Args>(args)...)));
   }
 
   // The next header line including its LF; fails at end of input.
   Result<std::string> NextLine() {
     std::size_t budget = limits_.max_bytes - std::min(limits_.max_bytes, used_);
     if (budget == 0) {
-      return Status(Code::kMalformed,
-                    fmt::format("header larger than {} bytes", limits_.max_bytes));
+      return Status(Code::kMalformed, fmt::format("header larger than {} bytes",
+                                                  limits_.max_bytes));
     }
     ++line_no_;
     Result<std::string> line = in_.ReadLine(budget);
     if (!line.ok()) {
       if (line.status().code() == Code::kMalformed) {
-        return Status(Code::kMalformed,
-                      fmt::format("header larger than {} bytes", limits_.max_bytes));
+        return Status(
+            Code::kMalformed,
+            fmt::format("header larger than {} bytes", limits_.max_bytes));
       }
       return line;
     }
@@ -95,9 +97,10 @@ class Parser {
   Status BadIntro(std::string_view line) {
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
     if (line == "age-encryption.org/v1\r") {
-      return Fail(Code::kMalformed,
-                  "the header has CRLF line endings: the file was converted as "
-                  "text (by a Windows tool or shell redirection) and is damaged");
+      return Fail(
+          Code::kMalformed,
+          "the header has CRLF line endings: the file was converted as "
+          "text (by a Windows tool or shell redirection) and is damaged");
     }
     if (line.substr(0, 19) == "age-encryption.org/") {
       return Fail(Code::kUnsupported, "unsupported age format version {}",
@@ -114,7 +117,8 @@ class Parser {
     std::string_view content(line.data(), line.size() - 1);
     std::vector<std::string> parts = SplitArgs(content);
     if (parts[0] != "->") {
-      return Fail(Code::kMalformed, "expected a stanza (\"-> \") or \"---\", got {}",
+      return Fail(Code::kMalformed,
+                  "expected a stanza (\"-> \") or \"---\", got {}",
                   Quote(content));
     }
     if (parts.size() < 2) {
@@ -125,8 +129,9 @@ class Parser {
     for (std::size_t i = 1; i < parts.size(); ++i) {
       const std::string& arg = parts[i];
       if (arg.empty()) {
-        return Fail(Code::kMalformed, "empty stanza argument (two spaces, or a "
-                                      "trailing space)");
+        return Fail(Code::kMalformed,
+                    "empty stanza argument (two spaces, or a "
+                    "trailing space)");
       }
       for (char c : arg) {
         if (c == '\r') {
@@ -135,8 +140,8 @@ class Parser {
                       "as text and is damaged");
         }
         if (!IsVchar(c)) {
-          return Fail(Code::kMalformed, "invalid character in stanza argument {}",
-                      Quote(arg));
+          return Fail(Code::kMalformed,
+                      "invalid character in stanza argument {}", Quote(arg));
         }
       }
       stanza.args.push_back(arg);
@@ -212,8 +217,8 @@ Bytes EncodeHeaderWithoutMac(const std::vector<Stanza>& stanzas) {
     // Full lines, then a short one; an exact multiple of 64 ends with an
     // empty line.
     for (std::size_t i = 0;; i += kBodyColumns) {
-      std::string_view chunk = std::string_view(b64).substr(
-          std::min(i, b64.size()), kBodyColumns);
+      std::string_view chunk =
+          std::string_view(b64).substr(std::min(i, b64.size()), kBodyColumns);
       Append(out, chunk);
       out.push_back('\n');
       if (chunk.size() < kBodyColumns) break;

@@ -45,8 +45,7 @@ Result<X25519Key> ParseRecipient(std::string_view text) {
                  "post-quantum and hardware-tag recipients are not supported");
   }
   if (!StartsWith(text, "age1")) {
-    return Error(Code::kBadKey,
-                 "not an age recipient: expected \"age1...\"");
+    return Error(Code::kBadKey, "not an age recipient: expected \"age1...\"");
   }
   Result<Bech32> decoded = DecodeBech32(text);
   if (!decoded.ok()) {
@@ -100,38 +99,44 @@ Result<SecretBuffer> ParseIdentity(std::string_view text) {
     s = Error(Code::kBadKey, "age identity holds {} bytes, expected 32",
               value.data.size());
   }
-  Result<SecretBuffer> out = s.ok() ? SecretBuffer::CopyOf(value.data)
-                                    : Result<SecretBuffer>(s);
+  Result<SecretBuffer> out =
+      s.ok() ? SecretBuffer::CopyOf(value.data) : Result<SecretBuffer>(s);
   Wipe(value.data.data(), value.data.size());
   return out;
 }
 
 Result<std::vector<SecretBuffer>> ParseIdentityFile(std::string_view text) {
   std::vector<SecretBuffer> identities;
-  XJ_RETURN_IF_ERROR(ForEachKeyLine(text, [&](int line_no, std::string_view line) {
-    Result<SecretBuffer> id = ParseIdentity(line);
-    if (!id.ok()) return id.status().WithContext(fmt::format("line {}", line_no));
-    identities.push_back(std::move(id).value());
-    return Status::Ok();
-  }));
+  XJ_RETURN_IF_ERROR(
+      ForEachKeyLine(text, [&](int line_no, std::string_view line) {
+        Result<SecretBuffer> id = ParseIdentity(line);
+        if (!id.ok())
+          return id.status().WithContext(fmt::format("line {}", line_no));
+        identities.push_back(std::move(id).value());
+        return Status::Ok();
+      }));
   if (identities.empty()) {
-    return Error(Code::kBadKey, "no identity found (expected a line "
-                                "\"AGE-SECRET-KEY-1...\")");
+    return Error(Code::kBadKey,
+                 "no identity found (expected a line "
+                 "\"AGE-SECRET-KEY-1...\")");
   }
   return identities;
 }
 
 Result<std::vector<X25519Key>> ParseRecipientsFile(std::string_view text) {
   std::vector<X25519Key> recipients;
-  XJ_RETURN_IF_ERROR(ForEachKeyLine(text, [&](int line_no, std::string_view line) {
-    Result<X25519Key> r = ParseRecipient(line);
-    if (!r.ok()) return r.status().WithContext(fmt::format("line {}", line_no));
-    recipients.push_back(*r);
-    return Status::Ok();
-  }));
+  XJ_RETURN_IF_ERROR(
+      ForEachKeyLine(text, [&](int line_no, std::string_view line) {
+        Result<X25519Key> r = ParseRecipient(line);
+        if (!r.ok())
+          return r.status().WithContext(fmt::format("line {}", line_no));
+        recipients.push_back(*r);
+        return Status::Ok();
+      }));
   if (recipients.empty()) {
-    return Error(Code::kBadKey, "no recipient found (expected a line "
-                                "\"age1...\")");
+    return Error(Code::kBadKey,
+                 "no recipient found (expected a line "
+                 "\"age1...\")");
   }
   return recipients;
 }

@@ -24,7 +24,8 @@ Status Diagnose(std::string_view text, Base64 variant) {
     char c = text[i];
     if (c == '=') {
       if (variant == Base64::kUnpadded) {
-        return Error(Code::kMalformed, "base64 padding '=' is not allowed here");
+        return Error(Code::kMalformed,
+                     "base64 padding '=' is not allowed here");
       }
       continue;
     }

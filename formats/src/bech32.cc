@@ -34,7 +34,8 @@ std::vector<std::uint8_t> HrpExpand(std::string_view hrp) {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -60,9 +61,11 @@ std::string EncodeBech32(std::string_view hrp, ByteSpan data, bool upper) {
   std::uint32_t mod = Polymod(values) ^ 1;
   std::string out = lower_hrp + "1";
   for (std::uint8_t v : five) out.push_back(kCharset[v]);
-  for (int i = 0; i < 6; ++i) out.push_back(kCharset[(mod >> (5 * (5 - i))) & 31]);
+  for (int i = 0; i < 6; ++i)
+    out.push_back(kCharset[(mod >> (5 * (5 - i))) & 31]);
   if (upper) {
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : out)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
 }

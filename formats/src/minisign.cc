@@ -36,8 +36,8 @@ Result<std::vector<std::string_view>> SplitLines(std::string_view text,
                  lines.size(), expected);
   }
   if (lines.size() > expected) {
-    return Error(Code::kTrailingData,
-                 "{}: unexpected data after line {}", what, expected);
+    return Error(Code::kTrailingData, "{}: unexpected data after line {}", what,
+                 expected);
   }
   return lines;
 }
@@ -48,9 +48,8 @@ Status CheckUntrusted(std::string_view line, std::string_view what) {
                  "{}: line 1: expected \"untrusted comment: ...\"", what);
   }
   if (line.size() + 1 > kMaxUntrustedLine) {
-    return Error(Code::kMalformed,
-                 "{}: line 1: comment longer than {} bytes", what,
-                 kMaxUntrustedLine - 1);
+    return Error(Code::kMalformed, "{}: line 1: comment longer than {} bytes",
+                 what, kMaxUntrustedLine - 1);
   }
   if (!IsValidUtf8(line)) {
     return Error(Code::kMalformed, "{}: line 1: not valid UTF-8", what);
@@ -107,15 +106,17 @@ Result<SecretBuffer> ParseSecretKeyFile(std::string_view text) {
   constexpr std::string_view what = "secret key file";
   XJ_ASSIGN_OR_RETURN(auto lines, SplitLines(text, 2, what));
   XJ_RETURN_IF_ERROR(CheckUntrusted(lines[0], what));
-  XJ_ASSIGN_OR_RETURN(SecretBuffer raw, SecretBuffer::Allocate(kSecretKeySize + 3));
+  XJ_ASSIGN_OR_RETURN(SecretBuffer raw,
+                      SecretBuffer::Allocate(kSecretKeySize + 3));
   Result<std::size_t> n =
       DecodeBase64Into(lines[1], Base64::kPadded, raw.mutable_span());
   if (!n.ok()) {
     return Error(Code::kBadKey, "{}: line 2: {}", what, n.status().message());
   }
   if (*n != kSecretKeySize) {
-    return Error(Code::kBadKey, "{}: line 2: expected {} bytes, base64 holds {}",
-                 what, kSecretKeySize, *n);
+    return Error(Code::kBadKey,
+                 "{}: line 2: expected {} bytes, base64 holds {}", what,
+                 kSecretKeySize, *n);
   }
   raw.Resize(kSecretKeySize);
   return raw;
@@ -128,8 +129,8 @@ std::string EncodeSecretKeyFile(ByteSpan sealed, std::string_view comment) {
 
 Status CheckTrustedComment(std::string_view comment) {
   if (comment.size() > kMaxTrustedComment) {
-    return Error(Code::kInvalidArgument,
-                 "trusted comment longer than {} bytes", kMaxTrustedComment);
+    return Error(Code::kInvalidArgument, "trusted comment longer than {} bytes",
+                 kMaxTrustedComment);
   }
   if (!IsValidUtf8(comment)) {
     return Error(Code::kInvalidArgument, "trusted comment is not valid UTF-8");
@@ -153,7 +154,8 @@ Result<Signature> ParseSignatureFile(std::string_view text) {
 
   std::uint8_t raw[kSignatureBytes];
   Status s = DecodeBase64Exact(lines[1], Base64::kPadded, MutableByteSpan(raw));
-  if (!s.ok()) return Error(Code::kMalformed, "{}: line 2: {}", what, s.message());
+  if (!s.ok())
+    return Error(Code::kMalformed, "{}: line 2: {}", what, s.message());
   if (raw[0] == 'E' && raw[1] == 'D') {
     sig.algorithm = SignatureAlgorithm::kPrehashed;
   } else if (raw[0] == 'E' && raw[1] == 'd') {
@@ -173,11 +175,13 @@ Result<Signature> ParseSignatureFile(std::string_view text) {
   }
   sig.trusted_comment = std::string(lines[2].substr(kTrustedPrefix.size()));
   s = CheckTrustedComment(sig.trusted_comment);
-  if (!s.ok()) return Error(Code::kMalformed, "{}: line 3: {}", what, s.message());
+  if (!s.ok())
+    return Error(Code::kMalformed, "{}: line 3: {}", what, s.message());
 
   s = DecodeBase64Exact(lines[3], Base64::kPadded,
                         MutableByteSpan(sig.global_signature));
-  if (!s.ok()) return Error(Code::kMalformed, "{}: line 4: {}", what, s.message());
+  if (!s.ok())
+    return Error(Code::kMalformed, "{}: line 4: {}", what, s.message());
   return sig;
 }
 
@@ -186,11 +190,10 @@ std::string EncodeSignatureFile(const Signature& sig) {
   if (sig.algorithm == SignatureAlgorithm::kLegacy) raw[1] = 'd';
   std::memcpy(raw + 2, sig.key_id.data(), 8);
   std::memcpy(raw + 10, sig.signature.data(), 64);
-  return fmt::format("{}{}\n{}\n{}{}\n{}\n", kUntrustedPrefix,
-                     sig.untrusted_comment,
-                     EncodeBase64(ByteSpan(raw), Base64::kPadded),
-                     kTrustedPrefix, sig.trusted_comment,
-                     EncodeBase64(sig.global_signature, Base64::kPadded));
+  return fmt::format(
+      "{}{}\n{}\n{}{}\n{}\n", kUntrustedPrefix, sig.untrusted_comment,
+      EncodeBase64(ByteSpan(raw), Base64::kPadded), kTrustedPrefix,
+      sig.trusted_comment, EncodeBase64(sig.global_signature, Base64::kPadded));
 }
 
 }  // namespace xj::formats::minisign

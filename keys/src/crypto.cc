@@ -53,9 +53,9 @@ Hasher::Hasher(Algorithm algorithm)
     crypto_generichash_init(&state_->blake, nullptr, 0, 64);
   } else {
     state_->md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(state_->md,
-                      algorithm == Algorithm::kSha256 ? EVP_sha256() : EVP_sha512(),
-                      nullptr);
+    EVP_DigestInit_ex(
+        state_->md,
+        algorithm == Algorithm::kSha256 ? EVP_sha256() : EVP_sha512(), nullptr);
   }
 }
 
@@ -98,7 +98,7 @@ bool X25519(const std::uint8_t secret[32], const std::uint8_t point[32],
 
 struct ChaChaPoly::Impl {
   AeadBackend backend;
-  SecretBuffer key;              // sodium backend
+  SecretBuffer key;               // sodium backend
   EVP_CIPHER_CTX* enc = nullptr;  // OpenSSL backend, key set once
   EVP_CIPHER_CTX* dec = nullptr;
   ~Impl() {
@@ -137,9 +137,9 @@ Result<ChaChaPoly> ChaChaPoly::Create(ByteSpan key, AeadBackend backend) {
 void ChaChaPoly::Seal(const std::uint8_t nonce[12], ByteSpan plaintext,
                       std::uint8_t* out) {
   if (impl_->backend == AeadBackend::kSodium) {
-    crypto_aead_chacha20poly1305_ietf_encrypt(out, nullptr, plaintext.data(),
-                                              plaintext.size(), nullptr, 0,
-                                              nullptr, nonce, impl_->key.data());
+    crypto_aead_chacha20poly1305_ietf_encrypt(
+        out, nullptr, plaintext.data(), plaintext.size(), nullptr, 0, nullptr,
+        nonce, impl_->key.data());
     return;
   }
   EVP_CIPHER_CTX* ctx = impl_->enc;
@@ -167,11 +167,12 @@ bool ChaChaPoly::Open(const std::uint8_t nonce[12], ByteSpan ciphertext,
   int len = 0, fin = 0;
   std::uint8_t tag[kTagSize];
   std::memcpy(tag, ciphertext.data() + n, kTagSize);
-  bool ok = EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce) == 1 &&
-            EVP_DecryptUpdate(ctx, out, &len, ciphertext.data(),
-                              static_cast<int>(n)) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kTagSize, tag) == 1 &&
-            EVP_DecryptFinal_ex(ctx, out + len, &fin) == 1;
+  bool ok =
+      EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce) == 1 &&
+      EVP_DecryptUpdate(ctx, out, &len, ciphertext.data(),
+                        static_cast<int>(n)) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kTagSize, tag) == 1 &&
+      EVP_DecryptFinal_ex(ctx, out + len, &fin) == 1;
   if (!ok) sodium_memzero(out, n);
   return ok;
 }

@@ -72,9 +72,9 @@ Status KeyStream(ByteSpan passphrase, const std::uint8_t* salt,
 void Checksum(const std::uint8_t* record, std::uint8_t out[32]) {
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, 32);
-  crypto_generichash_update(&st, record, 2);                    // "Ed"
-  crypto_generichash_update(&st, record + kKeyIdOff, 8);        // key id
-  crypto_generichash_update(&st, record + kSecretOff, 64);      // secret key
+  crypto_generichash_update(&st, record, 2);                // "Ed"
+  crypto_generichash_update(&st, record + kKeyIdOff, 8);    // key id
+  crypto_generichash_update(&st, record + kSecretOff, 64);  // secret key
   crypto_generichash_final(&st, out, 32);
   sodium_memzero(&st, sizeof st);
 }
@@ -98,7 +98,8 @@ Result<SigningKey> SigningKey::Generate() {
 
 Result<SigningKey> SigningKey::FromSeed(ByteSpan seed, const KeyId& key_id) {
   XJ_RETURN_IF_ERROR(InitSodium());
-  if (seed.size() != 32) return Status(Code::kInternal, "seed must be 32 bytes");
+  if (seed.size() != 32)
+    return Status(Code::kInternal, "seed must be 32 bytes");
   SigningKey key;
   XJ_ASSIGN_OR_RETURN(key.secret_, SecretBuffer::Allocate(64));
   crypto_sign_seed_keypair(key.public_key_.data(), key.secret_.data(),
@@ -122,7 +123,8 @@ Result<SigningKey> SigningKey::Open(ByteSpan record, ByteSpan passphrase) {
     return Error(Code::kBadKey, "secret key is not an Ed25519 (\"Ed\") key");
   }
   bool is_protected = IsProtected(record);
-  if (!is_protected && (record[kKdfAlgOff] != 0 || record[kKdfAlgOff + 1] != 0)) {
+  if (!is_protected &&
+      (record[kKdfAlgOff] != 0 || record[kKdfAlgOff + 1] != 0)) {
     return Error(Code::kBadKey, "secret key uses an unknown key derivation");
   }
   if (record[kChkAlgOff] != 'B' || record[kChkAlgOff + 1] != '2') {
@@ -130,11 +132,11 @@ Result<SigningKey> SigningKey::Open(ByteSpan record, ByteSpan passphrase) {
   }
   XJ_ASSIGN_OR_RETURN(SecretBuffer plain, SecretBuffer::CopyOf(record));
   if (is_protected) {
-    XJ_ASSIGN_OR_RETURN(SecretBuffer stream, SecretBuffer::Allocate(kSealedSize));
-    XJ_RETURN_IF_ERROR(KeyStream(passphrase, record.data() + kSaltOff,
-                                 GetLe64(record.data() + kOpsOff),
-                                 GetLe64(record.data() + kMemOff),
-                                 stream.mutable_span()));
+    XJ_ASSIGN_OR_RETURN(SecretBuffer stream,
+                        SecretBuffer::Allocate(kSealedSize));
+    XJ_RETURN_IF_ERROR(KeyStream(
+        passphrase, record.data() + kSaltOff, GetLe64(record.data() + kOpsOff),
+        GetLe64(record.data() + kMemOff), stream.mutable_span()));
     for (std::size_t i = 0; i < kSealedSize; ++i) {
       plain.data()[kSealedOff + i] ^= stream.data()[i];
     }
@@ -148,8 +150,8 @@ Result<SigningKey> SigningKey::Open(ByteSpan record, ByteSpan passphrase) {
   // the consistency check below is what catches damage for them.
   SigningKey key;
   std::memcpy(key.key_id_.data(), plain.data() + kKeyIdOff, 8);
-  XJ_ASSIGN_OR_RETURN(key.secret_,
-                      SecretBuffer::CopyOf(ByteSpan(plain.data() + kSecretOff, 64)));
+  XJ_ASSIGN_OR_RETURN(key.secret_, SecretBuffer::CopyOf(ByteSpan(
+                                       plain.data() + kSecretOff, 64)));
   std::uint8_t derived_pk[32];
   XJ_ASSIGN_OR_RETURN(SecretBuffer check, SecretBuffer::Allocate(64));
   crypto_sign_seed_keypair(derived_pk, check.data(), key.secret_.data());
@@ -183,7 +185,8 @@ Result<SecretBuffer> SigningKey::SealWithSalt(ByteSpan passphrase,
   XJ_ASSIGN_OR_RETURN(SecretBuffer stream, SecretBuffer::Allocate(kSealedSize));
   XJ_RETURN_IF_ERROR(KeyStream(passphrase, r + kSaltOff, limits.opslimit,
                                limits.memlimit, stream.mutable_span()));
-  for (std::size_t i = 0; i < kSealedSize; ++i) r[kSealedOff + i] ^= stream.data()[i];
+  for (std::size_t i = 0; i < kSealedSize; ++i)
+    r[kSealedOff + i] ^= stream.data()[i];
   return record;
 }
 

@@ -26,7 +26,8 @@ constexpr std::uint8_t kZeroNonce[12] = {};
 
 void StreamNonce(std::uint64_t counter, bool last, std::uint8_t n[12]) {
   std::memset(n, 0, 12);
-  for (int i = 0; i < 8; ++i) n[10 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    n[10 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
   n[11] = last ? 1 : 0;
 }
 
@@ -41,7 +42,8 @@ void Fill(MutableByteSpan out, const Bytes* fixed) {
 
 // ---- encryption ----
 
-Status WriteEncrypted(Source& in, Sink& raw_out, std::vector<fa::Stanza> stanzas,
+Status WriteEncrypted(Source& in, Sink& raw_out,
+                      std::vector<fa::Stanza> stanzas,
                       const SecretBuffer& file_key, const EncryptOptions& opt) {
   fa::ArmorWriter armor(&raw_out);
   Sink& out = opt.armor ? static_cast<Sink&>(armor) : raw_out;
@@ -59,9 +61,11 @@ Status WriteEncrypted(Source& in, Sink& raw_out, std::vector<fa::Stanza> stanzas
   XJ_RETURN_IF_ERROR(out.Write(header));
 
   XJ_ASSIGN_OR_RETURN(SecretBuffer payload_key, SecretBuffer::Allocate(32));
-  keys::HkdfSha256(file_key.span(), ByteSpan(nonce), "payload", payload_key.data());
-  XJ_ASSIGN_OR_RETURN(keys::ChaChaPoly aead,
-                      keys::ChaChaPoly::Create(payload_key.span(), opt.backend));
+  keys::HkdfSha256(file_key.span(), ByteSpan(nonce), "payload",
+                   payload_key.data());
+  XJ_ASSIGN_OR_RETURN(
+      keys::ChaChaPoly aead,
+      keys::ChaChaPoly::Create(payload_key.span(), opt.backend));
 
   // Room for a batch plus one chunk held back: a chunk is final only if the
   // input ends right after it, which is known only once more was read.
@@ -178,7 +182,8 @@ Status EncryptToRecipients(Source& in, Sink& out,
     stanza.args = {"X25519", formats::EncodeBase64(ByteSpan(share),
                                                    formats::Base64::kUnpadded)};
     stanza.body.resize(kFileKeySize + kTag);
-    keys::SealSmall(wrap.span(), kZeroNonce, file_key.span(), stanza.body.data());
+    keys::SealSmall(wrap.span(), kZeroNonce, file_key.span(),
+                    stanza.body.data());
     stanzas.push_back(std::move(stanza));
   }
   return WriteEncrypted(in, out, std::move(stanzas), file_key, opt);
@@ -203,9 +208,10 @@ Status EncryptWithPassphrase(Source& in, Sink& out, ByteSpan passphrase,
   XJ_RETURN_IF_ERROR(
       keys::Scrypt(passphrase, salt, work_factor, 8, 1, wrap.mutable_span()));
   fa::Stanza stanza;
-  stanza.args = {"scrypt",
-                 formats::EncodeBase64(ByteSpan(salt16), formats::Base64::kUnpadded),
-                 std::to_string(work_factor)};
+  stanza.args = {
+      "scrypt",
+      formats::EncodeBase64(ByteSpan(salt16), formats::Base64::kUnpadded),
+      std::to_string(work_factor)};
   stanza.body.resize(kFileKeySize + kTag);
   keys::SealSmall(wrap.span(), kZeroNonce, file_key.span(), stanza.body.data());
   return WriteEncrypted(in, out, {std::move(stanza)}, file_key, opt);
@@ -226,18 +232,20 @@ Result<SecretBuffer> Decryptor::Unwrap() {
       has_x25519 = true;
       if (s.args.size() != 2) return fail("expected exactly one argument");
       std::uint8_t share[32];
-      Status st = formats::DecodeBase64Exact(s.args[1], formats::Base64::kUnpadded,
-                                             MutableByteSpan(share));
-      if (!st.ok()) return fail(fmt::format("ephemeral share: {}", st.message()));
+      Status st = formats::DecodeBase64Exact(
+          s.args[1], formats::Base64::kUnpadded, MutableByteSpan(share));
+      if (!st.ok())
+        return fail(fmt::format("ephemeral share: {}", st.message()));
       if (s.body.size() != kFileKeySize + kTag) {
-        return fail(fmt::format("body is {} bytes, expected 32", s.body.size()));
+        return fail(
+            fmt::format("body is {} bytes, expected 32", s.body.size()));
       }
     } else if (s.type() == "scrypt") {
       has_scrypt = true;
       if (s.args.size() != 3) return fail("expected a salt and a work factor");
       std::uint8_t salt[16];
-      Status st = formats::DecodeBase64Exact(s.args[1], formats::Base64::kUnpadded,
-                                             MutableByteSpan(salt));
+      Status st = formats::DecodeBase64Exact(
+          s.args[1], formats::Base64::kUnpadded, MutableByteSpan(salt));
       if (!st.ok()) return fail(fmt::format("salt: {}", st.message()));
       int wf = 0;
       if (!ParseWorkFactor(s.args[2], &wf)) {
@@ -249,7 +257,8 @@ Result<SecretBuffer> Decryptor::Unwrap() {
                                 options_.max_work_factor));
       }
       if (s.body.size() != kFileKeySize + kTag) {
-        return fail(fmt::format("body is {} bytes, expected 32", s.body.size()));
+        return fail(
+            fmt::format("body is {} bytes, expected 32", s.body.size()));
       }
     } else {
       has_unknown = true;
@@ -263,20 +272,24 @@ Result<SecretBuffer> Decryptor::Unwrap() {
   }
   if (has_scrypt && stanzas.size() != 1) {
     stage_ = Stage::kHeader;
-    return Status(Code::kMalformed,
-                  "header: a passphrase (scrypt) stanza must be the only stanza");
+    return Status(
+        Code::kMalformed,
+        "header: a passphrase (scrypt) stanza must be the only stanza");
   }
 
-  XJ_ASSIGN_OR_RETURN(SecretBuffer file_key, SecretBuffer::Allocate(kFileKeySize));
+  XJ_ASSIGN_OR_RETURN(SecretBuffer file_key,
+                      SecretBuffer::Allocate(kFileKeySize));
   if (has_scrypt) {
     const fa::Stanza& s = stanzas.front();
     if (!passphrase_) {
       stage_ = Stage::kUnwrap;
-      return Status(Code::kNoIdentity,
-                    identities_.empty()
-                        ? "the file is passphrase-encrypted and no passphrase was given"
-                        : "the file is passphrase-encrypted, not encrypted to an "
-                          "identity")
+      return Status(
+                 Code::kNoIdentity,
+                 identities_.empty()
+                     ? "the file is passphrase-encrypted and no passphrase was "
+                       "given"
+                     : "the file is passphrase-encrypted, not encrypted to an "
+                       "identity")
           .WithHint("decrypt it without -i to be asked for the passphrase");
     }
     XJ_ASSIGN_OR_RETURN(SecretBuffer passphrase, passphrase_());
@@ -314,15 +327,16 @@ Result<SecretBuffer> Decryptor::Unwrap() {
       std::memcpy(salt, share, 32);
       std::memcpy(salt + 32, id->public_key().data(), 32);
       XJ_ASSIGN_OR_RETURN(SecretBuffer wrap, SecretBuffer::Allocate(32));
-      keys::HkdfSha256(shared.span(), ByteSpan(salt), kX25519Label, wrap.data());
+      keys::HkdfSha256(shared.span(), ByteSpan(salt), kX25519Label,
+                       wrap.data());
       if (keys::OpenSmall(wrap.span(), kZeroNonce, s.body, file_key.data())) {
         return file_key;
       }
     }
   }
   stage_ = Stage::kUnwrap;
-  std::string detail = fmt::format("the file is encrypted to {}",
-                                   DescribeStanzas(stanzas));
+  std::string detail =
+      fmt::format("the file is encrypted to {}", DescribeStanzas(stanzas));
   if (identities_.empty()) {
     return Error(Code::kNoIdentity, "no identity given; {}", detail);
   }
@@ -334,7 +348,8 @@ Result<SecretBuffer> Decryptor::Unwrap() {
   return Error(Code::kNoIdentity,
                "no identity matches: {}, and none of them is the {} identit{} "
                "given",
-               detail, identities_.size(), identities_.size() == 1 ? "y" : "ies");
+               detail, identities_.size(),
+               identities_.size() == 1 ? "y" : "ies");
 }
 
 Status Decryptor::DecryptPayload(Source& in, Sink& out, ByteSpan file_key) {
@@ -348,8 +363,9 @@ Status Decryptor::DecryptPayload(Source& in, Sink& out, ByteSpan file_key) {
   }
   XJ_ASSIGN_OR_RETURN(SecretBuffer payload_key, SecretBuffer::Allocate(32));
   keys::HkdfSha256(file_key, ByteSpan(nonce), "payload", payload_key.data());
-  XJ_ASSIGN_OR_RETURN(keys::ChaChaPoly aead,
-                      keys::ChaChaPoly::Create(payload_key.span(), options_.backend));
+  XJ_ASSIGN_OR_RETURN(
+      keys::ChaChaPoly aead,
+      keys::ChaChaPoly::Create(payload_key.span(), options_.backend));
 
   stage_ = Stage::kPayload;
   Bytes cipher((kBatch + 1) * kEncChunk);
@@ -439,7 +455,8 @@ Status Decryptor::DecryptPayload(Source& in, Sink& out, ByteSpan file_key) {
         break;  // success
       }
       StreamNonce(counter, false, chunk_nonce);
-      if (rem == kEncChunk && aead.Open(chunk_nonce, c, plain.data() + out_len)) {
+      if (rem == kEncChunk &&
+          aead.Open(chunk_nonce, c, plain.data() + out_len)) {
         out_len += kChunk;
         status = Error(Code::kTruncated,
                        "the file ends after chunk {} without a final chunk "
@@ -477,8 +494,9 @@ Status Decryptor::Decrypt(Source& raw, Sink& out) {
   released_ = 0;
   BufferedReader outer(&raw);
   XJ_ASSIGN_OR_RETURN(ByteSpan prefix, outer.Peek(1100));
-  bool armored = options_.armor == ArmorMode::kArmored ||
-                 (options_.armor == ArmorMode::kDetect && fa::LooksArmored(prefix));
+  bool armored =
+      options_.armor == ArmorMode::kArmored ||
+      (options_.armor == ArmorMode::kDetect && fa::LooksArmored(prefix));
   fa::ArmorReader armor(&outer);
   BufferedReader inner(&armor);
   BufferedReader& reader = armored ? inner : outer;

@@ -74,12 +74,13 @@ Status EncryptFile(const EncryptFileRequest& req) {
     os::FdSink sink(STDOUT_FILENO);
     return run(sink).WithContext(fmt::format("encrypting {}", Name(req.input)));
   }
-  XJ_ASSIGN_OR_RETURN(
-      os::AtomicFile out,
-      os::AtomicFile::Create(req.output, 0644,
-                             req.force ? os::Replace::kAllowed : os::Replace::kNever));
+  XJ_ASSIGN_OR_RETURN(os::AtomicFile out,
+                      os::AtomicFile::Create(req.output, 0644,
+                                             req.force ? os::Replace::kAllowed
+                                                       : os::Replace::kNever));
   XJ_RETURN_IF_ERROR(
-      run(out.sink()).WithContext(fmt::format("encrypting {}", Name(req.input))));
+      run(out.sink())
+          .WithContext(fmt::format("encrypting {}", Name(req.input))));
   return CommitOutput(out, req.force, req.kept_aside);
 }
 
@@ -92,15 +93,17 @@ Status DecryptFile(const DecryptFileRequest& req, age::Decryptor& decryptor) {
     // Nothing reaches standard output before the last chunk authenticates.
     XJ_ASSIGN_OR_RETURN(os::File spool, os::CreateAnonymousTempFile());
     os::FdSink spool_sink(spool.fd());
-    XJ_RETURN_IF_ERROR(decryptor.Decrypt(source, spool_sink).WithContext(context));
+    XJ_RETURN_IF_ERROR(
+        decryptor.Decrypt(source, spool_sink).WithContext(context));
     os::FdSink out(STDOUT_FILENO);
     return os::CopyFromStart(spool, out);
   }
-  XJ_ASSIGN_OR_RETURN(
-      os::AtomicFile out,
-      os::AtomicFile::Create(req.output, 0600,
-                             req.force ? os::Replace::kAllowed : os::Replace::kNever));
-  XJ_RETURN_IF_ERROR(decryptor.Decrypt(source, out.sink()).WithContext(context));
+  XJ_ASSIGN_OR_RETURN(os::AtomicFile out,
+                      os::AtomicFile::Create(req.output, 0600,
+                                             req.force ? os::Replace::kAllowed
+                                                       : os::Replace::kNever));
+  XJ_RETURN_IF_ERROR(
+      decryptor.Decrypt(source, out.sink()).WithContext(context));
   return CommitOutput(out, req.force, req.kept_aside);
 }
 
@@ -111,12 +114,14 @@ std::string DefaultSignaturePath(const std::string& path) {
 Result<minisign::Signature> SignFile(const SignFileRequest& req,
                                      const keys::SigningKey& key) {
   if (req.input == kStdio) {
-    return Status(Code::kInvalidArgument, "sign needs a file, not standard input");
+    return Status(Code::kInvalidArgument,
+                  "sign needs a file, not standard input");
   }
   if (req.trusted_comment.substr(0, kTrustPrefix.size()) == kTrustPrefix) {
-    return Status(Code::kInvalidArgument,
-                  "trusted comments beginning \"xjtrust/\" are reserved for "
-                  "trust statements, which only the verbs that check them sign");
+    return Status(
+        Code::kInvalidArgument,
+        "trusted comments beginning \"xjtrust/\" are reserved for "
+        "trust statements, which only the verbs that check them sign");
   }
   std::string sig_path = req.signature_path.empty()
                              ? DefaultSignaturePath(req.input)
@@ -136,25 +141,27 @@ Result<minisign::Signature> SignFile(const SignFileRequest& req,
                             ? minisign::DefaultTrustedComment(
                                   os::BaseName(req.input), os::NowUnix())
                             : req.trusted_comment;
-  XJ_ASSIGN_OR_RETURN(
-      os::AtomicFile out,
-      os::AtomicFile::Create(sig_path, 0644,
-                             req.force ? os::Replace::kAllowed : os::Replace::kNever));
+  XJ_ASSIGN_OR_RETURN(os::AtomicFile out,
+                      os::AtomicFile::Create(sig_path, 0644,
+                                             req.force ? os::Replace::kAllowed
+                                                       : os::Replace::kNever));
   BufferedSource data(&reader);
   Result<minisign::Signature> sig = minisign::Sign(data, key, comment);
-  if (!sig.ok()) return sig.status().WithContext(fmt::format("signing {}", req.input));
+  if (!sig.ok())
+    return sig.status().WithContext(fmt::format("signing {}", req.input));
   XJ_RETURN_IF_ERROR(
       out.sink().Write(AsBytes(formats::minisign::EncodeSignatureFile(*sig))));
   XJ_RETURN_IF_ERROR(CommitOutput(out, req.force, req.kept_aside));
   return sig;
 }
 
-Result<minisign::Signature> VerifyFileSignature(const VerifyFileRequest& req,
-                                                const minisign::PublicKey& key) {
+Result<minisign::Signature> VerifyFileSignature(
+    const VerifyFileRequest& req, const minisign::PublicKey& key) {
   std::string sig_path = req.signature_path.empty()
                              ? DefaultSignaturePath(req.input)
                              : req.signature_path;
-  XJ_ASSIGN_OR_RETURN(Bytes sig_text, os::ReadFile(sig_path, kMaxSignatureFile));
+  XJ_ASSIGN_OR_RETURN(Bytes sig_text,
+                      os::ReadFile(sig_path, kMaxSignatureFile));
   Result<minisign::Signature> sig =
       formats::minisign::ParseSignatureFile(AsChars(sig_text));
   if (!sig.ok()) return sig.status().WithContext(sig_path);
@@ -162,7 +169,8 @@ Result<minisign::Signature> VerifyFileSignature(const VerifyFileRequest& req,
   os::FdSource source(in.fd);
   minisign::VerifyOptions opt;
   opt.allow_legacy = req.allow_legacy;
-  XJ_RETURN_IF_ERROR(minisign::Verify(source, key, *sig, opt).WithContext(Name(req.input)));
+  XJ_RETURN_IF_ERROR(
+      minisign::Verify(source, key, *sig, opt).WithContext(Name(req.input)));
   return sig;
 }
 

@@ -20,15 +20,16 @@ class KeyFileSet {
   Status Add(const std::string& path, std::string_view content, unsigned mode) {
     if (!force_ && os::Exists(path)) {
       return Error(Code::kAlreadyExists, "{} already exists", path)
-          .WithHint("use --force to replace it (the old file is kept as "
-                    "<name>.replaced-<time>)");
+          .WithHint(
+              "use --force to replace it (the old file is kept as "
+              "<name>.replaced-<time>)");
     }
     // With force the old file is moved aside just before the commit, so the
     // commit itself never replaces anything.
     XJ_ASSIGN_OR_RETURN(
         os::AtomicFile file,
-        os::AtomicFile::Create(path, mode,
-                               force_ ? os::Replace::kAllowed : os::Replace::kNever));
+        os::AtomicFile::Create(
+            path, mode, force_ ? os::Replace::kAllowed : os::Replace::kNever));
     XJ_RETURN_IF_ERROR(file.sink().Write(AsBytes(content)));
     files_.push_back(std::move(file));
     return Status::Ok();
@@ -81,9 +82,8 @@ Result<SecretBuffer> NewPassphrase(PassphraseSource& source,
 
 Status CheckWorkFactor(int wf) {
   if (wf < keys::kMinWorkFactor || wf > keys::kMaxWorkFactor) {
-    return Error(Code::kInvalidArgument,
-                 "work factor {} is outside {}..{}", wf, keys::kMinWorkFactor,
-                 keys::kMaxWorkFactor);
+    return Error(Code::kInvalidArgument, "work factor {} is outside {}..{}", wf,
+                 keys::kMinWorkFactor, keys::kMaxWorkFactor);
   }
   return Status::Ok();
 }
@@ -117,16 +117,17 @@ Result<GeneratedKey> GenerateSigningKeyFiles(const KeygenRequest& request,
   for (const std::string& p : {out.secret_path, out.public_path}) {
     if (!request.force && os::Exists(p)) {
       return Error(Code::kAlreadyExists, "{} already exists", p)
-          .WithHint("use --force to replace it (the old file is kept as "
-                    "<name>.replaced-<time>)");
+          .WithHint(
+              "use --force to replace it (the old file is kept as "
+              "<name>.replaced-<time>)");
     }
   }
   XJ_ASSIGN_OR_RETURN(SecretBuffer pass,
                       NewPassphrase(passphrases, "the new signing key"));
   XJ_ASSIGN_OR_RETURN(keys::SigningKey key, keys::SigningKey::Generate());
-  XJ_ASSIGN_OR_RETURN(
-      SecretBuffer record,
-      key.Seal(pass.span(), keys::KdfLimits::ForWorkFactor(request.work_factor)));
+  XJ_ASSIGN_OR_RETURN(SecretBuffer record,
+                      key.Seal(pass.span(), keys::KdfLimits::ForWorkFactor(
+                                                request.work_factor)));
   // Open what was sealed, as a reader would, before it is written.
   XJ_ASSIGN_OR_RETURN(keys::SigningKey reopened,
                       keys::SigningKey::Open(record.span(), pass.span()));
@@ -134,14 +135,15 @@ Result<GeneratedKey> GenerateSigningKeyFiles(const KeygenRequest& request,
     return Status(Code::kInternal, "sealed key does not reopen to itself");
   }
   formats::minisign::PublicKey pk{key.key_id(), key.public_key()};
-  keys::KeyNames names = keys::NamesForSigningKey(key.key_id(), key.public_key());
+  keys::KeyNames names =
+      keys::NamesForSigningKey(key.key_id(), key.public_key());
   XJ_RETURN_IF_ERROR(files.Add(
       out.secret_path,
       formats::minisign::EncodeSecretKeyFile(
           record.span(), fmt::format("xjpack signing key {}", names.key_id)),
       0600));
-  XJ_RETURN_IF_ERROR(files.Add(out.public_path,
-                               formats::minisign::EncodePublicKeyFile(pk), 0644));
+  XJ_RETURN_IF_ERROR(files.Add(
+      out.public_path, formats::minisign::EncodePublicKeyFile(pk), 0644));
   XJ_ASSIGN_OR_RETURN(out.replaced, files.Commit());
   out.public_key = formats::minisign::EncodePublicKeyString(pk);
   out.key_id = names.key_id;
@@ -149,8 +151,8 @@ Result<GeneratedKey> GenerateSigningKeyFiles(const KeygenRequest& request,
   return out;
 }
 
-Result<GeneratedKey> GenerateOfficeIdentityFiles(const KeygenRequest& request,
-                                                 PassphraseSource& passphrases) {
+Result<GeneratedKey> GenerateOfficeIdentityFiles(
+    const KeygenRequest& request, PassphraseSource& passphrases) {
   XJ_RETURN_IF_ERROR(CheckWorkFactor(request.work_factor));
   GeneratedKey out;
   out.secret_path = request.secret_path;
@@ -164,23 +166,26 @@ Result<GeneratedKey> GenerateOfficeIdentityFiles(const KeygenRequest& request,
   for (const std::string& p : {out.secret_path, out.public_path}) {
     if (!request.force && os::Exists(p)) {
       return Error(Code::kAlreadyExists, "{} already exists", p)
-          .WithHint("use --force to replace it (the old file is kept as "
-                    "<name>.replaced-<time>)");
+          .WithHint(
+              "use --force to replace it (the old file is kept as "
+              "<name>.replaced-<time>)");
     }
   }
   XJ_ASSIGN_OR_RETURN(SecretBuffer pass,
                       NewPassphrase(passphrases, "the new office identity"));
-  XJ_ASSIGN_OR_RETURN(keys::X25519Identity id, keys::X25519Identity::Generate());
+  XJ_ASSIGN_OR_RETURN(keys::X25519Identity id,
+                      keys::X25519Identity::Generate());
   std::string recipient = formats::age::EncodeRecipient(id.public_key());
   keys::KeyNames names = keys::NamesForIdentity(id.public_key());
 
   XJ_ASSIGN_OR_RETURN(SecretBuffer id_string,
                       formats::age::EncodeIdentity(id.secret().span()));
-  std::string head = fmt::format(
-      "# xjpack office identity, created {}\n# public key: {}\n",
-      os::FormatUtc(os::NowUnix()), recipient);
-  XJ_ASSIGN_OR_RETURN(SecretBuffer text,
-                      SecretBuffer::Allocate(head.size() + id_string.size() + 1));
+  std::string head =
+      fmt::format("# xjpack office identity, created {}\n# public key: {}\n",
+                  os::FormatUtc(os::NowUnix()), recipient);
+  XJ_ASSIGN_OR_RETURN(
+      SecretBuffer text,
+      SecretBuffer::Allocate(head.size() + id_string.size() + 1));
   {
     SecretSink sink(&text);
     XJ_RETURN_IF_ERROR(sink.Write(AsBytes(head)));
@@ -196,11 +201,11 @@ Result<GeneratedKey> GenerateOfficeIdentityFiles(const KeygenRequest& request,
                                                 request.work_factor, opt));
   KeyFileSet files(request.force);
   XJ_RETURN_IF_ERROR(files.Add(out.secret_path, AsChars(sealed), 0600));
-  XJ_RETURN_IF_ERROR(files.Add(
-      out.public_path,
-      fmt::format("# xjpack office recipient, key id {}\n{}\n", names.key_id,
-                  recipient),
-      0644));
+  XJ_RETURN_IF_ERROR(
+      files.Add(out.public_path,
+                fmt::format("# xjpack office recipient, key id {}\n{}\n",
+                            names.key_id, recipient),
+                0644));
   XJ_ASSIGN_OR_RETURN(out.replaced, files.Commit());
   out.public_key = recipient;
   out.key_id = names.key_id;
@@ -212,7 +217,8 @@ Result<keys::SigningKey> LoadSigningKey(const std::string& path,
                                         PassphraseSource& passphrases) {
   Result<SecretBuffer> text = os::ReadSecretFile(path, kMaxKeyFile);
   if (!text.ok()) return text.status();
-  Result<SecretBuffer> record = formats::minisign::ParseSecretKeyFile(text->view());
+  Result<SecretBuffer> record =
+      formats::minisign::ParseSecretKeyFile(text->view());
   if (!record.ok()) {
     return Status(Code::kBadKey, record.status().message()).WithContext(path);
   }
@@ -223,7 +229,8 @@ Result<keys::SigningKey> LoadSigningKey(const std::string& path,
     if (!p.ok()) return p.status().WithContext(path);
     pass = std::move(p).value();
   }
-  Result<keys::SigningKey> key = keys::SigningKey::Open(record->span(), pass.span());
+  Result<keys::SigningKey> key =
+      keys::SigningKey::Open(record->span(), pass.span());
   if (!key.ok()) return key.status().WithContext(path);
   return key;
 }
@@ -252,14 +259,16 @@ Result<std::vector<keys::X25519Identity>> LoadIdentities(
                      "not an identity file",
                      path);
       }
-      if (s.code() != Code::kWrongPassphrase && s.code() != Code::kOutOfMemory) {
+      if (s.code() != Code::kWrongPassphrase &&
+          s.code() != Code::kOutOfMemory) {
         return Status(Code::kBadKey, s.message()).WithContext(path);
       }
       return s.WithContext(path);
     }
     view = plain_text.view();
   }
-  Result<std::vector<SecretBuffer>> secrets = formats::age::ParseIdentityFile(view);
+  Result<std::vector<SecretBuffer>> secrets =
+      formats::age::ParseIdentityFile(view);
   if (!secrets.ok()) return secrets.status().WithContext(path);
   std::vector<keys::X25519Identity> ids;
   for (SecretBuffer& s : *secrets) {
@@ -282,7 +291,8 @@ Result<formats::minisign::PublicKey> LoadPublicKey(const std::string& path) {
   return key;
 }
 
-Result<std::vector<keys::X25519PublicKey>> LoadRecipients(const std::string& path) {
+Result<std::vector<keys::X25519PublicKey>> LoadRecipients(
+    const std::string& path) {
   XJ_ASSIGN_OR_RETURN(Bytes text, os::ReadFile(path, kMaxKeyFile));
   Result<std::vector<keys::X25519PublicKey>> r =
       formats::age::ParseRecipientsFile(AsChars(text));
@@ -324,18 +334,21 @@ bool LooksLikeSecretKey(const std::string& path) {
     Result<std::size_t> got = ReadFull(armor, header);
     header.resize(got.ok() ? *got : 0);
   } else {
-    header.assign(head->data(), head->data() + std::min<std::size_t>(64, head->size()));
+    header.assign(head->data(),
+                  head->data() + std::min<std::size_t>(64, head->size()));
   }
   std::string_view h = AsChars(header);
-  return h.substr(0, formats::age::kVersionLine.size()) == formats::age::kVersionLine &&
+  return h.substr(0, formats::age::kVersionLine.size()) ==
+             formats::age::kVersionLine &&
          h.substr(formats::age::kVersionLine.size(), 10) == "-> scrypt ";
 }
 
 Result<std::string> SetAsideIfSecretKey(const std::string& path) {
   if (!LooksLikeSecretKey(path)) return std::string();
   std::string aside = path + ".replaced-" + os::FormatUtcCompact(os::NowUnix());
-  XJ_RETURN_IF_ERROR(os::RenameNoReplace(path, aside)
-                         .WithContext("keeping the secret key it would replace"));
+  XJ_RETURN_IF_ERROR(
+      os::RenameNoReplace(path, aside)
+          .WithContext("keeping the secret key it would replace"));
   return aside;
 }
 

@@ -46,7 +46,8 @@ Result<Signature> Sign(Source& in, const keys::SigningKey& key,
                        std::string_view trusted_comment,
                        std::string_view untrusted_comment) {
   XJ_RETURN_IF_ERROR(formats::minisign::CheckTrustedComment(trusted_comment));
-  if (untrusted_comment.size() + formats::minisign::kUntrustedPrefix.size() + 1 >
+  if (untrusted_comment.size() + formats::minisign::kUntrustedPrefix.size() +
+              1 >
           formats::minisign::kMaxUntrustedLine ||
       untrusted_comment.find_first_of("\r\n") != std::string_view::npos) {
     return Status(Code::kInvalidArgument,
@@ -59,7 +60,8 @@ Result<Signature> Sign(Source& in, const keys::SigningKey& key,
   sig.key_id = key.key_id();
   sig.signature = key.Sign(digest);
   sig.trusted_comment = std::string(trusted_comment);
-  sig.global_signature = key.Sign(GlobalMessage(sig.signature, trusted_comment));
+  sig.global_signature =
+      key.Sign(GlobalMessage(sig.signature, trusted_comment));
 
   // Check the result before anyone relies on it (a fault in memory or in
   // the key would otherwise go out as an unverifiable signature).
@@ -67,8 +69,9 @@ Result<Signature> Sign(Source& in, const keys::SigningKey& key,
       !keys::VerifyEd25519(key.public_key(),
                            GlobalMessage(sig.signature, trusted_comment),
                            sig.global_signature)) {
-    return Status(Code::kInternal,
-                  "the signature just made does not verify; nothing was written");
+    return Status(
+        Code::kInternal,
+        "the signature just made does not verify; nothing was written");
   }
   return sig;
 }

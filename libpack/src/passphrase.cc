@@ -8,9 +8,9 @@ namespace xj::pack {
 
 Result<SecretBuffer> FilePassphraseSource::Get(std::string_view, bool) {
   if (!cached_) {
-    Result<SecretBuffer> raw = path_ == "-"
-                                   ? os::ReadSecretStdin(kMaxPassphrase + 2)
-                                   : os::ReadSecretFile(path_, kMaxPassphrase + 2);
+    Result<SecretBuffer> raw =
+        path_ == "-" ? os::ReadSecretStdin(kMaxPassphrase + 2)
+                     : os::ReadSecretFile(path_, kMaxPassphrase + 2);
     if (!raw.ok()) {
       return raw.status().WithContext("reading the passphrase file");
     }
@@ -31,8 +31,8 @@ Result<SecretBuffer> FilePassphraseSource::Get(std::string_view, bool) {
 }
 
 Result<SecretBuffer> NoPassphraseSource::Get(std::string_view purpose, bool) {
-  return Error(Code::kWrongPassphrase, "{} needs a passphrase and none was given",
-               purpose)
+  return Error(Code::kWrongPassphrase,
+               "{} needs a passphrase and none was given", purpose)
       .WithHint("give one with --passphrase-file FILE, or run on a terminal");
 }
 

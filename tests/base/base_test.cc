@@ -30,15 +30,16 @@ TEST_CASE("a Result holds either a value or a failed Status") {
   CHECK(from_ok.status().code() == Code::kInternal);
 }
 
-TEST_CASE("display escaping neutralises controls, bidi and invisible characters") {
+TEST_CASE(
+    "display escaping neutralises controls, bidi and invisible characters") {
   CHECK(EscapeForDisplay("张三 ok") == "张三 ok");
   CHECK(EscapeForDisplay("a\x1b[31mb") == "a\\u{1B}[31mb");
-  CHECK(EscapeForDisplay("x\u202Ey") == "x\\u{202E}y");       // RLO
-  CHECK(EscapeForDisplay("x\u200By") == "x\\u{200B}y");       // zero width
-  CHECK(EscapeForDisplay("\xef\xbb\xbfz") == "\\u{FEFF}z");   // BOM
-  CHECK(EscapeForDisplay("a\xff") == "a\\x{FF}");             // invalid UTF-8
-  CHECK(EscapeForDisplay("\xc0\xaf") == "\\x{C0}\\x{AF}");    // overlong '/'
-  CHECK(EscapeForDisplay("\xc2\x85") == "\\u{85}");           // C1 NEL
+  CHECK(EscapeForDisplay("x\u202Ey") == "x\\u{202E}y");      // RLO
+  CHECK(EscapeForDisplay("x\u200By") == "x\\u{200B}y");      // zero width
+  CHECK(EscapeForDisplay("\xef\xbb\xbfz") == "\\u{FEFF}z");  // BOM
+  CHECK(EscapeForDisplay("a\xff") == "a\\x{FF}");            // invalid UTF-8
+  CHECK(EscapeForDisplay("\xc0\xaf") == "\\x{C0}\\x{AF}");   // overlong '/'
+  CHECK(EscapeForDisplay("\xc2\x85") == "\\u{85}");          // C1 NEL
   CHECK(EscapeForDisplay("back\\slash") == "back\\\\slash");
 }
 
@@ -98,7 +99,8 @@ TEST_CASE("an atomic file appears only on commit, with its mode") {
   test::TempDir dir;
   std::string path = dir / "out.bin";
   {
-    Result<os::AtomicFile> f = os::AtomicFile::Create(path, 0600, os::Replace::kNever);
+    Result<os::AtomicFile> f =
+        os::AtomicFile::Create(path, 0600, os::Replace::kNever);
     REQUIRE(f.ok());
     REQUIRE(f->sink().Write(AsBytes("hello")).ok());
     CHECK_FALSE(test::Exists(path));
@@ -133,7 +135,8 @@ TEST_CASE("an atomic file never replaces an existing file unless allowed") {
   test::WriteFile(dir / "race", "someone else");
   CHECK_FAILS_WITH(f->Commit(), Code::kAlreadyExists, "already exists");
   CHECK(test::ReadFile(dir / "race") == "someone else");
-  Result<os::AtomicFile> g = os::AtomicFile::Create(path, 0644, os::Replace::kAllowed);
+  Result<os::AtomicFile> g =
+      os::AtomicFile::Create(path, 0644, os::Replace::kAllowed);
   REQUIRE(g.ok());
   REQUIRE(g->sink().Write(AsBytes("new")).ok());
   REQUIRE(g->Commit().ok());

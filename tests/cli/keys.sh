@@ -29,6 +29,10 @@ printf 'short\n' >short
 expect 2 "shorter than 8 characters" "$XJ" keygen --signing -o s.key --passphrase-file short $WF
 absent s.key
 absent s.pub
+printf 'from standard input\n' | "$XJ" keygen --signing -o stdin.key --passphrase-file - $WF -q >/dev/null ||
+  fail "keygen with the passphrase on standard input"
+printf 'from standard input\n' | "$XJ" sign clerk.pub -k stdin.key --passphrase-file - -x stdin.sig ||
+  fail "the key made with a passphrase from standard input does not open with it"
 expect 2 "the passphrase is empty" "$XJ" keygen --signing -o s.key --passphrase-file /dev/null $WF
 answer_tty sesame-street-42 sesame-street-42 -- "$XJ" keygen --signing -o tty.key $WF
 [ -f tty.key ] || { cat "$SCRATCH/.tty"; fail "keygen on a terminal made no key"; }

@@ -38,44 +38,52 @@ TEST_CASE("base64 decoding accepts only the canonical encoding") {
 TEST_CASE("Bech32 encodes age keys as stock age does") {
   Bytes b42(32, 0x42);
   CHECK(EncodeBech32("AGE-SECRET-KEY-", b42, true) ==
-        "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX");
-  Result<Bech32> d =
-      DecodeBech32("age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef");
+        "AGE-SECRET-KEY-"
+        "1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX");
+  Result<Bech32> d = DecodeBech32(
+      "age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef");
   REQUIRE(d.ok());
   CHECK(d->hrp == "age");
   CHECK(ToHex(d->data) ==
         "36dcec3f5f24739a0c8b36cbb4ffa25729a94a51d41fb205a37419fe7f5adb2a");
   CHECK_FAILS_WITH(
-      DecodeBech32("age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryeg"),
+      DecodeBech32(
+          "age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryeg"),
       Code::kMalformed, "checksum mismatch");
   CHECK_FAILS_WITH(
-      DecodeBech32("age1Xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef"),
+      DecodeBech32(
+          "age1Xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef"),
       Code::kMalformed, "mixes upper and lower case");
   CHECK_FAILS_WITH(DecodeBech32("noseparator"), Code::kMalformed, "separator");
 }
 
 TEST_CASE("age key strings parse strictly and name what is wrong") {
   Result<SecretBuffer> id = age::ParseIdentity(
-      "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0");
+      "AGE-SECRET-KEY-"
+      "1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0");
   REQUIRE(id.ok());
   CHECK(ToHex(id->span()) ==
         "ca1626252c53cf1a4dc46695e7fcc46594cb4ccadedb6712dfda0753f3ae355e");
   CHECK_FAILS_WITH(
-      age::ParseIdentity("age-secret-key-1egtzvffv20835nwyv6270lxyvk2vknx2mmdkwyklmgr48uawx40q2p2lm0"),
+      age::ParseIdentity(
+          "age-secret-key-"
+          "1egtzvffv20835nwyv6270lxyvk2vknx2mmdkwyklmgr48uawx40q2p2lm0"),
       Code::kBadKey, "expected \"AGE-SECRET-KEY-1");
-  CHECK_FAILS_WITH(age::ParseIdentity("AGE-SECRET-KEY-PQ-1ABC"), Code::kUnsupported,
-                   "post-quantum");
+  CHECK_FAILS_WITH(age::ParseIdentity("AGE-SECRET-KEY-PQ-1ABC"),
+                   Code::kUnsupported, "post-quantum");
   CHECK_FAILS_WITH(age::ParseRecipient("RWQf6LRCGA9i53mlYecO4IzT51TGPpvW"),
                    Code::kBadKey, "expected \"age1");
-  CHECK(age::EncodeRecipient(*age::ParseRecipient(
-            "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj")) ==
-        "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj");
+  CHECK(
+      age::EncodeRecipient(*age::ParseRecipient(
+          "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj")) ==
+      "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj");
 }
 
 TEST_CASE("identity files allow comments and CRLF, and name the bad line") {
   std::string file =
       "# created: now\r\n\r\n"
-      "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\r\n";
+      "AGE-SECRET-KEY-"
+      "1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\r\n";
   Result<std::vector<SecretBuffer>> ids = age::ParseIdentityFile(file);
   REQUIRE(ids.ok());
   CHECK(ids->size() == 1);
@@ -126,8 +134,8 @@ TEST_CASE("a stanza body of a multiple of 64 columns ends with an empty line") {
   s.args = {"test"};
   s.body = Bytes(48, 0);
   Bytes h = age::EncodeHeaderWithoutMac({s});
-  CHECK(AsChars(h) == "age-encryption.org/v1\n-> test\n" + std::string(64, 'A') +
-                          "\n\n---");
+  CHECK(AsChars(h) ==
+        "age-encryption.org/v1\n-> test\n" + std::string(64, 'A') + "\n\n---");
   age::AppendMacLine(h, Bytes(32, 0));
   age::Header back = Parse(AsChars(h));
   CHECK(back.stanzas[0].body == s.body);
@@ -140,23 +148,25 @@ TEST_CASE("malformed age headers are rejected with the line and the reason") {
                    "CRLF line endings");
   CHECK_FAILS_WITH(ParseError("PK\x03\x04zip"), Code::kMalformed,
                    "not an age file");
-  CHECK_FAILS_WITH(ParseError(""), Code::kTruncated, "ends inside the age header");
+  CHECK_FAILS_WITH(ParseError(""), Code::kTruncated,
+                   "ends inside the age header");
   CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> X25519  a\n\n---"),
                    Code::kMalformed, "header line 2: empty stanza argument");
   CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n->\n"), Code::kMalformed,
                    "stanza has no type");
   CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\naGl\n--- x\n"),
-                   Code::kMalformed, "header line 3: stanza body: base64 is not canonical");
-  CHECK_FAILS_WITH(
-      ParseError("age-encryption.org/v1\n-> a\n" + std::string(64, 'A') + "\n--- x\n"),
-      Code::kMalformed, "ended without a short final body line");
+                   Code::kMalformed,
+                   "header line 3: stanza body: base64 is not canonical");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\n" +
+                              std::string(64, 'A') + "\n--- x\n"),
+                   Code::kMalformed, "ended without a short final body line");
   CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\n\n---  x\n"),
                    Code::kMalformed, "malformed MAC line");
   CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n---"
                               " AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"),
                    Code::kMalformed, "no recipient stanzas");
-  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\r\n\n"), Code::kMalformed,
-                   "carriage return");
+  CHECK_FAILS_WITH(ParseError("age-encryption.org/v1\n-> a\r\n\n"),
+                   Code::kMalformed, "carriage return");
 }
 
 TEST_CASE("the header parser enforces its size and stanza limits") {
@@ -165,7 +175,8 @@ TEST_CASE("the header parser enforces its size and stanza limits") {
   many += "--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
   age::HeaderLimits few;
   few.max_stanzas = 4;
-  CHECK_FAILS_WITH(ParseError(many, few), Code::kMalformed, "more than 4 recipient");
+  CHECK_FAILS_WITH(ParseError(many, few), Code::kMalformed,
+                   "more than 4 recipient");
   age::HeaderLimits small;
   small.max_bytes = 40;
   CHECK_FAILS_WITH(ParseError(many, small), Code::kMalformed,
@@ -214,14 +225,17 @@ TEST_CASE("armor reading tolerates outside whitespace and CRLF, nothing else") {
     crlf += c;
   }
   CHECK(Dearmor(crlf).ok());
-  CHECK_FAILS_WITH(Dearmor(good + "x"), Code::kMalformed, "data after the END line");
-  CHECK_FAILS_WITH(Dearmor("junk\n" + good), Code::kMalformed,
-                   "armor: line 1: expected \"-----BEGIN AGE ENCRYPTED FILE-----\"");
+  CHECK_FAILS_WITH(Dearmor(good + "x"), Code::kMalformed,
+                   "data after the END line");
+  CHECK_FAILS_WITH(
+      Dearmor("junk\n" + good), Code::kMalformed,
+      "armor: line 1: expected \"-----BEGIN AGE ENCRYPTED FILE-----\"");
   CHECK_FAILS_WITH(Dearmor(good.substr(0, good.size() - 33)), Code::kMalformed,
                    "without its END line");
   std::string spaced = good;
   spaced.insert(spaced.find('\n') + 1, "\n");
-  CHECK_FAILS_WITH(Dearmor(spaced), Code::kMalformed, "empty line inside the armor");
+  CHECK_FAILS_WITH(Dearmor(spaced), Code::kMalformed,
+                   "empty line inside the armor");
 }
 
 TEST_CASE("minisign public key files parse and re-encode exactly") {
@@ -234,19 +248,22 @@ TEST_CASE("minisign public key files parse and re-encode exactly") {
   CHECK(ToHex(pk->key) ==
         "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8");
   CHECK(minisign::EncodePublicKeyFile(*pk) == kPub);
-  CHECK_FAILS_WITH(minisign::ParsePublicKeyFile(kPub.substr(56)), Code::kTruncated,
-                   "has 1 line(s), expected 2");
+  CHECK_FAILS_WITH(minisign::ParsePublicKeyFile(kPub.substr(56)),
+                   Code::kTruncated, "has 1 line(s), expected 2");
   CHECK_FAILS_WITH(minisign::ParsePublicKeyFile(std::string(kPub) + "more\n"),
                    Code::kTrailingData, "unexpected data after line 2");
-  CHECK_FAILS_WITH(minisign::ParsePublicKeyString("RWQBAgMEBQYHCAOhB7/zzhC+HXDdGOdL"),
-                   Code::kBadKey, "not a minisign public key");
+  CHECK_FAILS_WITH(
+      minisign::ParsePublicKeyString("RWQBAgMEBQYHCAOhB7/zzhC+HXDdGOdL"),
+      Code::kBadKey, "not a minisign public key");
 }
 
 constexpr std::string_view kSig =
     "untrusted comment: signature from minisign secret key\n"
-    "RUQf6LRCGA9i559r3g7V1qNyJDApGip8MfqcadIgT9CuhV3EMhHoN1mGTkUidF/z7SrlQgXdy8ofjb7bNJJylDOocrCo8KLzZwo=\n"
+    "RUQf6LRCGA9i559r3g7V1qNyJDApGip8MfqcadIgT9CuhV3EMhHoN1mGTkUidF/"
+    "z7SrlQgXdy8ofjb7bNJJylDOocrCo8KLzZwo=\n"
     "trusted comment: timestamp:1635443258\tfile:test\thashed\n"
-    "/cj37GK60vryibFn+ftOgbCvW9NKhKYgjVpFFQUcWPAnjO23wrvVDTt7cloNC06maoBli9q6qwZDXXoaxweICQ==\n";
+    "/cj37GK60vryibFn+"
+    "ftOgbCvW9NKhKYgjVpFFQUcWPAnjO23wrvVDTt7cloNC06maoBli9q6qwZDXXoaxweICQ==\n";
 
 TEST_CASE("minisign signature files parse strictly and re-encode exactly") {
   Result<minisign::Signature> sig = minisign::ParseSignatureFile(kSig);
@@ -265,7 +282,8 @@ TEST_CASE("minisign signature files parse strictly and re-encode exactly") {
   CHECK_FAILS_WITH(minisign::ParseSignatureFile(kSig.substr(0, 200)),
                    Code::kTruncated, "expected 4");
   std::string other(kSig);
-  other.replace(other.find("trusted comment: timestamp"), 16, "trusted_comment:");
+  other.replace(other.find("trusted comment: timestamp"), 16,
+                "trusted_comment:");
   CHECK_FAILS_WITH(minisign::ParseSignatureFile(other), Code::kMalformed,
                    "line 3: expected \"trusted comment: ...\"");
   std::string bad_b64(kSig);
@@ -276,10 +294,10 @@ TEST_CASE("minisign signature files parse strictly and re-encode exactly") {
 
 TEST_CASE("trusted comments must be printable UTF-8 on one line") {
   CHECK(minisign::CheckTrustedComment("timestamp:1\tfile:x").ok());
-  CHECK_FAILS_WITH(minisign::CheckTrustedComment("a\nb"), Code::kInvalidArgument,
-                   "control character (0x0a)");
-  CHECK_FAILS_WITH(minisign::CheckTrustedComment("\xff"), Code::kInvalidArgument,
-                   "not valid UTF-8");
+  CHECK_FAILS_WITH(minisign::CheckTrustedComment("a\nb"),
+                   Code::kInvalidArgument, "control character (0x0a)");
+  CHECK_FAILS_WITH(minisign::CheckTrustedComment("\xff"),
+                   Code::kInvalidArgument, "not valid UTF-8");
   CHECK_FAILS_WITH(minisign::CheckTrustedComment(std::string(8174, 'a')),
                    Code::kInvalidArgument, "longer than 8173");
 }

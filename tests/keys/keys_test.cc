@@ -17,7 +17,8 @@ namespace {
 using test::Hex;
 
 TEST_CASE("X25519 and HKDF reproduce the age known-answer derivation") {
-  Bytes id = Hex("ca1626252c53cf1a4dc46695e7fcc46594cb4ccadedb6712dfda0753f3ae355e");
+  Bytes id =
+      Hex("ca1626252c53cf1a4dc46695e7fcc46594cb4ccadedb6712dfda0753f3ae355e");
   std::uint8_t pk[32];
   X25519Base(id.data(), pk);
   CHECK(ToHex(ByteSpan(pk)) ==
@@ -34,7 +35,8 @@ TEST_CASE("X25519 and HKDF reproduce the age known-answer derivation") {
   std::memcpy(salt, share, 32);
   std::memcpy(salt + 32, pk, 32);
   std::uint8_t wrap[32];
-  HkdfSha256(ByteSpan(shared), ByteSpan(salt), "age-encryption.org/v1/X25519", wrap);
+  HkdfSha256(ByteSpan(shared), ByteSpan(salt), "age-encryption.org/v1/X25519",
+             wrap);
   CHECK(ToHex(ByteSpan(wrap)) ==
         "ffc1e74518fffdfa288fa25e647777596ef77fbe254adc416b7990800fd9adcc");
   Bytes file_key = ToBytes("YELLOW SUBMARINE");
@@ -54,7 +56,8 @@ TEST_CASE("X25519 refuses low-order points") {
 }
 
 TEST_CASE("both ChaCha20-Poly1305 backends give the age payload vector") {
-  Bytes key = Hex("a6a34445de8e40ea4f788e640b7757614474ece9d6066e36132696cd02ccf846");
+  Bytes key =
+      Hex("a6a34445de8e40ea4f788e640b7757614474ece9d6066e36132696cd02ccf846");
   std::uint8_t nonce[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   for (AeadBackend b : {AeadBackend::kSodium, AeadBackend::kOpenSsl}) {
     CAPTURE(static_cast<int>(b));
@@ -62,7 +65,8 @@ TEST_CASE("both ChaCha20-Poly1305 backends give the age payload vector") {
     REQUIRE(aead.ok());
     Bytes ct(12 + 16);
     aead->Seal(nonce, AsBytes("hello world\n"), ct.data());
-    CHECK(ToHex(ct) == "53bab8c0993ad886c22666fc1cdc8f2e2d086763a8ff7e39a6d21e77");
+    CHECK(ToHex(ct) ==
+          "53bab8c0993ad886c22666fc1cdc8f2e2d086763a8ff7e39a6d21e77");
     Bytes pt(12);
     CHECK(aead->Open(nonce, ct, pt.data()));
     CHECK(AsChars(pt) == "hello world\n");
@@ -90,10 +94,12 @@ TEST_CASE("hashers match their published digests") {
   Hasher sha512(Hasher::Algorithm::kSha512);
   sha512.Update(AsBytes("ab"));
   sha512.Update(AsBytes("c"));
-  CHECK(ToHex(sha512.Finish()).substr(0, 32) == "ddaf35a193617abacc417349ae204131");
+  CHECK(ToHex(sha512.Finish()).substr(0, 32) ==
+        "ddaf35a193617abacc417349ae204131");
   Hasher blake(Hasher::Algorithm::kBlake2b512);
   blake.Update(AsBytes("abc"));
-  CHECK(ToHex(blake.Finish()).substr(0, 32) == "ba80a53f981c4d0d6a2797b69f12f6e9");
+  CHECK(ToHex(blake.Finish()).substr(0, 32) ==
+        "ba80a53f981c4d0d6a2797b69f12f6e9");
 }
 
 TEST_CASE("scrypt matches the age passphrase known answer") {
@@ -109,7 +115,9 @@ TEST_CASE("scrypt matches the age passphrase known answer") {
 // minisign's secret key layout, from a fixed seed, key id and salt; stock
 // minisign 0.11 opened this key and made byte-identical signatures with it.
 constexpr std::string_view kKatRecordB64 =
-    "RWRTY0IyICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8AAAgAAAAAAAAAAAEAAAAAko1pCD9sDNRpgsvZGkjSUAmZPoocOUgJRjaDi1uLGaFbV9tQbuQcRPVvCAcOsUOZRbmt31ADFYOoYtTlDPZPRi6XL1Do+GESkQyniy5oFAcmbMMhJ8TWecy8By+dTIi+j1c2xwA/UEc=";
+    "RWRTY0IyICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8AAAgAAAAAAAAAAAEAAAAAko"
+    "1pCD9sDNRpgsvZGkjSUAmZPoocOUgJRjaDi1uLGaFbV9tQbuQcRPVvCAcOsUOZRbmt31ADFYOo"
+    "YtTlDPZPRi6XL1Do+GESkQyniy5oFAcmbMMhJ8TWecy8By+dTIi+j1c2xwA/UEc=";
 
 Bytes Seed() {
   Bytes seed(32);
@@ -132,7 +140,8 @@ TEST_CASE("sealing a signing key reproduces minisign's known-answer record") {
       AsBytes("test-password"), KdfLimits{524288, 16777216}, KatSalt());
   REQUIRE(record.ok());
   // Compared as base64 so the vector stays readable.
-  std::string got = formats::EncodeBase64(record->span(), formats::Base64::kPadded);
+  std::string got =
+      formats::EncodeBase64(record->span(), formats::Base64::kPadded);
   CHECK(got == kKatRecordB64);
 }
 
@@ -142,7 +151,8 @@ TEST_CASE("opening a signing key checks the passphrase and the key halves") {
       AsBytes("test-password"), KdfLimits{524288, 16777216}, KatSalt());
   REQUIRE(record.ok());
   CHECK(SigningKey::IsProtected(record->span()));
-  Result<SigningKey> opened = SigningKey::Open(record->span(), AsBytes("test-password"));
+  Result<SigningKey> opened =
+      SigningKey::Open(record->span(), AsBytes("test-password"));
   REQUIRE(opened.ok());
   CHECK(opened->key_id() == KatKeyId());
   CHECK(opened->public_key() == key->public_key());
@@ -159,7 +169,8 @@ TEST_CASE("opening a signing key checks the passphrase and the key halves") {
                    "scrypt limits");
 }
 
-TEST_CASE("an unprotected minisign key (minisign -G -W) opens without a passphrase") {
+TEST_CASE(
+    "an unprotected minisign key (minisign -G -W) opens without a passphrase") {
   Result<SigningKey> key = SigningKey::FromSeed(Seed(), KatKeyId());
   REQUIRE(key.ok());
   // minisign -W leaves kdf, salt, limits and checksum all zero.
@@ -186,9 +197,11 @@ TEST_CASE("work factors map to scrypt N = 2^wf, r = 8, p = 1") {
 
 TEST_CASE("key names are stable: id and fingerprint") {
   X25519PublicKey pk;
-  std::memcpy(pk.data(),
-              Hex("36dcec3f5f24739a0c8b36cbb4ffa25729a94a51d41fb205a37419fe7f5adb2a").data(),
-              32);
+  std::memcpy(
+      pk.data(),
+      Hex("36dcec3f5f24739a0c8b36cbb4ffa25729a94a51d41fb205a37419fe7f5adb2a")
+          .data(),
+      32);
   KeyNames n = NamesForIdentity(pk);
   CHECK(n.key_id.size() == 16);
   CHECK(n.fingerprint.size() == 64 + 15);

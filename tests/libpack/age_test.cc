@@ -1,13 +1,14 @@
 // Pins age encryption and decryption: byte-exact known answers, round trips
 // at every chunk boundary with both AEAD backends, and one distinct error
 // (code and message) for each way a file can be wrong.
+#include "libpack/age.h"
+
 #include <doctest/doctest.h>
 
 #include "base/io.h"
 #include "formats/age_keys.h"
 #include "formats/base64.h"
 #include "keys/crypto.h"
-#include "libpack/age.h"
 #include "support/test_util.h"
 
 namespace xj::pack::age {
@@ -21,8 +22,10 @@ std::string Sha256Hex(ByteSpan data) {
 
 keys::X25519Identity CctvIdentity() {
   Result<SecretBuffer> s = formats::age::ParseIdentity(
-      "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0");
-  return std::move(keys::X25519Identity::FromSecret(std::move(s).value())).value();
+      "AGE-SECRET-KEY-"
+      "1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0");
+  return std::move(keys::X25519Identity::FromSecret(std::move(s).value()))
+      .value();
 }
 
 FixedRandomness Kat() {
@@ -55,7 +58,8 @@ Outcome DecryptWith(ByteSpan file, const keys::X25519Identity* id,
   Decryptor dec(opt);
   if (id) dec.AddIdentity(id);
   if (passphrase) {
-    dec.SetPassphraseCallback([=]() { return SecretBuffer::CopyOf(AsBytes(passphrase)); });
+    dec.SetPassphraseCallback(
+        [=]() { return SecretBuffer::CopyOf(AsBytes(passphrase)); });
   }
   Outcome o;
   MemorySink sink(&o.plain);
@@ -106,7 +110,8 @@ TEST_CASE("files of every size around chunk boundaries round-trip") {
   Result<keys::X25519Identity> b = keys::X25519Identity::Generate();
   for (std::size_t n : {0, 1, 65535, 65536, 65537, 131072, 16 * 65536,
                         17 * 65536, 17 * 65536 + 1, 40 * 65536 + 5}) {
-    for (keys::AeadBackend be : {keys::AeadBackend::kSodium, keys::AeadBackend::kOpenSsl}) {
+    for (keys::AeadBackend be :
+         {keys::AeadBackend::kSodium, keys::AeadBackend::kOpenSsl}) {
       CAPTURE(n);
       Bytes plain = test::Pattern(n, static_cast<std::uint32_t>(n));
       EncryptOptions eo;
@@ -114,11 +119,12 @@ TEST_CASE("files of every size around chunk boundaries round-trip") {
       eo.armor = n % 2 == 1;
       Bytes file = EncryptTo(plain, {a.public_key(), b->public_key()}, eo);
       std::size_t chunks = n == 0 ? 1 : (n + 65535) / 65536;
-      if (!eo.armor) CHECK(file.size() == 22 + 2 * 98 + 48 + 16 + n + 16 * chunks);
+      if (!eo.armor)
+        CHECK(file.size() == 22 + 2 * 98 + 48 + 16 + n + 16 * chunks);
       // Decrypt with the other backend: the formats, not the code, agree.
       DecryptOptions d;
       d.backend = be == keys::AeadBackend::kSodium ? keys::AeadBackend::kOpenSsl
-                                                  : keys::AeadBackend::kSodium;
+                                                   : keys::AeadBackend::kSodium;
       Outcome o = DecryptWith(file, &*b, nullptr, d);
       REQUIRE_MESSAGE(o.status.ok(), o.status.ToString());
       CHECK(o.plain == plain);
@@ -130,7 +136,8 @@ class SlowSource final : public Source {
  public:
   explicit SlowSource(ByteSpan data) : data_(data) {}
   Result<std::size_t> Read(MutableByteSpan buf) override {
-    std::size_t n = std::min<std::size_t>({buf.size(), 1000, data_.size() - pos_});
+    std::size_t n =
+        std::min<std::size_t>({buf.size(), 1000, data_.size() - pos_});
     std::copy_n(data_.begin() + static_cast<long>(pos_), n, buf.begin());
     pos_ += n;
     return n;
@@ -170,7 +177,8 @@ TEST_CASE("decryption failures are distinct: code, stage and message") {
     Bytes pw;
     MemorySink sink(&pw);
     MemorySource src(plain);
-    REQUIRE(EncryptWithPassphrase(src, sink, AsBytes("correct horse"), 10).ok());
+    REQUIRE(
+        EncryptWithPassphrase(src, sink, AsBytes("correct horse"), 10).ok());
     Outcome o = DecryptWith(pw, nullptr, "incorrect horse");
     CHECK_FAILS_WITH(o.status, Code::kWrongPassphrase, "wrong passphrase");
     CHECK(o.stage == Stage::kUnwrap);
@@ -190,13 +198,15 @@ TEST_CASE("decryption failures are distinct: code, stage and message") {
     CHECK(o.stage == Stage::kPayload);
   }
   SUBCASE("truncated inside the header or the nonce") {
-    CHECK_FAILS_WITH(DecryptWith(Bytes(file.begin(), file.begin() + 100), &id).status,
-                     Code::kTruncated, "ends inside the age header");
+    CHECK_FAILS_WITH(
+        DecryptWith(Bytes(file.begin(), file.begin() + 100), &id).status,
+        Code::kTruncated, "ends inside the age header");
     CHECK_FAILS_WITH(
         DecryptWith(Bytes(file.begin(), file.begin() + header + 5), &id).status,
         Code::kTruncated, "ends 5 bytes after the header");
     CHECK_FAILS_WITH(
-        DecryptWith(Bytes(file.begin(), file.begin() + header + 16 + 10), &id).status,
+        DecryptWith(Bytes(file.begin(), file.begin() + header + 16 + 10), &id)
+            .status,
         Code::kTruncated, "ends inside chunk 0");
   }
   SUBCASE("a flipped payload byte") {
@@ -211,7 +221,8 @@ TEST_CASE("decryption failures are distinct: code, stage and message") {
     Bytes mac = *formats::DecodeBase64(text.substr(mac_at, 43),
                                        formats::Base64::kUnpadded);
     mac[7] ^= 0x80;
-    text.replace(mac_at, 43, formats::EncodeBase64(mac, formats::Base64::kUnpadded));
+    text.replace(mac_at, 43,
+                 formats::EncodeBase64(mac, formats::Base64::kUnpadded));
     Bytes bad = ToBytes(text);
     bad.insert(bad.end(), file.begin() + header, file.end());
     Outcome o = DecryptWith(bad, &id);
@@ -240,7 +251,8 @@ TEST_CASE("decryption failures are distinct: code, stage and message") {
     Bytes whole = EncryptTo(test::Pattern(2 * 65536, 2), {id.public_key()});
     whole.insert(whole.end(), 20, 'x');
     Outcome o = DecryptWith(whole, &id);
-    CHECK_FAILS_WITH(o.status, Code::kTrailingData, "data after the final chunk");
+    CHECK_FAILS_WITH(o.status, Code::kTrailingData,
+                     "data after the final chunk");
     CHECK(o.stage == Stage::kPayload);
     // After a short final chunk the extra bytes break its tag instead.
     Bytes bad = file;
@@ -258,10 +270,12 @@ TEST_CASE("an empty final chunk is refused unless the whole file is empty") {
   EncryptOptions opt;
   opt.fixed = &k;
   Bytes file = EncryptTo(AsBytes("x"), {id.public_key()}, opt);
-  file.resize(file.size() - (1 + 16));  // keep header and nonce
+  REQUIRE(file.size() == 168 + 16 + 1 + 16);
+  file.resize(168 + 16);  // keep header and nonce
   std::uint8_t key[32];
   keys::HkdfSha256(k.file_key, k.nonce, "payload", key);
-  Result<keys::ChaChaPoly> aead = keys::ChaChaPoly::Create(ByteSpan(key), keys::AeadBackend::kSodium);
+  Result<keys::ChaChaPoly> aead =
+      keys::ChaChaPoly::Create(ByteSpan(key), keys::AeadBackend::kSodium);
   std::uint8_t n0[12] = {}, n1[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
   Bytes chunk0(65552), chunk1(16);
   aead->Seal(n0, test::Pattern(65536), chunk0.data());
@@ -269,7 +283,8 @@ TEST_CASE("an empty final chunk is refused unless the whole file is empty") {
   file.insert(file.end(), chunk0.begin(), chunk0.end());
   file.insert(file.end(), chunk1.begin(), chunk1.end());
   Outcome o = DecryptWith(file, &id);
-  CHECK_FAILS_WITH(o.status, Code::kMalformed, "chunk 1 is an empty final chunk");
+  CHECK_FAILS_WITH(o.status, Code::kMalformed,
+                   "chunk 1 is an empty final chunk");
   CHECK(o.stage == Stage::kPayload);
 }
 
@@ -283,8 +298,9 @@ TEST_CASE("unknown stanza types are skipped for files, refused for bundles") {
   DecryptOptions strict;
   strict.reject_unknown_stanzas = true;
   Outcome o = DecryptWith(ToBytes(text), &id, nullptr, strict);
-  CHECK_FAILS_WITH(o.status, Code::kUnsupported,
-                   "header line 2: unknown recipient stanza type \"mlkem768x25519\"");
+  CHECK_FAILS_WITH(
+      o.status, Code::kUnsupported,
+      "header line 2: unknown recipient stanza type \"mlkem768x25519\"");
   Outcome lenient = DecryptWith(ToBytes(text), &id);
   CHECK_FAILS_WITH(lenient.status, Code::kIntegrity, "header MAC mismatch");
 
@@ -292,15 +308,17 @@ TEST_CASE("unknown stanza types are skipped for files, refused for bundles") {
       "age-encryption.org/v1\n-> mlkem768x25519 abc\n\n--- "
       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
   Outcome none = DecryptWith(AsBytes(only_foreign), &id);
-  CHECK_FAILS_WITH(none.status, Code::kNoIdentity,
-                   "encrypted to mlkem768x25519, none of which xjpack supports");
+  CHECK_FAILS_WITH(
+      none.status, Code::kNoIdentity,
+      "encrypted to mlkem768x25519, none of which xjpack supports");
 }
 
 TEST_CASE("a passphrase file is refused when identities were expected") {
   Bytes pw;
   MemorySink sink(&pw);
   MemorySource src(AsBytes("x"));
-  REQUIRE(EncryptWithPassphrase(src, sink, AsBytes("long passphrase"), 10).ok());
+  REQUIRE(
+      EncryptWithPassphrase(src, sink, AsBytes("long passphrase"), 10).ok());
   keys::X25519Identity id = CctvIdentity();
   CHECK_FAILS_WITH(DecryptWith(pw, &id).status, Code::kNoIdentity,
                    "passphrase-encrypted, not encrypted to an identity");
@@ -310,7 +328,8 @@ TEST_CASE("scrypt work factors above the limit are refused before any work") {
   Bytes pw;
   MemorySink sink(&pw);
   MemorySource src(AsBytes("x"));
-  REQUIRE(EncryptWithPassphrase(src, sink, AsBytes("long passphrase"), 12).ok());
+  REQUIRE(
+      EncryptWithPassphrase(src, sink, AsBytes("long passphrase"), 12).ok());
   DecryptOptions opt;
   opt.max_work_factor = 11;
   CHECK_FAILS_WITH(DecryptWith(pw, nullptr, "long passphrase", opt).status,

@@ -2,12 +2,13 @@
 // --force keeps the old key), loading (passphrases, both identity kinds),
 // and a clear error for each kind of bad key file; plus the file-level
 // operations that must leave nothing behind when they fail.
+#include "libpack/key_files.h"
+
 #include <doctest/doctest.h>
 
 #include "base/os.h"
 #include "formats/age_keys.h"
 #include "libpack/file_crypto.h"
-#include "libpack/key_files.h"
 #include "support/test_util.h"
 
 namespace xj::pack {
@@ -34,10 +35,12 @@ KeygenRequest Request(const std::string& path) {
   return r;
 }
 
-TEST_CASE("a new signing key is written 0600 and loads back with its passphrase") {
+TEST_CASE(
+    "a new signing key is written 0600 and loads back with its passphrase") {
   test::TempDir dir;
   FixedPassphrase pass("correct horse battery");
-  Result<GeneratedKey> k = GenerateSigningKeyFiles(Request(dir / "clerk.key"), pass);
+  Result<GeneratedKey> k =
+      GenerateSigningKeyFiles(Request(dir / "clerk.key"), pass);
   REQUIRE_MESSAGE(k.ok(), k.status().ToString());
   CHECK(k->public_path == dir / "clerk.pub");
   CHECK(test::Mode(dir / "clerk.key") == 0600);
@@ -50,27 +53,31 @@ TEST_CASE("a new signing key is written 0600 and loads back with its passphrase"
   REQUIRE(pub.ok());
   CHECK(pub->key == loaded->public_key());
   FixedPassphrase wrong("incorrect horse battery");
-  CHECK_FAILS_WITH(LoadSigningKey(dir / "clerk.key", wrong), Code::kWrongPassphrase,
-                   "clerk.key: wrong passphrase");
+  CHECK_FAILS_WITH(LoadSigningKey(dir / "clerk.key", wrong),
+                   Code::kWrongPassphrase, "clerk.key: wrong passphrase");
 }
 
 TEST_CASE("an office identity is an age file that opens with its passphrase") {
   test::TempDir dir;
   FixedPassphrase pass("correct horse battery");
-  Result<GeneratedKey> k = GenerateOfficeIdentityFiles(Request(dir / "office.key"), pass);
+  Result<GeneratedKey> k =
+      GenerateOfficeIdentityFiles(Request(dir / "office.key"), pass);
   REQUIRE_MESSAGE(k.ok(), k.status().ToString());
   CHECK(test::Mode(dir / "office.key") == 0600);
-  CHECK(test::ReadFile(dir / "office.key").rfind("-----BEGIN AGE ENCRYPTED FILE-----", 0) == 0);
-  Result<std::vector<keys::X25519Identity>> ids = LoadIdentities(dir / "office.key", pass);
+  CHECK(test::ReadFile(dir / "office.key")
+            .rfind("-----BEGIN AGE ENCRYPTED FILE-----", 0) == 0);
+  Result<std::vector<keys::X25519Identity>> ids =
+      LoadIdentities(dir / "office.key", pass);
   REQUIRE(ids.ok());
   REQUIRE(ids->size() == 1);
   CHECK(formats::age::EncodeRecipient((*ids)[0].public_key()) == k->public_key);
-  Result<std::vector<keys::X25519PublicKey>> r = LoadRecipients(dir / "office.pub");
+  Result<std::vector<keys::X25519PublicKey>> r =
+      LoadRecipients(dir / "office.pub");
   REQUIRE(r.ok());
   CHECK((*r)[0] == (*ids)[0].public_key());
   FixedPassphrase wrong("incorrect horse battery");
-  CHECK_FAILS_WITH(LoadIdentities(dir / "office.key", wrong), Code::kWrongPassphrase,
-                   "office.key: wrong passphrase");
+  CHECK_FAILS_WITH(LoadIdentities(dir / "office.key", wrong),
+                   Code::kWrongPassphrase, "office.key: wrong passphrase");
 }
 
 TEST_CASE("keygen never overwrites, and --force keeps the old key aside") {
@@ -98,8 +105,9 @@ TEST_CASE("new keys need a real passphrase and a sane work factor") {
   FixedPassphrase empty(""), short_pass("1234567");
   CHECK_FAILS_WITH(GenerateSigningKeyFiles(Request(dir / "a.key"), empty),
                    Code::kInvalidArgument, "the passphrase is empty");
-  CHECK_FAILS_WITH(GenerateOfficeIdentityFiles(Request(dir / "a.key"), short_pass),
-                   Code::kInvalidArgument, "shorter than 8 characters");
+  CHECK_FAILS_WITH(
+      GenerateOfficeIdentityFiles(Request(dir / "a.key"), short_pass),
+      Code::kInvalidArgument, "shorter than 8 characters");
   KeygenRequest r = Request(dir / "a.key");
   r.work_factor = 30;
   CHECK_FAILS_WITH(GenerateSigningKeyFiles(r, empty), Code::kInvalidArgument,
@@ -107,12 +115,14 @@ TEST_CASE("new keys need a real passphrase and a sane work factor") {
   CHECK(test::CountEntries(dir.path()) == 0);
 }
 
-TEST_CASE("bad key files are reported as such, naming the file and the problem") {
+TEST_CASE(
+    "bad key files are reported as such, naming the file and the problem") {
   test::TempDir dir;
   FixedPassphrase pass("correct horse battery");
   test::WriteFile(dir / "garbage.key", "hello\nworld\n");
-  CHECK_FAILS_WITH(LoadSigningKey(dir / "garbage.key", pass), Code::kBadKey,
-                   "garbage.key: secret key file: line 1: expected \"untrusted comment");
+  CHECK_FAILS_WITH(
+      LoadSigningKey(dir / "garbage.key", pass), Code::kBadKey,
+      "garbage.key: secret key file: line 1: expected \"untrusted comment");
   CHECK_FAILS_WITH(LoadIdentities(dir / "garbage.key", pass), Code::kBadKey,
                    "garbage.key: line 1: not an age identity");
   test::WriteFile(dir / "empty.key", "");
@@ -149,16 +159,19 @@ TEST_CASE("a failed decryption leaves no output file") {
   age::Decryptor dec;
   dec.AddIdentity(&*id);
   DecryptFileRequest req{dir / "bad.age", dir / "out", false};
-  CHECK_FAILS_WITH(DecryptFile(req, dec), Code::kIntegrity, "failed authentication");
+  CHECK_FAILS_WITH(DecryptFile(req, dec), Code::kIntegrity,
+                   "failed authentication");
   CHECK_FALSE(test::Exists(dir / "out"));
   CHECK(test::CountEntries(dir.path()) == 3);  // plain, c.age, bad.age
   DecryptFileRequest good{dir / "c.age", dir / "out", false};
   REQUIRE(DecryptFile(good, dec).ok());
   CHECK(test::ReadFile(dir / "out") == test::ReadFile(dir / "plain"));
   CHECK(test::Mode(dir / "out") == 0600);
-  CHECK_FAILS_WITH(DecryptFile(good, dec), Code::kAlreadyExists, "out already exists");
+  CHECK_FAILS_WITH(DecryptFile(good, dec), Code::kAlreadyExists,
+                   "out already exists");
   DecryptFileRequest same{dir / "c.age", dir / "c.age", true};
-  CHECK_FAILS_WITH(DecryptFile(same, dec), Code::kInvalidArgument, "is the input file");
+  CHECK_FAILS_WITH(DecryptFile(same, dec), Code::kInvalidArgument,
+                   "is the input file");
 }
 
 TEST_CASE("sign refuses trust statements and their reserved comments") {
@@ -167,11 +180,12 @@ TEST_CASE("sign refuses trust statements and their reserved comments") {
   REQUIRE(GenerateSigningKeyFiles(Request(dir / "s.key"), pass).ok());
   keys::SigningKey key = std::move(LoadSigningKey(dir / "s.key", pass)).value();
   test::WriteFile(dir / "stmt", "xjtrust/1 bundle\nid: x\n");
-  CHECK_FAILS_WITH(SignFile({dir / "stmt", "", "", false}, key), Code::kInvalidArgument,
-                   "is an xjtrust statement");
+  CHECK_FAILS_WITH(SignFile({dir / "stmt", "", "", false}, key),
+                   Code::kInvalidArgument, "is an xjtrust statement");
   test::WriteFile(dir / "doc", "plain text\n");
-  CHECK_FAILS_WITH(SignFile({dir / "doc", "", "xjtrust/1 bundle x", false}, key),
-                   Code::kInvalidArgument, "reserved for trust statements");
+  CHECK_FAILS_WITH(
+      SignFile({dir / "doc", "", "xjtrust/1 bundle x", false}, key),
+      Code::kInvalidArgument, "reserved for trust statements");
   CHECK_FALSE(test::Exists(dir / "doc.minisig"));
   Result<minisign::Signature> sig = SignFile({dir / "doc", "", "", false}, key);
   REQUIRE(sig.ok());

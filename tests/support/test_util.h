@@ -20,7 +20,8 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/xjtest-XXXXXX";
+    std::string tmpl =
+        std::string(base && *base ? base : "/tmp") + "/xjtest-XXXXXX";
     path_ = ::mkdtemp(tmpl.data());
   }
   ~TempDir() {
@@ -28,7 +29,9 @@ class TempDir {
     std::filesystem::remove_all(path_, ec);
   }
   const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  std::string operator/(const std::string& name) const {
+    return path_ + "/" + name;
+  }
 
  private:
   std::string path_;
@@ -94,12 +97,12 @@ inline Bytes Hex(std::string_view hex) {
 
 /// Asserts a Status / Result failed with `code` and a message containing
 /// `substring`.
-#define CHECK_FAILS_WITH(expr, code_, substring)                          \
-  do {                                                                    \
-    auto xj_s_ = ::xj::test::StatusOf(expr);                              \
-    CHECK_MESSAGE(xj_s_.code() == (code_), xj_s_.ToString());             \
-    CHECK_MESSAGE(xj_s_.message().find(substring) != std::string::npos,   \
-                  xj_s_.ToString());                                      \
+#define CHECK_FAILS_WITH(expr, code_, substring)                        \
+  do {                                                                  \
+    auto xj_s_ = ::xj::test::StatusOf(expr);                            \
+    CHECK_MESSAGE(xj_s_.code() == (code_), xj_s_.ToString());           \
+    CHECK_MESSAGE(xj_s_.message().find(substring) != std::string::npos, \
+                  xj_s_.ToString());                                    \
   } while (0)
 
 namespace xj::test {

@@ -20,8 +20,8 @@ class TerminalPassphraseSource final : public pack::PassphraseSource {
             fmt::format("Passphrase for {}: ", purpose), pack::kMaxPassphrase));
     if (!confirm) return first;
     XJ_ASSIGN_OR_RETURN(SecretBuffer second,
-                        os::ReadPassphraseFromTerminal(
-                            "Type it again: ", pack::kMaxPassphrase));
+                        os::ReadPassphraseFromTerminal("Type it again: ",
+                                                       pack::kMaxPassphrase));
     if (!first.Equals(second.span())) {
       return Status(Code::kInvalidArgument, "the two passphrases differ");
     }
@@ -68,11 +68,21 @@ std::string JsonString(std::string_view s) {
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (u < 0x20 || u == 0x7f) {
           out += fmt::format("\\u{:04x}", u);
@@ -93,30 +103,31 @@ int Cli::Fail(const Status& status) {
     std::fprintf(stderr, "xjpack: hint: %s\n", status.hint().c_str());
   }
   if (flags.json) {
-    std::printf("{\"ok\":false,\"verb\":%s,\"error\":{\"code\":%s,\"message\":%s,"
-                "\"exit\":%d}}\n",
-                JsonString(verb_).c_str(),
-                JsonString(CodeName(status.code())).c_str(),
-                JsonString(status.message()).c_str(), code);
+    std::printf(
+        "{\"ok\":false,\"verb\":%s,\"error\":{\"code\":%s,\"message\":%s,"
+        "\"exit\":%d}}\n",
+        JsonString(verb_).c_str(), JsonString(CodeName(status.code())).c_str(),
+        JsonString(status.message()).c_str(), code);
   }
   return code;
 }
 
 int Cli::Usage(std::string_view message) {
-  std::fprintf(stderr, "xjpack: error: %.*s\n", static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "xjpack: error: %.*s\n",
+               static_cast<int>(message.size()), message.data());
   std::fprintf(stderr, "xjpack: hint: see 'xjpack %s --help'\n", verb_.c_str());
   if (flags.json) {
-    std::printf("{\"ok\":false,\"verb\":%s,\"error\":{\"code\":\"invalid-argument\","
-                "\"message\":%s,\"exit\":%d}}\n",
-                JsonString(verb_).c_str(), JsonString(message).c_str(), kExitUsage);
+    std::printf(
+        "{\"ok\":false,\"verb\":%s,\"error\":{\"code\":\"invalid-argument\","
+        "\"message\":%s,\"exit\":%d}}\n",
+        JsonString(verb_).c_str(), JsonString(message).c_str(), kExitUsage);
   }
   return kExitUsage;
 }
 
 void Cli::Warn(std::string_view message) {
-  std::fprintf(stderr, "xjpack: warning: %.*s\n", static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "xjpack: warning: %.*s\n",
+               static_cast<int>(message.size()), message.data());
 }
 
 void Cli::Info(std::string_view message) {
@@ -128,7 +139,8 @@ void Cli::Info(std::string_view message) {
 pack::PassphraseSource& Cli::passphrases() {
   if (!passphrases_) {
     if (!flags.passphrase_file.empty()) {
-      passphrases_ = std::make_unique<pack::FilePassphraseSource>(flags.passphrase_file);
+      passphrases_ =
+          std::make_unique<pack::FilePassphraseSource>(flags.passphrase_file);
     } else {
       passphrases_ = std::make_unique<TerminalPassphraseSource>();
     }
@@ -140,7 +152,8 @@ void AddCommonOptions(po::options_description& desc, Cli& cli, bool force,
                       bool passphrase) {
   auto add = desc.add_options();
   if (passphrase) {
-    add("passphrase-file", po::value(&cli.flags.passphrase_file)->value_name("FILE"),
+    add("passphrase-file",
+        po::value(&cli.flags.passphrase_file)->value_name("FILE"),
         "read the passphrase from the first line of FILE ('-' for standard "
         "input) instead of the terminal");
   }

@@ -16,30 +16,31 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
   req.input = "-";
   req.output = "-";
   po::options_description desc("options");
-  desc.add_options()
-      ("input", po::value(&req.input)->value_name("FILE"), "the file to encrypt")
-      ("recipient,r", po::value(&recipient_args)->value_name("age1..."),
-       "encrypt to this recipient (repeatable)")
-      ("recipients-file,R", po::value(&recipient_files)->value_name("FILE"),
-       "encrypt to every recipient listed in FILE (repeatable)")
-      ("passphrase,p", po::bool_switch(&use_passphrase),
-       "encrypt to a passphrase instead (asked on the terminal, or "
-       "--passphrase-file)")
-      ("armor,a", po::bool_switch(&req.armor), "write ASCII armor (text)")
-      ("output,o", po::value(&req.output)->value_name("FILE"),
-       "write here (default: standard output)")
-      ("work-factor", po::value(&req.work_factor)->value_name("N"),
-       "scrypt cost for --passphrase, log2 of N (default 18; 10..22)");
+  desc.add_options()("input", po::value(&req.input)->value_name("FILE"),
+                     "the file to encrypt")(
+      "recipient,r", po::value(&recipient_args)->value_name("age1..."),
+      "encrypt to this recipient (repeatable)")(
+      "recipients-file,R", po::value(&recipient_files)->value_name("FILE"),
+      "encrypt to every recipient listed in FILE (repeatable)")(
+      "passphrase,p", po::bool_switch(&use_passphrase),
+      "encrypt to a passphrase instead (asked on the terminal, or "
+      "--passphrase-file)")("armor,a", po::bool_switch(&req.armor),
+                            "write ASCII armor (text)")(
+      "output,o", po::value(&req.output)->value_name("FILE"),
+      "write here (default: standard output)")(
+      "work-factor", po::value(&req.work_factor)->value_name("N"),
+      "scrypt cost for --passphrase, log2 of N (default 18; 10..22)");
   AddCommonOptions(desc, cli, /*force=*/true, /*passphrase=*/true);
   po::positional_options_description pos;
   pos.add("input", 1);
   po::variables_map vm;
   int code;
-  if (!ParseArgs(cli, args, desc, pos,
-                 "xjpack encrypt [FILE] (-r age1... | -R FILE | -p) [-a] [-o OUT]",
-                 "Encrypts FILE (or standard input) with age, for emergencies and "
-                 "tests; bundles are made by 'xjpack pack'.",
-                 &vm, &code)) {
+  if (!ParseArgs(
+          cli, args, desc, pos,
+          "xjpack encrypt [FILE] (-r age1... | -R FILE | -p) [-a] [-o OUT]",
+          "Encrypts FILE (or standard input) with age, for emergencies and "
+          "tests; bundles are made by 'xjpack pack'.",
+          &vm, &code)) {
     return code;
   }
   if (cli.flags.json && req.output == "-") {
@@ -47,8 +48,7 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
   }
   bool has_keys = !recipient_args.empty() || !recipient_files.empty();
   if (use_passphrase == has_keys) {
-    return cli.Usage(
-        "give recipients (-r, -R) or --passphrase, and not both");
+    return cli.Usage("give recipients (-r, -R) or --passphrase, and not both");
   }
   req.force = cli.flags.force;
   for (const std::string& r : recipient_args) {
@@ -78,7 +78,8 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
   req.kept_aside = &kept;
   Status s = pack::EncryptFile(req);
   if (!s.ok()) return cli.Fail(s);
-  if (!kept.empty()) cli.Info(fmt::format("kept the secret key that was there as {}", kept));
+  if (!kept.empty())
+    cli.Info(fmt::format("kept the secret key that was there as {}", kept));
   if (cli.flags.json) {
     std::printf("{\"ok\":true,\"verb\":\"encrypt\",\"output\":%s}\n",
                 JsonString(req.output).c_str());
@@ -92,22 +93,23 @@ int RunDecrypt(Cli& cli, const std::vector<std::string>& args) {
   req.input = "-";
   req.output = "-";
   po::options_description desc("options");
-  desc.add_options()
-      ("input", po::value(&req.input)->value_name("FILE"), "the file to decrypt")
-      ("identity,i", po::value(&identity_files)->value_name("FILE"),
-       "an identity file: an xjpack office identity or an age-keygen file "
-       "(repeatable); without -i the file must be passphrase-encrypted")
-      ("output,o", po::value(&req.output)->value_name("FILE"),
-       "write here (default: standard output)");
+  desc.add_options()("input", po::value(&req.input)->value_name("FILE"),
+                     "the file to decrypt")(
+      "identity,i", po::value(&identity_files)->value_name("FILE"),
+      "an identity file: an xjpack office identity or an age-keygen file "
+      "(repeatable); without -i the file must be passphrase-encrypted")(
+      "output,o", po::value(&req.output)->value_name("FILE"),
+      "write here (default: standard output)");
   AddCommonOptions(desc, cli, /*force=*/true, /*passphrase=*/true);
   po::positional_options_description pos;
   pos.add("input", 1);
   po::variables_map vm;
   int code;
-  if (!ParseArgs(cli, args, desc, pos, "xjpack decrypt [FILE] [-i ID]... [-o OUT]",
-                 "Decrypts an age file. Nothing is written until the whole file "
-                 "has authenticated.",
-                 &vm, &code)) {
+  if (!ParseArgs(
+          cli, args, desc, pos, "xjpack decrypt [FILE] [-i ID]... [-o OUT]",
+          "Decrypts an age file. Nothing is written until the whole file "
+          "has authenticated.",
+          &vm, &code)) {
     return code;
   }
   if (cli.flags.json && req.output == "-") {
@@ -134,11 +136,13 @@ int RunDecrypt(Cli& cli, const std::vector<std::string>& args) {
   }
   Status s = pack::DecryptFile(req, dec);
   if (!s.ok()) return cli.Fail(s);
-  if (!kept.empty()) cli.Info(fmt::format("kept the secret key that was there as {}", kept));
+  if (!kept.empty())
+    cli.Info(fmt::format("kept the secret key that was there as {}", kept));
   if (cli.flags.json) {
-    std::printf("{\"ok\":true,\"verb\":\"decrypt\",\"output\":%s,\"bytes\":%llu}\n",
-                JsonString(req.output).c_str(),
-                static_cast<unsigned long long>(dec.released()));
+    std::printf(
+        "{\"ok\":true,\"verb\":\"decrypt\",\"output\":%s,\"bytes\":%llu}\n",
+        JsonString(req.output).c_str(),
+        static_cast<unsigned long long>(dec.released()));
   }
   return kExitOk;
 }

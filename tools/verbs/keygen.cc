@@ -10,26 +10,27 @@ int RunKeygen(Cli& cli, const std::vector<std::string>& args) {
   bool signing = false, office = false;
   pack::KeygenRequest req;
   po::options_description desc("options");
-  desc.add_options()
-      ("signing", po::bool_switch(&signing),
-       "make a person's signing key (minisign NAME.key and NAME.pub)")
-      ("office", po::bool_switch(&office),
-       "make an office's encryption identity (age, passphrase-protected)")
-      ("output,o", po::value(&req.secret_path)->value_name("FILE"),
-       "the secret key file to create (required)")
-      ("public", po::value(&req.public_path)->value_name("FILE"),
-       "the public key file (default: FILE with .key replaced by .pub)")
-      ("work-factor", po::value(&req.work_factor)->value_name("N"),
-       "scrypt cost, log2 of N (default 18: 256 MiB; 10..22)");
+  desc.add_options()(
+      "signing", po::bool_switch(&signing),
+      "make a person's signing key (minisign NAME.key and NAME.pub)")(
+      "office", po::bool_switch(&office),
+      "make an office's encryption identity (age, passphrase-protected)")(
+      "output,o", po::value(&req.secret_path)->value_name("FILE"),
+      "the secret key file to create (required)")(
+      "public", po::value(&req.public_path)->value_name("FILE"),
+      "the public key file (default: FILE with .key replaced by .pub)")(
+      "work-factor", po::value(&req.work_factor)->value_name("N"),
+      "scrypt cost, log2 of N (default 18: 256 MiB; 10..22)");
   AddCommonOptions(desc, cli, /*force=*/true, /*passphrase=*/true);
   po::positional_options_description pos;
   po::variables_map vm;
   int code;
-  if (!ParseArgs(cli, args, desc, pos,
-                 "xjpack keygen (--signing | --office) -o FILE [options]",
-                 "Makes a new key protected by a passphrase and prints its public "
-                 "key, key id and fingerprint.",
-                 &vm, &code)) {
+  if (!ParseArgs(
+          cli, args, desc, pos,
+          "xjpack keygen (--signing | --office) -o FILE [options]",
+          "Makes a new key protected by a passphrase and prints its public "
+          "key, key id and fingerprint.",
+          &vm, &code)) {
     return code;
   }
   if (signing == office) {
@@ -48,10 +49,12 @@ int RunKeygen(Cli& cli, const std::vector<std::string>& args) {
   if (cli.flags.json) {
     std::printf(
         "{\"ok\":true,\"verb\":\"keygen\",\"type\":%s,\"public_key\":%s,"
-        "\"key_id\":%s,\"fingerprint\":%s,\"secret_file\":%s,\"public_file\":%s}\n",
+        "\"key_id\":%s,\"fingerprint\":%s,\"secret_file\":%s,\"public_file\":%"
+        "s}\n",
         JsonString(signing ? "signing" : "office").c_str(),
         JsonString(key->public_key).c_str(), JsonString(key->key_id).c_str(),
-        JsonString(key->fingerprint).c_str(), JsonString(key->secret_path).c_str(),
+        JsonString(key->fingerprint).c_str(),
+        JsonString(key->secret_path).c_str(),
         JsonString(key->public_path).c_str());
     return kExitOk;
   }
@@ -60,8 +63,9 @@ int RunKeygen(Cli& cli, const std::vector<std::string>& args) {
               key->fingerprint.c_str());
   cli.Info(fmt::format("wrote {} (secret, mode 0600) and {}", key->secret_path,
                        key->public_path));
-  cli.Info("keep the secret key file and its passphrase apart, and never on the "
-           "transport stick");
+  cli.Info(
+      "keep the secret key file and its passphrase apart, and never on the "
+      "transport stick");
   return kExitOk;
 }
 

@@ -16,8 +16,10 @@
 
 namespace xj::formats::age {
 
-inline constexpr std::string_view kArmorBegin = "-----BEGIN AGE ENCRYPTED FILE-----";
-inline constexpr std::string_view kArmorEnd = "-----END AGE ENCRYPTED FILE-----";
+inline constexpr std::string_view kArmorBegin =
+    "-----BEGIN AGE ENCRYPTED FILE-----";
+inline constexpr std::string_view kArmorEnd =
+    "-----END AGE ENCRYPTED FILE-----";
 
 /// True when `prefix` (the first bytes of a file) looks like PEM armor:
 /// optional whitespace, then "-----". A binary age file cannot start so;

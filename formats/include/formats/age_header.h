@@ -19,8 +19,8 @@
 namespace xj::formats::age {
 
 inline constexpr std::string_view kVersionLine = "age-encryption.org/v1\n";
-inline constexpr std::size_t kBodyColumns = 64;     // base64 chars per line
-inline constexpr std::size_t kBodyLineBytes = 48;   // bytes per full line
+inline constexpr std::size_t kBodyColumns = 64;    // base64 chars per line
+inline constexpr std::size_t kBodyLineBytes = 48;  // bytes per full line
 inline constexpr std::size_t kMacSize = 32;
 
 struct Stanza {

@@ -20,7 +20,7 @@ namespace xj::formats::minisign {
 
 inline constexpr std::string_view kUntrustedPrefix = "untrusted comment: ";
 inline constexpr std::string_view kTrustedPrefix = "trusted comment: ";
-inline constexpr std::size_t kMaxUntrustedLine = 1024;  // with its LF
+inline constexpr std::size_t kMaxUntrustedLine = 1024;   // with its LF
 inline constexpr std::size_t kMaxTrustedComment = 8173;  // bytes after prefix
 inline constexpr std::size_t kSecretKeySize = 158;
 

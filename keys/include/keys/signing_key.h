@@ -51,7 +51,8 @@ class SigningKey {
   /// The 158-byte record protected with `passphrase` (random salt).
   Result<SecretBuffer> Seal(ByteSpan passphrase, const KdfLimits& limits) const;
   /// Same, with a given 32-byte salt, for known-answer tests.
-  Result<SecretBuffer> SealWithSalt(ByteSpan passphrase, const KdfLimits& limits,
+  Result<SecretBuffer> SealWithSalt(ByteSpan passphrase,
+                                    const KdfLimits& limits,
                                     ByteSpan salt) const;
 
   const KeyId& key_id() const { return key_id_; }

@@ -122,7 +122,8 @@ File& File::operator=(File&& other) noexcept {
 Status File::Close(std::string_view name) {
   if (fd_ < 0) return Status::Ok();
   int fd = std::exchange(fd_, -1);
-  if (::close(fd) != 0) return ErrnoStatus(errno, fmt::format("closing {}", name));
+  if (::close(fd) != 0)
+    return ErrnoStatus(errno, fmt::format("closing {}", name));
   return Status::Ok();
 }
 int File::Release() { return std::exchange(fd_, -1); }
@@ -312,7 +313,9 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path, unsigned mode,
 
 AtomicFile::~AtomicFile() { Abort(); }
 
-AtomicFile::AtomicFile(AtomicFile&& other) noexcept { *this = std::move(other); }
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept {
+  *this = std::move(other);
+}
 
 AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
   if (this != &other) {
@@ -391,7 +394,8 @@ Result<File> CreateAnonymousTempFile() {
   fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
               0600);
   if (fd < 0) {
-    return ErrnoStatus(errno, fmt::format("creating a temporary file in {}", dir));
+    return ErrnoStatus(errno,
+                       fmt::format("creating a temporary file in {}", dir));
   }
   ::unlink(name.c_str());
   return File(fd);
@@ -430,8 +434,9 @@ Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
   if (fd < 0) {
     return Status(Code::kInvalidArgument,
                   "no terminal to ask for a passphrase on")
-        .WithHint("give the passphrase with --passphrase-file FILE ('-' for "
-                  "standard input)");
+        .WithHint(
+            "give the passphrase with --passphrase-file FILE ('-' for "
+            "standard input)");
   }
   File tty(fd);
   struct termios saved;
@@ -455,8 +460,8 @@ Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0 || c == '\n') break;
       if (n == max_size) {
-        status = Error(Code::kInvalidArgument, "passphrase longer than {} bytes",
-                       max_size);
+        status = Error(Code::kInvalidArgument,
+                       "passphrase longer than {} bytes", max_size);
         break;
       }
       buf->data()[n++] = static_cast<std::uint8_t>(c);

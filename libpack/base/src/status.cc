@@ -4,25 +4,44 @@ namespace xj {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid-argument";
-    case Code::kNotFound: return "not-found";
-    case Code::kIoError: return "io-error";
-    case Code::kAlreadyExists: return "already-exists";
-    case Code::kNoSpace: return "no-space";
-    case Code::kMalformed: return "malformed";
-    case Code::kUnsupported: return "unsupported";
-    case Code::kTruncated: return "truncated";
-    case Code::kTrailingData: return "trailing-data";
-    case Code::kIntegrity: return "integrity";
-    case Code::kBadSignature: return "bad-signature";
-    case Code::kRejected: return "rejected";
-    case Code::kWrongPassphrase: return "wrong-passphrase";
-    case Code::kNoIdentity: return "no-identity";
-    case Code::kBadKey: return "bad-key";
-    case Code::kOutOfMemory: return "out-of-memory";
-    case Code::kCancelled: return "cancelled";
-    case Code::kInternal: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid-argument";
+    case Code::kNotFound:
+      return "not-found";
+    case Code::kIoError:
+      return "io-error";
+    case Code::kAlreadyExists:
+      return "already-exists";
+    case Code::kNoSpace:
+      return "no-space";
+    case Code::kMalformed:
+      return "malformed";
+    case Code::kUnsupported:
+      return "unsupported";
+    case Code::kTruncated:
+      return "truncated";
+    case Code::kTrailingData:
+      return "trailing-data";
+    case Code::kIntegrity:
+      return "integrity";
+    case Code::kBadSignature:
+      return "bad-signature";
+    case Code::kRejected:
+      return "rejected";
+    case Code::kWrongPassphrase:
+      return "wrong-passphrase";
+    case Code::kNoIdentity:
+      return "no-identity";
+    case Code::kBadKey:
+      return "bad-key";
+    case Code::kOutOfMemory:
+      return "out-of-memory";
+    case Code::kCancelled:
+      return "cancelled";
+    case Code::kInternal:
+      return "internal";
   }
   return "internal";
 }

@@ -46,14 +46,15 @@ struct DecryptFileRequest {
   std::string* kept_aside = nullptr;  ///< as for EncryptFileRequest
 };
 /// Decrypts with `decryptor` (its identities or passphrase callback set).
-Status DecryptFile(const DecryptFileRequest& request, age::Decryptor& decryptor);
+Status DecryptFile(const DecryptFileRequest& request,
+                   age::Decryptor& decryptor);
 
 /// The default signature file of `path`: "<path>.minisig".
 std::string DefaultSignaturePath(const std::string& path);
 
 struct SignFileRequest {
   std::string input;
-  std::string signature_path;  ///< empty: DefaultSignaturePath(input)
+  std::string signature_path;   ///< empty: DefaultSignaturePath(input)
   std::string trusted_comment;  ///< empty: minisign's default
   bool force = false;
   std::string* kept_aside = nullptr;  ///< as for EncryptFileRequest
@@ -70,7 +71,7 @@ struct VerifyFileRequest {
 };
 /// Checks a file's signature; returns the signature (for its trusted
 /// comment) when it verifies.
-Result<minisign::Signature> VerifyFileSignature(const VerifyFileRequest& request,
-                                                const minisign::PublicKey& key);
+Result<minisign::Signature> VerifyFileSignature(
+    const VerifyFileRequest& request, const minisign::PublicKey& key);
 
 }  // namespace xj::pack

@@ -59,7 +59,8 @@ Result<std::vector<keys::X25519Identity>> LoadIdentities(
 Result<formats::minisign::PublicKey> LoadPublicKey(const std::string& path);
 
 /// Loads recipients from a file of "age1..." lines (comments allowed).
-Result<std::vector<keys::X25519PublicKey>> LoadRecipients(const std::string& path);
+Result<std::vector<keys::X25519PublicKey>> LoadRecipients(
+    const std::string& path);
 
 /// True when the file at `path` holds secret key material: a minisign
 /// secret key, an age identity, or a passphrase-protected age file (an

@@ -30,9 +30,9 @@ std::string DefaultTrustedComment(std::string_view file_name,
 
 /// Signs all of `in`. kInvalidArgument when the trusted comment cannot be
 /// written (control characters, not UTF-8, too long).
-Result<Signature> Sign(Source& in, const keys::SigningKey& key,
-                       std::string_view trusted_comment,
-                       std::string_view untrusted_comment = kDefaultUntrustedComment);
+Result<Signature> Sign(
+    Source& in, const keys::SigningKey& key, std::string_view trusted_comment,
+    std::string_view untrusted_comment = kDefaultUntrustedComment);
 
 struct VerifyOptions {
   /// Accept legacy "Ed" signatures, which sign the whole data and so need it

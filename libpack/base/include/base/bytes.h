@@ -20,9 +20,7 @@ inline ByteSpan AsBytes(std::string_view s) {
 inline std::string_view AsChars(ByteSpan b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
-inline Bytes ToBytes(std::string_view s) {
-  return Bytes(s.begin(), s.end());
-}
+inline Bytes ToBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 inline void Append(Bytes& out, ByteSpan more) {
   out.insert(out.end(), more.begin(), more.end());
 }
@@ -43,8 +41,8 @@ std::string GroupedHex(ByteSpan data);
 
 /// `text` with bytes that could mislead a reader escaped: C0 controls but
 /// TAB, DEL, C1 controls, bidi controls and default-ignorable code points
-/// become \u{XXXX}; invalid UTF-8 bytes become \x{XX}. Everything untrusted shown to a person
-/// goes through this.
+/// become \u{XXXX}; invalid UTF-8 bytes become \x{XX}. Everything untrusted
+/// shown to a person goes through this.
 std::string EscapeForDisplay(std::string_view text);
 
 }  // namespace xj

@@ -7,13 +7,13 @@
 // only place that turns a Status into an exit code is tools/.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace xj {
 
@@ -116,10 +116,10 @@ class [[nodiscard]] Result {
 #define XJ_CONCAT_(a, b) XJ_CONCAT_INNER_(a, b)
 
 /// Returns the Status of `expr` from the enclosing function if it failed.
-#define XJ_RETURN_IF_ERROR(expr)                       \
-  do {                                                 \
-    ::xj::Status xj_status_ = (expr);                  \
-    if (!xj_status_.ok()) return xj_status_;           \
+#define XJ_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::xj::Status xj_status_ = (expr);        \
+    if (!xj_status_.ok()) return xj_status_; \
   } while (0)
 
 /// Evaluates a Result-returning `expr`; on failure returns its Status, on

@@ -1,0 +1,28 @@
+#!/bin/bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing, builds, runs every test; then builds again with AddressSanitizer
+# and UndefinedBehaviorSanitizer and runs every test there too.
+#
+# usage: tests/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+run_suite() {
+  local build=$1 label=$2 status=0
+  echo "== $label: ctest in $build"
+  (cd "$build" && ctest --output-on-failure -j"$(nproc)") >"$build/ctest.log" 2>&1 || status=$?
+  if [ "$status" != 0 ]; then
+    cat "$build/ctest.log"
+  else
+    grep -E '^[0-9]+% tests passed|^Total Test time' "$build/ctest.log"
+  fi
+  grep -h '^age testkit:' "$build/Testing/Temporary/LastTest.log" || true
+  return "$status"
+}
+
+tools/bootstrap.sh build
+run_suite build "release build"
+tools/bootstrap.sh build-asan -DXJPACK_SANITIZE=address,undefined
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  run_suite build-asan "ASan+UBSan build"
+echo "== all tests passed"
