@@ -4,12 +4,20 @@
 
 #include "base/os.h"
 #include "formats/age_armor.h"
+#include "formats/base64.h"
 #include "libpack/age.h"
 
 namespace xj::pack {
 namespace {
 
 constexpr std::size_t kMaxKeyFile = 1 << 16;
+
+Status AlreadyExists(const std::string& path) {
+  return Error(Code::kAlreadyExists, "{} already exists", path)
+      .WithHint(
+          "use --force to replace it (the old file is kept as "
+          "<name>.replaced-<time>)");
+}
 
 // Files written for one new key: all land, or none does and whatever was
 // moved aside comes back.
@@ -18,12 +26,7 @@ class KeyFileSet {
   explicit KeyFileSet(bool force) : force_(force) {}
 
   Status Add(const std::string& path, std::string_view content, unsigned mode) {
-    if (!force_ && os::Exists(path)) {
-      return Error(Code::kAlreadyExists, "{} already exists", path)
-          .WithHint(
-              "use --force to replace it (the old file is kept as "
-              "<name>.replaced-<time>)");
-    }
+    if (!force_ && os::Exists(path)) return AlreadyExists(path);
     // With force the old file is moved aside just before the commit, so the
     // commit itself never replaces anything.
     XJ_ASSIGN_OR_RETURN(
@@ -88,6 +91,25 @@ Status CheckWorkFactor(int wf) {
   return Status::Ok();
 }
 
+// The paths a keygen request will write, refused early (before any
+// passphrase is asked) when they are in the way.
+Result<GeneratedKey> PlanKeyFiles(const KeygenRequest& request) {
+  XJ_RETURN_IF_ERROR(CheckWorkFactor(request.work_factor));
+  GeneratedKey out;
+  out.secret_path = request.secret_path;
+  out.public_path = request.public_path.empty()
+                        ? DefaultPublicPath(request.secret_path)
+                        : request.public_path;
+  if (out.public_path == out.secret_path) {
+    return Status(Code::kInvalidArgument,
+                  "the public and secret key files must differ");
+  }
+  for (const std::string& p : {out.secret_path, out.public_path}) {
+    if (!request.force && os::Exists(p)) return AlreadyExists(p);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string DefaultPublicPath(const std::string& secret_path) {
@@ -102,26 +124,8 @@ std::string DefaultPublicPath(const std::string& secret_path) {
 
 Result<GeneratedKey> GenerateSigningKeyFiles(const KeygenRequest& request,
                                              PassphraseSource& passphrases) {
-  XJ_RETURN_IF_ERROR(CheckWorkFactor(request.work_factor));
-  GeneratedKey out;
-  out.secret_path = request.secret_path;
-  out.public_path = request.public_path.empty()
-                        ? DefaultPublicPath(request.secret_path)
-                        : request.public_path;
-  if (out.public_path == out.secret_path) {
-    return Status(Code::kInvalidArgument,
-                  "the public and secret key files must differ");
-  }
+  XJ_ASSIGN_OR_RETURN(GeneratedKey out, PlanKeyFiles(request));
   KeyFileSet files(request.force);
-  // Refuse before asking for a passphrase if the files are in the way.
-  for (const std::string& p : {out.secret_path, out.public_path}) {
-    if (!request.force && os::Exists(p)) {
-      return Error(Code::kAlreadyExists, "{} already exists", p)
-          .WithHint(
-              "use --force to replace it (the old file is kept as "
-              "<name>.replaced-<time>)");
-    }
-  }
   XJ_ASSIGN_OR_RETURN(SecretBuffer pass,
                       NewPassphrase(passphrases, "the new signing key"));
   XJ_ASSIGN_OR_RETURN(keys::SigningKey key, keys::SigningKey::Generate());
@@ -153,24 +157,7 @@ Result<GeneratedKey> GenerateSigningKeyFiles(const KeygenRequest& request,
 
 Result<GeneratedKey> GenerateOfficeIdentityFiles(
     const KeygenRequest& request, PassphraseSource& passphrases) {
-  XJ_RETURN_IF_ERROR(CheckWorkFactor(request.work_factor));
-  GeneratedKey out;
-  out.secret_path = request.secret_path;
-  out.public_path = request.public_path.empty()
-                        ? DefaultPublicPath(request.secret_path)
-                        : request.public_path;
-  if (out.public_path == out.secret_path) {
-    return Status(Code::kInvalidArgument,
-                  "the public and secret key files must differ");
-  }
-  for (const std::string& p : {out.secret_path, out.public_path}) {
-    if (!request.force && os::Exists(p)) {
-      return Error(Code::kAlreadyExists, "{} already exists", p)
-          .WithHint(
-              "use --force to replace it (the old file is kept as "
-              "<name>.replaced-<time>)");
-    }
-  }
+  XJ_ASSIGN_OR_RETURN(GeneratedKey out, PlanKeyFiles(request));
   XJ_ASSIGN_OR_RETURN(SecretBuffer pass,
                       NewPassphrase(passphrases, "the new office identity"));
   XJ_ASSIGN_OR_RETURN(keys::X25519Identity id,
@@ -313,15 +300,18 @@ bool LooksLikeSecretKey(const std::string& path) {
   if (text.find("AGE-SECRET-KEY-") != std::string_view::npos) return true;
   // A minisign secret key: its second line holds the 158-byte record.
   std::size_t nl = text.find('\n');
-  if (text.substr(0, formats::minisign::kUntrustedPrefix.size()) ==
-          formats::minisign::kUntrustedPrefix &&
-      nl != std::string_view::npos) {
-    std::string_view rest = text.substr(nl + 1);
-    if (formats::minisign::ParseSecretKeyFile(
-            fmt::format("{}x\n{}", formats::minisign::kUntrustedPrefix,
-                        rest.substr(0, rest.find('\n'))))
-            .ok()) {
-      return true;
+  if (nl != std::string_view::npos) {
+    std::string_view line2 = text.substr(nl + 1);
+    line2 = line2.substr(0, line2.find('\n'));
+    Result<SecretBuffer> record =
+        SecretBuffer::Allocate(formats::minisign::kSecretKeySize + 3);
+    if (record.ok()) {
+      Result<std::size_t> size = formats::DecodeBase64Into(
+          line2, formats::Base64::kPadded, record->mutable_span());
+      if (size.ok() && *size == formats::minisign::kSecretKeySize &&
+          record->data()[0] == 'E' && record->data()[1] == 'd') {
+        return true;
+      }
     }
   }
   // A passphrase-protected age file: its only stanza is scrypt.

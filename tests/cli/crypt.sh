@@ -61,6 +61,13 @@ expect 4 "-r age1bad: not an age recipient" "$XJ" encrypt plain -r age1bad -o z.
 expect 1 "not an age file" "$XJ" decrypt -i a.key $PW plain -o z
 expect 0 "" "$XJ" decrypt two.age -i a.key $PW -o out.json --json
 out_has '"ok":true'
+out_has '"bytes":200000'
+expect 0 "encrypting to 2 recipient(s)" "$XJ" encrypt plain -r "$A" -R b.pub -o v.age -v --json
+out_has '"verb":"encrypt"'
+expect 0 "200000 bytes authenticated and written to v.out" "$XJ" decrypt v.age -i b.key $PW -o v.out -v
+grep -q "authenticated" "$SCRATCH/.out" && fail "-v detail went to standard output"
+expect 0 "" "$XJ" decrypt v.age -i b.key $PW -o v.out2 -v -q
+[ -s "$SCRATCH/.err" ] && fail "-q did not silence -v"
 expect 4 "" "$XJ" decrypt -i c.key $PW two.age -o x --json
 out_has '"code":"no-identity"'
 out_has '"exit":4'

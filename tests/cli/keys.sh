@@ -18,6 +18,10 @@ ls clerk.key.replaced-* >/dev/null || fail "no replaced key kept"
 [ "$(cat clerk.key.replaced-*)" = "$old" ] || fail "replaced key altered"
 [ "$(stat -c %a clerk.key.replaced-*)" = 600 ] || fail "replaced key mode"
 
+expect 0 "N = 2^10, r = 8, p = 1, 1 MiB" "$XJ" keygen --signing -o pubpath.key --public elsewhere.pub $PW $WF -v
+[ -f elsewhere.pub ] || fail "--public ignored"
+absent pubpath.pub
+expect 2 "must differ" "$XJ" keygen --signing -o same.key --public same.key $PW $WF
 expect 0 "" "$XJ" keygen --office -o office.key $PW $WF --json
 out_has '"type":"office"'
 out_has '"public_key":"age1'

@@ -17,6 +17,9 @@ expect 0 "" "$XJ" sign doc -k clerk.key $PW -t "approved by the county" -x custo
 expect 0 "" "$XJ" sigcheck doc -p clerk.pub -x custom.sig
 out_has "trusted comment: approved by the county"
 
+expect 0 "" "$XJ" sign doc -k clerk.key $PW -x j.sig --json
+out_has '"verb":"sign"'
+out_has '"signature":"j.sig"'
 expect 3 "doc.minisig already exists" "$XJ" sign doc -k clerk.key $PW
 expect 1 "not by the given key" "$XJ" sigcheck doc -p other.pub
 printf 'registry data!\n' >doc

@@ -144,6 +144,29 @@ TEST_CASE(
                    "not passphrase-protected");
 }
 
+TEST_CASE("secret keys of every kind are recognised, other files are not") {
+  test::TempDir dir;
+  FixedPassphrase pass("correct horse battery");
+  REQUIRE(GenerateSigningKeyFiles(Request(dir / "s.key"), pass).ok());
+  REQUIRE(GenerateOfficeIdentityFiles(Request(dir / "o.key"), pass).ok());
+  test::WriteFile(dir / "plain.txt",
+                  "# age-keygen\nAGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2"
+                  "VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\n");
+  test::WriteFile(dir / "data.csv", "a,b\n1,2\n");
+  CHECK(LooksLikeSecretKey(dir / "s.key"));
+  CHECK(LooksLikeSecretKey(dir / "o.key"));
+  CHECK(LooksLikeSecretKey(dir / "plain.txt"));
+  CHECK_FALSE(LooksLikeSecretKey(dir / "s.pub"));
+  CHECK_FALSE(LooksLikeSecretKey(dir / "o.pub"));
+  CHECK_FALSE(LooksLikeSecretKey(dir / "data.csv"));
+  CHECK_FALSE(LooksLikeSecretKey(dir / "missing"));
+  Result<std::string> aside = SetAsideIfSecretKey(dir / "s.key");
+  REQUIRE(aside.ok());
+  CHECK(aside->find("s.key.replaced-") != std::string::npos);
+  CHECK_FALSE(test::Exists(dir / "s.key"));
+  CHECK(SetAsideIfSecretKey(dir / "data.csv")->empty());
+}
+
 TEST_CASE("a failed decryption leaves no output file") {
   test::TempDir dir;
   Result<keys::X25519Identity> id = keys::X25519Identity::Generate();

@@ -136,6 +136,10 @@ void Cli::Info(std::string_view message) {
                message.data());
 }
 
+void Cli::Detail(std::string_view message) {
+  if (flags.verbose && !flags.quiet) Info(message);
+}
+
 pack::PassphraseSource& Cli::passphrases() {
   if (!passphrases_) {
     if (!flags.passphrase_file.empty()) {

@@ -47,7 +47,8 @@ class Cli {
   /// A usage error, exit 2.
   int Usage(std::string_view message);
   void Warn(std::string_view message);
-  void Info(std::string_view message);  ///< silent under -q
+  void Info(std::string_view message);    ///< silent under -q
+  void Detail(std::string_view message);  ///< only under -v
 
   /// The passphrase source the flags ask for: --passphrase-file, or the
   /// terminal.

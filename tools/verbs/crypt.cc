@@ -76,6 +76,13 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
   }
   std::string kept;
   req.kept_aside = &kept;
+  if (use_passphrase) {
+    cli.Detail(fmt::format("encrypting to a passphrase, scrypt work factor {}",
+                           req.work_factor));
+  } else {
+    cli.Detail(
+        fmt::format("encrypting to {} recipient(s)", req.recipients.size()));
+  }
   Status s = pack::EncryptFile(req);
   if (!s.ok()) return cli.Fail(s);
   if (!kept.empty())
@@ -134,8 +141,13 @@ int RunDecrypt(Cli& cli, const std::vector<std::string>& args) {
           false);
     });
   }
+  cli.Detail(fmt::format("trying {} identit{}", identities.size(),
+                         identities.size() == 1 ? "y" : "ies"));
   Status s = pack::DecryptFile(req, dec);
   if (!s.ok()) return cli.Fail(s);
+  cli.Detail(fmt::format("{} bytes authenticated and written to {}",
+                         dec.released(),
+                         req.output == "-" ? "standard output" : req.output));
   if (!kept.empty())
     cli.Info(fmt::format("kept the secret key that was there as {}", kept));
   if (cli.flags.json) {

@@ -39,6 +39,9 @@ int RunKeygen(Cli& cli, const std::vector<std::string>& args) {
   if (req.secret_path.empty()) return cli.Usage("-o FILE is required");
   req.force = cli.flags.force;
 
+  cli.Detail(fmt::format(
+      "scrypt work factor {}: N = 2^{}, r = 8, p = 1, {} MiB", req.work_factor,
+      req.work_factor, (std::uint64_t{1024} << req.work_factor) >> 20));
   Result<pack::GeneratedKey> key =
       signing ? pack::GenerateSigningKeyFiles(req, cli.passphrases())
               : pack::GenerateOfficeIdentityFiles(req, cli.passphrases());
