@@ -23,6 +23,11 @@ constexpr Verb kVerbs[] = {
      RunDecrypt},
     {"sign", "sign one file with a minisign signature", RunSign},
     {"sigcheck", "check one file's minisign signature", RunSigcheck},
+    {"check",
+     "check a school's registry files against the schema and audit rules",
+     RunCheck},
+    {"synth", "write a synthetic registry (tests, benchmarks, the demo)",
+     RunSynth},
 };
 
 std::size_t EditDistance(std::string_view a, std::string_view b) {

@@ -21,6 +21,8 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args);
 int RunDecrypt(Cli& cli, const std::vector<std::string>& args);
 int RunSign(Cli& cli, const std::vector<std::string>& args);
 int RunSigcheck(Cli& cli, const std::vector<std::string>& args);
+int RunCheck(Cli& cli, const std::vector<std::string>& args);
+int RunSynth(Cli& cli, const std::vector<std::string>& args);
 
 std::span<const Verb> Verbs();
 

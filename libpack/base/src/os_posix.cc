@@ -1,4 +1,5 @@
 // POSIX (Linux) implementation of base/os.h.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
@@ -10,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -206,6 +208,49 @@ Result<SecretBuffer> ReadSecretStdin(std::size_t max_size) {
 bool Exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::vector<std::string>> ListDirectory(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) return ErrnoStatus(errno, fmt::format("listing {}", path));
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<std::uint64_t> FileSize(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return ErrnoStatus(errno, fmt::format("examining {}", path));
+  }
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+Result<std::string> ExecutablePath() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n < 0) return ErrnoStatus(errno, "finding the program's own path");
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+Status MakeDirectories(const std::string& path, unsigned mode) {
+  if (path.empty() || IsDirectory(path)) return Status::Ok();
+  std::string parent = DirName(path);
+  if (parent != path) XJ_RETURN_IF_ERROR(MakeDirectories(parent, mode));
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return ErrnoStatus(errno, fmt::format("creating folder {}", path));
+  }
+  return Status::Ok();
 }
 
 bool SameFile(const std::string& a, const std::string& b) {

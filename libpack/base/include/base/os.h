@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/io.h"
@@ -57,6 +58,16 @@ Result<SecretBuffer> ReadSecretFile(const std::string& path,
 Result<SecretBuffer> ReadSecretStdin(std::size_t max_size);
 
 bool Exists(const std::string& path);
+bool IsDirectory(const std::string& path);
+/// Names in a folder (not "." or ".."), sorted bytewise.
+Result<std::vector<std::string>> ListDirectory(const std::string& path);
+/// Size of a regular file.
+Result<std::uint64_t> FileSize(const std::string& path);
+/// The running program's own path.
+Result<std::string> ExecutablePath();
+/// Creates a folder (and missing parents) with `mode`; an existing folder
+/// is fine.
+Status MakeDirectories(const std::string& path, unsigned mode);
 /// True when both paths exist and name the same file.
 bool SameFile(const std::string& a, const std::string& b);
 /// Copies a whole file, from its start, into `sink`.

@@ -116,9 +116,9 @@ class [[nodiscard]] Result {
 #define XJ_CONCAT_(a, b) XJ_CONCAT_INNER_(a, b)
 
 /// Returns the Status of `expr` from the enclosing function if it failed.
-#define XJ_RETURN_IF_ERROR(expr)             \
+#define XJ_RETURN_IF_ERROR(...)              \
   do {                                       \
-    ::xj::Status xj_status_ = (expr);        \
+    ::xj::Status xj_status_ = (__VA_ARGS__); \
     if (!xj_status_.ok()) return xj_status_; \
   } while (0)
 

@@ -1,0 +1,562 @@
+#include "formats/csv.h"
+
+#include <iconv.h>
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "formats/utf8.h"
+
+namespace xj::formats::csv {
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;
+
+// Byte classes for the unquoted-field scan: 0 = ordinary.
+struct ByteClass {
+  std::uint8_t c[256] = {};
+  constexpr ByteClass() {
+    c[static_cast<unsigned char>(',')] = 1;
+    c[static_cast<unsigned char>('"')] = 2;
+    c[static_cast<unsigned char>('\r')] = 3;
+    c[static_cast<unsigned char>('\n')] = 4;
+    c[0] = 5;
+  }
+};
+constexpr ByteClass kClass;
+
+const icu::Normalizer2* Nfc() {
+  static const icu::Normalizer2* nfc = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFCInstance(status);
+    return U_SUCCESS(status) ? n : nullptr;
+  }();
+  return nfc;
+}
+
+bool HasHighBit(const std::uint8_t* p, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & 0x8080808080808080ULL) return true;
+  }
+  for (; i < n; ++i) {
+    if (p[i] & 0x80) return true;
+  }
+  return false;
+}
+
+// Validates a whole file as UTF-8 in chunks. Returns 0 when valid, else the
+// 1-based line of the first invalid byte.
+Result<std::uint64_t> FirstInvalidUtf8Line(int fd, std::size_t skip) {
+  if (::lseek(fd, static_cast<off_t>(skip), SEEK_SET) < 0) {
+    return os::ErrnoStatus(errno, "rewinding");
+  }
+  os::FdSource src(fd);
+  Bytes buf(kChunk + 4);
+  std::size_t carry = 0;
+  std::uint64_t line = 1;
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(std::size_t n,
+                        src.Read(MutableByteSpan(buf).subspan(carry, kChunk)));
+    std::size_t have = carry + n;
+    bool eof = n == 0;
+    std::size_t i = 0;
+    while (i < have) {
+      // ASCII fast path, eight bytes at a time.
+      if (i + 8 <= have) {
+        std::uint64_t w;
+        std::memcpy(&w, buf.data() + i, 8);
+        if ((w & 0x8080808080808080ULL) == 0) {
+          for (int k = 0; k < 8; ++k) line += buf[i + k] == '\n';
+          i += 8;
+          continue;
+        }
+      }
+      std::uint8_t c = buf[i];
+      if (c < 0x80) {
+        line += c == '\n';
+        ++i;
+        continue;
+      }
+      std::size_t len = (c & 0xE0) == 0xC0   ? 2
+                        : (c & 0xF0) == 0xE0 ? 3
+                        : (c & 0xF8) == 0xF0 ? 4
+                                             : 0;
+      if (len == 0) return line;
+      if (i + len > have) {
+        if (eof) return line;
+        break;  // an incomplete sequence: carry it into the next chunk
+      }
+      if (!IsValidUtf8(AsChars(ByteSpan(buf.data() + i, len)))) return line;
+      i += len;
+    }
+    if (eof) return std::uint64_t{0};
+    carry = have - i;
+    std::memmove(buf.data(), buf.data() + i, carry);
+  }
+}
+
+// Decodes GB18030 from another source into UTF-8.
+class Gb18030Source final : public Source {
+ public:
+  // Failures are also recorded in *err_line / *err_what for the Reader.
+  Gb18030Source(Source* raw, std::string display, std::uint64_t* err_line,
+                std::string* err_what)
+      : raw_(raw),
+        display_(std::move(display)),
+        err_line_(err_line),
+        err_what_(err_what),
+        in_(kChunk) {
+    cd_ = iconv_open("UTF-8", "GB18030");
+  }
+  ~Gb18030Source() override {
+    if (cd_ != reinterpret_cast<iconv_t>(-1)) iconv_close(cd_);
+  }
+
+  Result<std::size_t> Read(MutableByteSpan out) override {
+    if (cd_ == reinterpret_cast<iconv_t>(-1)) {
+      return Status(Code::kUnsupported, "this system's iconv lacks GB18030");
+    }
+    for (;;) {
+      if (in_end_ - in_pos_ < 4 && !raw_eof_) XJ_RETURN_IF_ERROR(Refill());
+      if (in_pos_ == in_end_) return std::size_t{0};
+      char* inp = reinterpret_cast<char*>(in_.data() + in_pos_);
+      std::size_t inleft = in_end_ - in_pos_;
+      char* outp = reinterpret_cast<char*>(out.data());
+      std::size_t outleft = out.size();
+      std::size_t rc = iconv(cd_, &inp, &inleft, &outp, &outleft);
+      int err = rc == static_cast<std::size_t>(-1) ? errno : 0;
+      std::size_t consumed = (in_end_ - in_pos_) - inleft;
+      for (std::size_t k = 0; k < consumed; ++k)
+        line_ += in_[in_pos_ + k] == '\n';
+      in_pos_ += consumed;
+      std::size_t produced = out.size() - outleft;
+      if (err == EILSEQ) {
+        if (produced > 0) return produced;  // report the error on the next call
+        return Fail(
+            fmt::format("bytes that are neither UTF-8 nor GB18030 (0x{:02X})",
+                        in_[in_pos_]));
+      }
+      if (err == EINVAL && raw_eof_ && produced == 0) {
+        return Fail("the file ends inside a GB18030 character");
+      }
+      if (produced > 0) return produced;
+      if (err == EINVAL) {
+        if (raw_eof_) continue;
+        XJ_RETURN_IF_ERROR(Refill());
+      }
+    }
+  }
+
+ private:
+  Status Refill() {
+    std::memmove(in_.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+    in_end_ -= in_pos_;
+    in_pos_ = 0;
+    XJ_ASSIGN_OR_RETURN(std::size_t n,
+                        raw_->Read(MutableByteSpan(in_).subspan(in_end_)));
+    if (n == 0) raw_eof_ = true;
+    in_end_ += n;
+    return Status::Ok();
+  }
+
+  Status Fail(std::string what) {
+    *err_line_ = line_;
+    *err_what_ = what;
+    return Status(Code::kMalformed,
+                  fmt::format("{}:{}: {}", display_, line_, what));
+  }
+
+  Source* raw_;
+  std::string display_;
+  std::uint64_t* err_line_;
+  std::string* err_what_;
+  iconv_t cd_;
+  Bytes in_;
+  std::size_t in_pos_ = 0, in_end_ = 0;
+  bool raw_eof_ = false;
+  std::uint64_t line_ = 1;
+};
+
+}  // namespace
+
+std::string_view EncodingName(Encoding e) {
+  switch (e) {
+    case Encoding::kAuto:
+      return "auto";
+    case Encoding::kUtf8:
+      return "utf-8";
+    case Encoding::kGb18030:
+      return "gb18030";
+  }
+  return "auto";
+}
+
+Result<Encoding> ParseEncoding(std::string_view name) {
+  if (name == "auto") return Encoding::kAuto;
+  if (name == "utf-8" || name == "utf8") return Encoding::kUtf8;
+  if (name == "gb18030") return Encoding::kGb18030;
+  return Error(Code::kInvalidArgument,
+               "unknown encoding \"{}\" (expected auto, utf-8 or gb18030)",
+               EscapeForDisplay(name));
+}
+
+Reader::~Reader() = default;
+
+Status Reader::Error(std::uint64_t line, std::string_view what) {
+  error_line_ = line;
+  error_what_ = std::string(what);
+  return Status(Code::kMalformed,
+                fmt::format("{}:{}: {}", display_, line, what));
+}
+
+Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
+                                             std::string display,
+                                             const ReaderOptions& options) {
+  std::unique_ptr<Reader> r(new Reader());
+  r->display_ = std::move(display);
+  r->options_ = options;
+  XJ_ASSIGN_OR_RETURN(r->file_, os::OpenForRead(path));
+  int fd = r->file_.fd();
+  std::uint8_t head[4] = {};
+  ssize_t got = ::pread(fd, head, sizeof head, 0);
+  if (got < 0) return os::ErrnoStatus(errno, fmt::format("reading {}", path));
+  std::size_t skip = 0;
+  if (got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
+                   (head[0] == 0xFE && head[1] == 0xFF))) {
+    return r->Error(1,
+                    "UTF-16 text is not accepted; save the file as UTF-8 or "
+                    "GB18030 (Excel: CSV UTF-8)");
+  }
+  if (got >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) {
+    r->info_.bom = true;
+    skip = 3;
+  }
+  Encoding enc = options.encoding;
+  if (r->info_.bom && enc == Encoding::kGb18030) {
+    return r->Error(1,
+                    "the file starts with a UTF-8 byte order mark but "
+                    "--encoding gb18030 was given");
+  }
+  if (enc == Encoding::kAuto || enc == Encoding::kUtf8) {
+    XJ_ASSIGN_OR_RETURN(std::uint64_t bad, FirstInvalidUtf8Line(fd, skip));
+    if (bad != 0) {
+      if (enc == Encoding::kUtf8 || r->info_.bom) {
+        return r->Error(bad, "bytes that are not valid UTF-8");
+      }
+      enc = Encoding::kGb18030;
+    } else {
+      enc = Encoding::kUtf8;
+    }
+  }
+  r->info_.encoding = enc;
+  if (::lseek(fd, static_cast<off_t>(skip), SEEK_SET) < 0) {
+    return os::ErrnoStatus(errno, fmt::format("reading {}", path));
+  }
+  r->raw_ = std::make_unique<os::FdSource>(fd);
+  if (enc == Encoding::kGb18030) {
+    r->decoder_ = std::make_unique<Gb18030Source>(
+        r->raw_.get(), r->display_, &r->error_line_, &r->error_what_);
+    r->source_ = r->decoder_.get();
+  } else {
+    r->source_ = r->raw_.get();
+  }
+  r->buf_.resize(std::max(kChunk, 2 * options.max_record));
+  r->scratch_.reserve(options.max_record);
+  return r;
+}
+
+Status Reader::Fill() {
+  if (pos_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+  }
+  while (end_ < buf_.size() && !eof_) {
+    XJ_ASSIGN_OR_RETURN(std::size_t n,
+                        source_->Read(MutableByteSpan(buf_).subspan(end_)));
+    if (n == 0) {
+      eof_ = true;
+      break;
+    }
+    end_ += n;
+    if (end_ - pos_ >= options_.max_record) break;  // enough for one record
+  }
+  return Status::Ok();
+}
+
+// Parses one record at pos_. Returns 1 with the record in spans_, 0 when
+// more input is needed, -1 at the end of the input.
+Result<bool> Reader::ParseRecord() {
+  for (;;) {
+    if (pos_ == end_ && !eof_) {
+      XJ_RETURN_IF_ERROR(Fill());
+      continue;
+    }
+    if (pos_ == end_ && eof_) return false;
+    std::size_t p = pos_;
+    std::uint64_t line = line_;
+    spans_.clear();
+    scratch_.clear();
+    const std::uint8_t* b = buf_.data();
+    bool need_more = false;
+    bool done = false;
+    while (!done && !need_more) {
+      Span span{false, p, 0};
+      if (p < end_ && b[p] == '"') {
+        std::uint64_t open_line = line;
+        std::size_t start = ++p;
+        bool escaped = false;
+        for (;;) {
+          if (p == end_) {
+            if (!eof_) {
+              need_more = true;
+              break;
+            }
+            return Error(open_line, "a quoted field is never closed");
+          }
+          std::uint8_t c = b[p];
+          if (c == '"') {
+            if (p + 1 == end_ && !eof_) {
+              need_more = true;
+              break;
+            }
+            if (p + 1 < end_ && b[p + 1] == '"') {
+              escaped = true;
+              p += 2;
+              continue;
+            }
+            break;  // the closing quote
+          }
+          if (c == 0) return Error(line, "NUL byte");
+          line += c == '\n';
+          ++p;
+        }
+        if (need_more) break;
+        std::size_t close = p++;
+        if (escaped) {
+          span.scratch = true;
+          span.offset = scratch_.size();
+          for (std::size_t k = start; k < close; ++k) {
+            scratch_.push_back(static_cast<char>(b[k]));
+            if (b[k] == '"') ++k;  // "" → "
+          }
+          span.size = scratch_.size() - span.offset;
+        } else {
+          span.offset = start;
+          span.size = close - start;
+        }
+      } else {
+        std::size_t start = p;
+        while (p < end_ && kClass.c[b[p]] == 0) ++p;
+        if (p == end_ && !eof_) {
+          need_more = true;
+          break;
+        }
+        if (p < end_ && b[p] == '"') {
+          return Error(
+              line, fmt::format("a quote inside unquoted field {} (quote the "
+                                "whole field and double the quote)",
+                                spans_.size() + 1));
+        }
+        if (p < end_ && b[p] == 0) return Error(line, "NUL byte");
+        span.offset = start;
+        span.size = p - start;
+      }
+      if (span.size > options_.max_field) {
+        return Error(line, fmt::format("field {} is longer than {} bytes",
+                                       spans_.size() + 1, options_.max_field));
+      }
+      spans_.push_back(span);
+      // The delimiter after the field.
+      if (p == end_) {
+        done = true;  // end of input ends the last record
+        break;
+      }
+      std::uint8_t c = b[p];
+      if (c == ',') {
+        ++p;
+        if (p == end_ && eof_) {
+          spans_.push_back({false, p, 0});  // "a," at the very end
+          done = true;
+        }
+        continue;
+      }
+      if (c == '\n') {
+        ++p;
+        ++line;
+        done = true;
+      } else if (c == '\r') {
+        if (p + 1 == end_ && !eof_) {
+          need_more = true;
+          break;
+        }
+        if (p + 1 < end_ && b[p + 1] == '\n') {
+          p += 2;
+          ++line;
+          done = true;
+        } else {
+          return Error(line, "a carriage return without a line feed");
+        }
+      } else {
+        return Error(
+            line, fmt::format("characters after the closing quote of field {}",
+                              spans_.size()));
+      }
+    }
+    if (need_more) {
+      if (end_ - pos_ >= options_.max_record) {
+        return Error(line_, fmt::format("a record longer than {} bytes",
+                                        options_.max_record));
+      }
+      if (eof_) return Error(line_, "the file ends inside a record");
+      XJ_RETURN_IF_ERROR(Fill());
+      continue;
+    }
+    record_line_ = line_;
+    pos_ = p;
+    line_ = line;
+    return true;
+  }
+}
+
+Result<std::vector<std::string>> Reader::ReadHeader() {
+  XJ_ASSIGN_OR_RETURN(bool any, ParseRecord());
+  if (!any) return Error(1, "the file is empty; expected a header line");
+  std::vector<std::string> names;
+  for (const Span& s : spans_) {
+    std::string name =
+        s.scratch
+            ? scratch_.substr(s.offset, s.size)
+            : std::string(AsChars(ByteSpan(buf_.data() + s.offset, s.size)));
+    if (name.empty()) {
+      return Error(
+          1, fmt::format("header column {} has no name", names.size() + 1));
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      return Error(1, fmt::format("header names column \"{}\" twice",
+                                  EscapeForDisplay(name)));
+    }
+    names.push_back(std::move(name));
+  }
+  columns_ = names.size();
+  return names;
+}
+
+Result<bool> Reader::Next() {
+  XJ_ASSIGN_OR_RETURN(bool any, ParseRecord());
+  if (!any) return false;
+  if (spans_.size() != columns_) {
+    if (spans_.size() == 1 && spans_[0].size == 0) {
+      return Error(record_line_,
+                   fmt::format("a blank line (expected {} fields)", columns_));
+    }
+    return Error(record_line_,
+                 fmt::format("{} fields, expected {} as in the header",
+                             spans_.size(), columns_));
+  }
+  ++info_.records;
+  // Unicode NFC: only fields with non-ASCII bytes can change.
+  const icu::Normalizer2* nfc = Nfc();
+  for (Span& s : spans_) {
+    const std::uint8_t* data =
+        s.scratch
+            ? reinterpret_cast<const std::uint8_t*>(scratch_.data()) + s.offset
+            : buf_.data() + s.offset;
+    if (nfc == nullptr || !HasHighBit(data, s.size)) continue;
+    UErrorCode status = U_ZERO_ERROR;
+    icu::StringPiece piece(reinterpret_cast<const char*>(data),
+                           static_cast<int32_t>(s.size));
+    if (nfc->isNormalizedUTF8(piece, status) && U_SUCCESS(status)) continue;
+    normalized_.clear();
+    icu::StringByteSink<std::string> sink(&normalized_);
+    status = U_ZERO_ERROR;
+    nfc->normalizeUTF8(0, piece, sink, nullptr, status);
+    if (U_FAILURE(status)) {
+      return Error(record_line_,
+                   "a field cannot be normalised (invalid Unicode)");
+    }
+    s.scratch = true;
+    s.offset = scratch_.size();
+    s.size = normalized_.size();
+    scratch_ += normalized_;
+    ++info_.normalized_fields;
+  }
+  fields_.clear();
+  for (const Span& s : spans_) {
+    fields_.emplace_back(
+        s.scratch ? std::string_view(scratch_).substr(s.offset, s.size)
+                  : AsChars(ByteSpan(buf_.data() + s.offset, s.size)));
+  }
+  return true;
+}
+
+void Writer::Field(std::string_view f) {
+  bool quote = f.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    buf_.append(f);
+    return;
+  }
+  buf_.push_back('"');
+  for (char c : f) {
+    if (c == '"') buf_.push_back('"');
+    buf_.push_back(c);
+  }
+  buf_.push_back('"');
+}
+
+Status Writer::Write(const std::vector<std::string_view>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) buf_.push_back(',');
+    Field(fields[i]);
+  }
+  buf_ += eol_;
+  if (buf_.size() >= (1 << 20)) return Flush();
+  return Status::Ok();
+}
+
+Status Writer::Write(std::initializer_list<std::string_view> fields) {
+  bool first = true;
+  for (std::string_view f : fields) {
+    if (!first) buf_.push_back(',');
+    first = false;
+    Field(f);
+  }
+  buf_ += eol_;
+  if (buf_.size() >= (1 << 20)) return Flush();
+  return Status::Ok();
+}
+
+Status Writer::Flush() {
+  if (buf_.empty()) return Status::Ok();
+  Status s = out_->Write(AsBytes(buf_));
+  buf_.clear();
+  return s;
+}
+
+Result<std::string> Utf8ToGb18030(std::string_view utf8) {
+  iconv_t cd = iconv_open("GB18030", "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    return Status(Code::kUnsupported, "this system's iconv lacks GB18030");
+  }
+  std::string out(utf8.size() * 2 + 16, '\0');
+  char* inp = const_cast<char*>(utf8.data());
+  std::size_t inleft = utf8.size();
+  char* outp = out.data();
+  std::size_t outleft = out.size();
+  std::size_t rc = iconv(cd, &inp, &inleft, &outp, &outleft);
+  iconv_close(cd);
+  if (rc == static_cast<std::size_t>(-1)) {
+    return Status(Code::kInvalidArgument, "text cannot be written as GB18030");
+  }
+  out.resize(out.size() - outleft);
+  return out;
+}
+
+}  // namespace xj::formats::csv

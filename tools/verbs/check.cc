@@ -1,0 +1,128 @@
+// xjpack check: a registry folder (or a tree of them) against the schema.
+#include "libpack/check.h"
+
+#include <cstdio>
+
+#include "verbs/verbs.h"
+
+namespace xj::cli {
+namespace {
+
+class TextSink final : public pack::FindingSink {
+ public:
+  void Report(const pack::Finding& f) override {
+    std::printf("%s\n", pack::FormatFinding(f).c_str());
+  }
+};
+
+// Streams {"...","findings":[ f, f, ... ],"totals":...} on standard output.
+class JsonSink final : public pack::FindingSink {
+ public:
+  void Report(const pack::Finding& f) override {
+    std::printf(
+        "%s\n  {\"severity\":%s,\"file\":%s,\"line\":%llu,\"field\":%s,"
+        "\"rule\":%s,\"message\":%s,\"value\":%s}",
+        first_ ? "" : ",",
+        JsonString(f.severity == pack::Severity::kError ? "error" : "warning")
+            .c_str(),
+        JsonString(f.file).c_str(), static_cast<unsigned long long>(f.line),
+        JsonString(f.field).c_str(), JsonString(f.rule).c_str(),
+        JsonString(f.message).c_str(), JsonString(f.value).c_str());
+    first_ = false;
+  }
+
+ private:
+  bool first_ = true;
+};
+
+std::string Plural(std::uint64_t n, std::string_view one,
+                   std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+}  // namespace
+
+int RunCheck(Cli& cli, const std::vector<std::string>& args) {
+  pack::CheckOptions opt;
+  std::string schema_path, encoding = "auto";
+  po::options_description desc("options");
+  desc.add_options()("dir", po::value(&opt.dir)->value_name("DIR"),
+                     "the school folder, or a folder of school folders")(
+      "previous", po::value(&opt.previous)->value_name("DIR"),
+      "last year's registry of the same school(s), for year-over-year checks")(
+      "schema", po::value(&schema_path)->value_name("FILE"),
+      "check against this schema instead of the installed one")(
+      "encoding", po::value(&encoding)->value_name("ENC"),
+      "auto (default: BOM, then UTF-8, then GB18030), utf-8 or gb18030");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/false);
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(
+          cli, args, desc, pos, "xjpack check DIR [--previous DIR] [--json]",
+          "Checks a school's registry files against the schema and the audit "
+          "rules, and reports every finding. Exit status 0 means no errors "
+          "(warnings allowed), 1 that errors were found.",
+          &vm, &code)) {
+    return code;
+  }
+  if (opt.dir.empty()) return cli.Usage("the registry folder DIR is required");
+  Result<formats::csv::Encoding> enc = formats::csv::ParseEncoding(encoding);
+  if (!enc.ok()) return cli.Usage(enc.status().message());
+  opt.encoding = *enc;
+  Result<pack::RegistryData> data = pack::LoadRegistryData(schema_path);
+  if (!data.ok()) return cli.Fail(data.status());
+  const auto& schema = *data->schema;
+
+  TextSink text;
+  JsonSink json;
+  if (cli.flags.json) {
+    std::printf(
+        "{\"verb\":\"check\",\"schema\":{\"id\":%s,\"version\":%s,"
+        "\"sha256\":%s},\"directory\":%s,\"previous\":%s,\"findings\":[",
+        JsonString(schema.id).c_str(), JsonString(schema.version).c_str(),
+        JsonString(schema.sha256).c_str(), JsonString(opt.dir).c_str(),
+        opt.previous.empty() ? "null" : JsonString(opt.previous).c_str());
+  }
+  Result<pack::CheckTotals> totals = pack::CheckRegistry(
+      *data, opt,
+      cli.flags.json ? static_cast<pack::FindingSink&>(json) : text);
+  if (!totals.ok()) {
+    if (cli.flags.json) {
+      // Close the document so it stays valid JSON; Fail() adds the error.
+      std::printf("],\"ok\":false}\n");
+    }
+    return cli.Fail(totals.status());
+  }
+  std::uint64_t records = 0;
+  for (const auto& [file, n] : totals->records) records += n;
+  if (cli.flags.json) {
+    std::string per_file;
+    for (const auto& [file, n] : totals->records) {
+      per_file += fmt::format("{}{}:{}", per_file.empty() ? "" : ",",
+                              JsonString(file), n);
+    }
+    std::printf(
+        "\n],\"totals\":{\"schools\":%llu,\"records\":{%s},\"errors\":%llu,"
+        "\"warnings\":%llu,\"abandoned_files\":%llu,\"normalized_fields\":%llu,"
+        "\"gb18030_files\":%llu},\"ok\":%s}\n",
+        static_cast<unsigned long long>(totals->schools), per_file.c_str(),
+        static_cast<unsigned long long>(totals->errors),
+        static_cast<unsigned long long>(totals->warnings),
+        static_cast<unsigned long long>(totals->abandoned_files),
+        static_cast<unsigned long long>(totals->normalized_fields),
+        static_cast<unsigned long long>(totals->gb18030_files),
+        totals->errors == 0 ? "true" : "false");
+  } else if (!cli.flags.quiet) {
+    std::printf("checked %s, %s against schema %s (sha256 %s): %s, %s\n",
+                Plural(totals->schools, "school", "schools").c_str(),
+                Plural(records, "record", "records").c_str(),
+                schema.Label().c_str(), schema.sha256.substr(0, 16).c_str(),
+                Plural(totals->errors, "error", "errors").c_str(),
+                Plural(totals->warnings, "warning", "warnings").c_str());
+  }
+  return totals->errors == 0 ? kExitOk : kExitRejected;
+}
+
+}  // namespace xj::cli
