@@ -29,7 +29,7 @@ int DaysInMonth(int y, int m) {
 }
 
 bool IsReal(int y, int m, int d) {
-  return y >= 1900 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 &&
+  return y >= 1800 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 &&
          d <= DaysInMonth(y, m);
 }
 

@@ -23,7 +23,7 @@ struct Date {
   auto operator<=>(const Date&) const = default;
 };
 
-/// Strict "YYYY-MM-DD" of a real calendar date (Gregorian, years 1900-2199).
+/// Strict "YYYY-MM-DD" of a real calendar date (Gregorian, years 1800-2199).
 std::optional<Date> ParseDate(std::string_view text);
 /// Completed years of age at `when`.
 int AgeAt(const Date& birth, const Date& when);

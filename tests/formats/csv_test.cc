@@ -1,0 +1,155 @@
+// Pins the CSV reader: RFC 4180 quoting, line ends, encodings (BOM, UTF-8,
+// GB18030, UTF-16 refused), NFC, and one clear error with its line for each
+// malformation; and the writer's quoting.
+#include "formats/csv.h"
+
+#include <doctest/doctest.h>
+
+#include "support/test_util.h"
+
+namespace xj::formats::csv {
+namespace {
+
+struct Parsed {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::uint64_t> lines;
+  Info info;
+};
+
+Result<Parsed> ReadAll(std::string_view bytes, Encoding enc = Encoding::kAuto,
+                       std::size_t max_field = 4096) {
+  test::TempDir dir;
+  test::WriteFile(dir / "t.csv", bytes);
+  ReaderOptions opt;
+  opt.encoding = enc;
+  opt.max_field = max_field;
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r,
+                      Reader::Open(dir / "t.csv", "t.csv", opt));
+  Parsed p;
+  XJ_ASSIGN_OR_RETURN(p.header, r->ReadHeader());
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(bool more, r->Next());
+    if (!more) break;
+    p.rows.emplace_back(r->fields().begin(), r->fields().end());
+    p.lines.push_back(r->line());
+  }
+  p.info = r->info();
+  return p;
+}
+
+TEST_CASE("quoted fields hold commas, quotes and line breaks") {
+  Result<Parsed> p = ReadAll(
+      "a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n2,\"two\nlines\",\r\n3,,z");
+  REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  CHECK(p->header == std::vector<std::string>{"a", "b", "c"});
+  REQUIRE(p->rows.size() == 3);
+  CHECK(p->rows[0] == std::vector<std::string>{"1", "x, y", "say \"hi\""});
+  CHECK(p->rows[1] == std::vector<std::string>{"2", "two\nlines", ""});
+  CHECK(p->rows[2] ==
+        std::vector<std::string>{"3", "", "z"});  // no final newline
+  CHECK(p->lines == std::vector<std::uint64_t>{2, 3, 5});
+}
+
+TEST_CASE("a UTF-8 byte order mark is skipped and reported") {
+  Result<Parsed> p = ReadAll("\xEF\xBB\xBFname\n张三\n");
+  REQUIRE(p.ok());
+  CHECK(p->header[0] == "name");
+  CHECK(p->info.bom);
+  CHECK(p->info.encoding == Encoding::kUtf8);
+}
+
+TEST_CASE("GB18030 is detected when the bytes are not UTF-8, or named") {
+  Result<std::string> gb = Utf8ToGb18030("name,place\n张三,安徽省合肥市\n");
+  REQUIRE(gb.ok());
+  Result<Parsed> p = ReadAll(*gb);
+  REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  CHECK(p->info.encoding == Encoding::kGb18030);
+  CHECK(p->rows[0] == std::vector<std::string>{"张三", "安徽省合肥市"});
+  Result<Parsed> named = ReadAll(*gb, Encoding::kGb18030);
+  REQUIRE(named.ok());
+  CHECK(named->rows[0][1] == "安徽省合肥市");
+  CHECK_FAILS_WITH(ReadAll(*gb, Encoding::kUtf8), Code::kMalformed,
+                   "t.csv:2: bytes that are not valid UTF-8");
+}
+
+TEST_CASE(
+    "bytes that are neither UTF-8 nor GB18030 are refused with their line") {
+  CHECK_FAILS_WITH(ReadAll("a\nok\nbad\xFF\n"), Code::kMalformed,
+                   "t.csv:3: bytes that are neither UTF-8 nor GB18030 (0xFF)");
+  CHECK_FAILS_WITH(ReadAll("\xFF\xFE"
+                           "a\0b\0",
+                           Encoding::kAuto),
+                   Code::kMalformed, "UTF-16 text is not accepted");
+}
+
+TEST_CASE("text is normalised to NFC, and the count of changed fields kept") {
+  // "é" as e + combining acute, and a CJK compatibility ideograph.
+  Result<Parsed> p = ReadAll("n\ne\xCC\x81\n\xEF\xA4\x80\nabc\n");
+  REQUIRE(p.ok());
+  CHECK(p->rows[0][0] == "\xC3\xA9");
+  CHECK(p->rows[1][0] == "\xE8\xB1\x88");  // U+F900 → U+8C48
+  CHECK(p->rows[2][0] == "abc");
+  CHECK(p->info.normalized_fields == 2);
+}
+
+TEST_CASE("each malformation is an error at its line") {
+  CHECK_FAILS_WITH(ReadAll(""), Code::kMalformed, "t.csv:1: the file is empty");
+  CHECK_FAILS_WITH(ReadAll("a,a\n"), Code::kMalformed,
+                   "header names column \"a\" twice");
+  CHECK_FAILS_WITH(ReadAll("a,\n"), Code::kMalformed,
+                   "header column 2 has no name");
+  CHECK_FAILS_WITH(ReadAll("a,b\n1,2\n1,2,3\n"), Code::kMalformed,
+                   "t.csv:3: 3 fields, expected 2 as in the header");
+  CHECK_FAILS_WITH(ReadAll("a,b\n1,2\n\n3,4\n"), Code::kMalformed,
+                   "t.csv:3: a blank line (expected 2 fields)");
+  CHECK_FAILS_WITH(ReadAll("a,b\n1,x\"y\n"), Code::kMalformed,
+                   "t.csv:2: a quote inside unquoted field 2");
+  CHECK_FAILS_WITH(ReadAll("a,b\n1,\"open\n2,3\n"), Code::kMalformed,
+                   "t.csv:2: a quoted field is never closed");
+  CHECK_FAILS_WITH(ReadAll("a,b\n1,\"q\"x\n"), Code::kMalformed,
+                   "t.csv:2: characters after the closing quote of field 2");
+  CHECK_FAILS_WITH(ReadAll("a,b\n1,2\r3,4\n"), Code::kMalformed,
+                   "t.csv:2: a carriage return without a line feed");
+  CHECK_FAILS_WITH(ReadAll(std::string("a\nx\0y\n", 7)), Code::kMalformed,
+                   "t.csv:2: NUL byte");
+  CHECK_FAILS_WITH(
+      ReadAll("a\n" + std::string(10, 'x') + "\n", Encoding::kAuto, 8),
+      Code::kMalformed, "t.csv:2: field 1 is longer than 8 bytes");
+}
+
+TEST_CASE("records longer than the read buffer still parse") {
+  std::string big = "a,b\n";
+  for (int i = 0; i < 3000; ++i)
+    big +=
+        "\"" + std::string(400, 'x') + "\"\"q\"," + std::to_string(i) + "\r\n";
+  Result<Parsed> p = ReadAll(big);
+  REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  REQUIRE(p->rows.size() == 3000);
+  CHECK(p->rows[2999][1] == "2999");
+  CHECK(p->rows[1500][0] == std::string(400, 'x') + "\"q");
+}
+
+TEST_CASE("the writer quotes only what needs it, and reads back the same") {
+  Bytes out;
+  MemorySink sink(&out);
+  Writer w(&sink);
+  REQUIRE(w.Write({"plain", "with,comma", "with \"quote\"", "two\nlines", ""})
+              .ok());
+  REQUIRE(w.Flush().ok());
+  CHECK(AsChars(out) ==
+        "plain,\"with,comma\",\"with \"\"quote\"\"\",\"two\nlines\",\r\n");
+  Result<Parsed> p = ReadAll("a,b,c,d,e\r\n" + std::string(AsChars(out)));
+  REQUIRE(p.ok());
+  CHECK(p->rows[0][3] == "two\nlines");
+}
+
+TEST_CASE("encoding names parse") {
+  CHECK(*ParseEncoding("gb18030") == Encoding::kGb18030);
+  CHECK(*ParseEncoding("utf-8") == Encoding::kUtf8);
+  CHECK_FAILS_WITH(ParseEncoding("latin1"), Code::kInvalidArgument,
+                   "unknown encoding");
+}
+
+}  // namespace
+}  // namespace xj::formats::csv

@@ -1,0 +1,292 @@
+// Pins the registry grammar: the installed schema parses and every example
+// in it passes its own validator; schema errors name their line; each
+// validator accepts and refuses what xjpack-registry(5) says, with the
+// GB 11643 vectors of the shared test data; masking hides what it must.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/os.h"
+#include "formats/registry_schema.h"
+#include "formats/registry_values.h"
+#include "libpack/registry_data.h"
+#include "support/test_util.h"
+
+namespace xj::formats::registry {
+namespace {
+
+const pack::RegistryData& Data() {
+  static pack::RegistryData* data = [] {
+    Result<pack::RegistryData> d = pack::LoadRegistryData();
+    REQUIRE_MESSAGE(d.ok(), d.status().ToString());
+    return new pack::RegistryData(std::move(d).value());
+  }();
+  return *data;
+}
+
+ValueContext Context() {
+  ValueContext c;
+  c.divisions = &Data().divisions;
+  c.census = {2026, 9, 30};
+  return c;
+}
+
+TEST_CASE(
+    "the installed schema parses, names itself and keeps the audit codes") {
+  const Schema& s = *Data().schema;
+  CHECK(s.id == "anhui-registry");
+  CHECK(s.version == "2026.1");
+  CHECK(s.sha256.size() == 64);
+  for (const char* f : {"school.csv", "classes.csv", "students.csv",
+                        "guardians.csv", "changes.csv", "summary.csv"}) {
+    CHECK_MESSAGE(s.File(f) != nullptr, f);
+  }
+  CHECK(s.Table("nationality")->codes.size() == 249);
+  CHECK(s.Table("ethnicity")->Contains("56"));
+}
+
+TEST_CASE("every example value in the schema passes its own field's check") {
+  const Schema& s = *Data().schema;
+  for (const FileSpec& file : s.files) {
+    for (const FieldSpec& f : file.fields) {
+      if (f.example.empty()) continue;
+      ValueContext ctx = Context();
+      ctx.type_value = "1";
+      std::optional<Problem> p = CheckValue(f, f.example, ctx);
+      CHECK_MESSAGE(!p, file.name
+                            << " " << f.name << " example \"" << f.example
+                            << "\": " << (p ? p->rule + " " + p->message : ""));
+    }
+  }
+}
+
+Status ParseError(std::string text) {
+  Result<std::unique_ptr<Schema>> s = ParseSchema(text);
+  REQUIRE(!s.ok());
+  return s.status();
+}
+
+constexpr std::string_view kMini =
+    "xjschema/1\nid: t\nversion: 1\ntitle: T\n\n"
+    "table: yn\ntitle: Y\ncode: 0 | 否 | no\ncode: 1 | 是 | yes\n\n"
+    "file: a.csv\ntitle: A\nrows: many\npresence: required\n"
+    "field: x | required | table:yn | none | 甲 | x | 1\n";
+
+TEST_CASE("a schema parses strictly and says which line is wrong") {
+  Result<std::unique_ptr<Schema>> ok = ParseSchema(kMini);
+  REQUIRE_MESSAGE(ok.ok(), ok.status().ToString());
+  CHECK((*ok)->File("a.csv")->fields[0].table->Contains("1"));
+  std::string s(kMini);
+  CHECK_FAILS_WITH(ParseError("xjschema/2\n"), Code::kMalformed,
+                   "line 1: expected \"xjschema/1\"");
+  CHECK_FAILS_WITH(ParseError(s.substr(0, s.size() - 1)), Code::kMalformed,
+                   "must end with a newline");
+  std::string trailing = s;
+  trailing.insert(trailing.find("title: T") + 8, " ");
+  CHECK_FAILS_WITH(ParseError(trailing), Code::kMalformed,
+                   "line 4: trailing whitespace");
+  std::string unknown = s;
+  unknown.replace(unknown.find("table:yn"), 8, "colour");
+  CHECK_FAILS_WITH(ParseError(unknown), Code::kMalformed,
+                   "line 15: unknown validator \"colour\"");
+  std::string twice =
+      s + "field: x | required | date | none | 甲 | x | 2026-01-01\n";
+  CHECK_FAILS_WITH(ParseError(twice), Code::kMalformed,
+                   "line 16: field \"x\" appears twice");
+  std::string no_table = s;
+  no_table.replace(no_table.find("table:yn"), 8, "table:zz");
+  CHECK_FAILS_WITH(ParseError(no_table), Code::kMalformed,
+                   "no table named \"zz\"");
+  std::string cond = s;
+  cond.replace(cond.find("| required |"), 12, "| required-if y=1 |");
+  CHECK_FAILS_WITH(ParseError(cond), Code::kMalformed,
+                   "condition names unknown field \"y\"");
+  Result<std::unique_ptr<Schema>> lacks =
+      ParseSchema(kMini, {{"yn", {"0", "2"}}});
+  CHECK_FAILS_WITH(lacks, Code::kMalformed,
+                   "table \"yn\" lacks the code \"2\"");
+}
+
+// The GB 11643 vectors of the shared test data: id,expect,kind,note.
+TEST_CASE("GB 11643 vectors: valid, invalid and policy cases") {
+  Result<Bytes> text = os::ReadFile(
+      std::string(XJPACK_TESTDATA) + "/gb11643-vectors.csv", 1 << 20);
+  REQUIRE_MESSAGE(text.ok(), text.status().ToString());
+  std::istringstream in{std::string(AsChars(*text))};
+  std::string line;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line.rfind("id,", 0) == 0) continue;
+    std::string id = line.substr(0, line.find(','));
+    std::string rest = line.substr(line.find(',') + 1);
+    std::string expect = rest.substr(0, rest.find(','));
+    std::string kind = rest.substr(rest.find(',') + 1);
+    kind = kind.substr(0, kind.find(','));
+    CAPTURE(id);
+    CAPTURE(kind);
+    std::optional<Problem> p = CheckCitizenId(id, /*allow15=*/true, Context());
+    if (expect == "valid" || expect == "valid-legacy") {
+      // Valid numbers have no error; a historical region is at most a
+      // warning (the national tables lack some pre-2002 codes).
+      CHECK((!p || p->severity == Severity::kWarning));
+    } else if (expect == "invalid") {
+      REQUIRE(p);
+      if (kind == "zero-sequence" || kind == "unknown-region") {
+        CHECK(p->severity == Severity::kWarning);
+      } else {
+        CHECK(p->severity == Severity::kError);
+      }
+      if (kind == "bad-check-digit") CHECK(p->rule == "citizen-id.check-digit");
+      if (kind == "bad-date") CHECK(p->rule == "citizen-id.date");
+      if (kind == "future-date") CHECK(p->rule == "citizen-id.future");
+      if (kind == "unknown-region") CHECK(p->rule == "citizen-id.region");
+      if (kind == "zero-sequence") CHECK(p->rule == "citizen-id.sequence");
+      if (kind == "bad-length") CHECK(p->rule == "citizen-id.length");
+      if (kind == "bad-charset") CHECK(p->rule == "citizen-id.charset");
+    } else if (expect == "policy") {
+      // Decided once: a lowercase x is refused, with its own rule.
+      REQUIRE(p);
+      CHECK(p->rule == "citizen-id.lowercase-x");
+    }
+    ++checked;
+  }
+  CHECK(checked == 17);
+  // The 15-digit form is for guardians only.
+  CHECK(CheckCitizenId("340102870315123", false, Context())->rule ==
+        "citizen-id.length");
+  CHECK(CitizenIdCheckChar("34010219870315123") == '9');
+}
+
+// One field of a made-up spec for each validator.
+FieldSpec Spec(Validator v, std::int64_t min = 0, std::int64_t max = 0) {
+  FieldSpec f;
+  f.name = "f";
+  f.validator = v;
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
+std::string RuleOf(const FieldSpec& f, std::string_view v,
+                   std::string type = "1") {
+  ValueContext ctx = Context();
+  ctx.type_value = type;
+  std::optional<Problem> p = CheckValue(f, v, ctx);
+  return p ? p->rule : "ok";
+}
+
+TEST_CASE("each validator accepts its form and names the rule it breaks") {
+  FieldSpec text = Spec(Validator::kText, 0, 5);
+  CHECK(RuleOf(text, "学籍数据") == "ok");
+  CHECK(RuleOf(text, "abcdef") == "text.length");
+  CHECK(RuleOf(text, " ab") == "text.whitespace");
+  CHECK(RuleOf(text, "a\tb") == "text.control");
+  FieldSpec name = Spec(Validator::kName);
+  CHECK(RuleOf(name, "王小明") == "ok");
+  CHECK(RuleOf(name, "阿依古丽·买买提") == "ok");
+  CHECK(RuleOf(name, "John Smith") == "ok");
+  CHECK(RuleOf(name, "王2") == "name.format");
+  CHECK(RuleOf(name, "王Smith") == "name.format");
+  CHECK(RuleOf(name, "王·") == "name.format");
+  FieldSpec grade = Spec(Validator::kInt, 1, 12);
+  CHECK(RuleOf(grade, "12") == "ok");
+  CHECK(RuleOf(grade, "13") == "int.range");
+  CHECK(RuleOf(grade, "05") == "int.format");
+  FieldSpec date = Spec(Validator::kDate);
+  CHECK(RuleOf(date, "2016-02-29") == "ok");
+  CHECK(RuleOf(date, "2015-02-29") == "date.invalid");
+  CHECK(RuleOf(date, "2015/02/28") == "date.format");
+  CHECK(RuleOf(Spec(Validator::kYearMonth), "2021-09") == "ok");
+  CHECK(RuleOf(Spec(Validator::kYearMonth), "2021-13") == "year-month.format");
+  FieldSpec xjh = Spec(Validator::kXjhNational);
+  CHECK(RuleOf(xjh, "G340102200203151232") == "ok");
+  CHECK(RuleOf(xjh, "G340102200203151233") == "xjh.check-digit");
+  CHECK(RuleOf(xjh, "L340102200202301234") == "xjh.date");
+  CHECK(RuleOf(xjh, "L3401022002031512345") == "xjh.format");
+  CHECK(RuleOf(xjh, "X340102200203151232") == "xjh.format");
+  CHECK(RuleOf(xjh, "J340102200203151232") == "ok");
+  FieldSpec anhui = Spec(Validator::kXjhAnhui);
+  CHECK(RuleOf(anhui, "3401021512310001") == "ok");
+  CHECK(RuleOf(anhui, "3201021512310001") == "xjh-anhui.format");
+  CHECK(RuleOf(anhui, "3499991512310001") == "xjh-anhui.county");
+  CHECK(RuleOf(anhui, "3401021512390001") == "xjh-anhui.feature");
+  CHECK(RuleOf(anhui, "3401021512310000") == "xjh-anhui.serial");
+  FieldSpec school = Spec(Validator::kSchoolCode);
+  CHECK(RuleOf(school, "2134000123") == "ok");
+  CHECK(RuleOf(school, "213400012") == "school-code.format");
+  CHECK(RuleOf(school, "9934000123") == "school-code.type");
+  CHECK(RuleOf(school, "2199000123") == "school-code.province");
+  FieldSpec div = Spec(Validator::kDivision);
+  CHECK(RuleOf(div, "341421") == "ok");  // retired (Chaohu), still known
+  CHECK(RuleOf(div, "349999") == "division.unknown");
+  CHECK(RuleOf(div, "34010") == "division.format");
+  FieldSpec county = Spec(Validator::kAnhuiCounty);
+  CHECK(RuleOf(county, "340104") == "ok");
+  CHECK(RuleOf(county, "341421") == "anhui-county.unknown");  // gone by 2026
+  CHECK(RuleOf(county, "320102") == "anhui-county.unknown");
+  CHECK(RuleOf(county, "3401") == "anhui-county.format");
+  CHECK(RuleOf(Spec(Validator::kPostcode), "230031") == "ok");
+  CHECK(RuleOf(Spec(Validator::kPostcode), "930031") == "postcode.format");
+  FieldSpec phone = Spec(Validator::kPhone);
+  CHECK(RuleOf(phone, "13800000000") == "ok");
+  CHECK(RuleOf(phone, "0551-62345678") == "ok");
+  CHECK(RuleOf(phone, "0551-62345678-123") == "ok");
+  CHECK(RuleOf(phone, "055162345678") == "phone.format");
+  CHECK(RuleOf(phone, "12800000000") == "phone.format");
+  FieldSpec doc = Spec(Validator::kDocNo);
+  CHECK(RuleOf(doc, "瑶教基〔2026〕12号") == "ok");
+  CHECK(RuleOf(doc, "瑶教基[2026]12号") == "doc-no.format");
+  CHECK(RuleOf(doc, "瑶教基〔2027〕12号") == "doc-no.year");
+  CHECK(RuleOf(Spec(Validator::kClassNo), "12") == "ok");
+  CHECK(RuleOf(Spec(Validator::kClassNo), "012") == "class-no.format");
+  CHECK(RuleOf(Spec(Validator::kPhoto), "photos/G340102200203151232.jpg") ==
+        "ok");
+  CHECK(RuleOf(Spec(Validator::kPhoto), "photos/../x.jpg") == "photo.name");
+  CHECK(RuleOf(Spec(Validator::kPhoto), "G3401.png") == "photo.name");
+  FieldSpec idn = Spec(Validator::kIdNumber);
+  CHECK(RuleOf(idn, "340102200203151232", "1") == "ok");
+  CHECK(RuleOf(idn, "340102200203151233", "1") == "citizen-id.check-digit");
+  CHECK(RuleOf(idn, "E12345678", "A") == "ok");  // a passport: free text
+  CHECK(RuleOf(Spec(Validator::kIdNumberAny), "340102870315123", "1") == "ok");
+  FieldSpec table = Spec(Validator::kTable);
+  table.table = Data().schema->Table("sex");
+  CHECK(RuleOf(table, "2") == "ok");
+  CHECK(RuleOf(table, "0") == "code.unknown");
+}
+
+TEST_CASE("retired region codes pass, but not after they were retired") {
+  // 341421 (庐江县 under Chaohu) was retired in 2011: fine for a 2001 birth.
+  CHECK(!CheckCitizenId("341421200111300073", false, Context()));
+  std::string late = "34142120150301001";
+  late += CitizenIdCheckChar(late);
+  std::optional<Problem> p = CheckCitizenId(late, false, Context());
+  REQUIRE(p);
+  CHECK(p->rule == "citizen-id.region-retired");
+  CHECK(p->severity == Severity::kWarning);
+}
+
+TEST_CASE(
+    "masking keeps what places a record, never what identifies a person") {
+  CHECK(MaskValue(Mask::kId, "34010219870315123X") == "3401**********123X");
+  CHECK(MaskValue(Mask::kId, "G34010219870315123X") == "G3401**********123X");
+  CHECK(MaskValue(Mask::kId, "photos/G34010219870315123X.jpg") ==
+        "photos/G3401**********123X.jpg");
+  CHECK(MaskValue(Mask::kName, "张三丰") == "张**");
+  CHECK(MaskValue(Mask::kDate, "2015-03-01") == "2015-**-**");
+  CHECK(MaskValue(Mask::kPhone, "13800001234") == "138****1234");
+  CHECK(MaskValue(Mask::kAddress, "安徽省合肥市瑶海区示例街道12号") ==
+        "安徽省合肥市…");
+  CHECK(MaskValue(Mask::kNone, "340102") == "340102");
+}
+
+TEST_CASE("dates: parsing, ages and the year before") {
+  CHECK(!ParseDate("2026-9-30"));
+  CHECK(AgeAt({2015, 10, 1}, {2026, 9, 30}) == 10);
+  CHECK(AgeAt({2015, 9, 30}, {2026, 9, 30}) == 11);
+  Date d = YearBefore({2028, 2, 29});
+  CHECK(d == Date{2027, 2, 28});
+}
+
+}  // namespace
+}  // namespace xj::formats::registry
