@@ -1,6 +1,7 @@
 #include "formats/csv.h"
 
 #include <iconv.h>
+#include <sys/stat.h>
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
@@ -38,6 +39,24 @@ const icu::Normalizer2* Nfc() {
   return nfc;
 }
 
+// True when every non-ASCII character is in U+4000..U+9FFF (CJK
+// ideographs, Extension A, Yijing symbols): all are NFC-stable starters, so
+// such text is already in NFC and ICU need not look at it.
+bool PlainCjk(const std::uint8_t* p, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    std::uint8_t c = p[i];
+    if (c < 0x80) {
+      ++i;
+    } else if (c >= 0xE4 && c <= 0xE9) {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool HasHighBit(const std::uint8_t* p, std::size_t n) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -51,36 +70,49 @@ bool HasHighBit(const std::uint8_t* p, std::size_t n) {
   return false;
 }
 
+// Counts the lines of a file up to byte `offset` (for an error message).
+Result<std::uint64_t> LineAt(int fd, std::uint64_t offset) {
+  std::uint64_t line = 1, pos = 0;
+  std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[kChunk]);
+  while (pos < offset) {
+    ssize_t n =
+        ::pread(fd, buf.get(), std::min<std::uint64_t>(kChunk, offset - pos),
+                static_cast<off_t>(pos));
+    if (n < 0) return os::ErrnoStatus(errno, "reading");
+    if (n == 0) break;
+    line += static_cast<std::uint64_t>(
+        std::count(buf.get(), buf.get() + n, static_cast<std::uint8_t>('\n')));
+    pos += static_cast<std::uint64_t>(n);
+  }
+  return line;
+}
+
 // Validates a whole file as UTF-8 in chunks. Returns 0 when valid, else the
 // 1-based line of the first invalid byte.
 Result<std::uint64_t> FirstInvalidUtf8Line(int fd, std::size_t skip) {
-  if (::lseek(fd, static_cast<off_t>(skip), SEEK_SET) < 0) {
-    return os::ErrnoStatus(errno, "rewinding");
-  }
-  os::FdSource src(fd);
-  Bytes buf(kChunk + 4);
+  std::unique_ptr<std::uint8_t[]> storage(new std::uint8_t[kChunk + 4]);
+  std::uint8_t* buf = storage.get();
   std::size_t carry = 0;
-  std::uint64_t line = 1;
+  std::uint64_t base = skip;  // file offset of buf[0]
   for (;;) {
-    XJ_ASSIGN_OR_RETURN(std::size_t n,
-                        src.Read(MutableByteSpan(buf).subspan(carry, kChunk)));
-    std::size_t have = carry + n;
-    bool eof = n == 0;
+    ssize_t got =
+        ::pread(fd, buf + carry, kChunk, static_cast<off_t>(base + carry));
+    if (got < 0) return os::ErrnoStatus(errno, "reading");
+    std::size_t have = carry + static_cast<std::size_t>(got);
+    bool eof = got == 0;
     std::size_t i = 0;
     while (i < have) {
-      // ASCII fast path, eight bytes at a time.
-      if (i + 8 <= have) {
-        std::uint64_t w;
-        std::memcpy(&w, buf.data() + i, 8);
-        if ((w & 0x8080808080808080ULL) == 0) {
-          for (int k = 0; k < 8; ++k) line += buf[i + k] == '\n';
-          i += 8;
-          continue;
-        }
+      // ASCII runs, sixteen bytes at a time.
+      while (i + 16 <= have) {
+        std::uint64_t a, b;
+        std::memcpy(&a, buf + i, 8);
+        std::memcpy(&b, buf + i + 8, 8);
+        if ((a | b) & 0x8080808080808080ULL) break;
+        i += 16;
       }
+      if (i >= have) break;
       std::uint8_t c = buf[i];
       if (c < 0x80) {
-        line += c == '\n';
         ++i;
         continue;
       }
@@ -88,17 +120,30 @@ Result<std::uint64_t> FirstInvalidUtf8Line(int fd, std::size_t skip) {
                         : (c & 0xF0) == 0xE0 ? 3
                         : (c & 0xF8) == 0xF0 ? 4
                                              : 0;
-      if (len == 0) return line;
+      if (len == 0) return LineAt(fd, base + i);
       if (i + len > have) {
-        if (eof) return line;
+        if (eof) return LineAt(fd, base + i);
         break;  // an incomplete sequence: carry it into the next chunk
       }
-      if (!IsValidUtf8(AsChars(ByteSpan(buf.data() + i, len)))) return line;
+      // Continuation bytes, then no overlong forms, surrogates or values
+      // above U+10FFFF.
+      bool ok = true;
+      for (std::size_t k = 1; k < len; ++k)
+        ok = ok && (buf[i + k] & 0xC0) == 0x80;
+      std::uint8_t c1 = buf[i + 1];
+      if (!ok || (len == 2 && c < 0xC2) ||
+          (len == 3 && c == 0xE0 && c1 < 0xA0) ||
+          (len == 3 && c == 0xED && c1 >= 0xA0) ||
+          (len == 4 && c == 0xF0 && c1 < 0x90) ||
+          (len == 4 && (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)))) {
+        return LineAt(fd, base + i);
+      }
       i += len;
     }
     if (eof) return std::uint64_t{0};
     carry = have - i;
-    std::memmove(buf.data(), buf.data() + i, carry);
+    std::memmove(buf, buf + i, carry);
+    base += i;
   }
 }
 
@@ -184,7 +229,24 @@ class Gb18030Source final : public Source {
   std::uint64_t line_ = 1;
 };
 
+// Large read buffers are kept for the next file: a check opens six files a
+// school, and fresh pages from the kernel cost more than the parsing.
+std::vector<std::unique_ptr<std::uint8_t[]>>& Pool() {
+  static thread_local std::vector<std::unique_ptr<std::uint8_t[]>> pool;
+  return pool;
+}
+
 }  // namespace
+
+std::unique_ptr<std::uint8_t[]> Reader::TakeBuffer(std::size_t size) {
+  auto& pool = Pool();
+  if (size == kPooledSize && !pool.empty()) {
+    std::unique_ptr<std::uint8_t[]> b = std::move(pool.back());
+    pool.pop_back();
+    return b;
+  }
+  return std::unique_ptr<std::uint8_t[]>(new std::uint8_t[size]);
+}
 
 std::string_view EncodingName(Encoding e) {
   switch (e) {
@@ -207,7 +269,10 @@ Result<Encoding> ParseEncoding(std::string_view name) {
                EscapeForDisplay(name));
 }
 
-Reader::~Reader() = default;
+Reader::~Reader() {
+  if (buf_ && buf_size_ == kPooledSize && Pool().size() < 4)
+    Pool().push_back(std::move(buf_));
+}
 
 Status Reader::Error(std::uint64_t line, std::string_view what) {
   error_line_ = line;
@@ -267,20 +332,30 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
   } else {
     r->source_ = r->raw_.get();
   }
-  r->buf_.resize(std::max(kChunk, 2 * options.max_record));
+  // The buffer holds a chunk, or the whole of a small file; it need not be
+  // zeroed (a school has many small files).
+  struct stat st;
+  std::size_t size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+                         ? static_cast<std::size_t>(st.st_size)
+                         : kChunk;
+  std::size_t want = std::max(kChunk, 2 * options.max_record);
+  if (size + 64 < want) want = std::max<std::size_t>(size + 64, 4096);
+  r->buf_ = TakeBuffer(want);
+  r->buf_size_ = want;
   r->scratch_.reserve(options.max_record);
   return r;
 }
 
 Status Reader::Fill() {
   if (pos_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
     end_ -= pos_;
     pos_ = 0;
   }
-  while (end_ < buf_.size() && !eof_) {
-    XJ_ASSIGN_OR_RETURN(std::size_t n,
-                        source_->Read(MutableByteSpan(buf_).subspan(end_)));
+  while (end_ < buf_size_ && !eof_) {
+    XJ_ASSIGN_OR_RETURN(
+        std::size_t n,
+        source_->Read(MutableByteSpan(buf_.get(), buf_size_).subspan(end_)));
     if (n == 0) {
       eof_ = true;
       break;
@@ -304,7 +379,7 @@ Result<bool> Reader::ParseRecord() {
     std::uint64_t line = line_;
     spans_.clear();
     scratch_.clear();
-    const std::uint8_t* b = buf_.data();
+    const std::uint8_t* b = buf_.get();
     bool need_more = false;
     bool done = false;
     while (!done && !need_more) {
@@ -434,7 +509,7 @@ Result<std::vector<std::string>> Reader::ReadHeader() {
     std::string name =
         s.scratch
             ? scratch_.substr(s.offset, s.size)
-            : std::string(AsChars(ByteSpan(buf_.data() + s.offset, s.size)));
+            : std::string(AsChars(ByteSpan(buf_.get() + s.offset, s.size)));
     if (name.empty()) {
       return Error(
           1, fmt::format("header column {} has no name", names.size() + 1));
@@ -468,8 +543,9 @@ Result<bool> Reader::Next() {
     const std::uint8_t* data =
         s.scratch
             ? reinterpret_cast<const std::uint8_t*>(scratch_.data()) + s.offset
-            : buf_.data() + s.offset;
-    if (nfc == nullptr || !HasHighBit(data, s.size)) continue;
+            : buf_.get() + s.offset;
+    if (nfc == nullptr || !HasHighBit(data, s.size) || PlainCjk(data, s.size))
+      continue;
     UErrorCode status = U_ZERO_ERROR;
     icu::StringPiece piece(reinterpret_cast<const char*>(data),
                            static_cast<int32_t>(s.size));
@@ -492,7 +568,7 @@ Result<bool> Reader::Next() {
   for (const Span& s : spans_) {
     fields_.emplace_back(
         s.scratch ? std::string_view(scratch_).substr(s.offset, s.size)
-                  : AsChars(ByteSpan(buf_.data() + s.offset, s.size)));
+                  : AsChars(ByteSpan(buf_.get() + s.offset, s.size)));
   }
   return true;
 }

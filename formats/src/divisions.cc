@@ -38,6 +38,7 @@ bool SixDigits(std::string_view s) {
 
 Result<Divisions> Divisions::Parse(std::string_view text) {
   Divisions d;
+  d.index_.assign(1000000, -1);
   int line_no = 0;
   bool header_seen = false;
   std::size_t start = 0;
@@ -68,40 +69,43 @@ Result<Divisions> Divisions::Parse(std::string_view text) {
     }
     if (f[6] != "yes" && f[6] != "no") return fail("current must be yes or no");
     std::string code(f[0]);
-    auto it = d.by_code_.find(code);
-    if (it == d.by_code_.end()) {
-      Division div{
-          code, std::string(f[1]), std::string(f[2]), std::string(f[3]), first,
-          last, f[6] == "yes"};
-      d.by_code_.emplace(code, std::move(div));
-      d.order_.push_back(code);
+    std::int32_t& slot =
+        d.index_[static_cast<std::size_t>(std::atoi(code.c_str()))];
+    if (slot < 0) {
+      slot = static_cast<std::int32_t>(d.divisions_.size());
+      d.divisions_.push_back({code, std::string(f[1]), std::string(f[2]),
+                              std::string(f[3]), first, last, f[6] == "yes"});
     } else {
       // The same code under another name: widen the span it was in use.
-      Division& div = it->second;
+      Division& div = d.divisions_[static_cast<std::size_t>(slot)];
       if (last >= div.last_seen) {
         div.name = std::string(f[1]);
         div.level = std::string(f[2]);
+        div.parent = std::string(f[3]);
       }
       div.first_seen = std::min(div.first_seen, first);
       div.last_seen = std::max(div.last_seen, last);
       div.current = div.current || f[6] == "yes";
     }
   }
-  if (d.by_code_.empty()) {
+  if (d.divisions_.empty()) {
     return Status(Code::kMalformed, "divisions.csv holds no divisions");
   }
   return d;
 }
 
 const Division* Divisions::Find(std::string_view code) const {
-  auto it = by_code_.find(std::string(code));
-  return it == by_code_.end() ? nullptr : &it->second;
+  if (!SixDigits(code) || index_.empty()) return nullptr;
+  std::size_t n = 0;
+  for (char c : code) n = n * 10 + static_cast<std::size_t>(c - '0');
+  std::int32_t slot = index_[n];
+  return slot < 0 ? nullptr : &divisions_[static_cast<std::size_t>(slot)];
 }
 
 std::vector<const Division*> Divisions::AnhuiCountiesAt(int ym) const {
   std::vector<const Division*> out;
-  for (const std::string& code : order_) {
-    const Division& d = by_code_.at(code);
+  for (const Division& d : divisions_) {
+    const std::string& code = d.code;
     if (code.compare(0, 2, "34") == 0 && d.level == "county" && d.InUseAt(ym)) {
       out.push_back(&d);
     }
@@ -111,8 +115,8 @@ std::vector<const Division*> Divisions::AnhuiCountiesAt(int ym) const {
 
 std::vector<const Division*> Divisions::CurrentCountiesOutsideAnhui() const {
   std::vector<const Division*> out;
-  for (const std::string& code : order_) {
-    const Division& d = by_code_.at(code);
+  for (const Division& d : divisions_) {
+    const std::string& code = d.code;
     if (code.compare(0, 2, "34") != 0 && d.level == "county" && d.current) {
       out.push_back(&d);
     }
@@ -122,8 +126,8 @@ std::vector<const Division*> Divisions::CurrentCountiesOutsideAnhui() const {
 
 std::vector<const Division*> Divisions::AnhuiPrefecturesAt(int ym) const {
   std::vector<const Division*> out;
-  for (const std::string& code : order_) {
-    const Division& d = by_code_.at(code);
+  for (const Division& d : divisions_) {
+    const std::string& code = d.code;
     if (code.compare(0, 2, "34") == 0 && d.level == "prefecture" &&
         d.InUseAt(ym)) {
       out.push_back(&d);

@@ -385,7 +385,10 @@ class Parser {
     }
     if (file.fields.empty()) return Fail(start_line, "a file needs fields");
     // Conditions and id-number types must name fields of the same file.
-    for (const FieldSpec& f : file.fields) {
+    for (FieldSpec& f : file.fields) {
+      f.condition_index =
+          f.condition_field.empty() ? -1 : file.FieldIndex(f.condition_field);
+      f.type_index = f.type_field.empty() ? -1 : file.FieldIndex(f.type_field);
       if (!f.condition_field.empty() &&
           file.FieldIndex(f.condition_field) < 0) {
         return Fail(f.line, fmt::format("condition names unknown field \"{}\"",
@@ -432,6 +435,13 @@ class Parser {
 }  // namespace
 
 const CodeEntry* CodeTable::Find(std::string_view code) const {
+  // Most tables are small: a scan beats hashing a fresh string.
+  if (codes.size() <= 24) {
+    for (const CodeEntry& c : codes) {
+      if (c.code == code) return &c;
+    }
+    return nullptr;
+  }
   auto it = index.find(std::string(code));
   return it == index.end() ? nullptr : &codes[it->second];
 }

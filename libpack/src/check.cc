@@ -311,7 +311,7 @@ class SchoolCheck {
       if (!*more) break;
       ++count;
       Row row(reader.fields(), column, reader.line());
-      bad_fields_.clear();
+      bad_.assign(spec.fields.size(), false);
       CheckFields(spec, row);
       on_row(row);
     }
@@ -368,7 +368,7 @@ class SchoolCheck {
       const FieldSpec& f = spec.fields[i];
       std::string_view v = row[static_cast<int>(i)];
       if (v.empty()) {
-        if (IsRequired(spec, f, row)) {
+        if (IsRequired(f, row)) {
           std::string why =
               f.requirement == reg::Requirement::kRequired
                   ? std::string()
@@ -389,12 +389,12 @@ class SchoolCheck {
       if (p) {
         Report(p->severity, spec.name, row.line(), f.name, p->rule, p->message,
                f.mask, v);
-        if (p->severity == Severity::kError) bad_fields_.insert(f.name);
+        if (p->severity == Severity::kError) bad_[i] = true;
       }
     }
   }
 
-  bool IsRequired(const FileSpec& spec, const FieldSpec& f, const Row& row) {
+  bool IsRequired(const FieldSpec& f, const Row& row) {
     switch (f.requirement) {
       case reg::Requirement::kRequired:
         return true;
@@ -402,7 +402,7 @@ class SchoolCheck {
         return false;
       case reg::Requirement::kRequiredIf:
       case reg::Requirement::kRequiredUnless: {
-        std::string_view cond = row[spec.FieldIndex(f.condition_field)];
+        std::string_view cond = row[f.condition_index];
         bool match =
             std::find(f.condition_values.begin(), f.condition_values.end(),
                       cond) != f.condition_values.end();
@@ -412,9 +412,10 @@ class SchoolCheck {
     return false;
   }
 
-  // Whether the field's value passed its own check in the current row.
-  bool Good(std::string_view field) {
-    return bad_fields_.count(std::string(field)) == 0;
+  // Whether the field (by schema index) passed its own check in the
+  // current row.
+  bool Good(int field) const {
+    return field >= 0 && !bad_[static_cast<std::size_t>(field)];
   }
 
   // ---- the files, in order ----
@@ -452,7 +453,6 @@ class SchoolCheck {
     }));
     school_ok_ = ok && !school_code_.empty();
     if (keys_ != nullptr) keys_->codes[school_index_] = school_code_;
-    bad_fields_.clear();
     return Status::Ok();
   }
 
@@ -470,7 +470,7 @@ class SchoolCheck {
         class_no = spec.FieldIndex("class_no");
     XJ_RETURN_IF_ERROR(ForEachRow(spec, &classes_ok_, [&](const Row& row) {
       int g = ToInt(row[grade]), c = ToInt(row[class_no]);
-      if (Good("grade") && Good("class_no") && g > 0 && c > 0) {
+      if (Good(grade) && Good(class_no) && g > 0 && c > 0) {
         if (!classes_.insert({g, c}).second) {
           Error(spec.name, row.line(), "class_no", "class.duplicate",
                 fmt::format("grade {} class {} is listed twice", g, c));
@@ -517,9 +517,9 @@ class SchoolCheck {
       s.status = row[f_status].size() == 1 ? row[f_status][0] : 0;
       s.has_id = !id.empty();
       std::optional<Date> birth =
-          Good("birth_date") ? reg::ParseDate(row[f_birth]) : std::nullopt;
+          Good(f_birth) ? reg::ParseDate(row[f_birth]) : std::nullopt;
       // Identity: the ID number agrees with the birth date and sex.
-      if (row[f_idtype] == "1" && Good("id_number") && !id.empty()) {
+      if (row[f_idtype] == "1" && Good(f_id) && !id.empty()) {
         reg::CitizenId cid;
         reg::ValueContext ctx;
         if (!reg::CheckCitizenId(id, false, ctx, &cid)) {
@@ -534,14 +534,14 @@ class SchoolCheck {
                   "male)",
                   id_mask, id);
           }
-          if (Good("student_no") && no[0] == 'G' && no.substr(1) != id) {
+          if (Good(f_no) && no[0] == 'G' && no.substr(1) != id) {
             Warn(file, line, "student_no", "student-no.id-number",
                  "a G student number is normally G followed by the ID number",
                  no_mask, no);
           }
         }
       }
-      if (Good("student_no") && birth) {
+      if (Good(f_no) && birth) {
         std::optional<Date> in_number = reg::StudentNumberBirthDate(no);
         if (in_number && *in_number != *birth) {
           Error(file, line, "student_no", "student-no.birth-date",
@@ -551,8 +551,7 @@ class SchoolCheck {
         }
       }
       std::string_view anhui = row[f_anhui];
-      if (!anhui.empty() && Good("anhui_no") &&
-          (s.sex == '1' || s.sex == '2')) {
+      if (!anhui.empty() && Good(f_anhui) && (s.sex == '1' || s.sex == '2')) {
         bool odd = (anhui[11] - '0') % 2 == 1;
         if (odd != (s.sex == '1')) {
           Error(file, line, "anhui_no", "xjh-anhui.sex",
@@ -568,7 +567,7 @@ class SchoolCheck {
                 fmt::format("the student number is already used on line {}",
                             it->second.line),
                 no_mask, no);
-        } else if (keys_ != nullptr && Good("student_no")) {
+        } else if (keys_ != nullptr && Good(f_no)) {
           if (std::uint64_t k = PackKey(no)) {
             keys_->student_nos.push_back(
                 {k, school_index_, static_cast<std::uint32_t>(line)});
@@ -582,7 +581,7 @@ class SchoolCheck {
                 fmt::format("the ID number is already used on line {}",
                             it->second),
                 id_mask, id);
-        } else if (keys_ != nullptr && Good("id_number")) {
+        } else if (keys_ != nullptr && Good(f_id)) {
           if (std::uint64_t k = PackKey(id)) {
             keys_->id_numbers.push_back(
                 {k, school_index_, static_cast<std::uint32_t>(line)});
@@ -590,7 +589,7 @@ class SchoolCheck {
         }
       }
       // Grade and class.
-      if (s.grade > 0 && Good("grade") && Good("class_no")) {
+      if (s.grade > 0 && Good(f_grade) && Good(f_class)) {
         int c = ToInt(row[f_class], 0);
         if (school_ok_ && !GradeFits(s.grade)) {
           Error(file, line, "grade", "grade.school-type",
@@ -608,7 +607,7 @@ class SchoolCheck {
           Error(file, line, "birth_date", "birth-date.future",
                 "the birth date is after the census date", Mask::kDate,
                 row[f_birth]);
-        } else if (s.grade > 0 && Good("grade")) {
+        } else if (s.grade > 0 && Good(f_grade)) {
           int age = reg::AgeAt(*birth, census_);
           // Usual age on the census date is grade + 5 or grade + 6; allow a
           // year early and two late (late entry, a repeated grade).
@@ -621,7 +620,7 @@ class SchoolCheck {
           }
         }
       }
-      if (have_census_ && Good("entry_date") && !row[f_entry].empty()) {
+      if (have_census_ && Good(f_entry) && !row[f_entry].empty()) {
         std::string_view e = row[f_entry];
         int ym = ToInt(e.substr(0, 4), 0) * 100 + ToInt(e.substr(5, 2), 0);
         if (ym > census_.ym()) {
@@ -631,8 +630,7 @@ class SchoolCheck {
       }
       // Migrant children: registered outside the school's county.
       std::string_view hukou = row[f_hukou];
-      if (school_ok_ && hukou.size() == 6 && Good("hukou_place") &&
-          Good("migrant")) {
+      if (school_ok_ && hukou.size() == 6 && Good(f_hukou) && Good(f_migrant)) {
         bool outside = hukou != county_;
         std::string_view migrant = row[f_migrant];
         if (outside && migrant == "0" && row[f_note].empty()) {
@@ -648,7 +646,7 @@ class SchoolCheck {
         }
       }
       // Disability codes agree with each other.
-      if (Good("disability") && Good("inclusive") && Good("health")) {
+      if (Good(f_disab) && Good(f_incl) && Good(f_health)) {
         if (row[f_incl] != "0" && row[f_disab] == "0") {
           Error(file, line, "inclusive", "inclusive.disability",
                 "taught in a regular class as a disabled student, but no "
@@ -659,7 +657,7 @@ class SchoolCheck {
         }
       }
       std::string_view photo = row[f_photo];
-      if (!photo.empty() && Good("photo")) CheckPhoto(file, line, photo);
+      if (!photo.empty() && Good(f_photo)) CheckPhoto(file, line, photo);
       if (s.status == '1' && (s.sex == '1' || s.sex == '2') && s.grade > 0) {
         ++enrolled_[{s.grade, s.sex}];
       }
@@ -710,8 +708,7 @@ class SchoolCheck {
         }
       } else if (row[f_is] == "1") {
         it->second.guardian = true;
-        if (!row[f_id].empty() && Good("id_number"))
-          it->second.guardian_id = true;
+        if (!row[f_id].empty() && Good(f_id)) it->second.guardian_id = true;
       }
     }));
     if (!ok || !students_ok_) return Status::Ok();
@@ -762,11 +759,11 @@ class SchoolCheck {
                 Mask::kNone, cid);
         }
       }
-      int type = Good("change_type") ? ToInt(row[f_type], 0) : 0;
+      int type = Good(f_type) ? ToInt(row[f_type], 0) : 0;
       std::string no(row[f_no]);
       if (type != 0) ++change_count_[type];
       std::optional<Date> eff =
-          Good("effective_date") ? reg::ParseDate(row[f_eff]) : std::nullopt;
+          Good(f_eff) ? reg::ParseDate(row[f_eff]) : std::nullopt;
       if (eff && have_census_ && (*eff <= period_start || census_ < *eff)) {
         Error(spec.name, line, "effective_date", "change.period",
               fmt::format("the change is outside this report's year (after {}, "
@@ -775,13 +772,13 @@ class SchoolCheck {
               Mask::kNone, row[f_eff]);
       }
       std::optional<Date> appr =
-          Good("approval_date") ? reg::ParseDate(row[f_appr]) : std::nullopt;
+          Good(f_appr) ? reg::ParseDate(row[f_appr]) : std::nullopt;
       if (appr && have_census_ && census_ < *appr) {
         Error(spec.name, line, "approval_date", "change.approval-date",
               "the approval is dated after the census", Mask::kNone,
               row[f_appr]);
       }
-      if (type != 0 && !no.empty() && students_ok_ && Good("student_no")) {
+      if (type != 0 && !no.empty() && students_ok_ && Good(f_no)) {
         auto it = students_.find(no);
         if (LeavesSchool(type) && it != students_.end()) {
           Error(
@@ -830,7 +827,7 @@ class SchoolCheck {
       int grade = row[f_grade].empty() ? 0 : ToInt(row[f_grade], 0);
       char sex = row[f_sex].empty() ? 0 : row[f_sex][0];
       int count = ToInt(row[f_count], -1);
-      if (!Good("metric") || !Good("grade") || !Good("sex") || count < 0) {
+      if (!Good(f_metric) || !Good(f_grade) || !Good(f_sex) || count < 0) {
         return;
       }
       bool by_cell = metric == "enrolled";
@@ -1051,7 +1048,7 @@ class SchoolCheck {
   CrossSchoolKeys* keys_;
   std::uint32_t school_index_ = 0;
 
-  std::set<std::string> bad_fields_;  // fields of the current row that failed
+  std::vector<bool> bad_;  // fields of the current row that failed their check
   std::string school_code_, county_, school_type_;
   Date census_;
   bool have_census_ = false;

@@ -68,6 +68,8 @@ class Reader {
 
  private:
   Reader() = default;
+  static constexpr std::size_t kPooledSize = 1 << 20;
+  static std::unique_ptr<std::uint8_t[]> TakeBuffer(std::size_t size);
   Status Fill();
   Result<bool> ParseRecord();
   Status Error(std::uint64_t line, std::string_view what);
@@ -79,7 +81,8 @@ class Reader {
   std::unique_ptr<Source> raw_;      // the file
   std::unique_ptr<Source> decoder_;  // GB18030 → UTF-8, or null
   Source* source_ = nullptr;
-  Bytes buf_;
+  std::unique_ptr<std::uint8_t[]> buf_;  // not zeroed: see Open()
+  std::size_t buf_size_ = 0;
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
   std::uint64_t line_ = 1;  // line of buf_[pos_]

@@ -46,11 +46,11 @@ class Divisions {
   std::vector<const Division*> AnhuiCountiesAt(int ym) const;
   /// Prefecture-level Anhui divisions in use at `ym`.
   std::vector<const Division*> AnhuiPrefecturesAt(int ym) const;
-  std::size_t size() const { return by_code_.size(); }
+  std::size_t size() const { return divisions_.size(); }
 
  private:
-  std::unordered_map<std::string, Division> by_code_;
-  std::vector<std::string> order_;  // codes in file order, for determinism
+  std::vector<Division> divisions_;   // file order, for determinism
+  std::vector<std::int32_t> index_;  // 6-digit code → position, or -1
 };
 
 }  // namespace xj::formats

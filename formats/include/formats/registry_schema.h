@@ -37,9 +37,7 @@ struct CodeTable {
   std::vector<CodeEntry> codes;
   std::unordered_map<std::string, std::size_t> index;  ///< code → position
 
-  bool Contains(std::string_view code) const {
-    return index.find(std::string(code)) != index.end();
-  }
+  bool Contains(std::string_view code) const { return Find(code) != nullptr; }
   const CodeEntry* Find(std::string_view code) const;
 };
 
@@ -78,12 +76,14 @@ struct FieldSpec {
   std::string name;
   Requirement requirement = Requirement::kRequired;
   std::string condition_field;                ///< for kRequiredIf/Unless
+  int condition_index = -1;                   ///< its index in the file
   std::vector<std::string> condition_values;  ///< for kRequiredIf/Unless
   Validator validator = Validator::kText;
   std::string validator_text;        ///< as written, e.g. "table:sex"
   std::int64_t min = 0, max = 0;     ///< kText: max length; kInt: range
   const CodeTable* table = nullptr;  ///< kTable
   std::string type_field;            ///< kIdNumber, kIdNumberAny
+  int type_index = -1;               ///< its index in the file
   Mask mask = Mask::kNone;
   std::string zh, en, example;
   int line = 0;  ///< schema line, for messages
