@@ -49,7 +49,7 @@ class Divisions {
   std::size_t size() const { return divisions_.size(); }
 
  private:
-  std::vector<Division> divisions_;   // file order, for determinism
+  std::vector<Division> divisions_;  // file order, for determinism
   std::vector<std::int32_t> index_;  // 6-digit code → position, or -1
 };
 
