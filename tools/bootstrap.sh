@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake pkg-config       # toolchain
   libsodium-dev libssl-dev               # crypto
+  libicu-dev                             # Unicode normalisation of registry text
   libboost-program-options-dev libfmt-dev
   doctest-dev zlib1g-dev                 # tests (zlib: the age test kit)
   age minisign                           # interop tests and stock recovery

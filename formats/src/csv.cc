@@ -192,6 +192,10 @@ class Gb18030Source final : public Source {
         return Fail("the file ends inside a GB18030 character");
       }
       if (produced > 0) return produced;
+      if (err == E2BIG) {
+        return Status(Code::kInternal,
+                      "GB18030 decoding was given too little room");
+      }
       if (err == EINVAL) {
         if (raw_eof_) continue;
         XJ_RETURN_IF_ERROR(Refill());
@@ -339,7 +343,10 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
                          ? static_cast<std::size_t>(st.st_size)
                          : kChunk;
   std::size_t want = std::max(kChunk, 2 * options.max_record);
-  if (size + 64 < want) want = std::max<std::size_t>(size + 64, 4096);
+  // Decoded GB18030 is larger than the file, so only UTF-8 files shrink it.
+  if (enc != Encoding::kGb18030 && size + 64 < want) {
+    want = std::max<std::size_t>(size + 64, 4096);
+  }
   r->buf_ = TakeBuffer(want);
   r->buf_size_ = want;
   r->scratch_.reserve(options.max_record);
@@ -352,7 +359,8 @@ Status Reader::Fill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  while (end_ < buf_size_ && !eof_) {
+  // Stop with a few bytes to spare: a decoder cannot split a character.
+  while (buf_size_ - end_ >= 8 && !eof_) {
     XJ_ASSIGN_OR_RETURN(
         std::size_t n,
         source_->Read(MutableByteSpan(buf_.get(), buf_size_).subspan(end_)));
@@ -493,6 +501,10 @@ Result<bool> Reader::ParseRecord() {
       if (eof_) return Error(line_, "the file ends inside a record");
       XJ_RETURN_IF_ERROR(Fill());
       continue;
+    }
+    if (p - pos_ > options_.max_record) {
+      return Error(line_, fmt::format("a record longer than {} bytes",
+                                      options_.max_record));
     }
     record_line_ = line_;
     pos_ = p;

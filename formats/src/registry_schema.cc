@@ -38,6 +38,34 @@ bool ParseInt(std::string_view s, std::int64_t* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// The code points of valid UTF-8 text, each as its bytes.
+std::vector<std::string_view> CodePoints(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80             ? 1
+                    : (c & 0xE0) == 0xC0 ? 2
+                    : (c & 0xF0) == 0xE0 ? 3
+                                         : 4;
+    out.push_back(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+// The first `lead` and last `tail` characters, a '*' for each in between;
+// all stars when too short to show anything safely.
+std::string KeepEnds(const std::vector<std::string_view>& cps, std::size_t lead,
+                     std::size_t tail) {
+  if (cps.size() <= lead + tail) return std::string(cps.size(), '*');
+  std::string out;
+  for (std::size_t i = 0; i < cps.size(); ++i) {
+    out += i < lead || i >= cps.size() - tail ? std::string(cps[i])
+                                              : std::string("*");
+  }
+  return out;
+}
+
 // One UTF-8 code point's length at s[i] (s is valid UTF-8).
 std::size_t Utf8Len(unsigned char c) {
   return c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
@@ -60,8 +88,9 @@ class Parser {
     schema_->sha256 = ToHex(ByteSpan(digest, sizeof digest));
     SplitIntoLines();
     std::size_t i = 0;
-    // Header block.
-    if (lines_.empty() || lines_[0].text != kSchemaMagic) {
+    // Header block: the magic line comes first, before any comment.
+    if (lines_.empty() || lines_[0].number != 1 ||
+        lines_[0].text != kSchemaMagic) {
       return Status(Code::kMalformed,
                     fmt::format("line 1: expected \"{}\"", kSchemaMagic));
     }
@@ -250,8 +279,9 @@ class Parser {
       std::size_t dash = arg.find('-', 1);
       if (dash == std::string_view::npos ||
           !ParseInt(arg.substr(0, dash), &f->min) ||
-          !ParseInt(arg.substr(dash + 1), &f->max) || f->min > f->max) {
-        return Fail(line, "int needs a range: int:MIN-MAX");
+          !ParseInt(arg.substr(dash + 1), &f->max) || f->min > f->max ||
+          f->min < 0) {
+        return Fail(line, "int needs a range: int:MIN-MAX, 0 <= MIN <= MAX");
       }
       return Status::Ok();
     }
@@ -500,19 +530,15 @@ std::string MaskValue(Mask mask, std::string_view v) {
       }
       // Keep what identifies the place and the check digit, never the
       // birth date: "3401**********123X", "G3401**********123X".
+      std::vector<std::string_view> cps = CodePoints(v);
       std::size_t lead =
           !v.empty() && (v[0] == 'G' || v[0] == 'J' || v[0] == 'L') ? 5 : 4;
-      if (v.size() <= lead + 4) return std::string(v.size(), '*');
-      return std::string(v.substr(0, lead)) +
-             std::string(v.size() - lead - 4, '*') +
-             std::string(v.substr(v.size() - 4));
+      return KeepEnds(cps, lead, 4);
     }
     case Mask::kDate:
       return v.size() >= 4 ? std::string(v.substr(0, 4)) + "-**-**" : "****";
     case Mask::kPhone:
-      if (v.size() <= 7) return std::string(v.size(), '*');
-      return std::string(v.substr(0, 3)) + std::string(v.size() - 7, '*') +
-             std::string(v.substr(v.size() - 4));
+      return KeepEnds(CodePoints(v), 3, 4);
     case Mask::kAddress: {
       // The first six characters (roughly the county), then an ellipsis.
       std::size_t i = 0;

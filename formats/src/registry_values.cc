@@ -102,7 +102,8 @@ std::optional<Problem> CheckName(std::string_view v) {
     } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
       ok = latin = true;
     } else if (c == 0x00B7 || c == 0x30FB || c == ' ') {  // · ・ and space
-      ok = prev != 0 && prev != c && prev != ' ' && prev != 0x00B7;
+      // A separator only between letters, never two in a row.
+      ok = prev != 0 && prev != ' ' && prev != 0x00B7 && prev != 0x30FB;
     }
     if (!ok) {
       return Err("name.format",

@@ -76,7 +76,7 @@ const std::map<std::string, std::vector<std::string>>& AuditFields() {
       {"guardians.csv", {"student_no", "is_guardian", "id_number"}},
       {"changes.csv",
        {"change_id", "student_no", "change_type", "effective_date",
-        "from_school", "approval_date", "to_grade"}},
+        "from_school", "approval_date"}},
       {"summary.csv", {"metric", "grade", "sex", "count"}},
   };
   return kFields;
@@ -670,16 +670,28 @@ class SchoolCheck {
   void CheckPhoto(std::string_view file, std::uint64_t line,
                   std::string_view photo) {
     std::string path = dir_ + "/" + std::string(photo);
+    // The path names the student, so messages never carry it unmasked.
+    if (!os::Exists(path)) {
+      Error(file, line, "photo", "photo.missing", "the photo file is missing",
+            Mask::kId, photo);
+      return;
+    }
+    if (!os::IsRegularFile(path)) {
+      Error(file, line, "photo", "photo.unreadable",
+            "the photo is not a regular file (a folder, link or device)",
+            Mask::kId, photo);
+      return;
+    }
     Result<Bytes> data = os::ReadFile(path, 60 * 1024);
     if (!data.ok()) {
-      if (data.status().code() == Code::kNotFound) {
-        Error(file, line, "photo", "photo.missing", "the photo file is missing",
-              Mask::kId, photo);
-      } else if (data.status().code() == Code::kInvalidArgument) {
+      if (data.status().code() == Code::kInvalidArgument) {
         Error(file, line, "photo", "photo.size",
               "the photo is larger than 60 KB", Mask::kId, photo);
       } else {
-        Error(file, line, "photo", "photo.unreadable", data.status().message());
+        Error(file, line, "photo", "photo.unreadable",
+              fmt::format("the photo cannot be read ({})",
+                          CodeName(data.status().code())),
+              Mask::kId, photo);
       }
       return;
     }
@@ -747,6 +759,7 @@ class SchoolCheck {
     Mask no_mask = spec.fields[static_cast<std::size_t>(f_no)].mask;
     std::unordered_map<std::string, std::uint64_t> ids;
     Date period_start = reg::YearBefore(census_);
+    std::vector<Change> pending;  // checked against the roster afterwards
     XJ_RETURN_IF_ERROR(ForEachRow(spec, &changes_ok_, [&](const Row& row) {
       std::uint64_t line = row.line();
       std::string_view cid = row[f_id];
@@ -778,28 +791,8 @@ class SchoolCheck {
               "the approval is dated after the census", Mask::kNone,
               row[f_appr]);
       }
-      if (type != 0 && !no.empty() && students_ok_ && Good(f_no)) {
-        auto it = students_.find(no);
-        if (LeavesSchool(type) && it != students_.end()) {
-          Error(
-              spec.name, line, "student_no", "change.student-present",
-              fmt::format("a change of type {} means the student left, but the "
-                          "student is still in students.csv (line {})",
-                          type, it->second.line),
-              no_mask, no);
-        } else if (NeedsStudent(type) && it == students_.end()) {
-          Error(spec.name, line, "student_no", "change.student-missing",
-                fmt::format("a change of type {} needs the student in "
-                            "students.csv, and there is none with this number",
-                            type),
-                no_mask, no);
-        } else if (type == kDropout && it->second.status != '3') {
-          Error(spec.name, line, "student_no", "change.dropout-status",
-                "a dropout (28) is recorded but the student's status is not 3 "
-                "(辍学)",
-                no_mask, no);
-        }
-      }
+      if (type != 0 && !no.empty() && Good(f_no))
+        pending.push_back({line, type, no, 0});
       if (type == kWithdrawal && school_ok_ && school_type_ != "34") {
         Error(spec.name, line, "change_type", "change.withdrawal-compulsory",
               "withdrawal (24) is possible only in senior high school; in "
@@ -811,6 +804,43 @@ class SchoolCheck {
       }
       changes_.push_back({line, type, no, ToInt(row[f_to_grade], 0)});
     }));
+    if (!changes_ok_ || !students_ok_) return Status::Ok();
+    // Whether a change fits the roster depends on the student's other
+    // changes this year: suspended, then transferred out, is not missing.
+    std::unordered_map<std::string, std::set<int>> types;
+    for (const Change& c : pending) types[c.student_no].insert(c.type);
+    auto also = [&](const std::string& no, bool (*pred)(int)) {
+      for (int t : types[no]) {
+        if (pred(t)) return true;
+      }
+      return false;
+    };
+    for (const Change& c : pending) {
+      auto it = students_.find(c.student_no);
+      bool present = it != students_.end();
+      if (LeavesSchool(c.type) && present && !also(c.student_no, [](int t) {
+            return t == kAdmitted || t == kTransferIn;
+          })) {
+        Error(spec.name, c.line, "student_no", "change.student-present",
+              fmt::format("a change of type {} means the student left, but the "
+                          "student is still in students.csv (line {})",
+                          c.type, it->second.line),
+              no_mask, c.student_no);
+      } else if (NeedsStudent(c.type) && !present &&
+                 !also(c.student_no, LeavesSchool)) {
+        Error(spec.name, c.line, "student_no", "change.student-missing",
+              fmt::format(
+                  "a change of type {} needs the student in students.csv, and "
+                  "there is none with this number",
+                  c.type),
+              no_mask, c.student_no);
+      } else if (c.type == kDropout && present && it->second.status != '3') {
+        Error(spec.name, c.line, "student_no", "change.dropout-status",
+              "a dropout (28) is recorded but the student's status is not 3 "
+              "(辍学)",
+              no_mask, c.student_no);
+      }
+    }
     return Status::Ok();
   }
 
@@ -859,7 +889,10 @@ class SchoolCheck {
             grade == 0 ? std::string(metric)
                        : fmt::format("{} grade {} sex {}", metric, grade, sex);
         Error(spec.name, line, "count",
-              metric == "enrolled" ? "summary.enrolled" : "summary.changes",
+              metric == "enrolled" ? "summary.enrolled"
+              : (metric == "suspended" || metric == "dropped-out")
+                  ? "summary.status"
+                  : "summary.changes",
               fmt::format("{}: declared {}, but {} holds {}", cell, count, what,
                           actual));
       }
@@ -897,11 +930,16 @@ class SchoolCheck {
     if (!students_ok_ || !changes_ok_) return Status::Ok();
     std::unordered_map<std::string, PrevStudent> prev;
     {
+      if (!os::IsDirectory(prev_dir_)) {
+        Warn(file, 0, "", "previous.missing",
+             "the school has no registry last year (a new school?); "
+             "year-over-year "
+             "rules skipped");
+        return Status::Ok();
+      }
       if (!os::Exists(path)) {
         Error(file, 0, "", "previous.missing",
-              fmt::format("last year's registry has no students.csv for this "
-                          "school ({})",
-                          path));
+              "last year's registry of this school has no students.csv");
         return Status::Ok();
       }
       csv::ReaderOptions ro;
@@ -981,10 +1019,11 @@ class SchoolCheck {
         continue;
       }
       const Student& s = now->second;
-      if (p.status == '2') {
-        bool fine = (s.status == '2' && has(*no, {kExtension})) ||
-                    (s.status != '2' && has(*no, {kResumed})) ||
-                    (s.status == '3' && has(*no, {kDropout}));
+      // Last year's suspension: resumed (12) or extended (36); a dropout
+      // since then is the dropout rule's business.
+      if (p.status == '2' && s.status != '3') {
+        bool fine =
+            s.status == '2' ? has(*no, {kExtension}) : has(*no, {kResumed});
         if (!fine) {
           Error(
               file, s.line, "status", "yoy.suspension",

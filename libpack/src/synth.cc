@@ -1566,8 +1566,13 @@ Result<SynthTotals> Generator::Run() {
     per_school[eligible[rng.Below(eligible.size())]].push_back(k);
   }
   XJ_RETURN_IF_ERROR(CheckOutput(opt_.output, "the output"));
-  if (!opt_.previous.empty())
+  if (!opt_.previous.empty()) {
     XJ_RETURN_IF_ERROR(CheckOutput(opt_.previous, "--previous"));
+  }
+  if (!opt_.answer_key.empty() && os::Exists(opt_.answer_key)) {
+    return Error(Code::kAlreadyExists, "{} already exists", opt_.answer_key)
+        .WithHint("remove it, or name another answer key");
+  }
   XJ_ASSIGN_OR_RETURN(Names names, LoadNames(names_path_));
   names_ = &names;
   for (std::size_t i = 0; i < plans_.size(); ++i) {

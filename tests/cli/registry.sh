@@ -55,8 +55,21 @@ expect 1 "" "$XJ" check city --json
 cp "$SCRATCH/.out" city.json
 answer_key_matches city.json city.key
 
+# -q prints errors only; a GB18030 school of any size parses (no hang).
+expect 0 "" "$XJ" synth -o gbschool --gb18030 --defects unflagged-migrant,bad-phone --answer-key gb.key -q
+expect 1 "" timeout 60 "$XJ" check gbschool -q
+out_has "[phone.format]"
+grep -q "warning:" "$SCRATCH/.out" && fail "-q printed a warning"
+grep -q "^checked" "$SCRATCH/.out" && fail "-q printed the summary"
+expect 3 "gb.key already exists" "$XJ" synth -o gbschool2 --defects bad-phone --answer-key gb.key
+[ -e gbschool2 ] && fail "synth wrote a registry before refusing its answer key"
+
 # Errors that stop the check before it starts.
 expect 3 "no such folder" "$XJ" check nowhere
+expect 3 "" "$XJ" check nowhere --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False' "$SCRATCH/.out" 2>/dev/null ||
+  python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$SCRATCH/.out" ||
+  fail "check --json on failure is not JSON"
 mkdir empty
 expect 3 "no school.csv in this folder" "$XJ" check empty
 expect 2 "unknown encoding" "$XJ" check school --encoding latin1

@@ -189,6 +189,8 @@ TEST_CASE("each validator accepts its form and names the rule it breaks") {
   CHECK(RuleOf(name, "王2") == "name.format");
   CHECK(RuleOf(name, "王Smith") == "name.format");
   CHECK(RuleOf(name, "王·") == "name.format");
+  CHECK(RuleOf(name, "阿·・买") == "name.format");
+  CHECK(RuleOf(name, "阿・·买") == "name.format");
   FieldSpec grade = Spec(Validator::kInt, 1, 12);
   CHECK(RuleOf(grade, "12") == "ok");
   CHECK(RuleOf(grade, "13") == "int.range");
@@ -278,6 +280,10 @@ TEST_CASE(
   CHECK(MaskValue(Mask::kAddress, "安徽省合肥市瑶海区示例街道12号") ==
         "安徽省合肥市…");
   CHECK(MaskValue(Mask::kNone, "340102") == "340102");
+  // Masks count characters, not bytes: nothing is cut in half.
+  CHECK(MaskValue(Mask::kId, "港澳通行证一二三四五六") ==
+        "港澳通行***三四五六");
+  CHECK(MaskValue(Mask::kPhone, "123") == "***");
 }
 
 TEST_CASE("dates: parsing, ages and the year before") {

@@ -297,6 +297,28 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     c.Save(x.F("changes.csv"));
     CHECK(x.Check().Rules() == Rules({"change.self-transfer"}));
   }
+  SUBCASE(
+      "a suspension and a transfer out in one year fit a student who left") {
+    School x;
+    Csv c = Csv::Load(x.F("changes.csv"));
+    std::size_t i = c.Find("change_type", "27");
+    c.rows.push_back(c.rows[i]);
+    c.rows.back()[c.Col("change_id")] = "2026-9998";
+    c.rows.back()[c.Col("change_type")] = "23";
+    c.rows.back()[c.Col("to_school")] = "";
+    c.Save(x.F("changes.csv"));
+    Csv sum = Csv::Load(x.F("summary.csv"));
+    sum.Bump("suspension", "", "", 1);
+    sum.Save(x.F("summary.csv"));
+    CHECK(x.Check().findings.empty());
+    // Without the transfer out, the suspension names a missing student.
+    c.rows.erase(c.rows.begin() + static_cast<long>(i));
+    c.Save(x.F("changes.csv"));
+    sum.Bump("transferred-out", "", "", -1);
+    sum.Save(x.F("summary.csv"));
+    CHECK(x.Check().Rules() ==
+          Rules({"change.student-missing", "yoy.vanished"}));
+  }
   SUBCASE("change.dropout-status") {
     School x;
     Csv st = Csv::Load(x.F("students.csv"));
@@ -393,6 +415,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     School x;
     std::remove((x.p + "/students.csv").c_str());
     CHECK(x.Check().Rules() == Rules({"previous.missing"}));
+    CHECK(x.Check().findings[0].severity == Severity::kError);
     test::WriteFile(x.p + "/students.csv", "student_no,grade\nG1,\"2\n");
     CHECK(x.Check().Rules() == Rules({"previous.malformed"}));
   }
@@ -406,6 +429,12 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     test::WriteFile(a, data);
     test::WriteFile(b, std::string(61 * 1024, '\xFF'));
     CHECK(x.Check().Rules() == Rules({"photo.size"}));
+    std::remove(b.c_str());
+    REQUIRE(os::MakeDirectories(b, 0755).ok());
+    Collect folder = x.Check();
+    CHECK(folder.Rules() == Rules({"photo.unreadable"}));
+    CHECK(FormatFinding(folder.findings[0]).find(st.At(1, "student_no")) ==
+          std::string::npos);
   }
 }
 

@@ -10,9 +10,14 @@ namespace {
 
 class TextSink final : public pack::FindingSink {
  public:
+  explicit TextSink(bool errors_only) : errors_only_(errors_only) {}
   void Report(const pack::Finding& f) override {
+    if (errors_only_ && f.severity != pack::Severity::kError) return;
     std::printf("%s\n", pack::FormatFinding(f).c_str());
   }
+
+ private:
+  bool errors_only_;
 };
 
 // Streams {"...","findings":[ f, f, ... ],"totals":...} on standard output.
@@ -74,8 +79,10 @@ int RunCheck(Cli& cli, const std::vector<std::string>& args) {
   Result<pack::RegistryData> data = pack::LoadRegistryData(schema_path);
   if (!data.ok()) return cli.Fail(data.status());
   const auto& schema = *data->schema;
+  cli.Detail(fmt::format("schema {} from {} (sha256 {})", schema.Label(),
+                         data->schema_path, schema.sha256));
 
-  TextSink text;
+  TextSink text(/*errors_only=*/cli.flags.quiet);
   JsonSink json;
   if (cli.flags.json) {
     std::printf(
@@ -90,8 +97,14 @@ int RunCheck(Cli& cli, const std::vector<std::string>& args) {
       cli.flags.json ? static_cast<pack::FindingSink&>(json) : text);
   if (!totals.ok()) {
     if (cli.flags.json) {
-      // Close the document so it stays valid JSON; Fail() adds the error.
-      std::printf("],\"ok\":false}\n");
+      // Close the document with the error, so the output stays one object.
+      const Status& st = totals.status();
+      std::printf(
+          "],\"ok\":false,\"error\":{\"code\":%s,\"message\":%s,\"exit\":%d}}"
+          "\n",
+          JsonString(CodeName(st.code())).c_str(),
+          JsonString(st.message()).c_str(), ExitCodeFor(st));
+      cli.flags.json = false;
     }
     return cli.Fail(totals.status());
   }

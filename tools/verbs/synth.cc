@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "base/os.h"
 #include "verbs/verbs.h"
 
 namespace xj::cli {
@@ -74,6 +75,13 @@ int RunSynth(Cli& cli, const std::vector<std::string>& args) {
     while (out.size() > 1 && out.back() == '/') out.pop_back();
     opt.answer_key = out + ".answer-key.csv";
   }
+  if (!opt.answer_key.empty() && os::Exists(opt.answer_key)) {
+    return cli.Fail(
+        Error(Code::kAlreadyExists, "{} already exists", opt.answer_key)
+            .WithHint("remove it, or name another with --answer-key"));
+  }
+  cli.Detail(fmt::format("level {}, seed {}, census {}-09-30", opt.level,
+                         opt.seed, opt.year));
   Result<pack::RegistryData> data = pack::LoadRegistryData();
   if (!data.ok()) return cli.Fail(data.status());
   Result<pack::SynthTotals> t = pack::Synthesize(*data, opt);

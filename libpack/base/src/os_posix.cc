@@ -215,6 +215,11 @@ bool IsDirectory(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 Result<std::vector<std::string>> ListDirectory(const std::string& path) {
   DIR* d = ::opendir(path.c_str());
   if (d == nullptr) return ErrnoStatus(errno, fmt::format("listing {}", path));

@@ -59,6 +59,8 @@ Result<SecretBuffer> ReadSecretStdin(std::size_t max_size);
 
 bool Exists(const std::string& path);
 bool IsDirectory(const std::string& path);
+/// A regular file, not reached through a symbolic link.
+bool IsRegularFile(const std::string& path);
 /// Names in a folder (not "." or ".."), sorted bytewise.
 Result<std::vector<std::string>> ListDirectory(const std::string& path);
 /// Size of a regular file.
