@@ -798,6 +798,15 @@ class Planter {
         opt_year_(year),
         opt_photos_(photos) {}
 
+  void RemoveGuardians(const std::string& no) {
+    Table& g = sim_->cur.guardians;
+    std::size_t col = static_cast<std::size_t>(g.Col("student_no"));
+    g.rows.erase(
+        std::remove_if(g.rows.begin(), g.rows.end(),
+                       [&](const Table::Row& r) { return r.cells[col] == no; }),
+        g.rows.end());
+  }
+
   // After student row `i` was removed, later rows move up by one.
   void RenumberUsed(std::size_t i) {
     std::set<std::size_t> shifted;
@@ -999,15 +1008,7 @@ Status Planter::Plant(std::string_view kind) {
   } else if (kind == "guardian-missing") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     const std::string no = t.At(i, "student_no");
-    Table& g = sim_->cur.guardians;
-    g.rows.erase(
-        std::remove_if(
-            g.rows.begin(), g.rows.end(),
-            [&](const Table::Row& r) {
-              return r.cells[static_cast<std::size_t>(g.Col("student_no"))] ==
-                     no;
-            }),
-        g.rows.end());
+    RemoveGuardians(no);
     Expect(kind, S::kError, st, Tag(t.rows[i]), "student_no",
            "guardian.missing");
   } else if (kind == "csv-quote") {
@@ -1072,15 +1073,7 @@ Status Planter::Plant(std::string_view kind) {
     const std::string no = t.At(i, "student_no");
     t.rows.erase(t.rows.begin() + static_cast<long>(i));
     RenumberUsed(i);
-    Table& g = sim_->cur.guardians;
-    g.rows.erase(
-        std::remove_if(
-            g.rows.begin(), g.rows.end(),
-            [&](const Table::Row& r) {
-              return r.cells[static_cast<std::size_t>(g.Col("student_no"))] ==
-                     no;
-            }),
-        g.rows.end());
+    RemoveGuardians(no);
     Expect(kind, S::kError, st, -1, "student_no", "yoy.vanished");
   } else if (kind == "suspension-unresolved") {
     Table& c = Ch();
