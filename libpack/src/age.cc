@@ -42,84 +42,6 @@ void Fill(MutableByteSpan out, const Bytes* fixed) {
 
 // ---- encryption ----
 
-Status WriteEncrypted(Source& in, Sink& raw_out,
-                      std::vector<fa::Stanza> stanzas,
-                      const SecretBuffer& file_key, const EncryptOptions& opt) {
-  fa::ArmorWriter armor(&raw_out);
-  Sink& out = opt.armor ? static_cast<Sink&>(armor) : raw_out;
-
-  Bytes header = fa::EncodeHeaderWithoutMac(stanzas);
-  XJ_ASSIGN_OR_RETURN(SecretBuffer hmac_key, SecretBuffer::Allocate(32));
-  keys::HkdfSha256(file_key.span(), {}, "header", hmac_key.data());
-  std::uint8_t mac[32];
-  keys::HmacSha256(hmac_key.span(), header, mac);
-  fa::AppendMacLine(header, ByteSpan(mac));
-
-  std::uint8_t nonce[kNonceSize];
-  Fill(nonce, opt.fixed ? &opt.fixed->nonce : nullptr);
-  Append(header, ByteSpan(nonce));
-  XJ_RETURN_IF_ERROR(out.Write(header));
-
-  XJ_ASSIGN_OR_RETURN(SecretBuffer payload_key, SecretBuffer::Allocate(32));
-  keys::HkdfSha256(file_key.span(), ByteSpan(nonce), "payload",
-                   payload_key.data());
-  XJ_ASSIGN_OR_RETURN(
-      keys::ChaChaPoly aead,
-      keys::ChaChaPoly::Create(payload_key.span(), opt.backend));
-
-  // Room for a batch plus one chunk held back: a chunk is final only if the
-  // input ends right after it, which is known only once more was read.
-  Bytes plain((kBatch + 1) * kChunk);
-  Bytes cipher((kBatch + 1) * kEncChunk);
-  std::size_t have = 0;
-  std::uint64_t counter = 0;
-  bool eof = false;
-  Status status;
-  std::uint8_t chunk_nonce[12];
-  while (status.ok()) {
-    while (have < plain.size() && !eof) {
-      Result<std::size_t> n = in.Read(MutableByteSpan(plain).subspan(have));
-      if (!n.ok()) {
-        status = n.status();
-        break;
-      }
-      if (*n == 0) eof = true;
-      have += *n;
-    }
-    if (!status.ok()) break;
-    std::size_t off = 0, out_len = 0;
-    if (eof) {
-      // Seal the rest; the last chunk is final. It is empty only when the
-      // whole input is (a full chunk was always held back otherwise).
-      do {
-        std::size_t len = std::min(kChunk, have - off);
-        StreamNonce(counter++, off + len == have, chunk_nonce);
-        aead.Seal(chunk_nonce, ByteSpan(plain.data() + off, len),
-                  cipher.data() + out_len);
-        off += len;
-        out_len += len + kTag;
-      } while (off < have);
-    } else {
-      // The buffer is full: seal all but the last chunk.
-      for (std::size_t i = 0; i < kBatch; ++i) {
-        StreamNonce(counter++, false, chunk_nonce);
-        aead.Seal(chunk_nonce, ByteSpan(plain.data() + off, kChunk),
-                  cipher.data() + out_len);
-        off += kChunk;
-        out_len += kEncChunk;
-      }
-    }
-    status = out.Write(ByteSpan(cipher.data(), out_len));
-    if (!status.ok() || eof) break;
-    std::memmove(plain.data(), plain.data() + off, have - off);
-    have -= off;
-  }
-  Wipe(plain.data(), plain.size());
-  XJ_RETURN_IF_ERROR(status);
-  if (opt.armor) XJ_RETURN_IF_ERROR(armor.Finish());
-  return Status::Ok();
-}
-
 Result<SecretBuffer> NewFileKey(const EncryptOptions& opt) {
   XJ_ASSIGN_OR_RETURN(SecretBuffer key, SecretBuffer::Allocate(kFileKeySize));
   Fill(key.mutable_span(), opt.fixed ? &opt.fixed->file_key : nullptr);
@@ -151,9 +73,102 @@ std::string DescribeStanzas(const std::vector<fa::Stanza>& stanzas) {
 
 }  // namespace
 
-Status EncryptToRecipients(Source& in, Sink& out,
-                           const std::vector<keys::X25519PublicKey>& recipients,
-                           const EncryptOptions& opt) {
+struct EncryptingSink::State {
+  fa::ArmorWriter armor;
+  Sink* out;  // armor, or the caller's sink
+  keys::ChaChaPoly aead;
+  Bytes plain, cipher;
+  std::size_t have = 0;
+  std::uint64_t counter = 0;
+  bool finished = false;
+  State(Sink* raw, bool armored, keys::ChaChaPoly a)
+      : armor(raw),
+        out(armored ? static_cast<Sink*>(&armor) : raw),
+        aead(std::move(a)),
+        plain((kBatch + 1) * kChunk),
+        cipher((kBatch + 1) * kEncChunk) {}
+  ~State() { Wipe(plain.data(), plain.size()); }
+};
+
+EncryptingSink::EncryptingSink(std::unique_ptr<State> state, bool armored)
+    : state_(std::move(state)), armored_(armored) {}
+EncryptingSink::~EncryptingSink() = default;
+
+Result<std::unique_ptr<EncryptingSink>> EncryptingSink::Create(
+    Sink* raw, std::vector<fa::Stanza> stanzas, const SecretBuffer& file_key,
+    const EncryptOptions& opt) {
+  Bytes header = fa::EncodeHeaderWithoutMac(stanzas);
+  XJ_ASSIGN_OR_RETURN(SecretBuffer hmac_key, SecretBuffer::Allocate(32));
+  keys::HkdfSha256(file_key.span(), {}, "header", hmac_key.data());
+  std::uint8_t mac[32];
+  keys::HmacSha256(hmac_key.span(), header, mac);
+  fa::AppendMacLine(header, ByteSpan(mac));
+  std::uint8_t nonce[kNonceSize];
+  Fill(nonce, opt.fixed ? &opt.fixed->nonce : nullptr);
+  Append(header, ByteSpan(nonce));
+  XJ_ASSIGN_OR_RETURN(SecretBuffer payload_key, SecretBuffer::Allocate(32));
+  keys::HkdfSha256(file_key.span(), ByteSpan(nonce), "payload",
+                   payload_key.data());
+  XJ_ASSIGN_OR_RETURN(
+      keys::ChaChaPoly aead,
+      keys::ChaChaPoly::Create(payload_key.span(), opt.backend));
+  auto state = std::make_unique<State>(raw, opt.armor, std::move(aead));
+  XJ_RETURN_IF_ERROR(state->out->Write(header));
+  return std::unique_ptr<EncryptingSink>(
+      new EncryptingSink(std::move(state), opt.armor));
+}
+
+Status EncryptingSink::Write(ByteSpan data) {
+  State& s = *state_;
+  if (s.finished) return Status(Code::kInternal, "write after Finish");
+  while (!data.empty()) {
+    std::size_t take = std::min(data.size(), s.plain.size() - s.have);
+    std::memcpy(s.plain.data() + s.have, data.data(), take);
+    s.have += take;
+    data = data.subspan(take);
+    if (s.have == s.plain.size()) {
+      // Full: seal all but the last chunk, which is final only if the input
+      // ends right after it.
+      std::uint8_t nonce[12];
+      std::size_t out_len = 0;
+      for (std::size_t i = 0; i < kBatch; ++i) {
+        StreamNonce(s.counter++, false, nonce);
+        s.aead.Seal(nonce, ByteSpan(s.plain.data() + i * kChunk, kChunk),
+                    s.cipher.data() + out_len);
+        out_len += kEncChunk;
+      }
+      XJ_RETURN_IF_ERROR(s.out->Write(ByteSpan(s.cipher.data(), out_len)));
+      std::memmove(s.plain.data(), s.plain.data() + kBatch * kChunk, kChunk);
+      s.have = kChunk;
+    }
+  }
+  return Status::Ok();
+}
+
+Status EncryptingSink::Finish() {
+  State& s = *state_;
+  if (s.finished) return Status(Code::kInternal, "Finish called twice");
+  s.finished = true;
+  // Seal the rest; the last chunk is final. It is empty only when the whole
+  // input was (a full chunk was always held back otherwise).
+  std::uint8_t nonce[12];
+  std::size_t off = 0, out_len = 0;
+  do {
+    std::size_t len = std::min(kChunk, s.have - off);
+    StreamNonce(s.counter++, off + len == s.have, nonce);
+    s.aead.Seal(nonce, ByteSpan(s.plain.data() + off, len),
+                s.cipher.data() + out_len);
+    off += len;
+    out_len += len + kTag;
+  } while (off < s.have);
+  XJ_RETURN_IF_ERROR(s.out->Write(ByteSpan(s.cipher.data(), out_len)));
+  if (armored_) XJ_RETURN_IF_ERROR(s.armor.Finish());
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<EncryptingSink>> EncryptingSink::ToRecipients(
+    Sink* out, const std::vector<keys::X25519PublicKey>& recipients,
+    const EncryptOptions& opt) {
   if (recipients.empty()) {
     return Status(Code::kInvalidArgument, "no recipients to encrypt to");
   }
@@ -186,7 +201,16 @@ Status EncryptToRecipients(Source& in, Sink& out,
                     stanza.body.data());
     stanzas.push_back(std::move(stanza));
   }
-  return WriteEncrypted(in, out, std::move(stanzas), file_key, opt);
+  return Create(out, std::move(stanzas), file_key, opt);
+}
+
+Status EncryptToRecipients(Source& in, Sink& out,
+                           const std::vector<keys::X25519PublicKey>& recipients,
+                           const EncryptOptions& opt) {
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<EncryptingSink> sink,
+                      EncryptingSink::ToRecipients(&out, recipients, opt));
+  XJ_RETURN_IF_ERROR(Copy(in, *sink, kBatch * kChunk));
+  return sink->Finish();
 }
 
 Status EncryptWithPassphrase(Source& in, Sink& out, ByteSpan passphrase,
@@ -214,7 +238,11 @@ Status EncryptWithPassphrase(Source& in, Sink& out, ByteSpan passphrase,
       std::to_string(work_factor)};
   stanza.body.resize(kFileKeySize + kTag);
   keys::SealSmall(wrap.span(), kZeroNonce, file_key.span(), stanza.body.data());
-  return WriteEncrypted(in, out, {std::move(stanza)}, file_key, opt);
+  XJ_ASSIGN_OR_RETURN(
+      std::unique_ptr<EncryptingSink> sink,
+      EncryptingSink::Create(&out, {std::move(stanza)}, file_key, opt));
+  XJ_RETURN_IF_ERROR(Copy(in, *sink, kBatch * kChunk));
+  return sink->Finish();
 }
 
 Result<SecretBuffer> Decryptor::Unwrap() {
@@ -352,160 +380,203 @@ Result<SecretBuffer> Decryptor::Unwrap() {
                identities_.size() == 1 ? "y" : "ies");
 }
 
-Status Decryptor::DecryptPayload(Source& in, Sink& out, ByteSpan file_key) {
-  std::uint8_t nonce[kNonceSize];
-  XJ_ASSIGN_OR_RETURN(std::size_t got, ReadFull(in, MutableByteSpan(nonce)));
-  if (got < kNonceSize) {
-    stage_ = Stage::kHeader;
-    return Error(Code::kTruncated,
-                 "the file ends {} after the header (truncated)",
-                 got == 0 ? "right" : fmt::format("{} bytes", got));
-  }
-  XJ_ASSIGN_OR_RETURN(SecretBuffer payload_key, SecretBuffer::Allocate(32));
-  keys::HkdfSha256(file_key, ByteSpan(nonce), "payload", payload_key.data());
-  XJ_ASSIGN_OR_RETURN(
-      keys::ChaChaPoly aead,
-      keys::ChaChaPoly::Create(payload_key.span(), options_.backend));
+// The readers between the raw input and the payload: a buffer, and armor
+// with its own buffer when the input is armored. Heap-allocated together so
+// the pointers between them stay valid for the payload source.
+struct Decryptor::Chain {
+  explicit Chain(Source* raw) : outer(raw), armor(&outer), inner(&armor) {}
+  BufferedReader outer;
+  fa::ArmorReader armor;
+  BufferedReader inner;
+  bool armored = false;
+  BufferedReader& reader() { return armored ? inner : outer; }
+};
 
-  stage_ = Stage::kPayload;
-  Bytes cipher((kBatch + 1) * kEncChunk);
-  Bytes plain((kBatch + 1) * kChunk);
-  std::size_t have = 0;
-  std::uint64_t counter = 0;
-  std::uint64_t base = header_.size + kNonceSize;  // file offset of cipher[0]
-  bool eof = false;
-  std::uint8_t chunk_nonce[12];
+namespace {
 
-  auto span_of = [&](std::size_t off) {
-    return fmt::format("bytes {}–{}", base + off,
-                       base + off + std::min(kEncChunk, have - off) - 1);
-  };
-  // Every path out of the loop flushes what authenticated so far, so the
-  // sink sees exactly the chunks that verified, in order.
-  Status status;
-  while (status.ok()) {
-    while (have < cipher.size() && !eof) {
-      Result<std::size_t> n = in.Read(MutableByteSpan(cipher).subspan(have));
-      if (!n.ok()) return n.status();
-      if (*n == 0) eof = true;
-      have += *n;
+// Authenticated plaintext, chunk by chunk (C2SP age §"Payload"): a chunk is
+// handed out only after its tag verifies; the first failure is sticky.
+class PayloadSource final : public Source {
+ public:
+  PayloadSource(std::unique_ptr<Decryptor::Chain> chain, keys::ChaChaPoly aead,
+                std::uint64_t base, Stage* stage, std::uint64_t* released)
+      : chain_(std::move(chain)),
+        payload_(&chain_->reader()),
+        aead_(std::move(aead)),
+        base_(base),
+        stage_(stage),
+        released_(released),
+        cipher_((kBatch + 1) * kEncChunk),
+        plain_((kBatch + 1) * kChunk) {}
+  ~PayloadSource() override { Wipe(plain_.data(), plain_.size()); }
+
+  Result<std::size_t> Read(MutableByteSpan out) override {
+    while (pos_ == len_) {
+      if (done_) {
+        if (!status_.ok()) {
+          if (chain_->armored && chain_->armor.failed())
+            *stage_ = Stage::kArmor;
+          return status_;
+        }
+        *stage_ = Stage::kNone;
+        return std::size_t{0};
+      }
+      Step();
     }
-    std::size_t off = 0, out_len = 0;
-    bool done = false;
+    std::size_t n = std::min(out.size(), len_ - pos_);
+    std::memcpy(out.data(), plain_.data() + pos_, n);
+    pos_ += n;
+    *released_ += n;
+    return n;
+  }
+
+ private:
+  std::string SpanOf(std::size_t off) const {
+    return fmt::format("bytes {}–{}", base_ + off,
+                       base_ + off + std::min(kEncChunk, have_ - off) - 1);
+  }
+
+  // Decrypts the next batch of chunks into plain_; sets done_ at the end
+  // of the stream or at the first failure (after the chunks before it).
+  void Step() {
+    pos_ = len_ = 0;
+    if (consumed_ > 0) {
+      base_ += consumed_;
+      std::memmove(cipher_.data(), cipher_.data() + consumed_,
+                   have_ - consumed_);
+      have_ -= consumed_;
+      consumed_ = 0;
+    }
+    while (have_ < cipher_.size() && !eof_) {
+      Result<std::size_t> n =
+          payload_.Read(MutableByteSpan(cipher_).subspan(have_));
+      if (!n.ok()) {
+        Finish(n.status());
+        return;
+      }
+      if (*n == 0) eof_ = true;
+      have_ += *n;
+    }
+    std::size_t off = 0;
+    std::uint8_t nonce[12];
     for (;;) {
-      std::size_t rem = have - off;
+      std::size_t rem = have_ - off;
       if (rem > kEncChunk) {
         // A full chunk with more after it: must be a non-final chunk.
-        StreamNonce(counter, false, chunk_nonce);
-        ByteSpan c(cipher.data() + off, kEncChunk);
-        if (aead.Open(chunk_nonce, c, plain.data() + out_len)) {
-          out_len += kChunk;
-        } else {
-          StreamNonce(counter, true, chunk_nonce);
-          if (aead.Open(chunk_nonce, c, plain.data() + out_len)) {
-            out_len += kChunk;
-            status = Error(Code::kTrailingData,
-                           "data after the final chunk (chunk {}, ending at "
-                           "byte {})",
-                           counter, base + off + kEncChunk);
-          } else {
-            status = Error(Code::kIntegrity,
-                           "chunk {} ({}) failed authentication: the file was "
-                           "altered or damaged",
-                           counter, span_of(off));
-          }
-          done = true;
-          break;
+        StreamNonce(counter_, false, nonce);
+        ByteSpan c(cipher_.data() + off, kEncChunk);
+        if (aead_.Open(nonce, c, plain_.data() + len_)) {
+          len_ += kChunk;
+          ++counter_;
+          off += kEncChunk;
+          continue;
         }
-        ++counter;
-        off += kEncChunk;
-        continue;
+        StreamNonce(counter_, true, nonce);
+        if (aead_.Open(nonce, c, plain_.data() + len_)) {
+          len_ += kChunk;
+          Finish(
+              Error(Code::kTrailingData,
+                    "data after the final chunk (chunk {}, ending at byte {})",
+                    counter_, base_ + off + kEncChunk));
+        } else {
+          Finish(
+              Error(Code::kIntegrity,
+                    "chunk {} ({}) failed authentication: the file was altered "
+                    "or damaged",
+                    counter_, SpanOf(off)));
+        }
+        return;
       }
-      if (!eof) break;  // cannot tell yet whether the next chunk is final
-      done = true;
+      if (!eof_) break;  // cannot tell yet whether the next chunk is final
       if (rem == 0) {
-        status = counter == 0
-                     ? Status(Code::kTruncated,
-                              "the file ends right after the payload nonce "
-                              "(truncated)")
-                     : Error(Code::kTruncated,
-                             "the file ends after chunk {} without a final "
-                             "chunk (truncated)",
-                             counter - 1);
-        break;
+        Finish(
+            counter_ == 0
+                ? Status(
+                      Code::kTruncated,
+                      "the file ends right after the payload nonce (truncated)")
+                : Error(Code::kTruncated,
+                        "the file ends after chunk {} without a final chunk "
+                        "(truncated)",
+                        counter_ - 1));
+        return;
       }
       if (rem < kTag) {
-        status = Error(Code::kTruncated,
-                       "the file ends inside chunk {}: {} bytes left, a chunk "
-                       "has at least {} (truncated)",
-                       counter, rem, kTag);
-        break;
+        Finish(Error(
+            Code::kTruncated,
+            "the file ends inside chunk {}: {} bytes left, a chunk has at "
+            "least {} (truncated)",
+            counter_, rem, kTag));
+        return;
       }
-      if (rem == kTag && counter > 0) {
-        status = Error(Code::kMalformed,
-                       "chunk {} is an empty final chunk, which only an empty "
-                       "file may have",
-                       counter);
-        break;
+      if (rem == kTag && counter_ > 0) {
+        Finish(
+            Error(Code::kMalformed,
+                  "chunk {} is an empty final chunk, which only an empty file "
+                  "may have",
+                  counter_));
+        return;
       }
-      StreamNonce(counter, true, chunk_nonce);
-      ByteSpan c(cipher.data() + off, rem);
-      if (aead.Open(chunk_nonce, c, plain.data() + out_len)) {
-        out_len += rem - kTag;
-        break;  // success
+      StreamNonce(counter_, true, nonce);
+      ByteSpan c(cipher_.data() + off, rem);
+      if (aead_.Open(nonce, c, plain_.data() + len_)) {
+        len_ += rem - kTag;
+        Finish(Status::Ok());
+        return;
       }
-      StreamNonce(counter, false, chunk_nonce);
-      if (rem == kEncChunk &&
-          aead.Open(chunk_nonce, c, plain.data() + out_len)) {
-        out_len += kChunk;
-        status = Error(Code::kTruncated,
-                       "the file ends after chunk {} without a final chunk "
-                       "(truncated)",
-                       counter);
-        break;
+      StreamNonce(counter_, false, nonce);
+      if (rem == kEncChunk && aead_.Open(nonce, c, plain_.data() + len_)) {
+        len_ += kChunk;
+        Finish(Error(
+            Code::kTruncated,
+            "the file ends after chunk {} without a final chunk (truncated)",
+            counter_));
+        return;
       }
-      status = Error(Code::kIntegrity,
-                     "chunk {} ({}), the last in the file, failed "
-                     "authentication: the file was altered, damaged or cut "
-                     "short",
-                     counter, span_of(off));
-      break;
+      Finish(Error(
+          Code::kIntegrity,
+          "chunk {} ({}), the last in the file, failed authentication: the "
+          "file was altered, damaged or cut short",
+          counter_, SpanOf(off)));
+      return;
     }
-    if (out_len > 0) {
-      Status w = out.Write(ByteSpan(plain.data(), out_len));
-      released_ += out_len;
-      if (!w.ok()) {
-        stage_ = Stage::kNone;
-        status = w;
-      }
-    }
-    if (done || !status.ok()) break;
-    base += off;
-    std::memmove(cipher.data(), cipher.data() + off, have - off);
-    have -= off;
+    consumed_ = off;
   }
-  Wipe(plain.data(), plain.size());
-  if (status.ok()) stage_ = Stage::kNone;
-  return status;
-}
 
-Status Decryptor::Decrypt(Source& raw, Sink& out) {
+  void Finish(Status s) {
+    done_ = true;
+    status_ = std::move(s);
+  }
+
+  std::unique_ptr<Decryptor::Chain> chain_;
+  BufferedSource payload_;
+  keys::ChaChaPoly aead_;
+  std::uint64_t base_;  // file offset of cipher_[0]
+  Stage* stage_;
+  std::uint64_t* released_;
+  Bytes cipher_, plain_;
+  std::size_t have_ = 0, consumed_ = 0, pos_ = 0, len_ = 0;
+  std::uint64_t counter_ = 0;
+  bool eof_ = false, done_ = false;
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> Decryptor::Open(Source& raw) {
   stage_ = Stage::kNone;
   released_ = 0;
-  BufferedReader outer(&raw);
-  XJ_ASSIGN_OR_RETURN(ByteSpan prefix, outer.Peek(1100));
-  bool armored =
+  auto chain = std::make_unique<Chain>(&raw);
+  XJ_ASSIGN_OR_RETURN(ByteSpan prefix, chain->outer.Peek(1100));
+  chain->armored =
       options_.armor == ArmorMode::kArmored ||
       (options_.armor == ArmorMode::kDetect && fa::LooksArmored(prefix));
-  fa::ArmorReader armor(&outer);
-  BufferedReader inner(&armor);
-  BufferedReader& reader = armored ? inner : outer;
+  Chain* c = chain.get();
   auto classify = [&](Status s) {
-    if (armored && armor.failed()) stage_ = Stage::kArmor;
+    if (c->armored && c->armor.failed()) stage_ = Stage::kArmor;
     return s;
   };
 
-  Result<fa::Header> header = fa::ReadHeader(reader, options_.limits);
+  Result<fa::Header> header = fa::ReadHeader(c->reader(), options_.limits);
   if (!header.ok()) {
     stage_ = Stage::kHeader;
     return classify(header.status());
@@ -525,8 +596,47 @@ Status Decryptor::Decrypt(Source& raw, Sink& out) {
                   "header MAC mismatch: the header was altered or damaged");
   }
 
-  BufferedSource payload(&reader);
-  return classify(DecryptPayload(payload, out, file_key->span()));
+  std::uint8_t nonce[kNonceSize];
+  BufferedSource nonce_source(&c->reader());
+  Result<std::size_t> got = ReadFull(nonce_source, MutableByteSpan(nonce));
+  if (!got.ok()) return classify(got.status());
+  if (*got < kNonceSize) {
+    stage_ = Stage::kHeader;
+    return classify(Error(Code::kTruncated,
+                          "the file ends {} after the header (truncated)",
+                          *got == 0 ? "right" : fmt::format("{} bytes", *got)));
+  }
+  XJ_ASSIGN_OR_RETURN(SecretBuffer payload_key, SecretBuffer::Allocate(32));
+  keys::HkdfSha256(file_key->span(), ByteSpan(nonce), "payload",
+                   payload_key.data());
+  XJ_ASSIGN_OR_RETURN(
+      keys::ChaChaPoly aead,
+      keys::ChaChaPoly::Create(payload_key.span(), options_.backend));
+  stage_ = Stage::kPayload;  // until the payload ends well
+  return std::unique_ptr<Source>(std::make_unique<PayloadSource>(
+      std::move(chain), std::move(aead), header_.size + kNonceSize, &stage_,
+      &released_));
+}
+
+Status Decryptor::Decrypt(Source& raw, Sink& out) {
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<Source> payload, Open(raw));
+  Bytes buf(kBatch * kChunk);
+  for (;;) {
+    Result<std::size_t> n = payload->Read(buf);
+    if (!n.ok()) {
+      Wipe(buf.data(), buf.size());
+      return n.status();
+    }
+    if (*n == 0) break;
+    Status w = out.Write(ByteSpan(buf.data(), *n));
+    if (!w.ok()) {
+      stage_ = Stage::kNone;
+      Wipe(buf.data(), buf.size());
+      return w;
+    }
+  }
+  Wipe(buf.data(), buf.size());
+  return Status::Ok();
 }
 
 }  // namespace xj::pack::age

@@ -125,4 +125,15 @@ std::string EscapeForDisplay(std::string_view text) {
   return out;
 }
 
+bool IsPlainText(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char32_t cp;
+    std::size_t n = DecodeUtf8(text, i, &cp);
+    if (n == 0 || cp == '\t' || Misleading(cp)) return false;
+    i += n;
+  }
+  return true;
+}
+
 }  // namespace xj

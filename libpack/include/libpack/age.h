@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,34 @@ struct EncryptOptions {
   bool armor = false;
   keys::AeadBackend backend = keys::ChaChaPoly::kDefaultBackend;
   const FixedRandomness* fixed = nullptr;
+};
+
+/// Encrypts what is written to it, for pipelines that push data (tar →
+/// zstd → age → volumes). The header goes out on creation; Finish() seals
+/// the final chunk and must be called once at the end.
+class EncryptingSink final : public Sink {
+ public:
+  /// For X25519 recipients. kInvalidArgument with none; kBadKey for a
+  /// low-order key.
+  static Result<std::unique_ptr<EncryptingSink>> ToRecipients(
+      Sink* out, const std::vector<keys::X25519PublicKey>& recipients,
+      const EncryptOptions& options = {});
+  ~EncryptingSink() override;
+
+  Status Write(ByteSpan data) override;
+  Status Finish();
+
+  struct State;
+
+ private:
+  friend Status EncryptWithPassphrase(Source&, Sink&, ByteSpan, int,
+                                      const EncryptOptions&);
+  static Result<std::unique_ptr<EncryptingSink>> Create(
+      Sink* out, std::vector<formats::age::Stanza> stanzas,
+      const SecretBuffer& file_key, const EncryptOptions& options);
+  EncryptingSink(std::unique_ptr<State> state, bool armored);
+  std::unique_ptr<State> state_;
+  bool armored_;
 };
 
 /// Encrypts all of `in` to `out` for the given X25519 recipients.
@@ -100,6 +129,14 @@ class Decryptor {
   /// Decrypts `in` (binary or armored, detected) into `out`.
   Status Decrypt(Source& in, Sink& out);
 
+  /// Reads and checks the header (stanzas, unwrap, MAC, nonce) and returns
+  /// the payload as a Source of authenticated plaintext, handed out chunk by
+  /// chunk; its Read fails at the first bad chunk, and failed_stage() then
+  /// says where. `in` must outlive the returned Source.
+  Result<std::unique_ptr<Source>> Open(Source& in);
+
+  struct Chain;  // the readers between the input and the payload
+
   /// After a failed Decrypt(), where it failed.
   Stage failed_stage() const { return stage_; }
   /// After Decrypt() got past the header, the parsed header.
@@ -109,7 +146,6 @@ class Decryptor {
 
  private:
   Result<SecretBuffer> Unwrap();
-  Status DecryptPayload(Source& in, Sink& out, ByteSpan file_key);
 
   DecryptOptions options_;
   std::vector<const keys::X25519Identity*> identities_;

@@ -45,4 +45,8 @@ std::string GroupedHex(ByteSpan data);
 /// shown to a person goes through this.
 std::string EscapeForDisplay(std::string_view text);
 
+/// True when `text` is valid UTF-8 holding nothing EscapeForDisplay would
+/// escape, and no TAB: text safe to sign and to show as it is.
+bool IsPlainText(std::string_view text);
+
 }  // namespace xj
