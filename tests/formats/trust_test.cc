@@ -1,0 +1,313 @@
+// Pins the xjtrust/1 bundle statement and the BagIt tag files: byte-exact
+// round trips, and one named refusal for every way the text can be wrong.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "formats/bagit.h"
+#include "formats/statement.h"
+
+namespace xj::formats {
+namespace {
+
+const std::string kH64(64, 'a');
+const std::string kH128(128, 'b');
+
+trust::BundleStatement Sample() {
+  trust::BundleStatement b;
+  b.id = "3401020001-340102-000007";
+  b.sender = "3401020001";
+  b.sender_ref = "none";
+  b.recipient = "340102";
+  b.copy_to = {"340100", "340104f"};
+  b.kind = "census";
+  b.period = "2026-09-30";
+  b.seq = 7;
+  b.prev = kH64;
+  b.created = "2026-10-08T09:30:00Z";
+  b.root_version = 1;
+  b.schema = "anhui-registry 2026.1";
+  b.schema_sha256 = kH64;
+  b.allow_errors = 2;
+  b.bag_tagmanifest_sha512 = kH128;
+  b.bag_oxum = "123456.10";
+  b.volumes = {{1, 4294967295, kH128}, {2, 17, kH128}};
+  b.records = 950;
+  b.children = {{kH64, "3401020002-340102-000001"}};
+  b.crls = {{"340100", 3, kH64}};
+  return b;
+}
+
+const char kSampleText[] =
+    "xjtrust/1 bundle\n"
+    "id: 3401020001-340102-000007\n"
+    "sender: 3401020001\n"
+    "sender-ref: none\n"
+    "recipient: 340102\n"
+    "copy-to: 340100\n"
+    "copy-to: 340104f\n"
+    "kind: census\n"
+    "period: 2026-09-30\n"
+    "seq: 7\n"
+    "prev: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+    "created: 2026-10-08T09:30:00Z\n"
+    "root-version: 1\n"
+    "schema: anhui-registry 2026.1\n"
+    "schema-sha256: "
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+    "allow-errors: 2\n"
+    "bag-tagmanifest-sha512: "
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
+    "bag-oxum: 123456.10\n"
+    "volume: 001 4294967295 "
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
+    "volume: 002 17 "
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
+    "records: 950\n"
+    "child: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+    "3401020002-340102-000001\n"
+    "crl: 340100 3 "
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+
+// The sample with one line replaced (by its label), or removed ("").
+std::string With(std::string_view label, std::string_view line) {
+  std::string text = kSampleText;
+  std::string key = "\n" + std::string(label) + ": ";
+  std::size_t at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  std::size_t end = text.find('\n', at + 1);
+  std::string repl = line.empty() ? "" : "\n" + std::string(line);
+  text.replace(at, end - at, repl);
+  return text;
+}
+
+void Refused(const std::string& text, std::string_view message) {
+  INFO("expected: ", message);
+  Result<trust::BundleStatement> r = trust::ParseBundle(text);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kMalformed);
+  CHECK_MESSAGE(r.status().message().find(message) != std::string::npos,
+                r.status().message());
+}
+
+TEST_CASE("a bundle statement serialises to fixed bytes and parses back") {
+  std::string text = trust::SerializeBundle(Sample());
+  CHECK(text == kSampleText);
+  Result<trust::BundleStatement> r = trust::ParseBundle(text);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(trust::SerializeBundle(*r) == text);
+  CHECK(r->copy_to == std::vector<std::string>{"340100", "340104f"});
+  CHECK(r->volumes.size() == 2);
+  CHECK(r->volumes[0].size == 4294967295u);
+  CHECK(r->allow_errors == 2u);
+  CHECK(r->children[0].id == "3401020002-340102-000001");
+  CHECK(r->crls[0].number == 3u);
+}
+
+TEST_CASE("the minimal statement: optional lines absent") {
+  trust::BundleStatement b = Sample();
+  b.copy_to.clear();
+  b.allow_errors.reset();
+  b.children.clear();
+  b.crls.clear();
+  b.volumes.resize(1);
+  std::string text = trust::SerializeBundle(b);
+  CHECK(text.find("copy-to") == std::string::npos);
+  CHECK(text.find("allow-errors") == std::string::npos);
+  Result<trust::BundleStatement> r = trust::ParseBundle(text);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(trust::SerializeBundle(*r) == text);
+}
+
+TEST_CASE("statement text rules: each violation is named") {
+  std::string good = kSampleText;
+  Refused("\xEF\xBB\xBF" + good, "line 1: byte order mark");
+  std::string crlf = good;
+  crlf.insert(crlf.find('\n'), "\r");
+  Refused(crlf, "carriage return");
+  Refused(good.substr(0, good.size() - 1), "does not end with a line feed");
+  Refused("xjtrust/1 cert\n" + good.substr(good.find('\n') + 1),
+          "line 1: expected \"xjtrust/1 bundle\"");
+  Refused("hello\n", "line 1: not an xjtrust statement");
+  Refused(With("kind", "kind: census\n"), "line 9: blank line");
+  Refused(With("kind", "kind: census "),
+          "line 8: kind: value begins or ends with a space");
+  Refused(With("kind", "kind:census"), "line 8: expected \"label: value\"");
+  Refused(With("kind", "note: hello"), "line 8: unknown label \"note\"");
+  Refused(With("kind", "Kind: census"), "line 8: bad label");
+  Refused(With("sender", ""), "\"sender\" is missing");
+  Refused(With("records", ""), "\"records\" is missing");
+  // Fixed order; a repeated label only where allowed, sorted and distinct.
+  Refused(With("sender-ref", "recipient: 340102\nsender-ref: none"),
+          "line 4: \"sender-ref\" is missing");
+  Refused(With("kind", "kind: census\nid: 3401020001-340102-000007"),
+          "line 9: \"id\" is out of order");
+  Refused(With("kind", "kind: census\nkind: census"),
+          "line 9: \"kind\" appears twice");
+  Refused(With("copy-to", "copy-to: 340104f\ncopy-to: 340100"),
+          "repeated \"copy-to\" lines must be sorted and distinct");
+  // Characters that would let two texts look alike.
+  Refused(With("schema", "schema: anhui\xE2\x80\xAE registry"),
+          "line 14: schema: value holds a control, bidi or invisible");
+  Refused(With("schema", "schema: anhui\xE2\x80\x8B registry"),
+          "value holds a control, bidi or invisible");
+  Refused(With("schema", "schema: caf\x65\xCC\x81 1"),
+          "value is not in Unicode normal form C");
+  Refused(With("schema", "schema: anhui\x01 1"), "control");
+  Refused(With("schema", "schema: \xFF 1"), "invalid UTF-8");
+  Refused(std::string(kSampleText) + std::string(1 << 20, 'x') + "\n",
+          "larger than 1048576 bytes");
+  Refused(With("schema", "schema: " + std::string(5000, 'x')),
+          "line 14: line too long");
+}
+
+TEST_CASE("bundle statement values: each bad value is named") {
+  Refused(With("sender", "sender: 34"),
+          "line 3: sender: expected an office code");
+  Refused(With("recipient", "recipient: 340102X"), "expected an office code");
+  Refused(With("prev", "prev: " + std::string(64, 'A')),
+          "prev: expected 64 lowercase hex digits or none");
+  Refused(With("kind", "kind: audit"), "kind: expected census, changes");
+  Refused(With("period", "period: 2026-10-01"),
+          "period: expected a census date YYYY-09-30");
+  Refused(With("seq", "seq: 07"), "line 10: seq: expected a number from 1");
+  Refused(With("seq", "seq: 0"), "seq: expected a number from 1");
+  Refused(With("seq", "seq: 99999999999999999999999"),
+          "seq: expected a number");
+  Refused(With("created", "created: 2026-02-30T09:30:00Z"),
+          "created: expected a UTC time");
+  Refused(With("created", "created: 2026-10-08 09:30:00"),
+          "created: expected a UTC time");
+  Refused(With("allow-errors", "allow-errors: 0"),
+          "allow-errors: expected a number from 1");
+  Refused(With("bag-oxum", "bag-oxum: 12"),
+          "bag-oxum: expected \"<octets>.<files>\"");
+  Refused(With("bag-tagmanifest-sha512", "bag-tagmanifest-sha512: " + kH64),
+          "expected 128 lowercase hex digits");
+  Refused(With("records", "records: -1"), "records: expected a number");
+  // Volumes are numbered 001, 002, ... with nothing skipped.
+  std::string v = kSampleText;
+  v.replace(v.find("volume: 002"), 11, "volume: 003");
+  Refused(v, "volume: expected volume 002 next");
+  std::string short_number = kSampleText;
+  short_number.replace(short_number.find("volume: 002"), 11, "volume: 2");
+  Refused(short_number, "line 20: volume: expected \"<nnn> <size> <sha512>\"");
+  // The id is sender-recipient-seq; the recipient is no copy-to; only a
+  // correction supersedes, and a correction must.
+  Refused(With("id", "id: 3401020001-340102-000008"),
+          "line 2: id: expected 3401020001-340102-000007");
+  Refused(With("copy-to", "copy-to: 340102"),
+          "the recipient is also listed as copy-to");
+  Refused(With("copy-to", "copy-to: 3401020001"),
+          "the sender is also a recipient of its own bundle");
+  Refused(With("prev", "prev: none"), "only seq 1 may have prev none");
+  {
+    trust::BundleStatement first = Sample();
+    first.seq = 1;
+    first.id = "3401020001-340102-000001";
+    CHECK(
+        trust::ParseBundle(trust::SerializeBundle(first)).status().message() ==
+        "seq 1 opens a stream: its prev must be none");
+    first.prev = "none";
+    CHECK(trust::ParseBundle(trust::SerializeBundle(first)).ok());
+  }
+  Refused(With("kind", "kind: correction"),
+          "a correction, and only a correction, names what it supersedes");
+  Refused(
+      With("period",
+           "period: 2026-09-30\nsupersedes: 3401020001-340102-000006 " + kH64),
+      "a correction, and only a correction");
+}
+
+TEST_CASE("office codes and UTC times") {
+  for (const char* ok : {"3401", "340102", "340104f", "3401020001"})
+    CHECK_MESSAGE(trust::IsOfficeCode(ok), ok);
+  for (const char* bad :
+       {"", "34", "34010", "3401020", "340104F", "340104fg", "34010200011"})
+    CHECK_MESSAGE(!trust::IsOfficeCode(bad), bad);
+  CHECK(trust::IsUtcTime("2028-02-29T23:59:59Z"));
+  CHECK_FALSE(trust::IsUtcTime("2027-02-29T00:00:00Z"));
+  CHECK_FALSE(trust::IsUtcTime("2026-10-08T24:00:00Z"));
+  CHECK(trust::BundleId("3401020001", "340102", 7) ==
+        "3401020001-340102-000007");
+}
+
+TEST_CASE("bag-info.txt: canonical form round trips; anything else refused") {
+  bagit::BagInfo info;
+  info.agent = "xjpack 0.1.0";
+  info.bagging_date = "2026-10-08";
+  info.external_identifier = "3401020001-340102-000007";
+  info.payload_oxum = "123.4";
+  info.source_organization = "3401020001";
+  info.schema = "anhui-registry 2026.1 " + kH64;
+  std::string text = bagit::SerializeBagInfo(info);
+  CHECK(text ==
+        "Bag-Software-Agent: xjpack 0.1.0\n"
+        "Bagging-Date: 2026-10-08\n"
+        "External-Identifier: 3401020001-340102-000007\n"
+        "Payload-Oxum: 123.4\n"
+        "Source-Organization: 3401020001\n"
+        "XJ-Schema: anhui-registry 2026.1 " +
+            kH64 + "\n");
+  Result<bagit::BagInfo> back = bagit::ParseBagInfo(text);
+  REQUIRE_MESSAGE(back.ok(), back.status().ToString());
+  CHECK(bagit::SerializeBagInfo(*back) == text);
+  info.allow_errors = "电话号码正在与家长核实";
+  std::string with_reason = bagit::SerializeBagInfo(info);
+  CHECK(with_reason.find("\nXJ-Allow-Errors: 电话号码正在与家长核实\n") !=
+        std::string::npos);
+  REQUIRE(bagit::ParseBagInfo(with_reason).ok());
+  CHECK(bagit::ParseBagInfo(with_reason)->allow_errors == info.allow_errors);
+
+  auto refused = [](const std::string& t) {
+    Result<bagit::BagInfo> r = bagit::ParseBagInfo(t);
+    CHECK(r.status().code() == Code::kMalformed);
+    return r.ok() ? std::string() : r.status().message();
+  };
+  std::string missing = text;
+  missing.erase(missing.find("Payload-Oxum"),
+                missing.find("Source-") - missing.find("Payload-Oxum"));
+  CHECK(refused(missing).find("bag-info.txt: line 4: expected Payload-Oxum") !=
+        std::string::npos);
+  CHECK(!refused("Contact-Name: someone\n" + text).empty());
+  std::string crlf = text;
+  crlf.insert(crlf.find('\n'), "\r");
+  CHECK(!refused(crlf).empty());
+}
+
+TEST_CASE("manifest lines and paths") {
+  CHECK(bagit::ManifestLine(kH128, "data/registry/school.csv") ==
+        kH128 + "  data/registry/school.csv\n");
+  CHECK(bagit::Oxum(123, 4) == "123.4");
+  Result<std::vector<std::pair<std::string, std::string>>> m =
+      bagit::ParseManifest(kH128 + "  data/a.csv\n" + kH128 + "  data/b.csv\n");
+  REQUIRE_MESSAGE(m.ok(), m.status().ToString());
+  CHECK(m->size() == 2);
+  CHECK((*m)[1].first == "data/b.csv");
+  CHECK_FALSE(
+      bagit::ParseManifest(kH128 + "  data/b.csv\n" + kH128 + "  data/a.csv\n")
+          .ok());
+  CHECK_FALSE(
+      bagit::ParseManifest(kH128 + "  data/a.csv\n" + kH128 + "  data/a.csv\n")
+          .ok());
+  CHECK_FALSE(bagit::ParseManifest(kH128 + " data/a.csv\n").ok());
+
+  for (const char* ok :
+       {"data/registry/school.csv",
+        "data/registry/photos/340102201001010011.jpg", "data/学校/名单.csv"}) {
+    CHECK_MESSAGE(bagit::CheckPath(ok).ok(), ok);
+  }
+  for (const char* bad :
+       {"", "/etc/passwd", "data/../x", "data/./x", "data//x", "data/x/",
+        "data\\x", "data/a:b", "data/a*b", "data/CON", "data/nul.txt",
+        "data/com1", "data/a\x01", "data/e\xCC\x81"}) {
+    CHECK_MESSAGE(!bagit::CheckPath(bad).ok(), bad);
+  }
+  CHECK_FALSE(bagit::CheckPath("data/" + std::string(300, 'x')).ok());
+}
+
+}  // namespace
+}  // namespace xj::formats
