@@ -10,9 +10,11 @@ PACKAGES=(
   build-essential cmake pkg-config       # toolchain
   libsodium-dev libssl-dev               # crypto
   libicu-dev                             # Unicode normalisation of registry text
+  libarchive-dev libzstd-dev             # bundles: the pax tar and its compression
   libboost-program-options-dev libfmt-dev
   doctest-dev zlib1g-dev                 # tests (zlib: the age test kit)
-  age minisign                           # interop tests and stock recovery
+  age minisign zstd                      # interop tests and stock recovery
+  fusefat fuse3 dosfstools               # bundles on a real FAT32 file system
   mandoc clang-format python3 bsdutils time  # lint, terminal tests, bench
 )
 

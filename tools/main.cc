@@ -26,6 +26,16 @@ constexpr Verb kVerbs[] = {
     {"check",
      "check a school's registry files against the schema and audit rules",
      RunCheck},
+    {"pack", "pack a checked registry folder into a signed, encrypted bundle",
+     RunPack},
+    {"inspect", "show what a bundle says about itself, without secret keys",
+     RunInspect},
+    {"verify",
+     "verify a bundle's signatures and volumes (and, with an "
+     "identity, its contents)",
+     RunVerify},
+    {"unpack", "verify, decrypt and safely extract a bundle into a folder",
+     RunUnpack},
     {"synth", "write a synthetic registry (tests, benchmarks, the demo)",
      RunSynth},
 };

@@ -304,16 +304,34 @@ class SchoolCheck {
         return false;
       }
     }
+    // The normalised copy for a bundle, when asked for.
+    std::unique_ptr<os::AtomicFile> copy;
+    std::unique_ptr<formats::csv::Writer> writer;
+    if (!options_.normalized_dir.empty()) {
+      XJ_ASSIGN_OR_RETURN(
+          os::AtomicFile f,
+          os::AtomicFile::Create(options_.normalized_dir + "/" + spec.name,
+                                 0600, os::Replace::kNever));
+      copy = std::make_unique<os::AtomicFile>(std::move(f));
+      writer = std::make_unique<formats::csv::Writer>(&copy->sink());
+      std::vector<std::string_view> names(header->begin(), header->end());
+      XJ_RETURN_IF_ERROR(writer->Write(names));
+    }
     std::uint64_t count = 0;
     for (;;) {
       Result<bool> more = reader.Next();
       if (!more.ok()) return Abandoned(reader, spec, more.status());
       if (!*more) break;
       ++count;
+      if (writer) XJ_RETURN_IF_ERROR(writer->Write(reader.fields()));
       Row row(reader.fields(), column, reader.line());
       bad_.assign(spec.fields.size(), false);
       CheckFields(spec, row);
       on_row(row);
+    }
+    if (writer) {
+      XJ_RETURN_IF_ERROR(writer->Flush());
+      XJ_RETURN_IF_ERROR(copy->Commit());
     }
     totals_.records[spec.name] += count;
     totals_.normalized_fields += reader.info().normalized_fields;

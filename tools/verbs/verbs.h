@@ -23,6 +23,10 @@ int RunSign(Cli& cli, const std::vector<std::string>& args);
 int RunSigcheck(Cli& cli, const std::vector<std::string>& args);
 int RunCheck(Cli& cli, const std::vector<std::string>& args);
 int RunSynth(Cli& cli, const std::vector<std::string>& args);
+int RunPack(Cli& cli, const std::vector<std::string>& args);
+int RunInspect(Cli& cli, const std::vector<std::string>& args);
+int RunVerify(Cli& cli, const std::vector<std::string>& args);
+int RunUnpack(Cli& cli, const std::vector<std::string>& args);
 
 std::span<const Verb> Verbs();
 

@@ -58,11 +58,21 @@ void UnregisterTemp(int slot) {
 std::atomic<int> g_tty_fd{-1};
 struct termios g_tty_saved;
 
+// Cooperative cancellation (CancellableScope).
+std::atomic<int> g_cancellable{0};
+std::atomic<bool> g_cancelled{false};
+
 extern "C" void OnInterrupt(int) {
   int tty = g_tty_fd.load();
   if (tty >= 0) {
     ::tcsetattr(tty, TCSAFLUSH, &g_tty_saved);
     (void)!::write(tty, "\n", 1);
+  }
+  if (g_cancellable.load() > 0 && !g_cancelled.exchange(true)) {
+    static const char kMsg[] =
+        "\nxjpack: interrupted; stopping and removing what was half-done\n";
+    (void)!::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+    return;
   }
   for (auto& slot : g_temp_slots) {
     if (slot.used.load()) unlink(slot.path);
@@ -130,24 +140,6 @@ Status File::Close(std::string_view name) {
 }
 int File::Release() { return std::exchange(fd_, -1); }
 
-Result<File> OpenForRead(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, fmt::format("opening {}", path));
-  File file(fd);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    return ErrnoStatus(errno, fmt::format("examining {}", path));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    return Error(Code::kInvalidArgument, "{}: is a folder, expected a file",
-                 path);
-  }
-  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
-    return Error(Code::kInvalidArgument, "{}: not a regular file", path);
-  }
-  return file;
-}
-
 namespace {
 
 template <typename Buffer>
@@ -176,6 +168,121 @@ Status ReadAllInto(int fd, const std::string& name, std::size_t max_size,
 }
 
 }  // namespace
+
+Result<Dir> Dir::Open(const std::string& path) {
+  int fd =
+      ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ELOOP || err == ENOTDIR) {
+      struct stat st;
+      bool link = ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+      return Error(Code::kRejected, "{} is {}, not a folder", path,
+                   link ? "a symbolic link" : "a file");
+    }
+    return ErrnoStatus(err, fmt::format("opening folder {}", path));
+  }
+  Dir d;
+  d.path_ = path;
+  d.fd_ = std::make_shared<File>(fd);
+  return d;
+}
+
+Result<std::vector<std::string>> Dir::List() const {
+  int fd = ::dup(fd_->fd());
+  if (fd < 0) return ErrnoStatus(errno, fmt::format("listing {}", path_));
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    ::close(fd);
+    return ErrnoStatus(errno, fmt::format("listing {}", path_));
+  }
+  ::rewinddir(d);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Dir::Kind Dir::KindOf(const std::string& name) const {
+  struct stat st;
+  if (::fstatat(fd_->fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return Kind::kMissing;
+  if (S_ISLNK(st.st_mode)) return Kind::kLink;
+  if (S_ISREG(st.st_mode)) return Kind::kFile;
+  if (S_ISDIR(st.st_mode)) return Kind::kFolder;
+  return Kind::kOther;
+}
+
+Result<File> Dir::OpenFile(const std::string& name) const {
+  int fd = ::openat(fd_->fd(), name.c_str(),
+                    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      return Error(Code::kRejected,
+                   "{}/{} is a symbolic link; links are never followed", path_,
+                   name);
+    }
+    return ErrnoStatus(errno, fmt::format("opening {}/{}", path_, name));
+  }
+  File f(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0)
+    return ErrnoStatus(errno, fmt::format("examining {}/{}", path_, name));
+  if (!S_ISREG(st.st_mode)) {
+    return Error(Code::kRejected, "{}/{} is not a regular file", path_, name);
+  }
+  // Back to blocking reads (O_NONBLOCK only kept a FIFO from hanging open).
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return f;
+}
+
+Result<Bytes> Dir::ReadFile(const std::string& name, std::size_t max) const {
+  XJ_ASSIGN_OR_RETURN(File f, OpenFile(name));
+  Bytes data(max);
+  std::size_t size = 0;
+  XJ_RETURN_IF_ERROR(
+      ReadAllInto(f.fd(), path_ + "/" + name, max, &data, &size));
+  data.resize(size);
+  return data;
+}
+
+Status Dir::SyncFileSystem() const {
+  if (::syncfs(fd_->fd()) != 0) {
+    return ErrnoStatus(errno,
+                       fmt::format("flushing the file system of {}", path_));
+  }
+  return Status::Ok();
+}
+
+Result<std::uint64_t> Dir::Size(const std::string& name) const {
+  struct stat st;
+  if (::fstatat(fd_->fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoStatus(errno, fmt::format("examining {}/{}", path_, name));
+  }
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+Result<File> OpenForRead(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, fmt::format("opening {}", path));
+  File file(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    return ErrnoStatus(errno, fmt::format("examining {}", path));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return Error(Code::kInvalidArgument, "{}: is a folder, expected a file",
+                 path);
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+    return Error(Code::kInvalidArgument, "{}: not a regular file", path);
+  }
+  return file;
+}
 
 Result<Bytes> ReadFile(const std::string& path, std::size_t max_size) {
   XJ_ASSIGN_OR_RETURN(File file, OpenForRead(path));
@@ -274,8 +381,13 @@ Status CopyFromStart(const File& file, Sink& sink) {
 
 bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
 
+namespace {
+Status CancelledStatus() { return Status(Code::kCancelled, "interrupted"); }
+}  // namespace
+
 Result<std::size_t> FdSource::Read(MutableByteSpan buf) {
   for (;;) {
+    if (g_cancelled.load()) return CancelledStatus();
     ssize_t n = ::read(fd_, buf.data(), buf.size());
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno != EINTR) return ErrnoStatus(errno, "reading input");
@@ -284,6 +396,7 @@ Result<std::size_t> FdSource::Read(MutableByteSpan buf) {
 
 Status FdSink::Write(ByteSpan data) {
   while (!data.empty()) {
+    if (g_cancelled.load()) return CancelledStatus();
     ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoStatus(errno, "writing output");
@@ -526,6 +639,10 @@ Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
   buf->Resize(n);
   return std::move(buf).value();
 }
+
+CancellableScope::CancellableScope() { g_cancellable.fetch_add(1); }
+CancellableScope::~CancellableScope() { g_cancellable.fetch_sub(1); }
+bool Cancelled() { return g_cancelled.load(); }
 
 void InstallInterruptCleanup() {
   struct sigaction sa {};

@@ -46,6 +46,9 @@ struct CheckOptions {
   std::string dir;       ///< a school folder, or a tree of them
   std::string previous;  ///< last year's registry (same shape), or empty
   formats::csv::Encoding encoding = formats::csv::Encoding::kAuto;
+  /// When set (one school only): each CSV file is also written here as it
+  /// was read — UTF-8, NFC, CRLF, the same columns — for the bundle's bag.
+  std::string normalized_dir;
 };
 
 struct CheckTotals {

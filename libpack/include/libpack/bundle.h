@@ -1,0 +1,169 @@
+// Bundles: a checked registry, carried on a stick (xjpack-bundle(5)).
+//
+// On the stick a bundle is a folder XJ/<bundle-id>/ with the signed
+// statement (bundle.stmt and one bundle.stmt.<KEYID>.minisig per
+// signature), the payload — a BagIt bag in a deterministic pax tar,
+// compressed with zstd and encrypted with age, in one or more volumes —
+// and a README.txt for people. The statement binds everything: each
+// volume's size and SHA-512, and the SHA-512 of the bag's tag manifest.
+//
+// Pack builds the bundle in the office's outbox and then writes it to the
+// stick under a temporary name, renamed into place only once complete and
+// read back. Verify needs no secret: it checks layout, statement,
+// signatures and volumes; with an identity it also decrypts (writing
+// nothing) and checks the tar and the bag. Unpack verifies, copies each
+// volume once into a private quarantine folder (hashing it as it goes),
+// decrypts only that copy, extracts safely and validates the bag before
+// anything is moved into place.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "formats/minisign.h"
+#include "formats/statement.h"
+#include "keys/signing_key.h"
+#include "keys/x25519_identity.h"
+#include "libpack/check.h"
+#include "libpack/home.h"
+#include "libpack/media.h"
+
+namespace xj::pack {
+
+/// Called as bytes go by (for progress on a terminal). `done` of `total`
+/// bytes of `what` ("packing", "verifying", "unpacking").
+using Progress = std::function<void(std::string_view what, std::uint64_t done,
+                                    std::uint64_t total)>;
+
+/// An office a bundle is addressed to: its code and its age recipient(s).
+struct Addressee {
+  std::string code;
+  std::vector<keys::X25519PublicKey> recipients;
+};
+
+/// A signing key a verifier trusts, with the office and role it stands for.
+struct TrustedKey {
+  formats::minisign::PublicKey key;
+  std::string role = "clerk";  ///< clerk | leader
+  std::string name;            ///< where it came from, for messages
+};
+
+struct PackRequest {
+  const RegistryData* data = nullptr;
+  std::string registry_dir;  ///< one school's folder
+  Addressee recipient;       ///< the addressee (the first --to)
+  std::vector<Addressee> copy_to;
+  std::string kind = "census";
+  const keys::SigningKey* key = nullptr;
+  std::string role = "clerk";
+  Home home;
+  std::string
+      media;  ///< the stick (or folder): the bundle goes to media/XJ/<id>
+  std::uint64_t volume_size = kMaxVolumeSize;
+  std::string allow_errors;  ///< a reason; empty: errors refuse the pack
+  std::int64_t now = 0;      ///< the clock (0: the system's)
+  formats::csv::Encoding encoding = formats::csv::Encoding::kAuto;
+  Progress progress;
+  /// After the outbox copy is complete, before the stick is written (tests
+  /// use it to stop the process at a known point).
+  std::function<void()> before_media;
+};
+
+struct PackResult {
+  formats::trust::BundleStatement statement;
+  std::string statement_sha256;
+  std::string outbox_dir;  ///< the bundle in the home's outbox
+  std::string media_dir;   ///< media/XJ/<id>
+  MediaInfo media;
+  CheckTotals check;
+};
+
+/// Checks the registry (findings go to `findings`), refuses on errors
+/// unless allow_errors, and packs, signs and writes the bundle.
+Result<PackResult> Pack(const PackRequest& request, FindingSink& findings);
+
+// ---- reading a bundle ----
+
+enum class VolumeState {
+  kPresent,
+  kMissing,
+  kWrongSize,
+  kWrongHash,
+  kUnchecked
+};
+
+struct VolumeReport {
+  std::string name;
+  std::uint64_t size = 0;  ///< as signed
+  VolumeState state = VolumeState::kUnchecked;
+  std::string found_in;  ///< the folder holding it
+};
+
+struct SignatureReport {
+  std::string key_id;
+  std::string role;     ///< from the trusted comment
+  std::string time;     ///< from the trusted comment
+  std::string signer;   ///< the trusted key's name, if known
+  bool valid = false;   ///< verified under a trusted key
+  std::string problem;  ///< why not, when not
+};
+
+struct BundleReport {
+  std::string dir;
+  formats::trust::BundleStatement statement;
+  std::string statement_sha256;
+  std::string fingerprint;  ///< statement SHA-256 in groups of four
+  std::vector<SignatureReport> signatures;
+  std::vector<VolumeReport> volumes;
+  std::vector<std::string>
+      litter;  ///< OS files listed, not read (._*, Thumbs.db)
+  std::vector<std::string> warnings;  ///< e.g. README.txt differs
+  std::uint64_t payload_bytes = 0;    ///< plaintext checked (complete level)
+  std::uint64_t files = 0;            ///< bag files checked (complete level)
+};
+
+/// What is on the stick, without secrets and without failing on what is
+/// missing or unknown (volumes elsewhere, unknown signers): reads the
+/// statement and signatures, lists volumes present.
+Result<BundleReport> Inspect(const std::vector<std::string>& dirs,
+                             const std::vector<TrustedKey>& keys);
+
+struct VerifyRequest {
+  std::vector<std::string>
+      dirs;  ///< the bundle folder(s): volumes may be spread
+  std::vector<TrustedKey> keys;  ///< empty: check integrity only ("intact")
+  const std::vector<keys::X25519Identity>* identities =
+      nullptr;  ///< "complete"
+  Progress progress;
+};
+
+/// Checks a bundle; fails at the first problem with a distinct message.
+Result<BundleReport> Verify(const VerifyRequest& request);
+
+struct UnpackRequest {
+  std::vector<std::string> dirs;
+  std::vector<TrustedKey> keys;  ///< required: unpack trusts no unsigned data
+  const std::vector<keys::X25519Identity>* identities = nullptr;
+  std::string output;  ///< the bag lands in output/<bundle-id>; the
+                       ///< quarantine is made beside it
+  Progress progress;
+  std::uint64_t max_files = 2000000;
+};
+
+struct UnpackResult {
+  BundleReport report;
+  std::string bag_dir;
+};
+
+Result<UnpackResult> Unpack(const UnpackRequest& request);
+
+/// The README.txt of a bundle, from its statement alone (UTF-8 with BOM,
+/// CRLF line ends, for Notepad).
+std::string ReadmeText(const formats::trust::BundleStatement& statement,
+                       const std::string& fingerprint);
+
+}  // namespace xj::pack

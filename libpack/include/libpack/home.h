@@ -1,0 +1,48 @@
+// The office home: the folder where an office keeps what must survive
+// between runs and must never travel on a stick — the outbox of bundles
+// not yet acknowledged, the stream counters, private work folders.
+//
+// Found from --home, else $XJPACK_HOME, else $XDG_DATA_HOME/xjpack (or
+// ~/.local/share/xjpack). Created 0700.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+
+namespace xj::pack {
+
+struct Home {
+  std::string root;
+  std::string outbox() const { return root + "/outbox"; }
+  std::string streams() const { return root + "/streams"; }
+  std::string work() const { return root + "/work"; }
+};
+
+/// Opens (creating when missing) the home named by `flag` or the
+/// environment.
+Result<Home> OpenHome(const std::string& flag);
+
+/// The state of the stream of bundles from `sender` to `recipient`.
+struct StreamState {
+  std::uint64_t last_seq = 0;
+  std::string last_hash = "none";  ///< SHA-256 of the last bundle statement
+};
+Result<StreamState> ReadStream(const Home& home, const std::string& sender,
+                               const std::string& recipient);
+/// Replaces the stream state atomically (written, flushed, renamed).
+Status WriteStream(const Home& home, const std::string& sender,
+                   const std::string& recipient, const StreamState& state);
+
+/// A new private work folder (0700) under the home, named
+/// .xjpack-work-<pid>-<random>; stale ones left by dead processes are
+/// removed first.
+Result<std::string> MakeWorkDir(const Home& home);
+/// The same in another folder (unpack's quarantine beside its destination).
+Result<std::string> MakeWorkDirIn(const std::string& parent);
+
+/// Removes a folder and everything in it (work folders, quarantine).
+void RemoveTree(const std::string& path);
+
+}  // namespace xj::pack

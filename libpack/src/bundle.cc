@@ -1,0 +1,1575 @@
+#include "libpack/bundle.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/os.h"
+#include "formats/bagit.h"
+#include "formats/csv.h"
+#include "keys/crypto.h"
+#include "libpack/age.h"
+#include "libpack/minisign.h"
+#include "libpack/tar.h"
+#include "libpack/zstd_stream.h"
+
+#ifndef XJPACK_VERSION
+#define XJPACK_VERSION "0"
+#endif
+
+namespace xj::pack {
+namespace {
+
+namespace bagit = formats::bagit;
+namespace trust = formats::trust;
+using formats::minisign::KeyIdToString;
+
+constexpr std::string_view kStatement = "bundle.stmt";
+constexpr std::string_view kReadme = "README.txt";
+constexpr std::size_t kMaxSignatureFile = 4096;
+constexpr std::size_t kMaxHeader = 64 * 1024;
+// The bag's tag files: bagit.txt, bag-info.txt and the two manifests.
+constexpr std::uint64_t kTagFiles = 4;
+
+std::string Sha256Hex(ByteSpan data) {
+  std::uint8_t d[32];
+  keys::Sha256(data, d);
+  return ToHex(ByteSpan(d));
+}
+
+std::string Sha512Hex(ByteSpan data) {
+  keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+  h.Update(data);
+  return ToHex(h.Finish());
+}
+
+std::string SignatureName(const formats::minisign::KeyId& id) {
+  return fmt::format("{}.{}.minisig", kStatement, KeyIdToString(id));
+}
+
+std::string TrustedComment(const std::string& id, const std::string& role,
+                           std::int64_t t) {
+  return fmt::format("xjtrust/1 bundle {} {} {}", id, role, os::FormatUtc(t));
+}
+
+// Names a bundle folder may hold, and OS litter that is listed, not read.
+bool IsVolumeName(std::string_view n) {
+  if (n == "payload.tar.zst.age") return true;
+  if (n.size() != 23 || n.substr(0, 20) != "payload.tar.zst.age.") return false;
+  return std::all_of(n.begin() + 20, n.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+bool IsSignatureName(std::string_view n) {
+  constexpr std::string_view kPrefix = "bundle.stmt.", kSuffix = ".minisig";
+  if (n.size() != kPrefix.size() + 16 + kSuffix.size()) return false;
+  if (n.substr(0, kPrefix.size()) != kPrefix ||
+      n.substr(n.size() - kSuffix.size()) != kSuffix) {
+    return false;
+  }
+  std::string_view id = n.substr(kPrefix.size(), 16);
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+  });
+}
+bool IsLitter(std::string_view n) {
+  return n.substr(0, 2) == "._" || n == "Thumbs.db" || n == ".DS_Store" ||
+         n == "desktop.ini" || n == "System Volume Information" ||
+         n == ".Trashes" || n == ".fseventsd" || n == ".Spotlight-V100";
+}
+
+// ---- the bag, streamed ----
+
+struct BagFile {
+  std::string path;    // inside the bag: "data/registry/school.csv"
+  std::string source;  // where to read it from
+  std::uint64_t size = 0;
+};
+
+// Writes tar entries with their SHA-512, and collects manifest lines.
+class BagWriter {
+ public:
+  BagWriter(TarWriter* tar, std::string id, const Progress& progress,
+            std::uint64_t total)
+      : tar_(tar), id_(std::move(id)), progress_(progress), total_(total) {}
+
+  Result<std::string> AddBytes(const std::string& path, std::string_view data) {
+    XJ_RETURN_IF_ERROR(tar_->Begin(id_ + "/" + path, data.size()));
+    XJ_RETURN_IF_ERROR(tar_->Data(AsBytes(data)));
+    return Sha512Hex(AsBytes(data));
+  }
+
+  Result<std::string> AddFile(const BagFile& f) {
+    XJ_ASSIGN_OR_RETURN(os::File file, os::OpenForRead(f.source));
+    XJ_RETURN_IF_ERROR(tar_->Begin(id_ + "/" + f.path, f.size));
+    keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+    os::FdSource src(file.fd());
+    std::uint64_t left = f.size;
+    while (left > 0) {
+      XJ_ASSIGN_OR_RETURN(std::size_t n, src.Read(MutableByteSpan(buf_)));
+      if (n == 0) {
+        return Error(Code::kIoError, "{} shrank while it was packed", f.source);
+      }
+      n = static_cast<std::size_t>(std::min<std::uint64_t>(n, left));
+      XJ_RETURN_IF_ERROR(tar_->Data(ByteSpan(buf_.data(), n)));
+      h.Update(ByteSpan(buf_.data(), n));
+      left -= n;
+      done_ += n;
+      if (progress_) progress_("packing", done_, total_);
+    }
+    return ToHex(h.Finish());
+  }
+
+ private:
+  TarWriter* tar_;
+  std::string id_;
+  const Progress& progress_;
+  std::uint64_t total_, done_ = 0;
+  Bytes buf_ = Bytes(1 << 20);
+};
+
+// Tees findings to the caller and, unmasked, into the bag's report.
+class ReportSink final : public FindingSink {
+ public:
+  explicit ReportSink(FindingSink* next) : next_(next) {}
+  void Report(const Finding& f) override {
+    next_->Report(f);
+    if (text_.empty())
+      text_ = "severity,file,line,field,rule,message,value\r\n";
+    Bytes row;
+    MemorySink sink(&row);
+    formats::csv::Writer w(&sink);
+    std::string line = std::to_string(f.line);
+    (void)w.Write({f.severity == Severity::kError ? "error" : "warning", f.file,
+                   line, f.field, f.rule, f.message, f.raw_value});
+    (void)w.Flush();
+    text_ += AsChars(row);
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  FindingSink* next_;
+  std::string text_;
+};
+
+Status WriteFileSynced(const std::string& path, std::string_view data,
+                       unsigned mode) {
+  int fd = ::open(path.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", path));
+  os::File f(fd);
+  os::FdSink sink(fd);
+  XJ_RETURN_IF_ERROR(sink.Write(AsBytes(data)));
+  if (::fsync(fd) != 0)
+    return os::ErrnoStatus(errno, fmt::format("writing {}", path));
+  return f.Close(path);
+}
+
+// Copies a file, flushing it, and returns its SHA-512 when asked.
+Status CopyFile(const os::Dir& from_dir, const std::string& name,
+                const std::string& to, keys::Hasher* hasher,
+                const Progress& progress, std::uint64_t* done,
+                std::uint64_t total, std::string_view what) {
+  XJ_ASSIGN_OR_RETURN(os::File in, from_dir.OpenFile(name));
+  int fd = ::open(to.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+  os::File out(fd);
+  os::FdSource src(in.fd());
+  os::FdSink sink(fd);
+  Bytes buf(1 << 20);
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(std::size_t n, src.Read(buf));
+    if (n == 0) break;
+    XJ_RETURN_IF_ERROR(sink.Write(ByteSpan(buf.data(), n)));
+    if (hasher != nullptr) hasher->Update(ByteSpan(buf.data(), n));
+    *done += n;
+    if (progress) progress(what, *done, total);
+  }
+  if (::fsync(fd) != 0)
+    return os::ErrnoStatus(errno, fmt::format("writing {}", to));
+  // Drop the cached pages, so reading back reads the medium itself.
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  return out.Close(to);
+}
+
+// Removes .xjtmp-<pid>-* folders in `dir` whose process is gone.
+void RemoveStaleTemporaries(const std::string& dir) {
+  Result<std::vector<std::string>> names = os::ListDirectory(dir);
+  if (!names.ok()) return;
+  for (const std::string& n : *names) {
+    if (n.rfind(".xjtmp-", 0) != 0) continue;
+    int pid = std::atoi(n.c_str() + 7);
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      RemoveTree(dir + "/" + n);
+    }
+  }
+}
+
+// ---- reading a bundle folder ----
+
+struct Inventory {
+  std::vector<os::Dir> dirs;
+  std::string statement_text;
+  std::vector<std::pair<std::string, Bytes>> signatures;  // name, content
+  std::map<std::string, std::vector<std::size_t>>
+      volumes;  // name → dirs holding it
+  std::vector<std::string> litter;
+  std::optional<std::string> readme;
+};
+
+// A stick (or its XJ folder) given where a bundle folder belongs: names
+// the bundles it holds.
+Status NotAStick(const os::Dir& d, const std::vector<std::string>& names) {
+  std::string xj;
+  if (std::find(names.begin(), names.end(), "XJ") != names.end() &&
+      d.KindOf("XJ") == os::Dir::Kind::kFolder) {
+    xj = d.path() + "/XJ";
+  } else if (os::BaseName(d.path()) == "XJ") {
+    xj = d.path();
+  } else {
+    return Status::Ok();
+  }
+  std::vector<std::string> bundles;
+  Result<os::Dir> x = os::Dir::Open(xj);
+  if (x.ok()) {
+    Result<std::vector<std::string>> ids = x->List();
+    if (ids.ok()) {
+      for (const std::string& id : *ids) {
+        if (id[0] != '.' && id != "receipts" &&
+            x->KindOf(id) == os::Dir::Kind::kFolder) {
+          bundles.push_back(xj + "/" + EscapeForDisplay(id));
+        }
+      }
+    }
+  }
+  return Error(Code::kInvalidArgument,
+               "{} is a stick, not a bundle folder; give XJ/<bundle-id>{}{}",
+               d.path(), bundles.empty() ? "" : ": ", fmt::join(bundles, ", "));
+}
+
+Result<Inventory> TakeInventory(const std::vector<std::string>& paths) {
+  if (paths.empty())
+    return Status(Code::kInvalidArgument, "no bundle folder given");
+  Inventory inv;
+  for (const std::string& p : paths) {
+    // The bundle folder and the XJ folder holding it are the stick's; a
+    // link in either place could lead anywhere.
+    struct stat parent;
+    std::string up = os::DirName(p);
+    if (::lstat(up.c_str(), &parent) == 0 && S_ISLNK(parent.st_mode)) {
+      return Error(Code::kRejected,
+                   "{} is a symbolic link; a stick's folders hold none", up);
+    }
+    XJ_ASSIGN_OR_RETURN(os::Dir d, os::Dir::Open(p));
+    inv.dirs.push_back(std::move(d));
+  }
+  for (std::size_t i = 0; i < inv.dirs.size(); ++i) {
+    const os::Dir& d = inv.dirs[i];
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, d.List());
+    XJ_RETURN_IF_ERROR(NotAStick(d, names));
+    if (std::none_of(names.begin(), names.end(), [](const std::string& n) {
+          return n == kStatement || IsVolumeName(n);
+        })) {
+      return Error(Code::kNotFound,
+                   "{}: no {} (is this a bundle folder XJ/<id>?)", d.path(),
+                   kStatement);
+    }
+    for (const std::string& n : names) {
+      if (IsLitter(n)) {
+        inv.litter.push_back(d.path() + "/" + n);
+        continue;
+      }
+      os::Dir::Kind kind = d.KindOf(n);
+      if (kind == os::Dir::Kind::kLink) {
+        return Error(Code::kRejected,
+                     "{}/{} is a symbolic link; a bundle holds none", d.path(),
+                     EscapeForDisplay(n));
+      }
+      bool expected = n == kStatement || n == kReadme || IsVolumeName(n) ||
+                      IsSignatureName(n) || n == "chain";
+      if (!expected) {
+        return Error(Code::kRejected,
+                     "{}: unexpected file \"{}\" in the bundle folder",
+                     d.path(), EscapeForDisplay(n));
+      }
+      if (n == "chain") {
+        if (kind != os::Dir::Kind::kFolder) {
+          return Error(Code::kRejected, "{}/chain is not a folder", d.path());
+        }
+        continue;
+      }
+      if (kind != os::Dir::Kind::kFile) {
+        return Error(Code::kRejected, "{}/{} is not a regular file", d.path(),
+                     n);
+      }
+      if (IsVolumeName(n)) {
+        inv.volumes[n].push_back(i);
+      } else if (n == kStatement) {
+        Result<Bytes> text = d.ReadFile(n, trust::kMaxStatement);
+        if (!text.ok()) {
+          if (text.status().code() == Code::kInvalidArgument) {
+            return Error(Code::kRejected,
+                         "{}/{} is larger than a statement can be ({} bytes)",
+                         d.path(), n, trust::kMaxStatement);
+          }
+          return text.status();
+        }
+        std::string t(AsChars(*text));
+        if (!inv.statement_text.empty() && t != inv.statement_text) {
+          return Error(Code::kRejected,
+                       "the bundle folders hold different statements");
+        }
+        inv.statement_text = std::move(t);
+      } else if (IsSignatureName(n)) {
+        if (i > 0 && std::any_of(inv.signatures.begin(), inv.signatures.end(),
+                                 [&](const auto& s) { return s.first == n; })) {
+          continue;  // the same signature on another stick
+        }
+        Result<Bytes> sig = d.ReadFile(n, kMaxSignatureFile);
+        if (!sig.ok()) {
+          if (sig.status().code() == Code::kInvalidArgument) {
+            return Error(Code::kRejected,
+                         "{}/{} is larger than a signature can be", d.path(),
+                         n);
+          }
+          return sig.status();
+        }
+        inv.signatures.emplace_back(n, std::move(sig).value());
+      } else if (n == kReadme && !inv.readme) {
+        Result<Bytes> readme = d.ReadFile(n, 64 * 1024);
+        inv.readme =
+            readme.ok() ? std::string(AsChars(*readme)) : std::string();
+      }
+    }
+  }
+  if (inv.statement_text.empty()) {
+    return Error(Code::kNotFound,
+                 "{}: no {} (is this a bundle folder XJ/<id>?)",
+                 inv.dirs[0].path(), kStatement);
+  }
+  return inv;
+}
+
+Result<BundleReport> ReadStatementAndSignatures(
+    const Inventory& inv, const std::vector<TrustedKey>& keys,
+    bool require_trust) {
+  BundleReport r;
+  r.dir = inv.dirs[0].path();
+  Result<trust::BundleStatement> st = trust::ParseBundle(inv.statement_text);
+  if (!st.ok()) return st.status().WithContext(std::string(kStatement));
+  r.statement = std::move(st).value();
+  r.statement_sha256 = Sha256Hex(AsBytes(inv.statement_text));
+  Bytes digest;
+  FromHex(r.statement_sha256, &digest);
+  r.fingerprint = GroupedHex(digest);
+  r.litter = inv.litter;
+  if (inv.readme && *inv.readme != ReadmeText(r.statement, r.fingerprint)) {
+    r.warnings.push_back(
+        "README.txt on the stick differs from what the statement says; only "
+        "the signed statement counts");
+  }
+  std::size_t valid = 0, unknown = 0;
+  for (const auto& [name, content] : inv.signatures) {
+    SignatureReport s;
+    s.key_id = name.substr(kStatement.size() + 1, 16);
+    Result<formats::minisign::Signature> sig =
+        formats::minisign::ParseSignatureFile(AsChars(content));
+    if (!sig.ok()) return sig.status().WithContext(name);
+    if (KeyIdToString(sig->key_id) != s.key_id) {
+      return Error(Code::kBadSignature,
+                   "{}: the file name says key {}, the signature key {}", name,
+                   s.key_id, KeyIdToString(sig->key_id));
+    }
+    if (sig->algorithm != formats::minisign::SignatureAlgorithm::kPrehashed) {
+      return Error(Code::kBadSignature,
+                   "{}: a legacy (Ed) signature; bundles use ED", name);
+    }
+    // The trusted comment says what was signed: this statement, this role.
+    std::vector<std::string> parts;
+    std::string_view tc = sig->trusted_comment;
+    for (std::size_t start = 0;;) {
+      std::size_t sp = tc.find(' ', start);
+      parts.emplace_back(tc.substr(start, sp - start));
+      if (sp == std::string_view::npos) break;
+      start = sp + 1;
+    }
+    if (parts.size() != 5 || parts[0] != "xjtrust/1" || parts[1] != "bundle" ||
+        parts[2] != r.statement.id ||
+        (parts[3] != "clerk" && parts[3] != "leader") ||
+        !trust::IsUtcTime(parts[4])) {
+      return Error(
+          Code::kBadSignature,
+          "{}: the trusted comment \"{}\" does not say \"xjtrust/1 bundle {} "
+          "<clerk|leader> <time>\"",
+          name, EscapeForDisplay(tc.substr(0, 120)), r.statement.id);
+    }
+    s.role = parts[3];
+    s.time = parts[4];
+    if (s.time < r.statement.created) {
+      return Error(Code::kBadSignature,
+                   "{}: signed at {}, before the statement was created ({})",
+                   name, s.time, r.statement.created);
+    }
+    auto key = std::find_if(keys.begin(), keys.end(), [&](const TrustedKey& k) {
+      return k.key.key_id == sig->key_id;
+    });
+    if (key == keys.end()) {
+      s.problem = "signed by a key that is not trusted";
+      ++unknown;
+    } else {
+      s.signer = key->name;
+      MemorySource src(AsBytes(inv.statement_text));
+      Status v = minisign::Verify(src, key->key, *sig);
+      if (!v.ok()) {
+        return Error(Code::kBadSignature,
+                     "{}: the signature by {} does not verify: the statement "
+                     "was altered",
+                     name, key->name);
+      }
+      if (key->role != s.role) {
+        return Error(Code::kBadSignature, "{}: signed as {} by {}, a {} key",
+                     name, s.role, key->name, key->role);
+      }
+      s.valid = true;
+      ++valid;
+    }
+    r.signatures.push_back(std::move(s));
+  }
+  if (require_trust) {
+    if (inv.signatures.empty()) {
+      return Status(Code::kBadSignature, "the bundle is not signed");
+    }
+    if (valid == 0) {
+      std::vector<std::string> ids;
+      for (const SignatureReport& s : r.signatures) ids.push_back(s.key_id);
+      return Error(Code::kBadSignature,
+                   "the bundle is signed only by unknown key(s) {}",
+                   fmt::join(ids, ", "))
+          .WithHint(
+              "give the sender's public key with -p, or check who sent this "
+              "stick");
+    }
+  }
+  (void)unknown;
+  return r;
+}
+
+// Where each signed volume is; fails on missing, extra or duplicated ones.
+Result<std::vector<std::string>> LocateVolumes(const Inventory& inv,
+                                               BundleReport* r, bool lenient) {
+  if (r->statement.volumes.empty()) {
+    return Status(Code::kRejected,
+                  "the statement lists no volume: it describes a bundle held "
+                  "inside another, not one on a stick");
+  }
+  if (r->statement.volumes.size() > 999) {
+    return Status(Code::kRejected, "the statement lists over 999 volumes");
+  }
+  std::vector<std::string> names = VolumeNames(r->statement.volumes.size());
+  std::vector<std::string> paths, missing;
+  for (const auto& [name, where] : inv.volumes) {
+    if (std::find(names.begin(), names.end(), name) == names.end() &&
+        !lenient) {
+      return Error(Code::kRejected,
+                   "{}: volume {} is not in the statement (an extra file)",
+                   inv.dirs[where[0]].path(), name);
+    }
+    if (where.size() > 1 && !lenient) {
+      return Error(Code::kRejected,
+                   "volume {} is in more than one of the folders given", name);
+    }
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    VolumeReport v;
+    v.name = names[i];
+    v.size = r->statement.volumes[i].size;
+    auto it = inv.volumes.find(names[i]);
+    if (it == inv.volumes.end()) {
+      v.state = VolumeState::kMissing;
+      missing.push_back(names[i]);
+      paths.emplace_back();
+    } else {
+      v.found_in = inv.dirs[it->second[0]].path();
+      paths.push_back(v.found_in + "/" + names[i]);
+      v.state = VolumeState::kPresent;
+    }
+    r->volumes.push_back(std::move(v));
+  }
+  if (!missing.empty() && !lenient) {
+    return Error(Code::kNotFound, "volume(s) {} of {} missing",
+                 fmt::join(missing, ", "), names.size())
+        .WithHint(
+            "give the folders of the other sticks too: xjpack verify DIR1 DIR2 "
+            "...");
+  }
+  return paths;
+}
+
+// Checks a volume's size and SHA-512 as it streams by.
+class VolumeCheck {
+ public:
+  VolumeCheck(const trust::Volume& v, std::string name)
+      : v_(v), name_(std::move(name)) {}
+  void Update(ByteSpan data) {
+    h_.Update(data);
+    size_ += data.size();
+  }
+  Status Finish() {
+    if (size_ != v_.size) {
+      return Error(size_ < v_.size ? Code::kTruncated : Code::kIntegrity,
+                   "volume {} is {} bytes, the statement says {}{}", name_,
+                   size_, v_.size, size_ < v_.size ? " (truncated)" : "");
+    }
+    if (ToHex(h_.Finish()) != v_.sha512) {
+      return Error(Code::kIntegrity,
+                   "volume {} does not match its SHA-512 in the statement: "
+                   "damaged or altered",
+                   name_);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const trust::Volume& v_;
+  std::string name_;
+  keys::Hasher h_{keys::Hasher::Algorithm::kSha512};
+  std::uint64_t size_ = 0;
+};
+
+// The volumes as one stream, each opened without following links, its
+// size and SHA-512 checked against the statement as it ends. Reading a
+// volume and checking it is one pass: what is decrypted is what was hashed.
+class CheckedVolumes final : public Source {
+ public:
+  CheckedVolumes(const std::vector<std::string>& paths, BundleReport* r,
+                 const Progress& progress, std::string_view what)
+      : paths_(paths), r_(r), progress_(progress), what_(what) {
+    for (const auto& v : r->statement.volumes) total_ += v.size;
+  }
+
+  Result<std::size_t> Read(MutableByteSpan buf) override {
+    if (!failed_.ok()) return failed_;
+    for (;;) {
+      if (!file_.is_open()) {
+        if (next_ == paths_.size()) return std::size_t{0};
+        XJ_ASSIGN_OR_RETURN(os::Dir dir,
+                            os::Dir::Open(os::DirName(paths_[next_])));
+        XJ_ASSIGN_OR_RETURN(file_, dir.OpenFile(os::BaseName(paths_[next_])));
+        check_ = std::make_unique<VolumeCheck>(r_->statement.volumes[next_],
+                                               r_->volumes[next_].name);
+      }
+      os::FdSource src(file_.fd());
+      XJ_ASSIGN_OR_RETURN(std::size_t n, src.Read(buf));
+      if (n > 0) {
+        check_->Update(ByteSpan(buf.data(), n));
+        done_ += n;
+        if (progress_) progress_(what_, done_, total_);
+        return n;
+      }
+      file_ = os::File();
+      Status s = check_->Finish();
+      VolumeReport& v = r_->volumes[next_];
+      v.state = s.ok() ? VolumeState::kPresent
+                : s.code() == Code::kIntegrity &&
+                        s.message().find("SHA-512") != std::string::npos
+                    ? VolumeState::kWrongHash
+                    : VolumeState::kWrongSize;
+      ++next_;
+      if (!s.ok()) {
+        failed_ = s;
+        return s;
+      }
+    }
+  }
+
+  /// Reads what is left (after a reader stopped early or failed) and says
+  /// whether every volume checked.
+  Status Drain() {
+    Bytes buf(1 << 20);
+    for (;;) {
+      XJ_ASSIGN_OR_RETURN(std::size_t n, Read(buf));
+      if (n == 0) return Status::Ok();
+    }
+  }
+
+ private:
+  const std::vector<std::string>& paths_;
+  BundleReport* r_;
+  const Progress& progress_;
+  std::string_view what_;
+  std::uint64_t total_ = 0, done_ = 0;
+  std::size_t next_ = 0;
+  os::File file_;
+  std::unique_ptr<VolumeCheck> check_;
+  Status failed_ = Status::Ok();
+};
+
+// The header of an age payload, read without keys: exactly one X25519
+// stanza per addressed office, nothing else, at most 64 KiB.
+Status CheckPayloadHeader(const std::string& first_volume,
+                          std::size_t offices) {
+  XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(first_volume)));
+  XJ_ASSIGN_OR_RETURN(os::File f, dir.OpenFile(os::BaseName(first_volume)));
+  os::FdSource src(f.fd());
+  BufferedReader reader(&src);
+  formats::age::HeaderLimits limits;
+  limits.max_bytes = kMaxHeader;
+  limits.max_stanzas = 64;
+  Result<formats::age::Header> h = formats::age::ReadHeader(reader, limits);
+  if (!h.ok()) return h.status().WithContext("the payload's age header");
+  std::size_t x25519 = 0;
+  for (const auto& s : h->stanzas) {
+    if (s.type() != "X25519") {
+      return Error(Code::kRejected,
+                   "the payload is also encrypted to a \"{}\" stanza; a bundle "
+                   "is encrypted "
+                   "only to its offices",
+                   EscapeForDisplay(s.type()));
+    }
+    ++x25519;
+  }
+  if (x25519 != offices) {
+    return Error(Code::kRejected,
+                 "the payload is encrypted to {} keys, but the statement names "
+                 "{} office(s)",
+                 x25519, offices);
+  }
+  return Status::Ok();
+}
+
+// Validates the bag as its tar streams by; optionally writes the files.
+class BagCheck {
+ public:
+  BagCheck(const trust::BundleStatement& st, std::string out_root)
+      : st_(st), out_root_(std::move(out_root)) {}
+
+  Status Run(TarReader& tar, BundleReport* report) {
+    TarEntry e;
+    std::string prefix = st_.id + "/";
+    for (;;) {
+      XJ_ASSIGN_OR_RETURN(bool more, tar.Next(&e));
+      if (!more) break;
+      if (e.path.compare(0, prefix.size(), prefix) != 0) {
+        return Error(Code::kRejected,
+                     "the archive holds \"{}\", outside the bag folder {}",
+                     EscapeForDisplay(e.path), st_.id);
+      }
+      std::string path = e.path.substr(prefix.size());
+      if (!last_.empty() && !(last_ < path)) {
+        return Error(Code::kRejected,
+                     "the archive's entries are out of order at \"{}\"",
+                     EscapeForDisplay(path));
+      }
+      last_ = path;
+      XJ_RETURN_IF_ERROR(Entry(tar, path, e.size));
+    }
+    if (stage_ != Stage::kDone) {
+      return Status(Code::kRejected,
+                    "the bag is incomplete: its tag manifest never came (a bag "
+                    "file is missing)");
+    }
+    report->files = files_;
+    report->payload_bytes = octets_;
+    return Status::Ok();
+  }
+
+ private:
+  enum class Stage { kBagInfo, kBagit, kData, kManifest, kTagManifest, kDone };
+
+  Result<std::string> ReadSmall(TarReader& tar, std::uint64_t size,
+                                std::string_view what) {
+    if (size > (1 << 24))
+      return Error(Code::kRejected, "{} is implausibly large", what);
+    std::string text(static_cast<std::size_t>(size), '\0');
+    std::size_t got = 0;
+    while (got < text.size()) {
+      XJ_ASSIGN_OR_RETURN(
+          std::size_t n, tar.Read(MutableByteSpan(
+                             reinterpret_cast<std::uint8_t*>(text.data()) + got,
+                             text.size() - got)));
+      if (n == 0) break;
+      got += n;
+    }
+    if (got != text.size())
+      return Error(Code::kTruncated, "{} is cut short", what);
+    if (!out_root_.empty())
+      XJ_RETURN_IF_ERROR(Write(std::string(what), AsBytes(text)));
+    return text;
+  }
+
+  Status Write(const std::string& path, ByteSpan data) {
+    // Folders first: each component created here, in a folder we made.
+    std::string dir = os::DirName(out_root_ + "/" + path);
+    XJ_RETURN_IF_ERROR(os::MakeDirectories(dir, 0700));
+    std::string full = out_root_ + "/" + path;
+    int fd = ::open(full.c_str(),
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", full));
+    os::File f(fd);
+    os::FdSink sink(fd);
+    XJ_RETURN_IF_ERROR(sink.Write(data));
+    return f.Close(full);
+  }
+
+  Status Entry(TarReader& tar, const std::string& path, std::uint64_t size) {
+    auto unexpected = [&]() {
+      return Error(Code::kRejected, "unexpected file \"{}\" in the bag",
+                   EscapeForDisplay(path));
+    };
+    if (path == bagit::kBagInfo) {
+      if (stage_ != Stage::kBagInfo) return unexpected();
+      XJ_ASSIGN_OR_RETURN(std::string text,
+                          ReadSmall(tar, size, bagit::kBagInfo));
+      XJ_ASSIGN_OR_RETURN(bagit::BagInfo info, bagit::ParseBagInfo(text));
+      if (info.external_identifier != st_.id) {
+        return Error(Code::kRejected,
+                     "bag-info.txt names bundle {}, the statement {}",
+                     EscapeForDisplay(info.external_identifier), st_.id);
+      }
+      if (info.payload_oxum != st_.bag_oxum) {
+        return Error(Code::kRejected,
+                     "bag-info.txt says Payload-Oxum {}, the statement {}",
+                     EscapeForDisplay(info.payload_oxum), st_.bag_oxum);
+      }
+      tag_lines_ +=
+          bagit::ManifestLine(Sha512Hex(AsBytes(text)), bagit::kBagInfo);
+      stage_ = Stage::kBagit;
+      return Status::Ok();
+    }
+    if (path == bagit::kBagit) {
+      if (stage_ != Stage::kBagit) return unexpected();
+      XJ_ASSIGN_OR_RETURN(std::string text,
+                          ReadSmall(tar, size, bagit::kBagit));
+      if (text != bagit::kBagitTxt)
+        return Status(Code::kRejected, "bagit.txt is not BagIt 1.0 UTF-8");
+      tag_lines_ +=
+          bagit::ManifestLine(Sha512Hex(AsBytes(text)), bagit::kBagit);
+      stage_ = Stage::kData;
+      return Status::Ok();
+    }
+    if (path.compare(0, 5, "data/") == 0) {
+      if (stage_ != Stage::kData) return unexpected();
+      keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+      os::File out;
+      if (!out_root_.empty()) {
+        std::string full = out_root_ + "/" + path;
+        XJ_RETURN_IF_ERROR(os::MakeDirectories(os::DirName(full), 0700));
+        int fd =
+            ::open(full.c_str(),
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+          return os::ErrnoStatus(errno, fmt::format("creating {}", full));
+        out = os::File(fd);
+      }
+      std::uint64_t got = 0;
+      for (;;) {
+        XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(buf_));
+        if (n == 0) break;
+        h.Update(ByteSpan(buf_.data(), n));
+        if (out.is_open()) {
+          os::FdSink sink(out.fd());
+          XJ_RETURN_IF_ERROR(sink.Write(ByteSpan(buf_.data(), n)));
+        }
+        got += n;
+      }
+      if (got != size)
+        return Error(Code::kTruncated, "bag file {} is cut short", path);
+      if (out.is_open()) XJ_RETURN_IF_ERROR(out.Close(path));
+      std::string line = bagit::ManifestLine(ToHex(h.Finish()), path);
+      manifest_.Update(AsBytes(line));
+      if (lines_.size() + line.size() <= kExplainLimit) {
+        lines_ += line;
+      } else {
+        lines_overflow_ = true;
+      }
+      octets_ += size;
+      ++files_;
+      return Status::Ok();
+    }
+    if (path == bagit::kManifest) {
+      if (stage_ != Stage::kData) return unexpected();
+      XJ_ASSIGN_OR_RETURN(std::string text, ReadSmallOrStream(tar, size));
+      (void)text;
+      if (manifest_text_sha512_ != ToHex(manifest_.Finish())) {
+        return ExplainMismatch();
+      }
+      tag_lines_ +=
+          bagit::ManifestLine(manifest_text_sha512_, bagit::kManifest);
+      if (bagit::Oxum(octets_, files_) != st_.bag_oxum) {
+        return Error(Code::kRejected,
+                     "the bag holds {}, the statement says Payload-Oxum {}",
+                     bagit::Oxum(octets_, files_), st_.bag_oxum);
+      }
+      stage_ = Stage::kTagManifest;
+      return Status::Ok();
+    }
+    if (path == bagit::kTagManifest) {
+      if (stage_ != Stage::kTagManifest) return unexpected();
+      XJ_ASSIGN_OR_RETURN(std::string text,
+                          ReadSmall(tar, size, bagit::kTagManifest));
+      if (Sha512Hex(AsBytes(text)) != st_.bag_tagmanifest_sha512) {
+        return Status(Code::kIntegrity,
+                      "the bag's tag manifest does not match the signed "
+                      "statement: the bag "
+                      "was altered");
+      }
+      if (text != tag_lines_) {
+        return Status(
+            Code::kIntegrity,
+            "the bag's tag files do not match tagmanifest-sha512.txt");
+      }
+      stage_ = Stage::kDone;
+      return Status::Ok();
+    }
+    return unexpected();
+  }
+
+  // The manifest may be large (a line a file): hash it as it streams, and
+  // keep it only when writing the bag out.
+  Result<std::string> ReadSmallOrStream(TarReader& tar, std::uint64_t size) {
+    keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+    os::File out;
+    if (!out_root_.empty()) {
+      std::string full = out_root_ + "/" + std::string(bagit::kManifest);
+      int fd =
+          ::open(full.c_str(),
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd < 0)
+        return os::ErrnoStatus(errno, fmt::format("creating {}", full));
+      out = os::File(fd);
+    }
+    std::uint64_t got = 0;
+    for (;;) {
+      XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(buf_));
+      if (n == 0) break;
+      h.Update(ByteSpan(buf_.data(), n));
+      if (out.is_open()) {
+        os::FdSink sink(out.fd());
+        XJ_RETURN_IF_ERROR(sink.Write(ByteSpan(buf_.data(), n)));
+      }
+      if (size <= kExplainLimit)
+        manifest_text_ += AsChars(ByteSpan(buf_.data(), n));
+      got += n;
+    }
+    if (got != size)
+      return Status(Code::kTruncated, "manifest-sha512.txt is cut short");
+    if (out.is_open()) XJ_RETURN_IF_ERROR(out.Close("manifest-sha512.txt"));
+    manifest_text_sha512_ = ToHex(h.Finish());
+    return std::string();
+  }
+
+  const trust::BundleStatement& st_;
+  std::string out_root_;
+  Stage stage_ = Stage::kBagInfo;
+  std::string last_;
+  std::string tag_lines_;
+  // The first difference between the bag and its manifest, named.
+  Status ExplainMismatch() const {
+    constexpr std::string_view kGeneric =
+        "the bag's files do not match manifest-sha512.txt: a file was "
+        "altered, added or removed";
+    if (lines_overflow_ || manifest_text_.empty()) {
+      return Status(Code::kIntegrity, std::string(kGeneric));
+    }
+    auto split = [](std::string_view text) {
+      std::vector<std::pair<std::string_view, std::string_view>>
+          out;  // path, hash
+      while (!text.empty()) {
+        std::size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        std::size_t sp = line.find("  ");
+        if (sp != std::string_view::npos)
+          out.emplace_back(line.substr(sp + 2), line.substr(0, sp));
+        if (nl == std::string_view::npos) break;
+        text.remove_prefix(nl + 1);
+      }
+      return out;
+    };
+    auto ours = split(lines_), theirs = split(manifest_text_);
+    std::size_t i = 0, j = 0;
+    while (i < ours.size() || j < theirs.size()) {
+      if (j == theirs.size() ||
+          (i < ours.size() && ours[i].first < theirs[j].first)) {
+        return Error(Code::kIntegrity,
+                     "the bag holds {}, which manifest-sha512.txt does not "
+                     "list (an added file)",
+                     EscapeForDisplay(ours[i].first));
+      }
+      if (i == ours.size() || theirs[j].first < ours[i].first) {
+        return Error(Code::kIntegrity,
+                     "manifest-sha512.txt lists {}, which the bag lacks (a "
+                     "missing file)",
+                     EscapeForDisplay(theirs[j].first));
+      }
+      if (ours[i].second != theirs[j].second) {
+        return Error(Code::kIntegrity,
+                     "{} does not match its SHA-512 in manifest-sha512.txt "
+                     "(an altered file)",
+                     EscapeForDisplay(ours[i].first));
+      }
+      ++i;
+      ++j;
+    }
+    return Status(Code::kIntegrity, std::string(kGeneric));
+  }
+
+  static constexpr std::size_t kExplainLimit = 32 << 20;
+  std::string lines_, manifest_text_;
+  bool lines_overflow_ = false;
+  keys::Hasher manifest_{
+      keys::Hasher::Algorithm::kSha512};  // the rebuilt manifest
+  std::string manifest_text_sha512_;
+  std::uint64_t octets_ = 0, files_ = 0;
+  Bytes buf_ = Bytes(1 << 20);
+};
+
+// Limits for the payload, from what the statement signs.
+struct PayloadLimits {
+  std::uint64_t octets = 0, files = 0;
+  std::uint64_t max_output() const {
+    // The bag's files, its tag files (a manifest line a file), and tar
+    // headers and padding.
+    return octets + (files + 8) * (3 * 512 + 256) + (std::uint64_t{16} << 20);
+  }
+};
+
+Result<PayloadLimits> LimitsOf(const trust::BundleStatement& st) {
+  PayloadLimits l;
+  std::size_t dot = st.bag_oxum.find('.');
+  l.octets = std::stoull(st.bag_oxum.substr(0, dot));
+  l.files = std::stoull(st.bag_oxum.substr(dot + 1));
+  // Caps that keep the arithmetic below far from overflow, and far above
+  // any real registry (a province is a few hundred GiB and files).
+  if (l.octets > (std::uint64_t{1} << 50) || l.files > 1000000000) {
+    return Error(Code::kRejected,
+                 "the statement claims an implausible bag size (bag-oxum {})",
+                 st.bag_oxum);
+  }
+  return l;
+}
+
+// Decrypts the volumes and checks (or extracts) the bag.
+Status OpenPayload(Source& volumes, BundleReport* report,
+                   const std::vector<keys::X25519Identity>& identities,
+                   const std::string& out_root, std::uint64_t max_files) {
+  const trust::BundleStatement& st = report->statement;
+  age::DecryptOptions opt;
+  opt.reject_unknown_stanzas = true;
+  opt.limits.max_bytes = kMaxHeader;
+  age::Decryptor dec(opt);
+  for (const auto& id : identities) dec.AddIdentity(&id);
+  Result<std::unique_ptr<Source>> plain = dec.Open(volumes);
+  if (!plain.ok()) {
+    if (plain.status().code() == Code::kNoIdentity) {
+      return Status(
+          Code::kNoIdentity,
+          "none of the identities given opens this bundle: it is addressed "
+          "to " +
+              st.recipient +
+              (st.copy_to.empty()
+                   ? std::string()
+                   : " (copies to " +
+                         fmt::format("{}", fmt::join(st.copy_to, ", ")) + ")"));
+    }
+    return plain.status().WithContext("decrypting the payload");
+  }
+  XJ_ASSIGN_OR_RETURN(PayloadLimits limits, LimitsOf(st));
+  XJ_ASSIGN_OR_RETURN(
+      std::unique_ptr<ZstdDecompressSource> zstd,
+      ZstdDecompressSource::Create(plain->get(), limits.max_output()));
+  TarLimits tl;
+  tl.max_files = std::min<std::uint64_t>(limits.files + kTagFiles, max_files);
+  tl.max_total = limits.max_output();
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<TarReader> tar,
+                      TarReader::Open(zstd.get(), tl));
+  BagCheck check(st, out_root);
+  XJ_RETURN_IF_ERROR(check.Run(*tar, report));
+  // Only zeros may follow the archive, and they too must authenticate.
+  XJ_RETURN_IF_ERROR(tar->Finish());
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string ReadmeText(const trust::BundleStatement& st,
+                       const std::string& fingerprint) {
+  std::vector<std::string> names = VolumeNames(st.volumes.size());
+  std::string volumes = fmt::format("{}", fmt::join(names, " "));
+  std::string cat = names.size() == 1 ? names[0] : "payload.tar.zst.age.*";
+  std::string copy_b;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    copy_b += (i ? "+" : "") + names[i];
+  std::string text = fmt::format(
+      "学籍数据包 · Student registry bundle\n"
+      "==================================\n"
+      "\n"
+      "编号 Bundle: {id}\n"
+      "发送单位 From: {sender}\n"
+      "接收单位 To: {recipient}{copies}\n"
+      "类别 Kind: {kind}    学年统计时点 Period: {period}    序号 Seq: {seq}\n"
+      "生成时间 Created: {created}\n"
+      "记录数 Records: {records}\n"
+      "数据卷 Volumes: {volumes}\n"
+      "声明指纹 Statement fingerprint (SHA-256):\n"
+      "  {fp}\n"
+      "\n"
+      "本数据包含学生个人信息，已加密，只有接收单位能够打开。请勿复制给无关人员"
+      "。\n"
+      "This bundle holds children's personal records, encrypted so that only "
+      "the\n"
+      "addressed offices can open it. Do not copy it to anyone else.\n"
+      "\n"
+      "核验 How to verify (only this proves anything; this README does not):\n"
+      "  xjpack verify XJ/{id}\n"
+      "  minisign -V -p <sender's public key> -m XJ/{id}/bundle.stmt \\\n"
+      "    -x XJ/{id}/bundle.stmt.<KEYID>.minisig\n"
+      "\n"
+      "打开 How to open (recipient):\n"
+      "  xjpack unpack XJ/{id} -o <folder> -p <sender's public key> \\\n"
+      "    -i <office identity>\n"
+      "\n"
+      "没有 xjpack 时的恢复方法 Recovery with stock tools, if xjpack is gone:\n"
+      "  Linux:   cat {cat} | age -d -i <identity> | zstd -d | tar -x\n"
+      "  Windows: copy /b {copyb} payload.age\n"
+      "           then: age -d -i <identity> payload.age | zstd -d | tar -x\n"
+      "  Inside the bag: sha512sum -c manifest-sha512.txt\n",
+      fmt::arg("id", st.id), fmt::arg("sender", st.sender),
+      fmt::arg("recipient", st.recipient),
+      fmt::arg("copies", st.copy_to.empty()
+                             ? std::string()
+                             : fmt::format("  抄送 Copies: {}",
+                                           fmt::join(st.copy_to, ", "))),
+      fmt::arg("kind", st.kind), fmt::arg("period", st.period),
+      fmt::arg("seq", st.seq), fmt::arg("created", st.created),
+      fmt::arg("records", st.records), fmt::arg("volumes", volumes),
+      fmt::arg("fp", fingerprint), fmt::arg("cat", cat),
+      fmt::arg("copyb", copy_b));
+  // UTF-8 with a byte order mark and CRLF line ends, for Notepad.
+  std::string out = "\xEF\xBB\xBF";
+  for (char c : text) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
+  if (req.data == nullptr || req.key == nullptr) {
+    return Status(Code::kInternal,
+                  "pack needs the registry data and a signing key");
+  }
+  if (!trust::IsOfficeCode(req.recipient.code)) {
+    return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
+                 EscapeForDisplay(req.recipient.code));
+  }
+  if (req.volume_size < (64 << 10) || req.volume_size > kMaxVolumeSize) {
+    return Error(Code::kInvalidArgument,
+                 "the volume size must be 64 KiB to {} bytes", kMaxVolumeSize);
+  }
+  std::set<std::string> offices = {req.recipient.code};
+  for (const Addressee& a : req.copy_to) {
+    if (!trust::IsOfficeCode(a.code)) {
+      return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
+                   EscapeForDisplay(a.code));
+    }
+    if (!offices.insert(a.code).second) {
+      return Error(Code::kInvalidArgument, "office {} is named twice", a.code);
+    }
+  }
+  if (!req.allow_errors.empty()) {
+    Status reason = trust::CheckValue(req.allow_errors);
+    if (!reason.ok()) {
+      return Error(Code::kInvalidArgument, "--allow-errors: the reason {}",
+                   reason.message())
+          .WithHint("give the reason as one line of plain text");
+    }
+  }
+  std::int64_t now = req.now != 0 ? req.now : os::NowUnix();
+  if (!os::IsDirectory(req.registry_dir + "") ||
+      !os::Exists(req.registry_dir + "/school.csv")) {
+    return Error(Code::kNotFound,
+                 "{}: not a school's registry folder (no school.csv)",
+                 req.registry_dir);
+  }
+  // The destination is looked at first, before any work is done.
+  if (!os::IsDirectory(req.media)) {
+    return Error(Code::kNotFound, "{}: no such folder (is the stick mounted?)",
+                 req.media);
+  }
+  XJ_RETURN_IF_ERROR(ProbeMedia(req.media).status());
+  XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(req.home));
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveTree(dir); }
+  } cleanup{work};
+
+  // 1. The check, which also writes the normalised files to stage.
+  std::string stage = work + "/registry";
+  if (::mkdir(stage.c_str(), 0700) != 0)
+    return os::ErrnoStatus(errno, "creating the staging folder");
+  ReportSink report(&findings);
+  CheckOptions co;
+  co.dir = req.registry_dir;
+  co.encoding = req.encoding;
+  co.normalized_dir = stage;
+  XJ_ASSIGN_OR_RETURN(CheckTotals totals, CheckRegistry(*req.data, co, report));
+  if (totals.abandoned_files > 0) {
+    return Error(Code::kRejected,
+                 "{} file(s) of the registry are not well-formed CSV and "
+                 "cannot be packed",
+                 totals.abandoned_files);
+  }
+  if (totals.errors > 0 && req.allow_errors.empty()) {
+    return Error(Code::kRejected,
+                 "the registry has {} error(s); nothing was packed",
+                 totals.errors)
+        .WithHint(
+            "fix them, or pack anyway with --allow-errors REASON (the reason "
+            "and the "
+            "findings travel in the bundle)");
+  }
+  // The sender and period come from the checked school record.
+  std::string sender, period;
+  {
+    Result<std::unique_ptr<formats::csv::Reader>> r =
+        formats::csv::Reader::Open(stage + "/school.csv", "school.csv");
+    if (!r.ok()) return r.status();
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, (*r)->ReadHeader());
+    XJ_ASSIGN_OR_RETURN(bool any, (*r)->Next());
+    if (!any) return Status(Code::kRejected, "school.csv has no record");
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == "school_code") sender = std::string((*r)->fields()[i]);
+      if (header[i] == "census_date") period = std::string((*r)->fields()[i]);
+    }
+  }
+  if (!trust::IsOfficeCode(sender)) {
+    return Error(Code::kRejected,
+                 "school.csv: the school code \"{}\" cannot name a sender",
+                 EscapeForDisplay(sender));
+  }
+  if (period.size() != 10 || period.substr(4) != "-09-30") {
+    return Error(
+        Code::kRejected,
+        "school.csv: the census date {} is not a 30 September; the period of a "
+        "bundle is the census date that opens the school year",
+        EscapeForDisplay(period));
+  }
+  if (offices.count(sender)) {
+    return Error(Code::kInvalidArgument,
+                 "the school {} cannot address a bundle to itself", sender);
+  }
+
+  // 2. The stream: the next sequence number is taken before anything is
+  // signed, so it is never used twice.
+  XJ_ASSIGN_OR_RETURN(StreamState stream,
+                      ReadStream(req.home, sender, req.recipient.code));
+  std::uint64_t seq = stream.last_seq + 1;
+  XJ_RETURN_IF_ERROR(WriteStream(req.home, sender, req.recipient.code,
+                                 {seq, stream.last_hash}));
+  std::string id = trust::BundleId(sender, req.recipient.code, seq);
+
+  // 3. The bag's files, in byte order of their paths.
+  std::vector<BagFile> files;
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> staged,
+                      os::ListDirectory(stage));
+  for (const std::string& n : staged) {
+    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(stage + "/" + n));
+    files.push_back({"data/registry/" + n, stage + "/" + n, size});
+  }
+  std::string photos = req.registry_dir + "/photos";
+  if (os::IsDirectory(photos)) {
+    XJ_ASSIGN_OR_RETURN(os::Dir pd, os::Dir::Open(photos));
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, pd.List());
+    for (const std::string& n : names) {
+      // OS litter (Thumbs.db, .DS_Store, ._*) and hidden files are no photos.
+      if (IsLitter(n) || n[0] == '.') continue;
+      std::string path = "data/registry/photos/" + n;
+      XJ_RETURN_IF_ERROR(bagit::CheckPath(path).WithContext(photos));
+      if (pd.KindOf(n) != os::Dir::Kind::kFile) {
+        return Error(Code::kRejected, "{}/{} is not a regular file", photos,
+                     EscapeForDisplay(n));
+      }
+      XJ_ASSIGN_OR_RETURN(std::uint64_t size, pd.Size(n));
+      files.push_back({path, photos + "/" + n, size});
+    }
+  }
+  if (!report.text().empty()) {
+    std::string path = work + "/findings.csv";
+    XJ_RETURN_IF_ERROR(WriteFileSynced(path, report.text(), 0600));
+    files.push_back({"data/check/findings.csv", path, report.text().size()});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const BagFile& a, const BagFile& b) { return a.path < b.path; });
+  std::uint64_t octets = 0;
+  for (const BagFile& f : files) octets += f.size;
+  std::string oxum = bagit::Oxum(octets, files.size());
+
+  // 4. tar → zstd → age → volumes, in the outbox, in one pass.
+  RemoveStaleTemporaries(req.home.outbox());
+  std::string outbox_tmp =
+      fmt::format("{}/.xjtmp-{}-{}", req.home.outbox(), ::getpid(), id);
+  if (::mkdir(outbox_tmp.c_str(), 0700) != 0) {
+    return os::ErrnoStatus(errno, fmt::format("creating {}", outbox_tmp));
+  }
+  struct OutboxCleanup {
+    std::string dir;
+    bool keep = false;
+    ~OutboxCleanup() {
+      if (!keep) RemoveTree(dir);
+    }
+  } outbox_cleanup{outbox_tmp};
+  std::vector<keys::X25519PublicKey> recipients = req.recipient.recipients;
+  if (recipients.size() != 1) {
+    return Error(Code::kInvalidArgument,
+                 "office {} needs exactly one age recipient",
+                 req.recipient.code);
+  }
+  for (const Addressee& a : req.copy_to) {
+    if (a.recipients.size() != 1) {
+      return Error(Code::kInvalidArgument,
+                   "office {} needs exactly one age recipient", a.code);
+    }
+    recipients.push_back(a.recipients[0]);
+  }
+  std::string tagmanifest;
+  std::vector<VolumeFile> volumes;
+  {
+    VolumeWriter vw(outbox_tmp, req.volume_size);
+    XJ_ASSIGN_OR_RETURN(std::unique_ptr<age::EncryptingSink> enc,
+                        age::EncryptingSink::ToRecipients(&vw, recipients));
+    XJ_ASSIGN_OR_RETURN(std::unique_ptr<ZstdCompressSink> zstd,
+                        ZstdCompressSink::Create(enc.get()));
+    XJ_ASSIGN_OR_RETURN(std::unique_ptr<TarWriter> tar,
+                        TarWriter::Create(zstd.get(), now));
+    BagWriter bag(tar.get(), id, req.progress, octets);
+    bagit::BagInfo info;
+    info.agent = std::string("xjpack ") + XJPACK_VERSION;
+    info.bagging_date = os::FormatUtc(now).substr(0, 10);
+    info.external_identifier = id;
+    info.payload_oxum = oxum;
+    info.source_organization = sender;
+    info.schema = fmt::format("{} {}", req.data->schema->Label(),
+                              req.data->schema->sha256);
+    info.allow_errors = totals.errors > 0 ? req.allow_errors : "";
+    std::string bag_info = bagit::SerializeBagInfo(info);
+    XJ_ASSIGN_OR_RETURN(std::string info_hash,
+                        bag.AddBytes(std::string(bagit::kBagInfo), bag_info));
+    XJ_ASSIGN_OR_RETURN(
+        std::string bagit_hash,
+        bag.AddBytes(std::string(bagit::kBagit), bagit::kBagitTxt));
+    std::string manifest;
+    for (const BagFile& f : files) {
+      XJ_ASSIGN_OR_RETURN(std::string h, bag.AddFile(f));
+      manifest += bagit::ManifestLine(h, f.path);
+    }
+    XJ_ASSIGN_OR_RETURN(std::string manifest_hash,
+                        bag.AddBytes(std::string(bagit::kManifest), manifest));
+    tagmanifest = bagit::ManifestLine(info_hash, bagit::kBagInfo) +
+                  bagit::ManifestLine(bagit_hash, bagit::kBagit) +
+                  bagit::ManifestLine(manifest_hash, bagit::kManifest);
+    XJ_RETURN_IF_ERROR(
+        bag.AddBytes(std::string(bagit::kTagManifest), tagmanifest).status());
+    XJ_RETURN_IF_ERROR(tar->Finish());
+    XJ_RETURN_IF_ERROR(zstd->Finish());
+    XJ_RETURN_IF_ERROR(enc->Finish());
+    XJ_ASSIGN_OR_RETURN(volumes, vw.Finish());
+  }
+
+  // 5. The statement, signed and checked.
+  trust::BundleStatement st;
+  st.id = id;
+  st.sender = sender;
+  st.sender_ref = "none";
+  st.recipient = req.recipient.code;
+  for (const Addressee& a : req.copy_to) st.copy_to.push_back(a.code);
+  std::sort(st.copy_to.begin(), st.copy_to.end());
+  st.kind = req.kind;
+  st.period = period;
+  st.seq = seq;
+  st.prev = stream.last_hash;
+  st.created = os::FormatUtc(now);
+  st.root_version = 0;
+  st.schema = req.data->schema->Label();
+  st.schema_sha256 = req.data->schema->sha256;
+  if (totals.errors > 0) st.allow_errors = totals.errors;
+  st.bag_tagmanifest_sha512 = Sha512Hex(AsBytes(tagmanifest));
+  st.bag_oxum = oxum;
+  for (std::size_t i = 0; i < volumes.size(); ++i) {
+    st.volumes.push_back(
+        {static_cast<int>(i + 1), volumes[i].size, volumes[i].sha512});
+  }
+  auto students = totals.records.find("students.csv");
+  st.records = students == totals.records.end() ? 0 : students->second;
+  std::string text = trust::SerializeBundle(st);
+  XJ_RETURN_IF_ERROR(
+      trust::ParseBundle(text).status().WithContext("the statement just made"));
+  MemorySource src(AsBytes(text));
+  XJ_ASSIGN_OR_RETURN(
+      minisign::Signature sig,
+      minisign::Sign(src, *req.key, TrustedComment(id, req.role, now),
+                     "xjpack bundle statement signature"));
+  std::string sha = Sha256Hex(AsBytes(text));
+  Bytes digest;
+  FromHex(sha, &digest);
+  XJ_RETURN_IF_ERROR(
+      WriteFileSynced(outbox_tmp + "/" + std::string(kStatement), text, 0644));
+  XJ_RETURN_IF_ERROR(
+      WriteFileSynced(outbox_tmp + "/" + SignatureName(sig.key_id),
+                      formats::minisign::EncodeSignatureFile(sig), 0644));
+  XJ_RETURN_IF_ERROR(WriteFileSynced(outbox_tmp + "/" + std::string(kReadme),
+                                     ReadmeText(st, GroupedHex(digest)), 0644));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(outbox_tmp));
+  std::string outbox_dir = req.home.outbox() + "/" + id;
+  XJ_RETURN_IF_ERROR(os::RenameNoReplace(outbox_tmp, outbox_dir));
+  outbox_cleanup.keep = true;
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(req.home.outbox()));
+  XJ_RETURN_IF_ERROR(
+      WriteStream(req.home, sender, req.recipient.code, {seq, sha}));
+  if (req.before_media) req.before_media();
+
+  // 6. The stick: checked for room, written under a temporary name,
+  // flushed, renamed, and read back.
+  PackResult result;
+  result.statement = st;
+  result.statement_sha256 = sha;
+  result.outbox_dir = outbox_dir;
+  result.check = totals;
+  XJ_ASSIGN_OR_RETURN(result.media, ProbeMedia(req.media));
+  std::uint64_t needed = text.size() + 8192;
+  for (const VolumeFile& v : volumes) needed += v.size;
+  XJ_RETURN_IF_ERROR(CheckRoom(
+      result.media, req.media, needed, "the bundle",
+      "use a larger stick; or pack into a folder with --volume-size and copy "
+      "the volumes, each with bundle.stmt and its signatures, to several "
+      "sticks (verify and unpack take several folders)"));
+  std::string xj = req.media + "/XJ";
+  struct MadeXj {  // an XJ folder made here goes again if it stays empty
+    std::string dir;
+    ~MadeXj() {
+      if (!dir.empty()) ::rmdir(dir.c_str());
+    }
+  } made_xj;
+  if (os::Exists(xj)) {
+    XJ_RETURN_IF_ERROR(os::Dir::Open(xj).status());  // a folder, not a link
+  } else if (::mkdir(xj.c_str(), 0755) != 0) {
+    return os::ErrnoStatus(errno, fmt::format("creating {}", xj));
+  } else {
+    made_xj.dir = xj;
+  }
+  std::string final_dir = xj + "/" + id;
+  if (os::Exists(final_dir)) {
+    return Error(Code::kAlreadyExists, "{} is already on the stick", final_dir);
+  }
+  // What an interrupted pack left is incomplete by definition: remove it.
+  RemoveStaleTemporaries(xj);
+  std::uint8_t r[6];
+  keys::RandomBytes(r);
+  std::string media_tmp =
+      fmt::format("{}/.xjtmp-{}-{}", xj, ::getpid(), ToHex(r));
+  if (::mkdir(media_tmp.c_str(), 0755) != 0) {
+    return os::ErrnoStatus(errno, fmt::format("creating {}", media_tmp));
+  }
+  struct MediaCleanup {
+    std::string dir, partial;
+    bool keep = false;
+    ~MediaCleanup() {
+      if (keep) return;
+      if (!partial.empty()) {
+        // The statement never arrived: take the statement-less folder away.
+        RemoveTree(partial);
+      }
+      RemoveTree(dir);
+    }
+  } media_cleanup{media_tmp, ""};
+  {
+    XJ_ASSIGN_OR_RETURN(os::Dir from, os::Dir::Open(outbox_dir));
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, from.List());
+    // Volumes first, the statement last: an interrupted copy never holds a
+    // statement beside a partial payload.
+    std::stable_partition(names.begin(), names.end(), IsVolumeName);
+    std::stable_partition(names.begin(), names.end(),
+                          [](const std::string& n) { return n != kStatement; });
+    std::uint64_t done = 0;
+    for (const std::string& n : names) {
+      XJ_RETURN_IF_ERROR(CopyFile(from, n, media_tmp + "/" + n, nullptr,
+                                  req.progress, &done, needed, "writing")
+                             .WithContext("writing the stick"));
+    }
+    XJ_RETURN_IF_ERROR(os::SyncDirectory(media_tmp));
+    // Into place file by file, the statement last: only the last rename
+    // makes a bundle, and it is atomic. (Files, not the folder: renaming a
+    // folder loses its contents on some FUSE FAT drivers.)
+    if (::mkdir(final_dir.c_str(), 0755) != 0) {
+      return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
+    }
+    media_cleanup.partial = final_dir;
+    for (const std::string& n : names) {
+      XJ_RETURN_IF_ERROR(
+          os::RenameNoReplace(media_tmp + "/" + n, final_dir + "/" + n)
+              .WithContext("writing the stick"));
+    }
+    media_cleanup.keep = true;
+    ::rmdir(media_tmp.c_str());
+  }
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(final_dir));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(xj));
+  result.media_dir = final_dir;
+  // Read back what the stick now holds.
+  VerifyRequest check;
+  check.dirs = {final_dir};
+  check.keys = {
+      TrustedKey{minisign::PublicKeyOf(*req.key), req.role, "the signing key"}};
+  check.progress = req.progress;
+  Result<BundleReport> back = Verify(check);
+  if (!back.ok()) {
+    return back.status().WithContext(
+        "reading the stick back failed; do not deliver it (the bundle is still "
+        "in the outbox)");
+  }
+  return result;
+}
+
+Result<BundleReport> Inspect(const std::vector<std::string>& dirs,
+                             const std::vector<TrustedKey>& keys) {
+  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(dirs));
+  XJ_ASSIGN_OR_RETURN(BundleReport r,
+                      ReadStatementAndSignatures(inv, keys, false));
+  XJ_RETURN_IF_ERROR(LocateVolumes(inv, &r, /*lenient=*/true).status());
+  return r;
+}
+
+Result<BundleReport> Verify(const VerifyRequest& req) {
+  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
+  XJ_ASSIGN_OR_RETURN(BundleReport r, ReadStatementAndSignatures(
+                                          inv, req.keys, !req.keys.empty()));
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                      LocateVolumes(inv, &r, false));
+  XJ_RETURN_IF_ERROR(
+      CheckPayloadHeader(paths[0], 1 + r.statement.copy_to.size()));
+  CheckedVolumes volumes(paths, &r, req.progress, "verifying");
+  if (req.identities == nullptr) {
+    XJ_RETURN_IF_ERROR(volumes.Drain());
+    return r;
+  }
+  // One pass: the volumes are hashed as they are decrypted, and a damaged
+  // volume is named as such rather than as a failed decryption.
+  Status opened = OpenPayload(volumes, &r, *req.identities, "", 2000000);
+  XJ_RETURN_IF_ERROR(volumes.Drain());
+  XJ_RETURN_IF_ERROR(opened);
+  return r;
+}
+
+Result<UnpackResult> Unpack(const UnpackRequest& req) {
+  if (req.keys.empty()) {
+    return Status(
+        Code::kInvalidArgument,
+        "unpack needs the sender's public key (-p) to trust the bundle");
+  }
+  if (req.identities == nullptr || req.identities->empty()) {
+    return Status(Code::kInvalidArgument,
+                  "unpack needs the office identity (-i)");
+  }
+  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
+  XJ_ASSIGN_OR_RETURN(BundleReport r,
+                      ReadStatementAndSignatures(inv, req.keys, true));
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                      LocateVolumes(inv, &r, false));
+  // A missing destination is made (not its parents), and removed again
+  // if the unpack fails.
+  struct MadeOutput {
+    std::string dir;
+    bool keep = false;
+    ~MadeOutput() {
+      if (!dir.empty() && !keep) ::rmdir(dir.c_str());
+    }
+  } made_output;
+  if (!os::Exists(req.output)) {
+    if (!os::IsDirectory(os::DirName(req.output))) {
+      return Error(Code::kNotFound, "{}: no such folder",
+                   os::DirName(req.output));
+    }
+    if (::mkdir(req.output.c_str(), 0700) != 0) {
+      return os::ErrnoStatus(errno, fmt::format("creating {}", req.output));
+    }
+    made_output.dir = req.output;
+  } else if (!os::IsDirectory(req.output)) {
+    return Error(Code::kInvalidArgument, "{} is not a folder", req.output);
+  }
+  std::string final_dir = req.output + "/" + r.statement.id;
+  if (os::Exists(final_dir)) {
+    return Error(Code::kAlreadyExists, "{} already exists", final_dir)
+        .WithHint("unpack into another folder, or move the old copy away");
+  }
+  {
+    // Room for the quarantined volumes and the bag beside them.
+    XJ_ASSIGN_OR_RETURN(MediaInfo where, ProbeMedia(req.output));
+    XJ_ASSIGN_OR_RETURN(PayloadLimits limits, LimitsOf(r.statement));
+    std::uint64_t needed = limits.octets + (limits.files + 8) * 4096;
+    for (const auto& v : r.statement.volumes) needed += v.size;
+    XJ_RETURN_IF_ERROR(CheckRoom(where, req.output, needed,
+                                 "unpacking (the volumes and the bag)",
+                                 "free some space, or unpack elsewhere"));
+  }
+  // The quarantine sits beside the destination, so the final move is a
+  // rename; it is private, and removed whatever happens.
+  XJ_ASSIGN_OR_RETURN(std::string quarantine, MakeWorkDirIn(req.output));
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveTree(dir); }
+  } cleanup{quarantine};
+  // Each volume is read once: hashed as it is copied in; only the copy is
+  // decrypted.
+  std::vector<std::string> copies;
+  std::uint64_t total = 0, done = 0;
+  for (const auto& v : r.statement.volumes) total += v.size;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
+    std::string copy = quarantine + "/" + r.volumes[i].name;
+    keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+    XJ_RETURN_IF_ERROR(CopyFile(dir, os::BaseName(paths[i]), copy, &h,
+                                req.progress, &done, total, "copying"));
+    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(copy));
+    const trust::Volume& want = r.statement.volumes[i];
+    if (size != want.size) {
+      return Error(size < want.size ? Code::kTruncated : Code::kIntegrity,
+                   "volume {} is {} bytes, the statement says {}{}",
+                   r.volumes[i].name, size, want.size,
+                   size < want.size ? " (truncated)" : "");
+    }
+    if (ToHex(h.Finish()) != want.sha512) {
+      return Error(Code::kIntegrity,
+                   "volume {} does not match its SHA-512 in the statement: "
+                   "damaged or altered",
+                   r.volumes[i].name);
+    }
+    copies.push_back(copy);
+  }
+  // The header is judged before any key derivation, on the copy.
+  XJ_RETURN_IF_ERROR(
+      CheckPayloadHeader(copies[0], 1 + r.statement.copy_to.size()));
+  std::string bag = quarantine + "/" + r.statement.id;
+  if (::mkdir(bag.c_str(), 0700) != 0)
+    return os::ErrnoStatus(errno, "creating the bag folder");
+  VolumeReader plain_copies(copies);
+  XJ_RETURN_IF_ERROR(
+      OpenPayload(plain_copies, &r, *req.identities, bag, req.max_files));
+  // Everything extracted reaches the disk before it appears in place.
+  {
+    XJ_ASSIGN_OR_RETURN(os::Dir q, os::Dir::Open(quarantine));
+    XJ_RETURN_IF_ERROR(q.SyncFileSystem());
+  }
+  XJ_RETURN_IF_ERROR(os::RenameNoReplace(bag, final_dir));
+  made_output.keep = true;
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
+  UnpackResult out;
+  out.report = std::move(r);
+  out.bag_dir = final_dir;
+  return out;
+}
+
+}  // namespace xj::pack

@@ -1,0 +1,99 @@
+#include "libpack/home.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/os.h"
+#include "keys/crypto.h"
+
+namespace xj::pack {
+
+Result<Home> OpenHome(const std::string& flag) {
+  std::string root = flag;
+  if (root.empty()) {
+    const char* env = std::getenv("XJPACK_HOME");
+    if (env != nullptr && *env != '\0') root = env;
+  }
+  if (root.empty()) {
+    const char* xdg = std::getenv("XDG_DATA_HOME");
+    const char* home = std::getenv("HOME");
+    if (xdg != nullptr && xdg[0] == '/') {
+      root = std::string(xdg) + "/xjpack";
+    } else if (home != nullptr && home[0] == '/') {
+      root = std::string(home) + "/.local/share/xjpack";
+    } else {
+      return Status(Code::kInvalidArgument, "no office home: give --home DIR")
+          .WithHint("or set XJPACK_HOME");
+    }
+  }
+  Home h{root};
+  for (const std::string& d : {h.root, h.outbox(), h.streams(), h.work()}) {
+    XJ_RETURN_IF_ERROR(os::MakeDirectories(d, 0700));
+  }
+  ::chmod(h.root.c_str(), 0700);
+  return h;
+}
+
+Result<StreamState> ReadStream(const Home& home, const std::string& sender,
+                               const std::string& recipient) {
+  std::string path = fmt::format("{}/{}-{}", home.streams(), sender, recipient);
+  StreamState st;
+  if (!os::Exists(path)) return st;
+  XJ_ASSIGN_OR_RETURN(Bytes text, os::ReadFile(path, 4096));
+  std::string_view t = AsChars(text);
+  unsigned long long seq = 0;
+  char hash[129] = {};
+  if (std::sscanf(std::string(t).c_str(), "seq %llu\nprev %128s\n", &seq,
+                  hash) != 2) {
+    return Error(Code::kMalformed,
+                 "{}: not a stream state (\"seq N\", \"prev HASH\")", path);
+  }
+  st.last_seq = seq;
+  st.last_hash = hash;
+  return st;
+}
+
+Status WriteStream(const Home& home, const std::string& sender,
+                   const std::string& recipient, const StreamState& st) {
+  std::string path = fmt::format("{}/{}-{}", home.streams(), sender, recipient);
+  XJ_ASSIGN_OR_RETURN(os::AtomicFile f, os::AtomicFile::Create(
+                                            path, 0600, os::Replace::kAllowed));
+  XJ_RETURN_IF_ERROR(f.sink().Write(
+      AsBytes(fmt::format("seq {}\nprev {}\n", st.last_seq, st.last_hash))));
+  return f.Commit();
+}
+
+void RemoveTree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
+Result<std::string> MakeWorkDir(const Home& home) {
+  return MakeWorkDirIn(home.work());
+}
+
+Result<std::string> MakeWorkDirIn(const std::string& parent) {
+  // Work folders of processes that are gone hold plaintext nobody needs.
+  Result<std::vector<std::string>> names = os::ListDirectory(parent);
+  if (names.ok()) {
+    for (const std::string& n : *names) {
+      if (n.rfind(".xjpack-work-", 0) != 0) continue;
+      int pid = std::atoi(n.c_str() + 13);
+      if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+        RemoveTree(parent + "/" + n);
+    }
+  }
+  std::uint8_t r[6];
+  keys::RandomBytes(r);
+  std::string dir =
+      fmt::format("{}/.xjpack-work-{}-{}", parent, ::getpid(), ToHex(r));
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    return os::ErrnoStatus(errno, fmt::format("creating {}", dir));
+  }
+  return dir;
+}
+
+}  // namespace xj::pack

@@ -1,0 +1,276 @@
+#include "libpack/tar.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <locale.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "formats/bagit.h"
+
+namespace xj::pack {
+
+// ---- writing ----
+
+struct TarWriter::Impl {
+  archive* a = nullptr;
+  Sink* out = nullptr;
+  Status status;  // the sink's failure, kept across libarchive's -1
+  std::int64_t mtime = 0;
+  std::uint64_t left = 0;  // bytes still due for the current entry
+  ~Impl() {
+    if (a != nullptr) archive_write_free(a);
+  }
+  Status Fail(std::string_view what) {
+    if (!status.ok()) return status;
+    return Error(Code::kInternal, "tar: {}: {}", what,
+                 archive_error_string(a) ? archive_error_string(a) : "?");
+  }
+};
+
+namespace {
+// libarchive converts names through the locale's character set, and in the
+// "C" locale a UTF-8 name does not convert (the pax writer then crashes).
+// Names here are always UTF-8, so libarchive runs under C.UTF-8 for this
+// thread only, never changing the process's locale.
+class Utf8Locale {
+ public:
+  Utf8Locale() {
+    static locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+    if (utf8 != nullptr) old_ = uselocale(utf8);
+  }
+  ~Utf8Locale() {
+    if (old_ != nullptr) uselocale(old_);
+  }
+  Utf8Locale(const Utf8Locale&) = delete;
+  Utf8Locale& operator=(const Utf8Locale&) = delete;
+
+ private:
+  locale_t old_ = nullptr;
+};
+
+la_ssize_t WriteCallback(archive*, void* data, const void* buf,
+                         std::size_t len) {
+  auto* impl = static_cast<TarWriter::Impl*>(data);
+  Status s =
+      impl->out->Write(ByteSpan(static_cast<const std::uint8_t*>(buf), len));
+  if (!s.ok()) {
+    impl->status = s;
+    return -1;
+  }
+  return static_cast<la_ssize_t>(len);
+}
+}  // namespace
+
+TarWriter::TarWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TarWriter::~TarWriter() = default;
+
+Result<std::unique_ptr<TarWriter>> TarWriter::Create(Sink* out,
+                                                     std::int64_t mtime) {
+  Utf8Locale utf8;
+  auto impl = std::make_unique<Impl>();
+  impl->a = archive_write_new();
+  impl->out = out;
+  impl->mtime = mtime;
+  if (archive_write_set_format_pax_restricted(impl->a) != ARCHIVE_OK ||
+      archive_write_set_bytes_per_block(impl->a, 10240) != ARCHIVE_OK ||
+      archive_write_set_bytes_in_last_block(impl->a, 1) != ARCHIVE_OK ||
+      archive_write_open(impl->a, impl.get(), nullptr, WriteCallback,
+                         nullptr) != ARCHIVE_OK) {
+    return impl->Fail("opening");
+  }
+  return std::unique_ptr<TarWriter>(new TarWriter(std::move(impl)));
+}
+
+Status TarWriter::Begin(const std::string& path, std::uint64_t size) {
+  if (impl_->left != 0)
+    return Status(Code::kInternal, "tar: previous entry short");
+  Utf8Locale utf8;
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname_utf8(e, path.c_str());
+  archive_entry_set_size(e, static_cast<la_int64_t>(size));
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_mtime(e, impl_->mtime, 0);
+  archive_entry_set_uid(e, 0);
+  archive_entry_set_gid(e, 0);
+  int rc = archive_write_header(impl_->a, e);
+  archive_entry_free(e);
+  if (rc != ARCHIVE_OK)
+    return impl_->Fail(fmt::format("writing the header of {}", path));
+  impl_->left = size;
+  return Status::Ok();
+}
+
+Status TarWriter::Data(ByteSpan data) {
+  if (data.size() > impl_->left)
+    return Status(Code::kInternal, "tar: entry longer than declared");
+  while (!data.empty()) {
+    la_ssize_t n = archive_write_data(impl_->a, data.data(), data.size());
+    if (n <= 0) return impl_->Fail("writing data");
+    data = data.subspan(static_cast<std::size_t>(n));
+    impl_->left -= static_cast<std::uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status TarWriter::Finish() {
+  if (impl_->left != 0) return Status(Code::kInternal, "tar: last entry short");
+  if (archive_write_close(impl_->a) != ARCHIVE_OK)
+    return impl_->Fail("closing");
+  return impl_->status;
+}
+
+// ---- reading ----
+
+struct TarReader::Impl {
+  archive* a = nullptr;
+  Source* in = nullptr;
+  Bytes buf = Bytes(1 << 20);
+  Status status;
+  TarLimits limits;
+  std::uint64_t files = 0, total = 0;
+  // Bytes handed to libarchive, and the position just past the last
+  // non-zero one: after the end-of-archive blocks only zeros may follow.
+  std::uint64_t delivered = 0, end_of_data = 0;
+  bool at_end = false;
+  std::set<std::string> names, folded;
+  ~Impl() {
+    if (a != nullptr) archive_read_free(a);
+  }
+  void Account(ByteSpan data) {
+    for (std::size_t i = data.size(); i > 0; --i) {
+      if (data[i - 1] != 0) {
+        end_of_data = delivered + i;
+        break;
+      }
+    }
+    delivered += data.size();
+  }
+  Status Fail(std::string_view what) {
+    if (!status.ok()) return status;
+    const char* err = archive_error_string(a);
+    return Error(Code::kMalformed, "the archive is damaged: {}: {}", what,
+                 err ? err : "?");
+  }
+};
+
+namespace {
+la_ssize_t ReadCallback(archive*, void* data, const void** out) {
+  auto* impl = static_cast<TarReader::Impl*>(data);
+  Result<std::size_t> n = impl->in->Read(impl->buf);
+  if (!n.ok()) {
+    impl->status = n.status();
+    return -1;
+  }
+  impl->Account(ByteSpan(impl->buf.data(), *n));
+  *out = impl->buf.data();
+  return static_cast<la_ssize_t>(*n);
+}
+
+std::string CaseFold(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+TarReader::TarReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TarReader::~TarReader() = default;
+
+Result<std::unique_ptr<TarReader>> TarReader::Open(Source* in,
+                                                   const TarLimits& limits) {
+  Utf8Locale utf8;
+  auto impl = std::make_unique<Impl>();
+  impl->a = archive_read_new();
+  impl->in = in;
+  impl->limits = limits;
+  if (archive_read_support_format_tar(impl->a) != ARCHIVE_OK ||
+      archive_read_open(impl->a, impl.get(), nullptr, ReadCallback, nullptr) !=
+          ARCHIVE_OK) {
+    return impl->Fail("opening");
+  }
+  return std::unique_ptr<TarReader>(new TarReader(std::move(impl)));
+}
+
+Result<bool> TarReader::Next(TarEntry* entry) {
+  Impl& r = *impl_;
+  Utf8Locale utf8;
+  archive_entry* e = nullptr;
+  int rc = archive_read_next_header(r.a, &e);
+  if (rc == ARCHIVE_EOF) {
+    r.at_end = true;
+    return false;
+  }
+  if (rc != ARCHIVE_OK) return r.Fail("reading an entry header");
+  const char* name = archive_entry_pathname_utf8(e);
+  std::string shown =
+      name ? EscapeForDisplay(std::string_view(name).substr(0, 200)) : "?";
+  auto refuse = [&](std::string_view why) {
+    return Error(Code::kRejected,
+                 "the archive holds \"{}\", {}; nothing is extracted", shown,
+                 why);
+  };
+  if (name == nullptr) return refuse("a name that is not UTF-8");
+  if (archive_entry_hardlink(e) != nullptr) return refuse("a hard link");
+  if (archive_entry_symlink(e) != nullptr ||
+      archive_entry_filetype(e) == AE_IFLNK) {
+    return refuse("a symbolic link");
+  }
+  if (archive_entry_filetype(e) == AE_IFDIR) return refuse("a folder entry");
+  if (archive_entry_filetype(e) != AE_IFREG)
+    return refuse("a device, FIFO or socket");
+  if (archive_entry_sparse_count(e) > 0) return refuse("a sparse file");
+  if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
+    return refuse("no size");
+  Status path_ok = formats::bagit::CheckPath(name);
+  if (!path_ok.ok()) return refuse(path_ok.message());
+  std::string path(name);
+  if (!r.names.insert(path).second) return refuse("a name that appears twice");
+  if (!r.folded.insert(CaseFold(path)).second) {
+    return refuse("a name that differs from another only in case");
+  }
+  auto size = static_cast<std::uint64_t>(archive_entry_size(e));
+  if (++r.files > r.limits.max_files) {
+    return Error(Code::kRejected, "the archive holds more than {} files",
+                 r.limits.max_files);
+  }
+  if (size > r.limits.max_file_size)
+    return refuse("a file larger than allowed");
+  r.total += size;
+  if (r.total > r.limits.max_total) {
+    return Error(Code::kRejected,
+                 "the archive holds more than {} bytes, more than its "
+                 "signed size allows",
+                 r.limits.max_total);
+  }
+  entry->path = std::move(path);
+  entry->size = size;
+  return true;
+}
+
+Result<std::size_t> TarReader::Read(MutableByteSpan buf) {
+  la_ssize_t n = archive_read_data(impl_->a, buf.data(), buf.size());
+  if (n < 0) return impl_->Fail("reading file data");
+  return static_cast<std::size_t>(n);
+}
+
+Status TarReader::Finish() {
+  Impl& r = *impl_;
+  if (!r.at_end) return Status(Code::kInternal, "tar: Finish before the end");
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(std::size_t n, r.in->Read(r.buf));
+    if (n == 0) break;
+    r.Account(ByteSpan(r.buf.data(), n));
+  }
+  auto consumed = static_cast<std::uint64_t>(archive_filter_bytes(r.a, 0));
+  if (r.end_of_data > consumed) {
+    return Status(Code::kTrailingData,
+                  "data other than zeros follows the end of the archive");
+  }
+  return Status::Ok();
+}
+
+}  // namespace xj::pack

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Forges bundles for the tests: a hostile but correctly signed bundle.
+
+Starting from an honest bundle and its unpacked bag, it writes a new tar
+(altered as CASE says), compresses it with stock zstd, encrypts it with
+stock age to RECIPIENT, rewrites the statement's volume line (and, where the
+case needs, its bag lines) and signs the statement with stock minisign. So
+everything a verifier checks before the tar is sound, and only the
+content is hostile: the checks that must catch it are the tar and bag ones.
+
+usage: forge_bundle.py CASE BUNDLE BAG RECIPIENTS MINISIGN_SK MINISIGN_PK OUT
+  BUNDLE  the honest bundle folder (its statement is the template)
+  BAG     the honest bag, unpacked (OUT gets XJ/<id>/ with the forgery)
+  RECIPIENTS  age1... recipients, comma-separated, one per office
+"""
+import base64
+import hashlib
+import io
+import os
+import re
+import subprocess
+import sys
+import tarfile
+
+case, bundle, bag, recipient, sk, pk, out = sys.argv[1:8]
+stmt = open(os.path.join(bundle, "bundle.stmt"), encoding="utf-8").read()
+bid = re.search(r"^id: (.*)$", stmt, re.M).group(1)
+created = re.search(r"^created: (.*)$", stmt, re.M).group(1)
+mtime = 1700000000
+
+
+def bag_files():
+    """The bag's files as (path, bytes), in byte order of their paths."""
+    files = []
+    for root, _, names in os.walk(bag):
+        for n in names:
+            full = os.path.join(root, n)
+            files.append((os.path.relpath(full, bag), open(full, "rb").read()))
+    files.sort(key=lambda f: f[0].encode())
+    return files
+
+
+class Zeros(io.RawIOBase):
+    """An endless stream of zero bytes (a decompression bomb's content)."""
+
+    def readinto(self, b):
+        b[:] = bytes(len(b))
+        return len(b)
+
+
+def add(tar, path, data=b"", kind=tarfile.REGTYPE, link="", size=None, src=None):
+    info = tarfile.TarInfo(path)
+    info.type = kind
+    info.mtime = mtime
+    info.mode = 0o644
+    info.linkname = link
+    if kind == tarfile.REGTYPE:
+        info.size = len(data) if size is None else size
+        tar.addfile(info, src if src is not None else io.BytesIO(data))
+    else:
+        tar.addfile(info)
+
+
+def write_tar(sink):
+    files = bag_files()
+    by_name = dict(files)
+    with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        entries = list(files)
+        if case == "missing":  # a payload file the manifest lists is gone
+            entries = [f for f in entries if f[0] != "data/registry/classes.csv"]
+        if case == "extra":  # a payload file the manifest does not list
+            entries.append(("data/registry/extra.csv", b"a,b\r\n"))
+            entries.sort(key=lambda f: f[0].encode())
+        if case == "altered":  # one byte of one payload file changed
+            data = bytearray(by_name["data/registry/students.csv"])
+            data[-3] ^= 1
+            entries = [(p, bytes(data) if p == "data/registry/students.csv" else d)
+                       for p, d in entries]
+        if case == "no-tagmanifest":
+            entries = [f for f in entries if f[0] != "tagmanifest-sha512.txt"]
+        if case == "out-of-order":
+            entries[0], entries[1] = entries[1], entries[0]
+        for path, data in entries:
+            if case == "bomb" and path == "data/registry/students.csv":
+                add(tar, f"{bid}/{path}", size=256 << 20, src=Zeros())
+                return  # the verifier stops long before the end
+            add(tar, f"{bid}/{path}", data)
+            if path == "bagit.txt":
+                if case == "traversal":
+                    add(tar, f"{bid}/../../escaped.txt", b"out\n")
+                if case == "absolute":
+                    add(tar, "/tmp/xjpack-absolute.txt", b"out\n")
+                if case == "symlink":
+                    add(tar, f"{bid}/data/link", kind=tarfile.SYMTYPE, link="/etc/passwd")
+                if case == "hardlink":
+                    add(tar, f"{bid}/data/hard", kind=tarfile.LNKTYPE,
+                        link=f"{bid}/bagit.txt")
+                if case == "device":
+                    add(tar, f"{bid}/data/dev", kind=tarfile.CHRTYPE)
+                if case == "directory":
+                    add(tar, f"{bid}/data/dir", kind=tarfile.DIRTYPE)
+                if case == "duplicate":
+                    add(tar, f"{bid}/bagit.txt", data)
+                if case == "case-collision":
+                    add(tar, f"{bid}/BAGIT.txt", data)
+            if case == "outside" and path == "bagit.txt":
+                add(tar, "other-bundle/x.txt", b"x\n")
+
+
+vdir = os.path.join(out, "XJ", bid)
+os.makedirs(vdir)
+payload = os.path.join(vdir, "payload.tar.zst.age")
+zstd_args = ["zstd", "-q", "-3", "-c"]
+if case == "long-window":  # a frame that needs a 128 MiB window
+    zstd_args = ["zstd", "-q", "-3", "--long=27", "-c"]
+with open(payload, "wb") as f:
+    rs = [a for r in recipient.split(",") for a in ("-r", r)]
+    age = subprocess.Popen(["age", *rs], stdin=subprocess.PIPE, stdout=f)
+    zstd = subprocess.Popen(zstd_args, stdin=subprocess.PIPE, stdout=age.stdin)
+    age.stdin.close()
+    if case == "trailing":  # garbage after the tar's end-of-archive blocks
+        buf = io.BytesIO()
+        write_tar(buf)
+        zstd.stdin.write(buf.getvalue() + b"trailing garbage")
+    else:
+        write_tar(zstd.stdin)
+    zstd.stdin.close()
+    if zstd.wait() != 0 or age.wait() != 0:
+        sys.exit("zstd or age failed")
+
+data = open(payload, "rb").read()
+stmt = re.sub(r"^volume: .*$",
+              f"volume: 001 {len(data)} {hashlib.sha512(data).hexdigest()}",
+              stmt, count=1, flags=re.M)
+with open(os.path.join(vdir, "bundle.stmt"), "w", encoding="utf-8", newline="") as f:
+    f.write(stmt)
+
+# The stock minisign key's id, as its signature file name spells it.
+raw = base64.b64decode(open(pk).read().splitlines()[1])
+keyid = "%016X" % int.from_bytes(raw[2:10], "little")
+subprocess.run(["minisign", "-S", "-s", sk, "-m", os.path.join(vdir, "bundle.stmt"),
+                "-x", os.path.join(vdir, f"bundle.stmt.{keyid}.minisig"),
+                "-t", f"xjtrust/1 bundle {bid} clerk {created}"],
+               check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+print(vdir)

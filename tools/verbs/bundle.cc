@@ -1,0 +1,525 @@
+// xjpack pack / inspect / verify / unpack: bundles on sticks.
+#include "libpack/bundle.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "base/os.h"
+#include "common/progress.h"
+#include "formats/age_keys.h"
+#include "libpack/key_files.h"
+#include "verbs/verbs.h"
+
+namespace xj::cli {
+namespace {
+
+// "3401=age1..." or "3401=office.pub".
+Result<pack::Addressee> ParseAddressee(const std::string& arg) {
+  std::size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
+    return Error(Code::kInvalidArgument,
+                 "--to {}: expected OFFICE=RECIPIENT (an age1... key or a file "
+                 "holding one)",
+                 EscapeForDisplay(arg));
+  }
+  pack::Addressee a;
+  a.code = arg.substr(0, eq);
+  std::string r = arg.substr(eq + 1);
+  if (r.rfind("age1", 0) == 0) {
+    Result<formats::age::X25519Key> key = formats::age::ParseRecipient(r);
+    if (!key.ok()) return key.status().WithContext("--to " + a.code);
+    a.recipients.push_back(*key);
+  } else {
+    Result<std::vector<keys::X25519PublicKey>> keys = pack::LoadRecipients(r);
+    if (!keys.ok()) return keys.status().WithContext("--to " + a.code);
+    a.recipients = std::move(keys).value();
+  }
+  return a;
+}
+
+// "[ROLE:]FILE" — a minisign public key file, clerk unless said otherwise.
+Result<std::vector<pack::TrustedKey>> ParseKeys(
+    const std::vector<std::string>& args) {
+  std::vector<pack::TrustedKey> out;
+  for (const std::string& arg : args) {
+    pack::TrustedKey k;
+    std::string file = arg;
+    for (const char* role : {"clerk:", "leader:"}) {
+      if (arg.rfind(role, 0) == 0) {
+        k.role = std::string(role).substr(0, std::string(role).size() - 1);
+        file = arg.substr(std::string(role).size());
+      }
+    }
+    Result<formats::minisign::PublicKey> key = pack::LoadPublicKey(file);
+    if (!key.ok()) return key.status();
+    k.key = *key;
+    k.name = fmt::format("{} ({} key {})", file, k.role,
+                         formats::minisign::KeyIdToString(key->key_id));
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+Result<std::uint64_t> ParseSize(const std::string& s) {
+  std::size_t pos = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(s, &pos);
+  } catch (...) {
+    return Error(Code::kInvalidArgument,
+                 "--volume-size {}: expected a size like 700M", s);
+  }
+  std::string unit = s.substr(pos);
+  std::uint64_t mult = unit.empty()  ? 1
+                       : unit == "K" ? 1024
+                       : unit == "M" ? 1 << 20
+                       : unit == "G" ? std::uint64_t{1} << 30
+                                     : 0;
+  if (mult == 0)
+    return Error(Code::kInvalidArgument,
+                 "--volume-size {}: units are K, M or G", s);
+  if (n > UINT64_MAX / mult) {
+    return Error(Code::kInvalidArgument, "--volume-size {}: too large", s);
+  }
+  return static_cast<std::uint64_t>(n) * mult;
+}
+
+std::string JsonVolumes(const pack::BundleReport& r) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < r.volumes.size(); ++i) {
+    const pack::VolumeReport& v = r.volumes[i];
+    const char* state =
+        v.state == pack::VolumeState::kMissing     ? "missing"
+        : v.state == pack::VolumeState::kPresent   ? "present"
+        : v.state == pack::VolumeState::kWrongSize ? "wrong-size"
+        : v.state == pack::VolumeState::kWrongHash ? "wrong-hash"
+                                                   : "unchecked";
+    out += fmt::format(
+        "{}{{\"name\":{},\"size\":{},\"state\":\"{}\",\"found_in\":{}}}",
+        i ? "," : "", JsonString(v.name), v.size, state,
+        JsonString(v.found_in));
+  }
+  return out + "]";
+}
+
+std::string JsonSignatures(const pack::BundleReport& r) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < r.signatures.size(); ++i) {
+    const pack::SignatureReport& s = r.signatures[i];
+    out += fmt::format(
+        "{}{{\"key_id\":{},\"role\":{},\"time\":{},\"valid\":{},\"signer\":{}}"
+        "}",
+        i ? "," : "", JsonString(s.key_id), JsonString(s.role),
+        JsonString(s.time), s.valid ? "true" : "false", JsonString(s.signer));
+  }
+  return out + "]";
+}
+
+std::string JsonWarnings(const pack::BundleReport& r) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < r.warnings.size(); ++i) {
+    out += (i ? "," : "") + JsonString(r.warnings[i]);
+  }
+  return out + "]";
+}
+
+std::string JsonStatement(const pack::BundleReport& r) {
+  const auto& st = r.statement;
+  std::string copies = "[";
+  for (std::size_t i = 0; i < st.copy_to.size(); ++i) {
+    copies += (i ? "," : "") + JsonString(st.copy_to[i]);
+  }
+  copies += "]";
+  return fmt::format(
+      "\"bundle\":{},\"sender\":{},\"recipient\":{},\"copy_to\":{},\"kind\":{},"
+      "\"period\":{},\"seq\":{},\"prev\":{},\"created\":{},\"records\":{},"
+      "\"schema\":{},"
+      "\"statement_sha256\":{},\"fingerprint\":{}",
+      JsonString(st.id), JsonString(st.sender), JsonString(st.recipient),
+      copies, JsonString(st.kind), JsonString(st.period), st.seq,
+      JsonString(st.prev), JsonString(st.created), st.records,
+      JsonString(st.schema), JsonString(r.statement_sha256),
+      JsonString(r.fingerprint));
+}
+
+void PrintReport(const pack::BundleReport& r) {
+  const auto& st = r.statement;
+  std::printf("bundle:      %s\n", st.id.c_str());
+  std::printf("from:        %s\nto:          %s\n",
+              EscapeForDisplay(st.sender).c_str(),
+              EscapeForDisplay(st.recipient).c_str());
+  for (const std::string& c : st.copy_to) {
+    std::printf("copy to:     %s\n", EscapeForDisplay(c).c_str());
+  }
+  std::printf("kind:        %s, period %s, seq %llu\n", st.kind.c_str(),
+              st.period.c_str(), static_cast<unsigned long long>(st.seq));
+  std::printf("created:     %s\nrecords:     %llu\nschema:      %s\n",
+              st.created.c_str(), static_cast<unsigned long long>(st.records),
+              EscapeForDisplay(st.schema).c_str());
+  std::printf("fingerprint: %s\n", r.fingerprint.c_str());
+  for (const pack::SignatureReport& s : r.signatures) {
+    std::printf("signature:   key %s as %s at %s: %s\n", s.key_id.c_str(),
+                s.role.c_str(), s.time.c_str(),
+                s.valid
+                    ? ("valid, " + EscapeForDisplay(s.signer)).c_str()
+                    : (s.problem.empty() ? "not checked" : s.problem.c_str()));
+  }
+  for (const pack::VolumeReport& v : r.volumes) {
+    std::printf("volume:      %s, %llu bytes, %s\n", v.name.c_str(),
+                static_cast<unsigned long long>(v.size),
+                v.state == pack::VolumeState::kMissing
+                    ? "MISSING (on another stick?)"
+                : v.state == pack::VolumeState::kPresent
+                    ? ("present in " + v.found_in).c_str()
+                    : "damaged");
+  }
+  for (const std::string& l : r.litter)
+    std::printf("ignored:     %s\n", EscapeForDisplay(l).c_str());
+}
+
+}  // namespace
+
+int RunPack(Cli& cli, const std::vector<std::string>& args) {
+  std::string dir, key_file, media, home_flag, volume_size, allow_errors,
+      encoding = "auto";
+  std::vector<std::string> to;
+  std::string kind = "census";
+  po::options_description desc("options");
+  desc.add_options()("dir", po::value(&dir)->value_name("DIR"),
+                     "the school's registry folder")(
+      "to", po::value(&to)->value_name("OFFICE=RECIPIENT"),
+      "the addressee (first) and copy-to offices, each with its age recipient "
+      "(age1... or "
+      "a file holding it); repeatable")(
+      "key,k", po::value(&key_file)->value_name("FILE"),
+      "the clerk's signing key")(
+      "output,o", po::value(&media)->value_name("MEDIA"),
+      "the stick (or folder): the bundle is written to MEDIA/XJ/<bundle-id>")(
+      "kind", po::value(&kind)->value_name("KIND"),
+      "census (default), changes or graduation")(
+      "volume-size", po::value(&volume_size)->value_name("SIZE"),
+      "split the payload into volumes of at most SIZE (e.g. 700M; default 4G - "
+      "1)")("allow-errors", po::value(&allow_errors)->value_name("REASON"),
+            "pack even though the check found errors; the reason travels in "
+            "the bundle")("encoding", po::value(&encoding)->value_name("ENC"),
+                          "auto, utf-8 or gb18030")(
+      "home", po::value(&home_flag)->value_name("DIR"),
+      "the office home (outbox, counters); default $XJPACK_HOME or "
+      "~/.local/share/xjpack");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos,
+                 "xjpack pack DIR --to OFFICE=RECIPIENT... -k KEY -o MEDIA",
+                 "Checks a school's registry, packs it into a signed, "
+                 "encrypted bundle and "
+                 "writes it to the stick.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (dir.empty()) return cli.Usage("the registry folder DIR is required");
+  if (to.empty()) return cli.Usage("--to OFFICE=RECIPIENT is required");
+  if (key_file.empty()) return cli.Usage("-k KEY is required");
+  if (media.empty()) return cli.Usage("-o MEDIA is required");
+  if (kind != "census" && kind != "changes" && kind != "graduation") {
+    return cli.Usage("--kind must be census, changes or graduation");
+  }
+  pack::PackRequest req;
+  req.registry_dir = dir;
+  req.media = media;
+  req.kind = kind;
+  req.allow_errors = allow_errors;
+  if (!volume_size.empty()) {
+    Result<std::uint64_t> size = ParseSize(volume_size);
+    if (!size.ok()) return cli.Usage(size.status().message());
+    req.volume_size = *size;
+  }
+  Result<formats::csv::Encoding> enc = formats::csv::ParseEncoding(encoding);
+  if (!enc.ok()) return cli.Usage(enc.status().message());
+  req.encoding = *enc;
+  for (std::size_t i = 0; i < to.size(); ++i) {
+    Result<pack::Addressee> a = ParseAddressee(to[i]);
+    if (!a.ok()) return cli.Fail(a.status());
+    (i == 0 ? req.recipient : req.copy_to.emplace_back()) =
+        std::move(a).value();
+  }
+  // SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes the
+  // clock: the same input, keys and time give the same bag and tar.
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    std::string_view e(epoch);
+    if (e.empty() || e.size() > 11 ||
+        e.find_first_not_of("0123456789") != std::string_view::npos) {
+      return cli.Usage(
+          fmt::format("SOURCE_DATE_EPOCH=\"{}\": expected seconds since 1970",
+                      EscapeForDisplay(e)));
+    }
+    req.now = std::stoll(std::string(e));
+  }
+  Result<pack::Home> home = pack::OpenHome(home_flag);
+  if (!home.ok()) return cli.Fail(home.status());
+  req.home = *home;
+  Result<pack::RegistryData> data = pack::LoadRegistryData();
+  if (!data.ok()) return cli.Fail(data.status());
+  req.data = &*data;
+  Result<keys::SigningKey> key =
+      pack::LoadSigningKey(key_file, cli.passphrases());
+  if (!key.ok()) return cli.Fail(key.status());
+  req.key = &*key;
+  ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
+  req.progress = progress.Callback();
+  struct Findings final : pack::FindingSink {
+    Cli* cli;
+    ProgressLine* progress;
+    void Report(const pack::Finding& f) override {
+      if (cli->flags.quiet && f.severity != pack::Severity::kError) return;
+      progress->Clear();
+      std::fprintf(stderr, "%s\n", pack::FormatFinding(f).c_str());
+    }
+  } findings;
+  findings.cli = &cli;
+  findings.progress = &progress;
+  std::optional<os::CancellableScope> interruptible(std::in_place);
+  Result<pack::PackResult> r = pack::Pack(req, findings);
+  interruptible.reset();
+  progress.Clear();
+  if (!r.ok()) return cli.Fail(r.status());
+  const auto& st = r->statement;
+  Bytes digest;
+  FromHex(r->statement_sha256, &digest);
+  if (cli.flags.json) {
+    std::string vols = "[";
+    for (std::size_t i = 0; i < st.volumes.size(); ++i) {
+      vols += fmt::format("{}{{\"name\":{},\"size\":{}}}", i ? "," : "",
+                          JsonString(pack::VolumeNames(st.volumes.size())[i]),
+                          st.volumes[i].size);
+    }
+    vols += "]";
+    std::printf(
+        "{\"ok\":true,\"verb\":\"pack\",\"bundle\":%s,\"media_dir\":%s,"
+        "\"outbox_dir\":%s,"
+        "\"file_system\":%s,\"statement_sha256\":%s,\"fingerprint\":%s,"
+        "\"records\":%llu,"
+        "\"errors\":%llu,\"warnings\":%llu,\"volumes\":%s}\n",
+        JsonString(st.id).c_str(), JsonString(r->media_dir).c_str(),
+        JsonString(r->outbox_dir).c_str(), JsonString(r->media.fs_type).c_str(),
+        JsonString(r->statement_sha256).c_str(),
+        JsonString(GroupedHex(digest)).c_str(),
+        static_cast<unsigned long long>(st.records),
+        static_cast<unsigned long long>(r->check.errors),
+        static_cast<unsigned long long>(r->check.warnings), vols.c_str());
+    return kExitOk;
+  }
+  if (cli.flags.quiet) return kExitOk;
+  std::printf(
+      "bundle:      %s\nwritten to:  %s (%s)\nvolumes:     %zu\nrecords:     "
+      "%llu\n"
+      "fingerprint: %s\n",
+      st.id.c_str(), r->media_dir.c_str(), r->media.fs_type.c_str(),
+      st.volumes.size(), static_cast<unsigned long long>(st.records),
+      GroupedHex(digest).c_str());
+  cli.Info("the stick was read back and verified; it may be removed");
+  return kExitOk;
+}
+
+int RunInspect(Cli& cli, const std::vector<std::string>& args) {
+  std::vector<std::string> dirs, key_args;
+  po::options_description desc("options");
+  desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
+                     "the bundle folder(s) XJ/<id>")(
+      "public-key,p", po::value(&key_args)->value_name("[ROLE:]FILE"),
+      "a signer's public key, to name who signed (repeatable)");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/false);
+  po::positional_options_description pos;
+  pos.add("bundle", -1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos,
+                 "xjpack inspect BUNDLE... [-p KEY]... [--json]",
+                 "Shows what is knowable about a bundle without secret keys; "
+                 "checks nothing "
+                 "(use verify).",
+                 &vm, &code)) {
+    return code;
+  }
+  if (dirs.empty()) return cli.Usage("the bundle folder is required");
+  Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
+  if (!keys.ok()) return cli.Fail(keys.status());
+  Result<pack::BundleReport> r = pack::Inspect(dirs, *keys);
+  if (!r.ok()) return cli.Fail(r.status());
+  if (cli.flags.json) {
+    std::printf(
+        "{\"ok\":true,\"verb\":\"inspect\",%s,\"signatures\":%s,\"volumes\":%s,"
+        "\"warnings\":%s}\n",
+        JsonStatement(*r).c_str(), JsonSignatures(*r).c_str(),
+        JsonVolumes(*r).c_str(), JsonWarnings(*r).c_str());
+    return kExitOk;
+  }
+  PrintReport(*r);
+  for (const std::string& w : r->warnings) cli.Warn(w);
+  return kExitOk;
+}
+
+int RunVerify(Cli& cli, const std::vector<std::string>& args) {
+  std::vector<std::string> dirs, key_args, identity_files;
+  po::options_description desc("options");
+  desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
+                     "the bundle folder(s) XJ/<id>")(
+      "public-key,p", po::value(&key_args)->value_name("[ROLE:]FILE"),
+      "a trusted signer's public key (repeatable); without, only integrity is "
+      "checked")(
+      "identity,i", po::value(&identity_files)->value_name("FILE"),
+      "the office identity: also decrypt (writing nothing) and check the bag");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
+  po::positional_options_description pos;
+  pos.add("bundle", -1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(
+          cli, args, desc, pos,
+          "xjpack verify BUNDLE... [-p KEY]... [-i IDENTITY]",
+          "Checks a bundle: layout, statement and volumes (intact); signatures "
+          "(trusted, with -p); the decrypted bag (complete, with -i).",
+          &vm, &code)) {
+    return code;
+  }
+  if (dirs.empty()) return cli.Usage("the bundle folder is required");
+  pack::VerifyRequest req;
+  req.dirs = dirs;
+  Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
+  if (!keys.ok()) return cli.Fail(keys.status());
+  req.keys = *keys;
+  // The bundle is looked at before any passphrase is asked for it.
+  if (!identity_files.empty()) {
+    Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.keys);
+    if (!look.ok()) return cli.Fail(look.status());
+  }
+  std::vector<keys::X25519Identity> identities;
+  for (const std::string& f : identity_files) {
+    Result<std::vector<keys::X25519Identity>> ids =
+        pack::LoadIdentities(f, cli.passphrases());
+    if (!ids.ok()) return cli.Fail(ids.status());
+    for (auto& id : *ids) identities.push_back(std::move(id));
+  }
+  if (!identities.empty()) req.identities = &identities;
+  ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
+  req.progress = progress.Callback();
+  std::optional<os::CancellableScope> interruptible(std::in_place);
+  Result<pack::BundleReport> r = pack::Verify(req);
+  interruptible.reset();
+  progress.Clear();
+  if (!r.ok()) return cli.Fail(r.status());
+  // complete = trusted and decrypted; without -p nothing is trusted.
+  const char* level = req.keys.empty()     ? "intact"
+                      : identities.empty() ? "trusted"
+                                           : "complete";
+  if (cli.flags.json) {
+    std::printf(
+        "{\"ok\":true,\"verb\":\"verify\",\"level\":\"%s\",%s,\"signatures\":%"
+        "s,"
+        "\"volumes\":%s,\"bag_files\":%llu,\"bag_bytes\":%llu,"
+        "\"warnings\":%s}\n",
+        level, JsonStatement(*r).c_str(), JsonSignatures(*r).c_str(),
+        JsonVolumes(*r).c_str(), static_cast<unsigned long long>(r->files),
+        static_cast<unsigned long long>(r->payload_bytes),
+        JsonWarnings(*r).c_str());
+    return kExitOk;
+  }
+  for (const std::string& w : r->warnings) cli.Warn(w);
+  if (cli.flags.quiet) return kExitOk;
+  PrintReport(*r);
+  std::printf(
+      "result:      %s\n",
+      std::string_view(level) == "complete"
+          ? "complete: signatures, volumes, and the decrypted bag all check"
+      : std::string_view(level) == "trusted"
+          ? "trusted: signed by a trusted key; every volume matches the "
+            "statement"
+      : identities.empty()
+          ? "intact: every volume matches the statement (signatures not "
+            "checked: give -p to check who signed)"
+          : "intact: every volume matches the statement and the decrypted "
+            "bag checks (signatures not checked: give -p to check who "
+            "signed)");
+  return kExitOk;
+}
+
+int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
+  std::vector<std::string> dirs, key_args, identity_files;
+  std::string output;
+  po::options_description desc("options");
+  desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
+                     "the bundle folder(s) XJ/<id>")(
+      "output,o", po::value(&output)->value_name("DIR"),
+      "where the bag goes (as DIR/<bundle-id>)")(
+      "public-key,p", po::value(&key_args)->value_name("[ROLE:]FILE"),
+      "a trusted signer's public key (repeatable; required)")(
+      "identity,i", po::value(&identity_files)->value_name("FILE"),
+      "the office identity (required)");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
+  po::positional_options_description pos;
+  pos.add("bundle", -1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos,
+                 "xjpack unpack BUNDLE... -o DIR -p KEY -i IDENTITY",
+                 "Verifies a bundle, then decrypts and extracts its bag "
+                 "safely; nothing "
+                 "appears in DIR unless all of it checks.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (dirs.empty()) return cli.Usage("the bundle folder is required");
+  if (output.empty()) return cli.Usage("-o DIR is required");
+  if (key_args.empty())
+    return cli.Usage("-p KEY is required: unpack trusts only signed data");
+  if (identity_files.empty()) return cli.Usage("-i IDENTITY is required");
+  pack::UnpackRequest req;
+  req.dirs = dirs;
+  req.output = output;
+  Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
+  if (!keys.ok()) return cli.Fail(keys.status());
+  req.keys = *keys;
+  // The bundle is looked at before any passphrase is asked for it.
+  if (!identity_files.empty()) {
+    Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.keys);
+    if (!look.ok()) return cli.Fail(look.status());
+  }
+  std::vector<keys::X25519Identity> identities;
+  for (const std::string& f : identity_files) {
+    Result<std::vector<keys::X25519Identity>> ids =
+        pack::LoadIdentities(f, cli.passphrases());
+    if (!ids.ok()) return cli.Fail(ids.status());
+    for (auto& id : *ids) identities.push_back(std::move(id));
+  }
+  req.identities = &identities;
+  ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
+  req.progress = progress.Callback();
+  std::optional<os::CancellableScope> interruptible(std::in_place);
+  Result<pack::UnpackResult> r = pack::Unpack(req);
+  interruptible.reset();
+  progress.Clear();
+  if (!r.ok()) return cli.Fail(r.status());
+  if (cli.flags.json) {
+    std::printf(
+        "{\"ok\":true,\"verb\":\"unpack\",%s,\"bag\":%s,\"bag_files\":%llu,"
+        "\"bag_bytes\":%llu,\"warnings\":%s}\n",
+        JsonStatement(r->report).c_str(), JsonString(r->bag_dir).c_str(),
+        static_cast<unsigned long long>(r->report.files),
+        static_cast<unsigned long long>(r->report.payload_bytes),
+        JsonWarnings(r->report).c_str());
+    return kExitOk;
+  }
+  for (const std::string& w : r->report.warnings) cli.Warn(w);
+  if (cli.flags.quiet) return kExitOk;
+  std::printf(
+      "bundle:      %s\nunpacked to: %s\nfiles:       %llu (%llu bytes)\n",
+      r->report.statement.id.c_str(), r->bag_dir.c_str(),
+      static_cast<unsigned long long>(r->report.files),
+      static_cast<unsigned long long>(r->report.payload_bytes));
+  return kExitOk;
+}
+
+}  // namespace xj::cli
