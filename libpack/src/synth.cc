@@ -412,7 +412,7 @@ Person Generator::MakePerson(Rng& rng, const SchoolPlan& s, int grade,
   p.entry_date = fmt::format("{}-09", entry_year);
   p.anhui_no = fmt::format("{}{:02}{:03}{}{:04}", s.county,
                            (census_year - grade + 1) % 100, s.index % 1000,
-                           p.male ? 1 : 2, serial % 10000 + 1);
+                           p.male ? 1 : 2, serial % 9999 + 1);
   p.grade = grade;
   if (rng.Chance(0.01)) p.ethnicity = rng.Chance(0.5) ? "03" : "11";
   p.hukou_nature = rng.Chance(0.6) ? "1" : rng.Chance(0.5) ? "2" : "3";
@@ -1322,7 +1322,11 @@ Status Generator::Simulate(const SchoolPlan& s,
     FillSchool(out, s, when);
     std::map<int, int> count, classes, next;
     for (const Person& p : roster) ++count[p.grade];
-    for (const auto& [g, n] : count) classes[g] = std::max(1, (n + 44) / 45);
+    // Classes of about 45; a school too large for that (a benchmark's
+    // city-sized "school") gets larger classes, as class numbers end at
+    // 99 (and 99 itself is kept for the class-missing defect).
+    for (const auto& [g, n] : count)
+      classes[g] = std::clamp((n + 44) / 45, 1, 90);
     FillClasses(out, classes);
     for (const Person& p : roster) {
       int c = next[p.grade]++ % classes[p.grade] + 1;

@@ -1,0 +1,117 @@
+#!/bin/bash
+# Speed and memory of pack, verify (without and with an identity) and unpack
+# over a city-sized input (about 1 GiB of registry CSV and 2 000 photos),
+# each beside the stock pipeline doing the same job on the same data in the
+# same run, with ratios:
+#
+#   pack            xjpack pack          tar | zstd -T0 -3 | age -r; minisign -S
+#   verify          xjpack verify        sha512sum over the volumes
+#   verify -p -i    xjpack verify -p -i  minisign -V; age -d | zstd -d | tar -t
+#   unpack          xjpack unpack        minisign -V; age -d | zstd -d | tar -x
+#
+# xjpack does more than the stock pipelines in every row: pack also checks
+# every record, normalises the files, builds and hashes the bag, splits,
+# writes the outbox and the stick and reads the stick back; unpack also
+# hashes every volume, checks the archive entry by entry and the bag
+# against its manifests. Wall time is the best of RUNS runs (default 1);
+# peak memory is the largest resident set of any process of the job.
+#
+# usage: bench/bundle_speed.sh [STUDENTS [PHOTOS [RUNS]]]
+#   default 2400000 students (about 1 GiB of CSV) and 2000 photos
+set -euo pipefail
+cd "$(dirname "$0")/.."
+X=$PWD/build/tools/xjpack
+[ -x "$X" ] || { echo "build first: tools/bootstrap.sh" >&2; exit 1; }
+for t in /usr/bin/time age age-keygen minisign zstd sha512sum; do
+  command -v "$t" >/dev/null || { echo "needs $t (tools/bootstrap.sh installs it)" >&2; exit 1; }
+done
+students=${1:-2400000}
+photos=${2:-2000}
+runs=${3:-1}
+
+# In memory (tmpfs) when there is room, so the disk does not set the pace:
+# about 5 times the input is written in all.
+need_mb=$((students * 450 * 5 / 1048576 + photos * 40 * 5 / 1024 + 512))
+base=${XJBENCH_DIR:-/dev/shm}
+[ -d "$base" ] && [ "$(df -Pm "$base" | awk 'NR==2 {print $4}')" -gt "$need_mb" ] || base=${TMPDIR:-/var/tmp}
+dir=$(mktemp -d "$base/xjbundle-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+
+echo "bundle speed: $(nproc) cores, data in $base, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+"$X" synth -o school --students "$students" --seed 1 -q
+mkdir -p school/photos
+python3 - "$photos" <<'PY'
+import os, random, sys
+rng = random.Random(1)
+for i in range(int(sys.argv[1])):
+    # a JPEG's size and entropy: 20-60 KB that do not compress
+    with open(f"school/photos/{340102201000000000 + i}.jpg", "wb") as f:
+        f.write(b"\xff\xd8\xff\xe0" + os.urandom(rng.randint(20000, 60000)))
+PY
+csv=$(cat school/*.csv | wc -c)
+input=$(du -sb school | cut -f1)
+printf 'input: %d students, %.0f MiB of CSV, %d photos, %.0f MiB in all\n' \
+  "$students" "$(echo "$csv / 1048576" | bc -l)" "$photos" "$(echo "$input / 1048576" | bc -l)"
+
+printf 'pw for the benchmark\n' >pw
+"$X" keygen --signing -o clerk.key --passphrase-file pw --work-factor 10 -q >/dev/null
+minisign -G -W -p stock.pub -s stock.key >/dev/null
+age-keygen -o id.txt 2>/dev/null
+recipient=$(age-keygen -y id.txt)
+
+# best SECONDS-VAR RSS-VAR CMD...: runs CMD $runs times (after `prepare`),
+# keeping the best wall time and the largest peak memory (KiB).
+best() {
+  local -n s_out=$1 m_out=$2
+  shift 2
+  s_out="" m_out=0
+  for _ in $(seq "$runs"); do
+    prepare
+    /usr/bin/time -f "%e %M" -o time.txt "$@" >/dev/null
+    read -r s m <time.txt
+    if [ -z "$s_out" ] || awk -v a="$s" -v b="$s_out" 'BEGIN { exit !(a < b) }'; then s_out=$s; fi
+    [ "$m" -gt "$m_out" ] && m_out=$m
+  done
+}
+row() {  # row NAME BYTES OURS-S OURS-KIB STOCK-NAME STOCK-S STOCK-KIB
+  awk -v n="$1" -v b="$2" -v s="$3" -v m="$4" -v sn="$5" -v ss="$6" -v sm="$7" 'BEGIN {
+    printf "%-14s %8.2f s %7.0f MB/s %6.1f MiB | %-22s %8.2f s %7.0f MB/s %6.1f MiB | %5.2fx\n",
+      n, s, b / s / 1e6, m / 1024, sn, ss, b / ss / 1e6, sm / 1024, ss / s }'
+}
+printf '%-14s %10s %12s %10s | %-22s %10s %12s %10s | %s\n' job ours rate peak stock stock rate peak \
+  "speed (>1: ours faster)"
+
+# ---- pack ----
+prepare() { rm -rf stick home stock && mkdir -p stick stock; }
+best ps pm env XJPACK_HOME="$dir/home" SOURCE_DATE_EPOCH=1790000000 \
+  "$X" pack school --to "340102=$recipient" -k clerk.key -o stick --passphrase-file pw -q
+bundle=$(ls -d stick/XJ/*)
+keep_bundle=$dir/kept && rm -rf "$keep_bundle" && cp -r "$bundle" "$keep_bundle"
+prepare() { rm -f stock/payload.tar.zst.age stock/payload.tar.zst.age.minisig; }
+best ss sm bash -c "tar -cf - -C '$dir' school | zstd -q -T0 -3 | age -r '$recipient' >stock/payload.tar.zst.age &&
+  minisign -S -s stock.key -m stock/payload.tar.zst.age >/dev/null </dev/null"
+row pack "$input" "$ps" "$pm" "tar|zstd|age; minisign" "$ss" "$sm"
+volumes=$(cat "$keep_bundle"/payload.tar.zst.age* | wc -c)
+
+# ---- verify, no identity ----
+prepare() { :; }
+best vs vm "$X" verify "$keep_bundle" -q
+best hs hm sha512sum "$keep_bundle"/payload.tar.zst.age*
+row verify "$volumes" "$vs" "$vm" "sha512sum" "$hs" "$hm"
+
+# ---- verify with -p and -i ----
+best cs cm "$X" verify "$keep_bundle" -p clerk.pub -i id.txt -q
+best ds dm bash -c "minisign -Vq -p stock.pub -m stock/payload.tar.zst.age &&
+  age -d -i id.txt stock/payload.tar.zst.age | zstd -dq | tar -tf - >/dev/null"
+row "verify -p -i" "$input" "$cs" "$cm" "minisign; age|zstd|tar -t" "$ds" "$dm"
+
+# ---- unpack ----
+prepare() { rm -rf out stockout && mkdir out stockout; }
+best us um "$X" unpack "$keep_bundle" -p clerk.pub -i id.txt -o out -q
+best xs xm bash -c "minisign -Vq -p stock.pub -m stock/payload.tar.zst.age &&
+  age -d -i id.txt stock/payload.tar.zst.age | zstd -dq | tar -xf - -C stockout"
+row unpack "$input" "$us" "$um" "minisign; age|zstd|tar -x" "$xs" "$xm"
+echo "rates are of the input size (of the volumes for verify); compressed payload $((volumes / 1048576)) MiB"
+echo "targets: pack and unpack at least as fast as stock (>= 1.00x), verify at least 0.80x"
+echo "of sha512sum, every peak under 128 MiB"
