@@ -302,14 +302,16 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
         "\"outbox_dir\":%s,"
         "\"file_system\":%s,\"statement_sha256\":%s,\"fingerprint\":%s,"
         "\"records\":%llu,"
-        "\"errors\":%llu,\"warnings\":%llu,\"volumes\":%s}\n",
+        "\"errors\":%llu,\"warnings\":%llu,\"volumes\":%s,"
+        "\"seconds\":{\"check\":%.3f,\"build\":%.3f,\"media\":%.3f}}\n",
         JsonString(st.id).c_str(), JsonString(r->media_dir).c_str(),
         JsonString(r->outbox_dir).c_str(), JsonString(r->media.fs_type).c_str(),
         JsonString(r->statement_sha256).c_str(),
         JsonString(GroupedHex(digest)).c_str(),
         static_cast<unsigned long long>(st.records),
         static_cast<unsigned long long>(r->check.errors),
-        static_cast<unsigned long long>(r->check.warnings), vols.c_str());
+        static_cast<unsigned long long>(r->check.warnings), vols.c_str(),
+        r->check_seconds, r->build_seconds, r->media_seconds);
     return kExitOk;
   }
   if (cli.flags.quiet) return kExitOk;

@@ -80,6 +80,10 @@ struct PackResult {
   std::string media_dir;   ///< media/XJ/<id>
   MediaInfo media;
   CheckTotals check;
+  /// Wall seconds of the phases: the registry check, building the bundle
+  /// in the outbox (bag, tar, zstd, age, statement), writing the stick and
+  /// reading it back.
+  double check_seconds = 0, build_seconds = 0, media_seconds = 0;
 };
 
 /// Checks the registry (findings go to `findings`), refuses on errors

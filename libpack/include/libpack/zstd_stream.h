@@ -16,6 +16,7 @@
 namespace xj::pack {
 
 inline constexpr int kZstdWindowLog = 23;
+inline constexpr int kZstdJobSize = 4 << 20;
 
 class ZstdCompressSink final : public Sink {
  public:
