@@ -258,7 +258,8 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths) {
   if (paths.empty())
     return Status(Code::kInvalidArgument, "no bundle folder given");
   Inventory inv;
-  for (const std::string& p : paths) {
+  for (std::string p : paths) {
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
     // The bundle folder and the XJ folder holding it are the stick's; a
     // link in either place could lead anywhere.
     struct stat parent;
@@ -1030,7 +1031,7 @@ std::string ReadmeText(const trust::BundleStatement& st,
       "addressed offices can open it. Do not copy it to anyone else.\n"
       "\n"
       "核验 How to verify (only this proves anything; this README does not):\n"
-      "  xjpack verify XJ/{id}\n"
+      "  xjpack verify XJ/{id} -p <sender's public key>\n"
       "  minisign -V -p <sender's public key> -m XJ/{id}/bundle.stmt \\\n"
       "    -x XJ/{id}/bundle.stmt.<KEYID>.minisig\n"
       "\n"
@@ -1063,11 +1064,7 @@ std::string ReadmeText(const trust::BundleStatement& st,
   return out;
 }
 
-Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
-  if (req.data == nullptr || req.key == nullptr) {
-    return Status(Code::kInternal,
-                  "pack needs the registry data and a signing key");
-  }
+Status CheckPackRequest(const PackRequest& req) {
   if (!trust::IsOfficeCode(req.recipient.code)) {
     return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
                  EscapeForDisplay(req.recipient.code));
@@ -1086,27 +1083,45 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
       return Error(Code::kInvalidArgument, "office {} is named twice", a.code);
     }
   }
+  std::vector<const Addressee*> all = {&req.recipient};
+  for (const Addressee& a : req.copy_to) all.push_back(&a);
+  for (const Addressee* a : all) {
+    if (a->recipients.size() != 1) {
+      return Error(Code::kInvalidArgument,
+                   "office {} needs exactly one age recipient, not {}", a->code,
+                   a->recipients.size());
+    }
+  }
   if (!req.allow_errors.empty()) {
     Status reason = trust::CheckValue(req.allow_errors);
     if (!reason.ok()) {
-      return Error(Code::kInvalidArgument, "--allow-errors: the reason {}",
-                   reason.message())
-          .WithHint("give the reason as one line of plain text");
+      return Error(Code::kInvalidArgument,
+                   "--allow-errors: the reason must be one line of plain "
+                   "text: {}",
+                   reason.message());
     }
   }
-  std::int64_t now = req.now != 0 ? req.now : os::NowUnix();
-  if (!os::IsDirectory(req.registry_dir + "") ||
+  if (!os::IsDirectory(req.registry_dir) ||
       !os::Exists(req.registry_dir + "/school.csv")) {
     return Error(Code::kNotFound,
                  "{}: not a school's registry folder (no school.csv)",
                  req.registry_dir);
   }
-  // The destination is looked at first, before any work is done.
   if (!os::IsDirectory(req.media)) {
     return Error(Code::kNotFound, "{}: no such folder (is the stick mounted?)",
                  req.media);
   }
-  XJ_RETURN_IF_ERROR(ProbeMedia(req.media).status());
+  return ProbeMedia(req.media).status();
+}
+
+Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
+  if (req.data == nullptr || req.key == nullptr) {
+    return Status(Code::kInternal,
+                  "pack needs the registry data and a signing key");
+  }
+  // The request and the destination are looked at first, before any work.
+  XJ_RETURN_IF_ERROR(CheckPackRequest(req));
+  std::int64_t now = req.now != 0 ? req.now : os::NowUnix();
   XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(req.home));
   struct Cleanup {
     std::string dir;
@@ -1172,7 +1187,9 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
         "bundle is the census date that opens the school year",
         EscapeForDisplay(period));
   }
-  if (offices.count(sender)) {
+  if (sender == req.recipient.code ||
+      std::any_of(req.copy_to.begin(), req.copy_to.end(),
+                  [&](const Addressee& a) { return a.code == sender; })) {
     return Error(Code::kInvalidArgument,
                  "the school {} cannot address a bundle to itself", sender);
   }
@@ -1237,18 +1254,7 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
     }
   } outbox_cleanup{outbox_tmp};
   std::vector<keys::X25519PublicKey> recipients = req.recipient.recipients;
-  if (recipients.size() != 1) {
-    return Error(Code::kInvalidArgument,
-                 "office {} needs exactly one age recipient",
-                 req.recipient.code);
-  }
-  for (const Addressee& a : req.copy_to) {
-    if (a.recipients.size() != 1) {
-      return Error(Code::kInvalidArgument,
-                   "office {} needs exactly one age recipient", a.code);
-    }
-    recipients.push_back(a.recipients[0]);
-  }
+  for (const Addressee& a : req.copy_to) recipients.push_back(a.recipients[0]);
   std::string tagmanifest;
   std::vector<VolumeFile> volumes;
   {

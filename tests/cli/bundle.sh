@@ -40,6 +40,8 @@ grep -q '学籍数据包' "$B/README.txt" || fail "README.txt has no Chinese"
 grep -q 'age -d -i <identity> | zstd -d | tar -x' "$B/README.txt" || fail "README.txt lacks the recovery"
 grep -q "xjpack unpack XJ/2134000000-340102-000001 -o <folder> -p <sender's public key>" "$B/README.txt" ||
   fail "README.txt lacks the unpack command"
+grep -q "xjpack verify XJ/2134000000-340102-000001 -p <sender's public key>" "$B/README.txt" ||
+  fail "README.txt lacks the verify command"
 # The source is untouched; the outbox keeps a copy.
 (cd school && find . -type f -exec sha256sum {} + | sort) | cmp -s - school.sums || fail "pack changed the source"
 [ -f home/outbox/2134000000-340102-000001/bundle.stmt ] || fail "no outbox copy"
@@ -224,6 +226,7 @@ mv d/2134000000-340102-000001 d/real && mkdir d/XJ && ln -s ../real d/XJ/2134000
 expect 1 "symbolic link" "$XJ" verify d/XJ/2134000000-340102-000001
 rm -rf d/XJ && mkdir d/elsewhere && mv d/real d/elsewhere/2134000000-340102-000001 && ln -s elsewhere d/XJ
 expect 1 "d/XJ is a symbolic link; a stick's folders hold none" "$XJ" verify d/XJ/2134000000-340102-000001
+expect 1 "d/XJ is a symbolic link; a stick's folders hold none" "$XJ" inspect d/XJ/2134000000-340102-000001/
 expect 2 "stick is a stick, not a bundle folder; give XJ/<bundle-id>: stick/XJ/2134000000-340102-000001" \
   "$XJ" verify stick
 expect 2 "stick/XJ is a stick, not a bundle folder" "$XJ" inspect stick/XJ
@@ -318,9 +321,9 @@ grep -qx 'XJ-Allow-Errors: the phone is being confirmed with the family' out4/*/
   fail "the reason is not in bag-info.txt"
 grep -q '^error,students.csv,' out4/*/data/check/findings.csv || fail "no findings in the bag"
 
-expect 2 "--allow-errors: the reason value begins or ends with a space" \
+expect 2 "--allow-errors: the reason must be one line of plain text: value begins or ends with a space" \
   "$XJ" pack bad --to 340102=county.pub -k clerk.key -o stick3 $PW --allow-errors "trailing "
-expect 2 "--allow-errors: the reason value holds a control" \
+expect 2 "--allow-errors: the reason must be one line of plain text: value holds a control" \
   "$XJ" pack bad --to 340102=county.pub -k clerk.key -o stick3 $PW --allow-errors $'two\nlines'
 # OS litter among the photos stays out of the bag.
 touch school/photos/Thumbs.db school/photos/.DS_Store
@@ -344,6 +347,21 @@ expect 2 "the volume size must be 64 KiB to 4294967295 bytes" \
   "$XJ" pack school --to 340102=county.pub -k clerk.key -o stick --volume-size 5G $PW
 expect 2 "--volume-size 17179869185G: too large" \
   "$XJ" pack school --to 340102=county.pub -k clerk.key -o stick --volume-size 17179869185G $PW
+expect 2 "--allow-errors needs a reason" \
+  "$XJ" pack bad --to 340102=county.pub -k clerk.key -o stick3 $PW --allow-errors ""
+expect 2 "--volume-size -1: expected a size like 700M" \
+  "$XJ" pack school --to 340102=county.pub -k clerk.key -o stick --volume-size -1 $PW
+expect 2 "SOURCE_DATE_EPOCH=0: a time before 2001" env SOURCE_DATE_EPOCH=0 \
+  "$XJ" pack school --to 340102=county.pub -k clerk.key -o stick $PW
+# Problems with the request come before the passphrase (none is given here)
+# and before a sequence number is taken.
+cat county.pub city.pub >two.pub
+cp -r home/streams streams.before
+expect 2 "office 340102 needs exactly one age recipient, not 2" \
+  "$XJ" pack school --to 340102=two.pub -k clerk.key -o stick --passphrase-file /dev/null
+diff -r streams.before home/streams >/dev/null || fail "a refused pack changed the streams"
+expect 2 '"34x" is not an office code' \
+  "$XJ" pack school --to 34x=county.pub -k clerk.key -o stick --passphrase-file /dev/null
 expect 2 "SOURCE_DATE_EPOCH=\"yesterday\"" env SOURCE_DATE_EPOCH=yesterday \
   "$XJ" pack school --to 340102=county.pub -k clerk.key -o stick $PW
 done_ok

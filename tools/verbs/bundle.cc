@@ -64,6 +64,10 @@ Result<std::vector<pack::TrustedKey>> ParseKeys(
 Result<std::uint64_t> ParseSize(const std::string& s) {
   std::size_t pos = 0;
   unsigned long long n = 0;
+  if (s.empty() || s[0] < '0' || s[0] > '9') {
+    return Error(Code::kInvalidArgument,
+                 "--volume-size {}: expected a size like 700M", s);
+  }
   try {
     n = std::stoull(s, &pos);
   } catch (...) {
@@ -224,6 +228,9 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   if (to.empty()) return cli.Usage("--to OFFICE=RECIPIENT is required");
   if (key_file.empty()) return cli.Usage("-k KEY is required");
   if (media.empty()) return cli.Usage("-o MEDIA is required");
+  if (vm.count("allow-errors") && allow_errors.empty()) {
+    return cli.Usage("--allow-errors needs a reason");
+  }
   if (kind != "census" && kind != "changes" && kind != "graduation") {
     return cli.Usage("--kind must be census, changes or graduation");
   }
@@ -257,10 +264,16 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
                       EscapeForDisplay(e)));
     }
     req.now = std::stoll(std::string(e));
+    if (req.now < 1000000000) {  // 2001: no registry is older
+      return cli.Usage(fmt::format(
+          "SOURCE_DATE_EPOCH={}: a time before 2001 cannot be a bundle's", e));
+    }
   }
   Result<pack::Home> home = pack::OpenHome(home_flag);
   if (!home.ok()) return cli.Fail(home.status());
   req.home = *home;
+  // What can be checked is checked before the passphrase is asked.
+  if (Status s = pack::CheckPackRequest(req); !s.ok()) return cli.Fail(s);
   Result<pack::RegistryData> data = pack::LoadRegistryData();
   if (!data.ok()) return cli.Fail(data.status());
   req.data = &*data;
@@ -284,6 +297,9 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   std::optional<os::CancellableScope> interruptible(std::in_place);
   Result<pack::PackResult> r = pack::Pack(req, findings);
   interruptible.reset();
+  if (r.ok() && os::Cancelled()) {
+    cli.Warn("the interruption came after the work was done; it is complete");
+  }
   progress.Clear();
   if (!r.ok()) return cli.Fail(r.status());
   const auto& st = r->statement;
@@ -383,7 +399,8 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
           cli, args, desc, pos,
           "xjpack verify BUNDLE... [-p KEY]... [-i IDENTITY]",
           "Checks a bundle: layout, statement and volumes (intact); signatures "
-          "(trusted, with -p); the decrypted bag (complete, with -i).",
+          "(trusted, with -p); and the decrypted bag (complete, with -p "
+          "and -i).",
           &vm, &code)) {
     return code;
   }
@@ -411,6 +428,9 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   std::optional<os::CancellableScope> interruptible(std::in_place);
   Result<pack::BundleReport> r = pack::Verify(req);
   interruptible.reset();
+  if (r.ok() && os::Cancelled()) {
+    cli.Warn("the interruption came after the work was done; it is complete");
+  }
   progress.Clear();
   if (!r.ok()) return cli.Fail(r.status());
   // complete = trusted and decrypted; without -p nothing is trusted.
@@ -502,6 +522,9 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   std::optional<os::CancellableScope> interruptible(std::in_place);
   Result<pack::UnpackResult> r = pack::Unpack(req);
   interruptible.reset();
+  if (r.ok() && os::Cancelled()) {
+    cli.Warn("the interruption came after the work was done; it is complete");
+  }
   progress.Clear();
   if (!r.ok()) return cli.Fail(r.status());
   if (cli.flags.json) {

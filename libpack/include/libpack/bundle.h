@@ -86,6 +86,11 @@ struct PackResult {
   double check_seconds = 0, build_seconds = 0, media_seconds = 0;
 };
 
+/// The checks Pack makes before any work (office codes, one recipient per
+/// office, volume size, the reason's text, the registry folder and the
+/// destination), for a caller to make before it asks for a passphrase.
+Status CheckPackRequest(const PackRequest& request);
+
 /// Checks the registry (findings go to `findings`), refuses on errors
 /// unless allow_errors, and packs, signs and writes the bundle.
 Result<PackResult> Pack(const PackRequest& request, FindingSink& findings);
