@@ -2,9 +2,10 @@
 # The main job on built-in sample data: installs what is missing, builds,
 # then walks a school's registry through what the offices do with it —
 # the registry check (clean, then with planted mistakes), identities and
-# signing keys, encryption to the recipient office, a signature, its check,
-# decryption — printing each step. Everything happens
-# in a scratch folder that is removed at the end.
+# signing keys, the signed and encrypted bundle on a stick, its inspection,
+# verification and unpacking at the county, recovery with stock tools, a
+# damaged stick refused — printing each step. Everything happens in a
+# scratch folder that is removed at the end.
 #
 # usage: tools/demo.sh      (as root on a fresh Debian 12 machine)
 set -euo pipefail
@@ -20,7 +21,7 @@ step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "0. a school's registry: synthetic (no real person), with last year's"
-run "$X" synth -o school --previous school-last-year --seed 7 --students 120
+run "$X" synth -o school --previous school-last-year --seed 7 --students 120 --photos
 head -c 400 school/students.csv; echo ...
 
 step "1. the school clerk checks the registry against the schema and audit rules"
@@ -30,46 +31,59 @@ step "2. the same with mistakes planted: every one is found, personal data maske
 run "$X" synth -o flawed --previous flawed-last-year --seed 7 --students 120 \
   --defects check-digit,count-mismatch,vanished,unflagged-migrant,duplicate-row -q
 "$X" check flawed --previous flawed-last-year || echo "(exit status $?: errors found)"
-cp school/students.csv students.csv
 # Demo passphrases come from files; real users type them at the prompt.
 printf 'county office demo passphrase\n' >county.pass
 printf 'school clerk demo passphrase\n' >clerk.pass
+export XJPACK_HOME=$work/school-office   # the school's outbox and counters
 
-step "3. the county office makes its encryption identity"
+step "3. the county office makes its encryption identity; the clerk a signing key"
 run "$X" keygen --office -o county.key --passphrase-file county.pass
-
-step "4. the school clerk makes a personal signing key"
 run "$X" keygen --signing -o clerk.key --passphrase-file clerk.pass
 
-step "5. the clerk encrypts the file to the county (age)"
-run "$X" encrypt students.csv -R county.pub -o students.csv.age
-ls -l students.csv.age
+step "4. the clerk packs the checked registry onto the stick for the county"
+mkdir stick   # stands for the USB stick's mount point
+run "$X" pack school --to 340102=county.pub -k clerk.key -o stick --passphrase-file clerk.pass
+B=$(ls -d stick/XJ/*)
+run ls -l "$B"
+sed -n '1,12p' "$B/README.txt" | tr -d '\r'
 
-step "6. the clerk signs the encrypted file (minisign)"
-run "$X" sign students.csv.age -k clerk.key --passphrase-file clerk.pass \
-  -t "school 3401040001 census 2026-09-30"
+step "5. anyone on the way can see what it is, and that it arrived intact"
+run "$X" inspect "$B"
+run "$X" verify "$B"
 
-step "7. the county checks the signature"
-run "$X" sigcheck students.csv.age -p clerk.pub
+step "6. the county verifies who signed it and that it opens, writing nothing"
+run "$X" verify "$B" -p clerk.pub -i county.key --passphrase-file county.pass
 
-step "8. the county decrypts with its identity"
-run "$X" decrypt students.csv.age -i county.key --passphrase-file county.pass \
-  -o received.csv
-cmp students.csv received.csv && echo "received.csv is identical to the original"
+step "7. the county unpacks it: verified, decrypted in quarantine, checked, then moved"
+mkdir incoming
+run "$X" unpack "$B" -p clerk.pub -i county.key --passphrase-file county.pass -o incoming
+cmp school/photos/"$(ls school/photos | head -1)" incoming/*/data/registry/photos/"$(ls school/photos | head -1)" &&
+  echo "the photos arrived unchanged"
 
-step "9. the same files with the stock tools (no xjpack needed)"
-run minisign -V -H -p clerk.pub -m students.csv.age
+step "8. without xjpack: stock minisign, age, zstd and tar recover the same bag"
+run minisign -V -p clerk.pub -m "$B/bundle.stmt" -x "$(ls "$B"/bundle.stmt.*.minisig)"
 printf 'county office demo passphrase\n' |
   script -qec "age -d -o county-identity.txt county.key" /dev/null >/dev/null
-run age -d -i county-identity.txt -o stock.csv students.csv.age
-cmp students.csv stock.csv && echo "stock age recovered the same file"
+mkdir recovered
+(cd recovered && cat ../"$B"/payload.tar.zst.age* | age -d -i ../county-identity.txt | zstd -d | tar -x)
+(cd recovered/* && sha512sum -c --quiet manifest-sha512.txt && echo "sha512sum -c: every file of the bag checks")
+diff -r recovered incoming >/dev/null && echo "the stock tools give the same bag as xjpack unpack"
 
-step "10. a damaged copy is refused, and nothing is written"
-cp students.csv.age damaged.age
-printf 'X' | dd of=damaged.age bs=1 seek=200 conv=notrunc 2>/dev/null
-if "$X" decrypt damaged.age -i county.key --passphrase-file county.pass -o out.csv; then
-  echo "demo: a damaged file was accepted" >&2
+step "9. a damaged stick is refused, and nothing is unpacked"
+cp -r "$B" damaged
+printf 'X' | dd of=damaged/payload.tar.zst.age bs=1 seek=5000 conv=notrunc 2>/dev/null
+mkdir refused
+if "$X" unpack damaged -p clerk.pub -i county.key --passphrase-file county.pass -o refused; then
+  echo "demo: a damaged bundle was accepted" >&2
   exit 1
 fi
-[ ! -e out.csv ] && echo "no out.csv was written"
+[ -z "$(ls -A refused)" ] && echo "nothing was unpacked"
+
+step "10. single files, for emergencies: encrypt, sign, check, decrypt"
+run "$X" encrypt school/students.csv -R county.pub -o students.csv.age
+run "$X" sign students.csv.age -k clerk.key --passphrase-file clerk.pass \
+  -t "school 2134000000 census 2026-09-30"
+run "$X" sigcheck students.csv.age -p clerk.pub
+run "$X" decrypt students.csv.age -i county.key --passphrase-file county.pass -o received.csv
+cmp school/students.csv received.csv && echo "received.csv is identical to the original"
 step "done"
