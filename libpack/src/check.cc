@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <set>
 #include <unordered_map>
@@ -116,6 +117,90 @@ std::uint64_t PackKey(std::string_view v) {
   if (check == 99) return 0;
   return (static_cast<std::uint64_t>(letter) << 61) | (n * 11 + check) | 0;
 }
+
+// Dense ids for string keys, given in insertion order. ID numbers and
+// student numbers pack into 64 bits (PackKey) and live in one open-addressed
+// table, with no allocation per key: a school of 300 000 students is looked
+// up several times per student, and node-based maps of strings spent most of
+// the check's time in cache misses and malloc. Any other key falls back to a
+// string map. Keys are kept once, in an arena, for messages.
+class KeyIndex {
+ public:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  // The id of `key`, and whether it was added now.
+  std::pair<std::uint32_t, bool> Insert(std::string_view key) {
+    std::uint32_t next = size();
+    if (std::uint64_t k = PackKey(key)) {
+      if ((used_ + 1) * 2 > slots_.size()) Grow();
+      std::size_t i = Slot(k);
+      while (slots_[i].key != 0) {
+        if (slots_[i].key == k) return {slots_[i].id, false};
+        i = (i + 1) & (slots_.size() - 1);
+      }
+      slots_[i] = {k, next};
+      ++used_;
+    } else {
+      auto [it, fresh] = other_.emplace(std::string(key), next);
+      if (!fresh) return {it->second, false};
+    }
+    arena_.append(key);
+    ends_.push_back(static_cast<std::uint32_t>(arena_.size()));
+    return {next, true};
+  }
+
+  std::uint32_t Find(std::string_view key) const {
+    if (std::uint64_t k = PackKey(key)) {
+      if (slots_.empty()) return kNone;
+      for (std::size_t i = Slot(k); slots_[i].key != 0;
+           i = (i + 1) & (slots_.size() - 1)) {
+        if (slots_[i].key == k) return slots_[i].id;
+      }
+      return kNone;
+    }
+    auto it = other_.find(std::string(key));
+    return it == other_.end() ? kNone : it->second;
+  }
+
+  std::string_view Key(std::uint32_t id) const {
+    std::uint32_t begin = id == 0 ? 0 : ends_[id - 1];
+    return std::string_view(arena_).substr(begin, ends_[id] - begin);
+  }
+
+  std::uint32_t size() const {
+    return static_cast<std::uint32_t>(ends_.size());
+  }
+
+ private:
+  struct Entry {
+    std::uint64_t key;
+    std::uint32_t id;
+  };
+
+  std::size_t Slot(std::uint64_t k) const {
+    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+
+  void Grow() {
+    std::vector<Entry> old = std::move(slots_);
+    std::size_t n = old.empty() ? 1024 : old.size() * 2;
+    slots_.assign(n, Entry{0, 0});
+    shift_ = 64 - static_cast<int>(std::countr_zero(n));
+    for (const Entry& e : old) {
+      if (e.key == 0) continue;
+      std::size_t i = Slot(e.key);
+      while (slots_[i].key != 0) i = (i + 1) & (n - 1);
+      slots_[i] = e;
+    }
+  }
+
+  std::vector<Entry> slots_;
+  std::size_t used_ = 0;
+  int shift_ = 64;
+  std::unordered_map<std::string, std::uint32_t> other_;
+  std::string arena_;
+  std::vector<std::uint32_t> ends_;  // where each key ends in arena_
+};
 
 }  // namespace
 
@@ -523,10 +608,11 @@ class SchoolCheck {
         f_photo = spec.FieldIndex("photo");
     Mask id_mask = spec.fields[static_cast<std::size_t>(f_id)].mask;
     Mask no_mask = spec.fields[static_cast<std::size_t>(f_no)].mask;
-    std::unordered_map<std::string, std::uint64_t> id_lines;
+    KeyIndex ids;
+    std::vector<std::uint64_t> id_lines;  // by id in `ids`
     XJ_RETURN_IF_ERROR(ForEachRow(spec, &students_ok_, [&](const Row& row) {
       std::uint64_t line = row.line();
-      std::string no(row[f_no]);
+      std::string_view no = row[f_no];
       std::string_view id = row[f_id];
       Student s;
       s.line = line;
@@ -552,7 +638,7 @@ class SchoolCheck {
                   "male)",
                   id_mask, id);
           }
-          if (Good(f_no) && no[0] == 'G' && no.substr(1) != id) {
+          if (Good(f_no) && !no.empty() && no[0] == 'G' && no.substr(1) != id) {
             Warn(file, line, "student_no", "student-no.id-number",
                  "a G student number is normally G followed by the ID number",
                  no_mask, no);
@@ -579,11 +665,12 @@ class SchoolCheck {
       }
       // Uniqueness within the school.
       if (!no.empty()) {
-        auto [it, fresh] = students_.emplace(no, s);
+        auto [sid, fresh] = student_ids_.Insert(no);
+        if (fresh) students_.push_back(s);
         if (!fresh) {
           Error(file, line, "student_no", "unique.student-no",
                 fmt::format("the student number is already used on line {}",
-                            it->second.line),
+                            students_[sid].line),
                 no_mask, no);
         } else if (keys_ != nullptr && Good(f_no)) {
           if (std::uint64_t k = PackKey(no)) {
@@ -593,11 +680,12 @@ class SchoolCheck {
         }
       }
       if (!id.empty() && row[f_idtype] == "1") {
-        auto [it, fresh] = id_lines.emplace(std::string(id), line);
+        auto [iid, fresh] = ids.Insert(id);
+        if (fresh) id_lines.push_back(line);
         if (!fresh) {
           Error(file, line, "id_number", "unique.id-number",
                 fmt::format("the ID number is already used on line {}",
-                            it->second),
+                            id_lines[iid]),
                 id_mask, id);
         } else if (keys_ != nullptr && Good(f_id)) {
           if (std::uint64_t k = PackKey(id)) {
@@ -730,36 +818,34 @@ class SchoolCheck {
     bool ok = false;
     XJ_RETURN_IF_ERROR(ForEachRow(spec, &ok, [&](const Row& row) {
       std::string_view no = row[f_no];
-      auto it = students_.find(std::string(no));
-      if (it == students_.end()) {
+      std::uint32_t sid = student_ids_.Find(no);
+      if (sid == KeyIndex::kNone) {
         if (students_ok_ && !no.empty()) {
           Error(spec.name, row.line(), "student_no", "guardian.student",
                 "no student with this number in students.csv", no_mask, no);
         }
       } else if (row[f_is] == "1") {
-        it->second.guardian = true;
-        if (!row[f_id].empty() && Good(f_id)) it->second.guardian_id = true;
+        students_[sid].guardian = true;
+        if (!row[f_id].empty() && Good(f_id)) students_[sid].guardian_id = true;
       }
     }));
     if (!ok || !students_ok_) return Status::Ok();
     const std::string students_file = "students.csv";
-    std::vector<std::pair<std::uint64_t, const std::string*>> order;
-    for (const auto& [no, s] : students_) order.push_back({s.line, &no});
-    std::sort(order.begin(), order.end());
     const FileSpec& sspec = *schema_.File("students.csv");
     Mask sno_mask =
         sspec.fields[static_cast<std::size_t>(sspec.FieldIndex("student_no"))]
             .mask;
-    for (const auto& [line, no] : order) {
-      const Student& s = students_.at(*no);
+    // Students are numbered in the order of their lines.
+    for (std::uint32_t sid = 0; sid < students_.size(); ++sid) {
+      const Student& s = students_[sid];
       if (!s.guardian) {
-        Error(students_file, line, "student_no", "guardian.missing",
+        Error(students_file, s.line, "student_no", "guardian.missing",
               "no guardian (is_guardian = 1) is listed in guardians.csv",
-              sno_mask, *no);
+              sno_mask, student_ids_.Key(sid));
       } else if (!s.has_id && !s.guardian_id) {
-        Error(students_file, line, "id_number", "guardian.id-required",
+        Error(students_file, s.line, "id_number", "guardian.id-required",
               "a student without an ID number needs a guardian with one",
-              sno_mask, *no);
+              sno_mask, student_ids_.Key(sid));
       }
     }
     return Status::Ok();
@@ -834,15 +920,15 @@ class SchoolCheck {
       return false;
     };
     for (const Change& c : pending) {
-      auto it = students_.find(c.student_no);
-      bool present = it != students_.end();
+      std::uint32_t sid = student_ids_.Find(c.student_no);
+      bool present = sid != KeyIndex::kNone;
       if (LeavesSchool(c.type) && present && !also(c.student_no, [](int t) {
             return t == kAdmitted || t == kTransferIn;
           })) {
         Error(spec.name, c.line, "student_no", "change.student-present",
               fmt::format("a change of type {} means the student left, but the "
                           "student is still in students.csv (line {})",
-                          c.type, it->second.line),
+                          c.type, students_[sid].line),
               no_mask, c.student_no);
       } else if (NeedsStudent(c.type) && !present &&
                  !also(c.student_no, LeavesSchool)) {
@@ -852,7 +938,8 @@ class SchoolCheck {
                   "there is none with this number",
                   c.type),
               no_mask, c.student_no);
-      } else if (c.type == kDropout && present && it->second.status != '3') {
+      } else if (c.type == kDropout && present &&
+                 students_[sid].status != '3') {
         Error(spec.name, c.line, "student_no", "change.dropout-status",
               "a dropout (28) is recorded but the student's status is not 3 "
               "(辍学)",
@@ -1024,8 +1111,8 @@ class SchoolCheck {
     std::sort(order.begin(), order.end());
     for (const auto& [pline, no] : order) {
       const PrevStudent& p = prev.at(*no);
-      auto now = students_.find(*no);
-      if (now == students_.end()) {
+      std::uint32_t sid = student_ids_.Find(*no);
+      if (sid == KeyIndex::kNone) {
         if (!has(*no, {kGraduated, kWithdrawal, kDeath, kTransferOut})) {
           Error(
               file, 0, "student_no", "yoy.vanished",
@@ -1036,7 +1123,7 @@ class SchoolCheck {
         }
         continue;
       }
-      const Student& s = now->second;
+      const Student& s = students_[sid];
       // Last year's suspension: resumed (12) or extended (36); a dropout
       // since then is the dropout rule's business.
       if (p.status == '2' && s.status != '3') {
@@ -1082,15 +1169,13 @@ class SchoolCheck {
       }
     }
     // This year's new students came from somewhere.
-    std::vector<std::pair<std::uint64_t, const std::string*>> now_order;
-    for (const auto& [no, s] : students_) now_order.push_back({s.line, &no});
-    std::sort(now_order.begin(), now_order.end());
-    for (const auto& [line, no] : now_order) {
-      if (prev.count(*no) == 0 && !has(*no, {kAdmitted, kTransferIn})) {
-        Error(file, line, "student_no", "yoy.no-origin",
+    for (std::uint32_t sid = 0; sid < students_.size(); ++sid) {
+      std::string no(student_ids_.Key(sid));
+      if (prev.count(no) == 0 && !has(no, {kAdmitted, kTransferIn})) {
+        Error(file, students_[sid].line, "student_no", "yoy.no-origin",
               "new this year, with no admission (11) or transfer in (13) "
               "recorded",
-              no_mask, *no);
+              no_mask, no);
       }
     }
     return Status::Ok();
@@ -1112,7 +1197,8 @@ class SchoolCheck {
   bool school_ok_ = false, classes_ok_ = false, students_ok_ = false,
        changes_ok_ = false;
   std::set<std::pair<int, int>> classes_;
-  std::unordered_map<std::string, Student> students_;
+  KeyIndex student_ids_;
+  std::vector<Student> students_;  // by id in student_ids_
   std::map<std::pair<int, char>, int> enrolled_;
   std::map<char, int> status_count_;
   std::map<int, int> change_count_;

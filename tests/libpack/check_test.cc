@@ -261,6 +261,38 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     c.Save(x.F("classes.csv"));
     CHECK(x.Check().Rules() == Rules({"class.duplicate"}));
   }
+  SUBCASE("unique.student-no and unique.id-number name the first line") {
+    // ID-shaped numbers take the packed index, others the string map: both
+    // must find the repeat and the line it repeats.
+    for (std::string no : {std::string(), std::string("34ABC")}) {
+      School x;
+      Csv st = Csv::Load(x.F("students.csv"));
+      std::size_t a = 3, b = 7;
+      if (!no.empty()) st.At(a, "student_no") = no;
+      st.At(b, "student_no") = st.At(a, "student_no");
+      st.At(b, "id_number") = st.At(a, "id_number");
+      st.Save(x.F("students.csv"));
+      Collect got = x.Check(false);
+      int nos = 0, ids = 0;
+      for (const Finding& f : got.findings) {
+        if (f.rule == "unique.student-no") {
+          ++nos;
+          CHECK(f.line == b + 2);
+          CHECK(f.message == fmt::format("the student number is already "
+                                         "used on line {}",
+                                         a + 2));
+        }
+        if (f.rule == "unique.id-number") {
+          ++ids;
+          CHECK(f.line == b + 2);
+          CHECK(f.message.find(fmt::format("line {}", a + 2)) !=
+                std::string::npos);
+        }
+      }
+      CHECK(nos == 1);
+      CHECK(ids == 1);
+    }
+  }
   SUBCASE("guardian.student") {
     School x;
     Csv g = Csv::Load(x.F("guardians.csv"));
