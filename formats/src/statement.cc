@@ -9,7 +9,6 @@
 #include "base/bytes.h"
 
 namespace xj::formats::trust {
-namespace {
 
 bool IsDigits(std::string_view s) {
   if (s.empty()) return false;
@@ -38,6 +37,8 @@ std::vector<std::string_view> SplitSpaces(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 bool IsLabel(std::string_view s) {
   if (s.empty()) return false;

@@ -6,6 +6,7 @@
 
 #include "formats/bagit.h"
 #include "formats/statement.h"
+#include "formats/trust_statements.h"
 
 namespace xj::formats {
 namespace {
@@ -307,6 +308,206 @@ TEST_CASE("manifest lines and paths") {
     CHECK_MESSAGE(!bagit::CheckPath(bad).ok(), bad);
   }
   CHECK_FALSE(bagit::CheckPath("data/" + std::string(300, 'x')).ok());
+}
+
+// ---- root, cert, crl, receipt ----
+
+trust::KeyEntry FakeKey(std::uint8_t n, std::string role) {
+  trust::KeyEntry e;
+  for (std::size_t i = 0; i < 8; ++i)
+    e.key.key_id[i] = static_cast<std::uint8_t>(n + i);
+  e.key.key.fill(n);
+  e.role = std::move(role);
+  return e;
+}
+
+std::string KeyLine(std::uint8_t n, const std::string& role) {
+  return "key: " + trust::KeyEntryValue(FakeKey(n, role)) + "\n";
+}
+
+trust::CertStatement SampleCert() {
+  trust::CertStatement c;
+  c.serial = "3401-000017";
+  c.issuer = "3401";
+  c.issuer_keys = {"0807060504030201"};
+  c.subject = "340104";
+  c.subject_name = "蜀山区教育体育局";
+  c.level = trust::Level::kCounty;
+  c.scope = {"340104"};
+  c.keys = {FakeKey(1, "clerk"), FakeKey(2, "clerk"), FakeKey(3, "leader"),
+            FakeKey(4, "leader")};
+  c.enc = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+  c.may_certify = {trust::Level::kSchool};
+  c.issue_policy = *trust::ParsePolicy("leader=1");
+  c.deliver_policy = *trust::ParsePolicy("clerk=1");
+  c.not_before = "2026-09-01T00:00:00Z";
+  c.not_after = "2028-09-30T23:59:59Z";
+  return c;
+}
+
+std::string Replace(std::string s, const std::string& from,
+                    const std::string& to) {
+  std::size_t at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
+}
+
+TEST_CASE("a certificate serialises to fixed bytes and parses back") {
+  std::string text = trust::SerializeCert(SampleCert());
+  CHECK(text ==
+        "xjtrust/1 cert\n"
+        "serial: 3401-000017\n"
+        "issuer: 3401\n"
+        "issuer-key: 0807060504030201\n"
+        "subject: 340104\n"
+        "subject-name: 蜀山区教育体育局\n"
+        "level: county\n"
+        "scope: 340104\n" +
+            KeyLine(1, "clerk") + KeyLine(2, "clerk") + KeyLine(3, "leader") +
+            KeyLine(4, "leader") +
+            "enc: "
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n"
+            "may-certify: school\n"
+            "issue-policy: leader=1\n"
+            "deliver-policy: clerk=1\n"
+            "not-before: 2026-09-01T00:00:00Z\n"
+            "not-after: 2028-09-30T23:59:59Z\n");
+  Result<trust::CertStatement> c = trust::ParseCert(text);
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  CHECK(trust::SerializeCert(*c) == text);
+  CHECK(c->keys[2].role == "leader");
+}
+
+TEST_CASE("certificate values: each bad value is named") {
+  std::string good = trust::SerializeCert(SampleCert());
+  auto why = [&](const std::string& from, const std::string& to) {
+    Result<trust::CertStatement> c = trust::ParseCert(Replace(good, from, to));
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == Code::kMalformed);
+    return c.status().message();
+  };
+  CHECK(why("serial: 3401-000017", "serial: 3402-000017") ==
+        "line 2: serial: expected 3401-NNNNNN (the issuer and six digits)");
+  CHECK(why("level: county", "level: town") ==
+        "line 7: level: expected province, city, county or school");
+  CHECK(why("scope: 340104", "scope: 34010") ==
+        "line 8: scope: expected a region code prefix of 2, 4 or 6 digits");
+  CHECK(why("may-certify: school", "may-certify: county") ==
+        "a county may not certify a county: only levels below its own");
+  CHECK(why("may-certify: school\n", "") ==
+        "issue-policy is given when, and only when, may-certify is");
+  CHECK(why("deliver-policy: clerk=1", "deliver-policy: leader=1 clerk=1") ==
+        "line 16: deliver-policy: expected groups like \"clerk=1 leader=1\" "
+        "(clerk or leader, sorted, each once, counts 1-9)");
+  CHECK(why("deliver-policy: clerk=1", "deliver-policy: clerk=3") ==
+        "a policy needs 3 clerk signature(s), and only 2 clerk key(s) are "
+        "listed");
+  CHECK(why("enc: age1", "enc: AGE1") ==
+        "line 13: enc: expected an age X25519 recipient (age1...)");
+  CHECK(why("not-after: 2028-09-30T23:59:59Z",
+            "not-after: 2026-09-01T00:00:00Z") ==
+        "not-before (2026-09-01T00:00:00Z) is not before not-after "
+        "(2026-09-01T00:00:00Z)");
+  CHECK(why("subject: 340104", "subject: 3401") ==
+        "an office cannot certify itself");
+  // A key line's id must be the id inside the key.
+  std::string line = KeyLine(1, "clerk");
+  std::string wrong = Replace(line, "0807060504030201", "0807060504030202");
+  CHECK(why(line, wrong)
+            .find("key: the key id 0807060504030202 is not the id "
+                  "inside the key (0807060504030201)") != std::string::npos);
+  CHECK(why(line, Replace(line, " clerk ", " root "))
+            .find("expected the role clerk or leader") != std::string::npos);
+  // The same key bytes under two ids.
+  trust::CertStatement dup = SampleCert();
+  dup.keys[1].key.key = dup.keys[0].key.key;
+  Result<trust::CertStatement> d = trust::ParseCert(trust::SerializeCert(dup));
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().message().find("the same public key is listed twice") !=
+        std::string::npos);
+}
+
+TEST_CASE("root, crl and receipt statements") {
+  trust::RootStatement r;
+  r.version = 1;
+  r.province = "34";
+  r.threshold = 2;
+  r.keys = {FakeKey(9, "root"), FakeKey(1, "root"), FakeKey(5, "root")};
+  r.created = "2026-01-01T00:00:00Z";
+  r.expires = "2031-01-01T00:00:00Z";
+  std::string text = trust::SerializeRoot(r);
+  CHECK(text == "xjtrust/1 root\nversion: 1\nprovince: 34\nthreshold: 2\n" +
+                    KeyLine(1, "root") + KeyLine(5, "root") +
+                    KeyLine(9, "root") +
+                    "created: 2026-01-01T00:00:00Z\n"
+                    "expires: 2031-01-01T00:00:00Z\n");
+  REQUIRE(trust::ParseRoot(text).ok());
+  CHECK(trust::ParseRoot(Replace(text, "threshold: 2", "threshold: 4"))
+            .status()
+            .message() == "a threshold of 4 with only 3 key(s)");
+  CHECK(trust::ParseRoot(Replace(text, KeyLine(1, "root"), KeyLine(1, "clerk")))
+            .status()
+            .message() == "line 5: key: expected the role root");
+  CHECK(trust::ParseRoot(Replace(text, KeyLine(5, "root"), "")).ok());
+  // Key lines sorted and distinct.
+  CHECK(trust::ParseRoot(Replace(text, KeyLine(5, "root"), KeyLine(1, "root")))
+            .status()
+            .message() ==
+        "line 6: repeated \"key\" lines must be sorted and distinct");
+
+  trust::CrlStatement c;
+  c.issuer = "340104";
+  c.issuer_keys = {"0807060504030201"};
+  c.number = 3;
+  c.this_update = "2026-11-01T00:00:00Z";
+  c.next_update = "2027-05-01T00:00:00Z";
+  c.revoked = {{"340104-000009", "2026-10-30T00:00:00Z", "key-compromise"},
+               {"340104-000002", "2026-10-01T00:00:00Z", "cessation"}};
+  c.revoked_keys = {{"0A0B0C0D0E0F1011", "2026-10-30T00:00:00Z"}};
+  text = trust::SerializeCrl(c);
+  CHECK(text ==
+        "xjtrust/1 crl\nissuer: 340104\nissuer-key: 0807060504030201\n"
+        "number: 3\nthis-update: 2026-11-01T00:00:00Z\n"
+        "next-update: 2027-05-01T00:00:00Z\n"
+        "revoked: 340104-000002 2026-10-01T00:00:00Z cessation\n"
+        "revoked: 340104-000009 2026-10-30T00:00:00Z key-compromise\n"
+        "revoked-key: 0A0B0C0D0E0F1011 2026-10-30T00:00:00Z\n");
+  Result<trust::CrlStatement> pc = trust::ParseCrl(text);
+  REQUIRE(pc.ok());
+  CHECK(trust::SerializeCrl(*pc) == text);
+  CHECK(trust::ParseCrl(Replace(text, "340104-000009", "340105-000009"))
+            .status()
+            .message() ==
+        "line 8: revoked: expected a serial issued by 340104");
+  CHECK(trust::ParseCrl(Replace(text, "cessation", "lost"))
+            .status()
+            .message()
+            .find("<key-compromise|superseded|cessation>") !=
+        std::string::npos);
+
+  trust::ReceiptStatement rc;
+  rc.bundle = "2134000001-340104-000007";
+  rc.bundle_sha256 = kH64;
+  rc.sender = "2134000001";
+  rc.recipient = "340104";
+  rc.seq = 7;
+  rc.received = "2026-10-09T10:00:00Z";
+  text = trust::SerializeReceipt(rc);
+  CHECK(text ==
+        "xjtrust/1 receipt\nbundle: 2134000001-340104-000007\n"
+        "bundle-sha256: " +
+            kH64 +
+            "\nsender: 2134000001\nrecipient: 340104\nseq: 7\n"
+            "received: 2026-10-09T10:00:00Z\n");
+  REQUIRE(trust::ParseReceipt(text).ok());
+  CHECK(trust::ParseReceipt(Replace(text, "seq: 7", "seq: 8"))
+            .status()
+            .message() ==
+        "line 2: bundle: expected 2134000001-340104-000008 "
+        "(sender-recipient-seq)");
+  // A statement of one type is never read as another.
+  CHECK(trust::ParseCert(text).status().message() ==
+        "line 1: expected \"xjtrust/1 cert\"");
 }
 
 }  // namespace

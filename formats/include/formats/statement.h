@@ -109,6 +109,11 @@ std::string BundleId(std::string_view sender, std::string_view recipient,
 /// 10-digit school code.
 bool IsOfficeCode(std::string_view code);
 bool IsHex(std::string_view s, std::size_t length);
+bool IsDigits(std::string_view s);
+/// A decimal number without leading zeros (0 on its own), below 2^64.
+bool ParseNumber(std::string_view s, std::uint64_t* out);
+/// The words of `s` between single spaces (empty words kept).
+std::vector<std::string_view> SplitSpaces(std::string_view s);
 /// "YYYY-MM-DDTHH:MM:SSZ", a real time.
 bool IsUtcTime(std::string_view s);
 

@@ -1,0 +1,167 @@
+// Who may sign for whom (xjpack-trust(5)): statement signatures, signature
+// policies, the root and its rotations, certificate chains, revocation.
+//
+// Every statement is signed by minisign ED signatures over its exact bytes,
+// one file per key, each with the trusted comment
+// "xjtrust/1 <type> <id> <role> <UTC time>". A signature counts only when
+// it verifies under a key the statement's issuer lists, in the role the
+// issuer gives that key, each key once. Key ids only pick candidates.
+//
+// A Verifier starts from the installed root (placed out of band and
+// compared by fingerprint), learns rotations N -> N+1 from a chain folder,
+// and judges a certificate chain from an office up to the root: signatures
+// against the issuer's policy, validity (inclusive at both ends), levels
+// strictly decreasing and allowed by may-certify, scope narrowing at every
+// link, revocation by the newest CRL of each issuer. Each failure is its own
+// message. Library code: nothing is printed, nothing is written.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "formats/minisign.h"
+#include "formats/trust_statements.h"
+#include "keys/signing_key.h"
+
+namespace xj::pack::trust {
+
+namespace ft = formats::trust;
+
+/// A statement file with its signature files, as read from a folder.
+struct SignedText {
+  std::string name;  ///< e.g. "chain/cert-3401-000002.stmt", for messages
+  std::string text;
+  /// (file name, content) of each <name>.<KEYID>.minisig
+  std::vector<std::pair<std::string, std::string>> signatures;
+};
+
+/// "<statement file>.<KEYID>.minisig"
+std::string SignatureFileName(std::string_view statement_file,
+                              const formats::minisign::KeyId& id);
+
+/// Signs a statement's exact bytes: returns the signature file's text.
+Result<std::string> SignStatement(std::string_view text, std::string_view type,
+                                  std::string_view id, std::string_view role,
+                                  const keys::SigningKey& key,
+                                  std::int64_t now);
+
+/// A signature that verified under a candidate key, in its role.
+struct GoodSignature {
+  std::string key_id;
+  std::string role;
+  std::string time;
+  formats::minisign::PublicKey key;
+};
+
+struct Judgement {
+  std::vector<GoodSignature> good;
+  std::vector<std::string> unknown;  ///< key ids of signatures not counted
+};
+
+/// Judges every signature of `s`: each must be well formed, named for its
+/// key, of algorithm ED, with the trusted comment for (type, id) and a time
+/// no earlier than `not_before`; a signature by a candidate key must verify
+/// and claim that key's role. Others are listed as unknown.
+Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
+                                  std::string_view id,
+                                  const std::vector<ft::KeyEntry>& candidates,
+                                  std::string_view not_before);
+
+/// Whether the good signatures meet `policy`: each key counts once, in its
+/// role. `what` names the statement for the message.
+Status MeetPolicy(const std::vector<GoodSignature>& good,
+                  const ft::Policy& policy, std::string_view what);
+
+/// SHA-256 of a statement's bytes, lowercase hex.
+std::string StatementSha256(std::string_view text);
+
+struct VerifiedCrl {
+  ft::CrlStatement crl;
+  std::string text;
+  std::string sha256;
+};
+
+/// An office whose certificate chain reached the root.
+struct TrustedOffice {
+  ft::CertStatement cert;  ///< the leaf
+  std::string cert_sha256;
+  std::vector<ft::CertStatement> path;  ///< leaf first, up to the province
+  std::vector<std::string> path_names;  ///< the files they came from
+  std::vector<std::string> warnings;
+};
+
+struct VerifierOptions {
+  std::string now;  ///< now_eff as a UTC time; every validity is judged here
+  bool strict = false;  ///< a stale CRL rejects rather than warns
+};
+
+class Verifier {
+ public:
+  /// `installed`: the root history this office holds, oldest first; the
+  /// last is the trusted root. Each must already be parsed and verified
+  /// (InstallRoot) — they come from the home, not from a stick.
+  Verifier(std::vector<ft::RootStatement> installed, VerifierOptions options);
+
+  /// Learns rotations from a chain folder's root statements: each root
+  /// N+1 is signed by root N's threshold of N's keys and by its own
+  /// threshold of its own keys. Versions at or below the trusted one must
+  /// be byte-identical to what is held (else: a forked root); a gap (N+2
+  /// without N+1) is refused.
+  Status AddRoots(const std::vector<SignedText>& roots);
+
+  /// Verifies CRLs against their issuers, which must be the root or an
+  /// office whose certificate is among `certs` on a path to the root; keeps
+  /// the highest number per issuer. An older copy than one known is
+  /// ignored (not an error).
+  Status AddCrls(const std::vector<SignedText>& crls,
+                 const std::vector<SignedText>& certs);
+  /// CRLs verified earlier (the office's cache) count as well.
+  void AddKnownCrl(VerifiedCrl crl);
+
+  /// The office `subject` whose certificate, among `certs`, has SHA-256
+  /// `cert_sha256`, judged up to the trusted root.
+  Result<TrustedOffice> Office(std::string_view subject,
+                               std::string_view cert_sha256,
+                               const std::vector<SignedText>& certs) const;
+
+  /// Judges a certificate given as text (one just issued, before it is
+  /// installed) with the issuing certificates in `certs`.
+  Result<TrustedOffice> Judge(const SignedText& cert,
+                              const std::vector<SignedText>& certs) const;
+
+  const ft::RootStatement& root() const { return roots_.back(); }
+  const std::vector<ft::RootStatement>& roots() const { return roots_; }
+  /// Roots learned by AddRoots beyond those installed (to persist).
+  const std::vector<SignedText>& new_roots() const { return new_roots_; }
+  const std::map<std::string, VerifiedCrl>& crls() const { return crls_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  struct Link;
+  Result<TrustedOffice> Walk(const SignedText& leaf,
+                             const std::vector<SignedText>& certs) const;
+  Status CheckRevocation(const TrustedOffice& office) const;
+
+  std::vector<ft::RootStatement> roots_;
+  std::vector<std::string> root_texts_;  // for roots learned here; else empty
+  std::vector<SignedText> new_roots_;
+  VerifierOptions options_;
+  std::map<std::string, VerifiedCrl> crls_;  // by issuer
+  std::vector<std::string> warnings_;
+};
+
+/// Checks a root statement and its own signatures (threshold of its own
+/// keys) for installation; `fingerprint` (SHA-256 hex, with or without
+/// spaces) must match its bytes.
+Result<ft::RootStatement> InstallRoot(const SignedText& root,
+                                      std::string_view fingerprint);
+
+/// The root-version-1 statement's own check, shared with InstallRoot.
+Result<ft::RootStatement> CheckRootSelfSigned(const SignedText& root);
+
+}  // namespace xj::pack::trust

@@ -1,0 +1,556 @@
+#include "libpack/trust.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/bytes.h"
+#include "base/io.h"
+#include "base/os.h"
+#include "keys/crypto.h"
+#include "libpack/minisign.h"
+
+namespace xj::pack::trust {
+namespace {
+
+using formats::minisign::KeyIdToString;
+
+std::string BaseName(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path
+                                                     : path.substr(slash + 1));
+}
+
+std::string Describe(const ft::CertStatement& c) {
+  return fmt::format("{} ({}, {})", c.subject, EscapeForDisplay(c.subject_name),
+                     ft::LevelName(c.level));
+}
+
+std::string Joined(const std::vector<ft::Level>& levels) {
+  if (levels.empty()) return "nothing";
+  std::string out;
+  for (ft::Level l : levels) {
+    if (!out.empty()) out += ", ";
+    out += ft::LevelName(l);
+  }
+  return out;
+}
+
+bool InScope(const std::vector<std::string>& scope,
+             const std::vector<std::string>& within) {
+  return std::all_of(scope.begin(), scope.end(), [&](const std::string& s) {
+    return std::any_of(within.begin(), within.end(), [&](const std::string& w) {
+      return s.compare(0, w.size(), w) == 0;
+    });
+  });
+}
+
+// The keys of `keys` whose ids are in `ids`.
+std::vector<ft::KeyEntry> Only(const std::vector<ft::KeyEntry>& keys,
+                               const std::vector<std::string>& ids) {
+  std::vector<ft::KeyEntry> out;
+  for (const ft::KeyEntry& k : keys) {
+    if (std::find(ids.begin(), ids.end(), KeyIdToString(k.key.key_id)) !=
+        ids.end()) {
+      out.push_back(k);
+    }
+  }
+  return out;
+}
+
+ft::Policy Threshold(std::uint64_t n) {
+  ft::Policy p;
+  p.groups.push_back({"root", static_cast<int>(n)});
+  return p;
+}
+
+}  // namespace
+
+std::string SignatureFileName(std::string_view statement_file,
+                              const formats::minisign::KeyId& id) {
+  return fmt::format("{}.{}.minisig", statement_file, KeyIdToString(id));
+}
+
+std::string StatementSha256(std::string_view text) {
+  std::uint8_t d[32];
+  keys::Sha256(AsBytes(text), d);
+  return ToHex(ByteSpan(d));
+}
+
+Result<std::string> SignStatement(std::string_view text, std::string_view type,
+                                  std::string_view id, std::string_view role,
+                                  const keys::SigningKey& key,
+                                  std::int64_t now) {
+  MemorySource src(AsBytes(text));
+  XJ_ASSIGN_OR_RETURN(
+      formats::minisign::Signature sig,
+      minisign::Sign(src, key,
+                     fmt::format("xjtrust/1 {} {} {} {}", type, id, role,
+                                 os::FormatUtc(now)),
+                     fmt::format("xjpack {} statement signature", type)));
+  return formats::minisign::EncodeSignatureFile(sig);
+}
+
+Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
+                                  std::string_view id,
+                                  const std::vector<ft::KeyEntry>& candidates,
+                                  std::string_view not_before) {
+  Judgement j;
+  std::string base = BaseName(s.name);
+  for (const auto& [name, content] : s.signatures) {
+    Result<formats::minisign::Signature> sig =
+        formats::minisign::ParseSignatureFile(content);
+    if (!sig.ok()) return sig.status().WithContext(name);
+    std::string key_id = KeyIdToString(sig->key_id);
+    if (BaseName(name) != SignatureFileName(base, sig->key_id)) {
+      return Error(Code::kBadSignature,
+                   "{}: a signature by key {} under another key's name", name,
+                   key_id);
+    }
+    if (sig->algorithm != formats::minisign::SignatureAlgorithm::kPrehashed) {
+      return Error(Code::kBadSignature,
+                   "{}: a legacy (Ed) signature; statements use ED", name);
+    }
+    std::vector<std::string_view> parts = ft::SplitSpaces(sig->trusted_comment);
+    if (parts.size() != 5 || parts[0] != "xjtrust/1" || parts[1] != type ||
+        parts[2] != id ||
+        (parts[3] != "root" && parts[3] != "clerk" && parts[3] != "leader") ||
+        !ft::IsUtcTime(parts[4])) {
+      return Error(Code::kBadSignature,
+                   "{}: the trusted comment \"{}\" does not say \"xjtrust/1 "
+                   "{} {} <role> <time>\"",
+                   name, EscapeForDisplay(sig->trusted_comment.substr(0, 120)),
+                   type, id);
+    }
+    if (parts[4] < not_before) {
+      return Error(Code::kBadSignature,
+                   "{}: signed at {}, before the statement was made ({})", name,
+                   parts[4], not_before);
+    }
+    auto key = std::find_if(
+        candidates.begin(), candidates.end(),
+        [&](const ft::KeyEntry& k) { return k.key.key_id == sig->key_id; });
+    if (key == candidates.end()) {
+      j.unknown.push_back(key_id);
+      continue;
+    }
+    MemorySource src(AsBytes(s.text));
+    if (!minisign::Verify(src, key->key, *sig).ok()) {
+      return Error(Code::kBadSignature,
+                   "{}: the signature by key {} does not verify: {} was "
+                   "altered, or the signature forged",
+                   name, key_id, s.name);
+    }
+    if (parts[3] != key->role) {
+      return Error(Code::kBadSignature,
+                   "{}: key {} signed as {}, but it is certified as a {} key",
+                   name, key_id, parts[3], key->role);
+    }
+    j.good.push_back({key_id, key->role, std::string(parts[4]), key->key});
+  }
+  return j;
+}
+
+Status MeetPolicy(const std::vector<GoodSignature>& good,
+                  const ft::Policy& policy, std::string_view what) {
+  std::map<std::string, int> have;
+  std::vector<const GoodSignature*> counted;
+  for (const GoodSignature& g : good) {
+    bool twice = std::any_of(
+        counted.begin(), counted.end(), [&](const GoodSignature* c) {
+          return c->key_id == g.key_id || c->key.key == g.key.key;
+        });
+    if (twice) continue;  // each key counts once
+    counted.push_back(&g);
+    ++have[g.role];
+  }
+  std::vector<std::string> missing;
+  for (const auto& [role, n] : policy.groups) {
+    auto it = have.find(role);
+    int count = it == have.end() ? 0 : it->second;
+    if (count < n)
+      missing.push_back(fmt::format("{} of {} {}", count, n, role));
+  }
+  if (missing.empty()) return Status::Ok();
+  std::vector<std::string> got;
+  for (const auto& [role, n] : have)
+    got.push_back(fmt::format("{}={}", role, n));
+  return Error(Code::kBadSignature,
+               "{} needs the signatures {} and has {} (counting each key "
+               "once): {} missing",
+               what, policy.ToString(),
+               got.empty() ? std::string("none")
+                           : fmt::format("{}", fmt::join(got, " ")),
+               fmt::join(missing, ", "));
+}
+
+// ---- roots ----
+
+Result<ft::RootStatement> CheckRootSelfSigned(const SignedText& root) {
+  Result<ft::RootStatement> r = ft::ParseRoot(root.text);
+  if (!r.ok()) return r.status().WithContext(root.name);
+  XJ_ASSIGN_OR_RETURN(Judgement j,
+                      JudgeSignatures(root, "root", ft::RootId(r->version),
+                                      r->keys, r->created));
+  XJ_RETURN_IF_ERROR(
+      MeetPolicy(j.good, Threshold(r->threshold),
+                 fmt::format("{} (root version {}, its own keys)", root.name,
+                             r->version)));
+  return r;
+}
+
+Result<ft::RootStatement> InstallRoot(const SignedText& root,
+                                      std::string_view fingerprint) {
+  std::string want;
+  for (char c : fingerprint) {
+    if (c == ' ' || c == ':') continue;
+    want += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  }
+  if (!ft::IsHex(want, 64)) {
+    return Status(Code::kInvalidArgument,
+                  "the root fingerprint must be 64 hexadecimal digits (spaces "
+                  "allowed), as printed on the sealed copy");
+  }
+  std::string got = StatementSha256(root.text);
+  if (got != want) {
+    return Error(Code::kBadSignature,
+                 "{}: its fingerprint is {}, not the {} given: this is not the "
+                 "province's root",
+                 root.name, got, want);
+  }
+  return CheckRootSelfSigned(root);
+}
+
+Verifier::Verifier(std::vector<ft::RootStatement> installed,
+                   VerifierOptions options)
+    : roots_(std::move(installed)), options_(std::move(options)) {}
+
+Status Verifier::AddRoots(const std::vector<SignedText>& roots) {
+  std::vector<std::pair<ft::RootStatement, const SignedText*>> parsed;
+  for (const SignedText& s : roots) {
+    Result<ft::RootStatement> r = ft::ParseRoot(s.text);
+    if (!r.ok()) return r.status().WithContext(s.name);
+    parsed.push_back({std::move(r).value(), &s});
+  }
+  std::sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
+    return a.first.version < b.first.version;
+  });
+  for (const auto& [r, s] : parsed) {
+    const ft::RootStatement& top = roots_.back();
+    if (r.version <= top.version) {
+      // Known versions must be the very ones held.
+      auto held = std::find_if(
+          roots_.begin(), roots_.end(),
+          [&](const ft::RootStatement& x) { return x.version == r.version; });
+      if (held != roots_.end() && ft::SerializeRoot(*held) != s->text) {
+        return Error(Code::kBadSignature,
+                     "{}: root version {} differs from the one this office "
+                     "holds: a forked root",
+                     s->name, r.version);
+      }
+      continue;
+    }
+    if (r.version != top.version + 1) {
+      return Error(Code::kBadSignature,
+                   "{}: root version {} follows version {} without version "
+                   "{}: each rotation must be carried",
+                   s->name, r.version, top.version, top.version + 1);
+    }
+    if (r.province != top.province) {
+      return Error(Code::kBadSignature,
+                   "{}: root version {} is for province {}, not {}", s->name,
+                   r.version, r.province, top.province);
+    }
+    XJ_ASSIGN_OR_RETURN(Judgement old_keys,
+                        JudgeSignatures(*s, "root", ft::RootId(r.version),
+                                        top.keys, r.created));
+    XJ_RETURN_IF_ERROR(
+        MeetPolicy(old_keys.good, Threshold(top.threshold),
+                   fmt::format("{} (root version {}, by version {}'s keys)",
+                               s->name, r.version, top.version)));
+    XJ_ASSIGN_OR_RETURN(
+        Judgement new_keys,
+        JudgeSignatures(*s, "root", ft::RootId(r.version), r.keys, r.created));
+    XJ_RETURN_IF_ERROR(
+        MeetPolicy(new_keys.good, Threshold(r.threshold),
+                   fmt::format("{} (root version {}, by its own keys)", s->name,
+                               r.version)));
+    roots_.push_back(r);
+    new_roots_.push_back(*s);
+  }
+  return Status::Ok();
+}
+
+// ---- certificates ----
+
+Result<TrustedOffice> Verifier::Walk(
+    const SignedText& leaf, const std::vector<SignedText>& certs) const {
+  const ft::RootStatement& root = roots_.back();
+  if (options_.now > root.expires) {
+    return Error(Code::kBadSignature,
+                 "the root (version {}) expired at {}; the province must "
+                 "rotate it",
+                 root.version, root.expires);
+  }
+  TrustedOffice out;
+  std::set<std::string> visited;
+  const SignedText* cur = &leaf;
+  for (int depth = 0;; ++depth) {
+    if (depth >= 5) {
+      return Error(Code::kBadSignature,
+                   "{}: more than five certificates above it", leaf.name);
+    }
+    std::string sha = StatementSha256(cur->text);
+    if (!visited.insert(sha).second) {
+      return Error(Code::kBadSignature, "{}: a certificate loop", cur->name);
+    }
+    Result<ft::CertStatement> parsed = ft::ParseCert(cur->text);
+    if (!parsed.ok()) return parsed.status().WithContext(cur->name);
+    ft::CertStatement c = std::move(parsed).value();
+    // First the signatures, by the issuer's keys under its policy; only
+    // then what the certificate says.
+    const SignedText* parent = nullptr;
+    ft::CertStatement p;
+    if (c.issuer == "root") {
+      XJ_ASSIGN_OR_RETURN(Judgement j,
+                          JudgeSignatures(*cur, "cert", c.serial,
+                                          Only(root.keys, c.issuer_keys), ""));
+      XJ_RETURN_IF_ERROR(
+          MeetPolicy(j.good, Threshold(root.threshold),
+                     fmt::format("{} (issued by root version {})", cur->name,
+                                 root.version)));
+    } else {
+      // A certificate of the issuing office listing the keys named; with
+      // several (a renewal), the one valid longest.
+      for (const SignedText& s : certs) {
+        Result<ft::CertStatement> q = ft::ParseCert(s.text);
+        if (!q.ok() || q->subject != c.issuer) continue;
+        bool has_keys = std::all_of(
+            c.issuer_keys.begin(), c.issuer_keys.end(),
+            [&](const std::string& id) {
+              return std::any_of(q->keys.begin(), q->keys.end(),
+                                 [&](const ft::KeyEntry& k) {
+                                   return KeyIdToString(k.key.key_id) == id;
+                                 });
+            });
+        if (!has_keys) continue;
+        if (parent == nullptr || q->not_after > p.not_after) {
+          parent = &s;
+          p = std::move(q).value();
+        }
+      }
+      if (parent == nullptr) {
+        return Error(Code::kBadSignature,
+                     "{}: the certificate of its issuer {} with the keys {} is "
+                     "not in the chain",
+                     cur->name, c.issuer, fmt::join(c.issuer_keys, ", "));
+      }
+      if (!p.issue_policy) {
+        return Error(Code::kBadSignature,
+                     "{}: its issuer {} may certify no one", cur->name,
+                     Describe(p));
+      }
+      XJ_ASSIGN_OR_RETURN(Judgement j,
+                          JudgeSignatures(*cur, "cert", c.serial,
+                                          Only(p.keys, c.issuer_keys), ""));
+      XJ_RETURN_IF_ERROR(
+          MeetPolicy(j.good, *p.issue_policy,
+                     fmt::format("{} (issued by {})", cur->name, p.subject)));
+    }
+    if (options_.now < c.not_before) {
+      return Error(Code::kBadSignature,
+                   "{}: the certificate of {} is not valid before {} (now {})",
+                   cur->name, Describe(c), c.not_before, options_.now);
+    }
+    if (options_.now > c.not_after) {
+      return Error(Code::kBadSignature,
+                   "{}: the certificate of {} expired at {} (now {})",
+                   cur->name, Describe(c), c.not_after, options_.now);
+    }
+    if (depth == 0) {
+      out.cert = c;
+      out.cert_sha256 = sha;
+    }
+    out.path.push_back(c);
+    out.path_names.push_back(cur->name);
+    if (c.issuer == "root") {
+      if (c.level != ft::Level::kProvince) {
+        return Error(Code::kBadSignature,
+                     "{}: the root certifies only the province office, and "
+                     "{} is a {}",
+                     cur->name, c.subject, ft::LevelName(c.level));
+      }
+      std::vector<std::string> within = {root.province};
+      if (!InScope(c.scope, within)) {
+        return Error(Code::kBadSignature,
+                     "{}: scope widening: {}'s scope {} is outside the "
+                     "province {}",
+                     cur->name, c.subject, fmt::join(c.scope, " "),
+                     root.province);
+      }
+      break;
+    }
+    if (std::find(p.may_certify.begin(), p.may_certify.end(), c.level) ==
+        p.may_certify.end()) {
+      return Error(Code::kBadSignature,
+                   "{}: level skipping: {} may certify {}, not a {} ({})",
+                   cur->name, Describe(p), Joined(p.may_certify),
+                   ft::LevelName(c.level), c.subject);
+    }
+    if (!InScope(c.scope, p.scope)) {
+      return Error(Code::kBadSignature,
+                   "{}: scope widening: {}'s scope {} is not inside its "
+                   "issuer {}'s scope {}",
+                   cur->name, c.subject, fmt::join(c.scope, " "), p.subject,
+                   fmt::join(p.scope, " "));
+    }
+    cur = parent;
+  }
+  return out;
+}
+
+Status Verifier::CheckRevocation(const TrustedOffice& office) const {
+  for (std::size_t i = 0; i < office.path.size(); ++i) {
+    const ft::CertStatement& c = office.path[i];
+    auto crl = crls_.find(c.issuer);
+    if (crl != crls_.end()) {
+      for (const ft::Revoked& r : crl->second.crl.revoked) {
+        if (r.serial == c.serial) {
+          return Error(Code::kBadSignature,
+                       "{}: the certificate {} of {} was revoked by {} (CRL "
+                       "{}) at {}: {}",
+                       office.path_names[i], c.serial, Describe(c), c.issuer,
+                       crl->second.crl.number, r.time, r.reason);
+        }
+      }
+    }
+    // A compromised key is refused wherever it appears.
+    for (const auto& [issuer, v] : crls_) {
+      for (const auto& [id, time] : v.crl.revoked_keys) {
+        for (const ft::KeyEntry& k : c.keys) {
+          if (KeyIdToString(k.key.key_id) == id) {
+            return Error(Code::kBadSignature,
+                         "{}: key {} of {} was revoked by {} (CRL {}) at {}",
+                         office.path_names[i], id, Describe(c), issuer,
+                         v.crl.number, time);
+          }
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<TrustedOffice> Verifier::Judge(
+    const SignedText& cert, const std::vector<SignedText>& certs) const {
+  XJ_ASSIGN_OR_RETURN(TrustedOffice office, Walk(cert, certs));
+  XJ_RETURN_IF_ERROR(CheckRevocation(office));
+  office.warnings = warnings_;
+  return office;
+}
+
+Result<TrustedOffice> Verifier::Office(
+    std::string_view subject, std::string_view cert_sha256,
+    const std::vector<SignedText>& certs) const {
+  for (const SignedText& s : certs) {
+    if (StatementSha256(s.text) != cert_sha256) continue;
+    XJ_ASSIGN_OR_RETURN(TrustedOffice office, Judge(s, certs));
+    if (office.cert.subject != subject) {
+      return Error(Code::kBadSignature,
+                   "{}: the certificate is for {}, not for the sender {}",
+                   s.name, office.cert.subject, subject);
+    }
+    return office;
+  }
+  return Error(Code::kBadSignature,
+               "the certificate of {} (SHA-256 {}) is not in the chain",
+               subject, cert_sha256);
+}
+
+// ---- revocation lists ----
+
+void Verifier::AddKnownCrl(VerifiedCrl crl) {
+  auto it = crls_.find(crl.crl.issuer);
+  if (it == crls_.end() || it->second.crl.number < crl.crl.number) {
+    std::string issuer = crl.crl.issuer;
+    crls_[issuer] = std::move(crl);
+  }
+}
+
+Status Verifier::AddCrls(const std::vector<SignedText>& crls,
+                         const std::vector<SignedText>& certs) {
+  for (const SignedText& s : crls) {
+    Result<ft::CrlStatement> parsed = ft::ParseCrl(s.text);
+    if (!parsed.ok()) return parsed.status().WithContext(s.name);
+    const ft::CrlStatement& crl = *parsed;
+    std::string id = ft::CrlId(crl.issuer, crl.number);
+    if (crl.issuer == "root") {
+      const ft::RootStatement& root = roots_.back();
+      XJ_ASSIGN_OR_RETURN(
+          Judgement j,
+          JudgeSignatures(s, "crl", id, Only(root.keys, crl.issuer_keys), ""));
+      XJ_RETURN_IF_ERROR(MeetPolicy(j.good, Threshold(root.threshold),
+                                    fmt::format("{} (the root's)", s.name)));
+    } else {
+      // The issuer's own certificate, judged up to the root.
+      const SignedText* issuer = nullptr;
+      TrustedOffice office;
+      for (const SignedText& c : certs) {
+        Result<ft::CertStatement> q = ft::ParseCert(c.text);
+        if (!q.ok() || q->subject != crl.issuer) continue;
+        Result<TrustedOffice> t = Walk(c, certs);
+        if (!t.ok()) continue;
+        bool has_keys = std::all_of(
+            crl.issuer_keys.begin(), crl.issuer_keys.end(),
+            [&](const std::string& kid) {
+              return std::any_of(q->keys.begin(), q->keys.end(),
+                                 [&](const ft::KeyEntry& k) {
+                                   return KeyIdToString(k.key.key_id) == kid;
+                                 });
+            });
+        if (!has_keys) continue;
+        issuer = &c;
+        office = std::move(t).value();
+        break;
+      }
+      if (issuer == nullptr) {
+        return Error(Code::kBadSignature,
+                     "{}: no trusted certificate of its issuer {} with the "
+                     "keys {} is in the chain",
+                     s.name, crl.issuer, fmt::join(crl.issuer_keys, ", "));
+      }
+      const ft::CertStatement& p = office.cert;
+      if (!p.issue_policy) {
+        return Error(Code::kBadSignature,
+                     "{}: its issuer {} may certify no one, so it revokes "
+                     "no one",
+                     s.name, Describe(p));
+      }
+      XJ_ASSIGN_OR_RETURN(
+          Judgement j,
+          JudgeSignatures(s, "crl", id, Only(p.keys, crl.issuer_keys), ""));
+      XJ_RETURN_IF_ERROR(
+          MeetPolicy(j.good, *p.issue_policy,
+                     fmt::format("{} (issued by {})", s.name, p.subject)));
+    }
+    VerifiedCrl v{crl, s.text, StatementSha256(s.text)};
+    auto it = crls_.find(crl.issuer);
+    if (it != crls_.end() && it->second.crl.number == crl.number &&
+        it->second.sha256 != v.sha256) {
+      return Error(Code::kBadSignature,
+                   "{}: two different revocation lists numbered {} from {}",
+                   s.name, crl.number, crl.issuer);
+    }
+    bool newer = it == crls_.end() || it->second.crl.number < crl.number;
+    if (newer && crl.next_update < options_.now) {
+      std::string what =
+          fmt::format("{}: the revocation list of {} was due for renewal at {}",
+                      s.name, crl.issuer, crl.next_update);
+      if (options_.strict) return Status(Code::kBadSignature, what);
+      warnings_.push_back(what);
+    }
+    AddKnownCrl(std::move(v));
+  }
+  return Status::Ok();
+}
+
+}  // namespace xj::pack::trust
