@@ -4,7 +4,10 @@
 #  - every long option that `xjpack VERB --help` prints appears in the page
 #    (written as \-\-name);
 #  - every long option a page lists in OPTIONS (a .TP tag) is one that
-#    `xjpack VERB --help` prints.
+#    `xjpack VERB --help` prints;
+#  - a verb with subcommands (its --help lists them under "subcommands:")
+#    is checked with the options of every `xjpack VERB SUB --help`, and its
+#    page names each subcommand.
 # usage: options_match_help.sh XJPACK MANDIR
 set -u
 
@@ -56,6 +59,23 @@ for verb in $verbs; do
     failed=1
     continue
   fi
+  # A verb with subcommands ("xjpack cert issue"): its options are those of
+  # every subcommand, all described in the verb's one page.
+  subs=$(printf '%s\n' "$help" | awk '/^subcommands:/ { s = 1; next }
+                                      s && /^  [a-z]/ { print $1 }
+                                      s && /^$/ { s = 0 }')
+  for sub in $subs; do
+    if ! sub_help=$("$xjpack" "$verb" "$sub" --help); then
+      echo "options_match_help: 'xjpack $verb $sub --help' failed" >&2
+      failed=1
+      continue
+    fi
+    help=$(printf '%s\n%s\n' "$help" "$sub_help")
+    if ! grep -qF -- "$(roff "$sub")" "$page"; then
+      echo "options_match_help: $page does not describe '$verb $sub'" >&2
+      failed=1
+    fi
+  done
   help_opts=$(printf '%s\n' "$help" | long_options)
 
   missing=()

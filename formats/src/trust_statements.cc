@@ -516,4 +516,58 @@ std::string SerializeReceipt(const ReceiptStatement& r) {
   return SerializeStatement(st);
 }
 
+// ---- request ----
+
+namespace {
+const std::vector<LabelRule>& RequestLabels() {
+  static const std::vector<LabelRule> kRules = {
+      {"subject", L::kOne},  {"subject-name", L::kOne}, {"level", L::kOne},
+      {"key", L::kRepeated}, {"enc", L::kOne},
+  };
+  return kRules;
+}
+}  // namespace
+
+Result<RequestStatement> ParseRequest(std::string_view text) {
+  XJ_ASSIGN_OR_RETURN(Statement st,
+                      ParseStatement(text, "request", RequestLabels()));
+  RequestStatement r;
+  for (const Field& f : st.fields) {
+    const std::string& v = f.value;
+    if (f.label == "subject") {
+      if (!IsOfficeCode(v)) return Bad(f, "an office or school code");
+      r.subject = v;
+    } else if (f.label == "subject-name") {
+      r.subject_name = v;
+    } else if (f.label == "level") {
+      std::optional<Level> l = ParseLevel(v);
+      if (!l) return Bad(f, "province, city, county or school");
+      r.level = *l;
+    } else if (f.label == "key") {
+      XJ_ASSIGN_OR_RETURN(KeyEntry e, ParseKeyEntry(f, false));
+      r.keys.push_back(std::move(e));
+    } else if (f.label == "enc") {
+      if (!age::ParseRecipient(v).ok())
+        return Bad(f, "an age X25519 recipient (age1...)");
+      r.enc = v;
+    }
+  }
+  XJ_RETURN_IF_ERROR(CheckDistinctKeys(r.keys));
+  return r;
+}
+
+std::string SerializeRequest(const RequestStatement& r) {
+  Statement st;
+  st.type = "request";
+  Add(&st, "subject", r.subject);
+  Add(&st, "subject-name", r.subject_name);
+  Add(&st, "level", std::string(LevelName(r.level)));
+  std::vector<std::string> keys;
+  for (const KeyEntry& k : r.keys) keys.push_back(KeyEntryValue(k));
+  std::sort(keys.begin(), keys.end());
+  for (std::string& k : keys) Add(&st, "key", std::move(k));
+  Add(&st, "enc", r.enc);
+  return SerializeStatement(st);
+}
+
 }  // namespace xj::formats::trust

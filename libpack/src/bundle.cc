@@ -28,7 +28,7 @@ namespace xj::pack {
 namespace {
 
 namespace bagit = formats::bagit;
-namespace trust = formats::trust;
+namespace ft = formats::trust;
 using formats::minisign::KeyIdToString;
 
 constexpr std::string_view kStatement = "bundle.stmt";
@@ -222,6 +222,7 @@ struct Inventory {
       volumes;  // name → dirs holding it
   std::vector<std::string> litter;
   std::optional<std::string> readme;
+  std::optional<ChainFiles> chain;  // the first folder's chain/
 };
 
 // A stick (or its XJ folder) given where a bundle folder belongs: names
@@ -304,6 +305,11 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths) {
         if (kind != os::Dir::Kind::kFolder) {
           return Error(Code::kRejected, "{}/chain is not a folder", d.path());
         }
+        if (!inv.chain) {
+          XJ_ASSIGN_OR_RETURN(ChainFiles c,
+                              ReadChainFolder(d.path() + "/chain", "chain/"));
+          inv.chain = std::move(c);
+        }
         continue;
       }
       if (kind != os::Dir::Kind::kFile) {
@@ -313,12 +319,12 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths) {
       if (IsVolumeName(n)) {
         inv.volumes[n].push_back(i);
       } else if (n == kStatement) {
-        Result<Bytes> text = d.ReadFile(n, trust::kMaxStatement);
+        Result<Bytes> text = d.ReadFile(n, ft::kMaxStatement);
         if (!text.ok()) {
           if (text.status().code() == Code::kInvalidArgument) {
             return Error(Code::kRejected,
                          "{}/{} is larger than a statement can be ({} bytes)",
-                         d.path(), n, trust::kMaxStatement);
+                         d.path(), n, ft::kMaxStatement);
           }
           return text.status();
         }
@@ -363,7 +369,7 @@ Result<BundleReport> ReadStatementAndSignatures(
     bool require_trust) {
   BundleReport r;
   r.dir = inv.dirs[0].path();
-  Result<trust::BundleStatement> st = trust::ParseBundle(inv.statement_text);
+  Result<ft::BundleStatement> st = ft::ParseBundle(inv.statement_text);
   if (!st.ok()) return st.status().WithContext(std::string(kStatement));
   r.statement = std::move(st).value();
   r.statement_sha256 = Sha256Hex(AsBytes(inv.statement_text));
@@ -404,7 +410,7 @@ Result<BundleReport> ReadStatementAndSignatures(
     if (parts.size() != 5 || parts[0] != "xjtrust/1" || parts[1] != "bundle" ||
         parts[2] != r.statement.id ||
         (parts[3] != "clerk" && parts[3] != "leader") ||
-        !trust::IsUtcTime(parts[4])) {
+        !ft::IsUtcTime(parts[4])) {
       return Error(
           Code::kBadSignature,
           "{}: the trusted comment \"{}\" does not say \"xjtrust/1 bundle {} "
@@ -462,6 +468,140 @@ Result<BundleReport> ReadStatementAndSignatures(
   return r;
 }
 
+// The sender's keys from the bundle's chain/, judged up to the root this
+// office holds, and the policy the bundle's signatures must meet.
+Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
+                                              const TrustSource& source,
+                                              BundleReport* r,
+                                              ft::Policy* policy) {
+  Result<ft::BundleStatement> parsed = ft::ParseBundle(inv.statement_text);
+  if (!parsed.ok()) return parsed.status().WithContext(std::string(kStatement));
+  const ft::BundleStatement& st = *parsed;
+  if (!inv.chain) {
+    return Status(Code::kBadSignature,
+                  "the bundle has no chain/ folder: nothing ties its "
+                  "signatures to the province's root")
+        .WithHint(
+            "if the sender's public key reached you another way, give it "
+            "with -p");
+  }
+  if (st.sender_ref == "none") {
+    return Status(Code::kBadSignature,
+                  "the statement names no sender certificate (sender-ref "
+                  "none)");
+  }
+  const ChainFiles& chain = *inv.chain;
+  // The statement binds the revocation lists it was made with.
+  for (const ft::CrlRef& c : st.crls) {
+    bool found =
+        std::any_of(chain.crls.begin(), chain.crls.end(), [&](const auto& x) {
+          return pack::trust::StatementSha256(x.text) == c.sha256;
+        });
+    if (!found) {
+      return Error(Code::kRejected,
+                   "the statement lists revocation list {} of {}, which is "
+                   "not in chain/",
+                   c.number, c.issuer);
+    }
+  }
+  for (const pack::trust::SignedText& x : chain.crls) {
+    std::string sha = pack::trust::StatementSha256(x.text);
+    if (std::none_of(st.crls.begin(), st.crls.end(),
+                     [&](const ft::CrlRef& c) { return c.sha256 == sha; })) {
+      return Error(Code::kRejected,
+                   "{} is not listed in the statement's crl lines", x.name);
+    }
+  }
+  XJ_ASSIGN_OR_RETURN(pack::trust::Verifier v,
+                      source.store->MakeVerifier(
+                          {os::FormatUtc(os::NowUnix()), source.strict}));
+  XJ_RETURN_IF_ERROR(v.AddRoots(chain.roots));
+  std::vector<pack::trust::SignedText> certs = chain.certs;
+  XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
+  XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice office,
+                      v.Office(st.sender, st.sender_ref, certs));
+  if (st.root_version > v.root().version) {
+    return Error(Code::kBadSignature,
+                 "the statement names root version {}, and neither this "
+                 "office nor the chain holds more than version {}",
+                 st.root_version, v.root().version);
+  }
+  std::vector<TrustedKey> keys;
+  for (const ft::KeyEntry& k : office.cert.keys) {
+    keys.push_back({k.key, k.role,
+                    fmt::format("{} {} key {}", office.cert.subject, k.role,
+                                KeyIdToString(k.key.key_id))});
+  }
+  *policy = office.cert.deliver_policy;
+  for (std::size_t i = 0; i < office.path.size(); ++i) {
+    const ft::CertStatement& c = office.path[i];
+    r->chain.push_back(fmt::format("{} {} ({}, {})", c.subject,
+                                   EscapeForDisplay(c.subject_name),
+                                   ft::LevelName(c.level), c.serial));
+  }
+  for (const std::string& w : v.warnings()) r->warnings.push_back(w);
+  const std::string& me = source.store->office().code;
+  r->addressed =
+      st.recipient == me ||
+      std::find(st.copy_to.begin(), st.copy_to.end(), me) != st.copy_to.end();
+  return keys;
+}
+
+std::vector<std::string> AllRecipients(const ft::BundleStatement& st) {
+  std::vector<std::string> out = {st.recipient};
+  for (const std::string& c : st.copy_to) out.push_back(c);
+  return out;
+}
+
+// Reads the statement and judges its signatures by `source`; `require`:
+// fail unless they are trusted.
+Result<BundleReport> Authenticate(const Inventory& inv,
+                                  const TrustSource& source, bool require) {
+  if (!source.keys.empty()) {
+    XJ_ASSIGN_OR_RETURN(BundleReport r,
+                        ReadStatementAndSignatures(inv, source.keys, require));
+    r.trust = "keys";
+    return r;
+  }
+  if (source.store == nullptr)
+    return ReadStatementAndSignatures(inv, {}, false);
+  BundleReport chain_report;
+  ft::Policy policy;
+  Result<std::vector<TrustedKey>> keys =
+      KeysFromChain(inv, source, &chain_report, &policy);
+  if (!keys.ok()) {
+    if (require) return keys.status();
+    XJ_ASSIGN_OR_RETURN(BundleReport r,
+                        ReadStatementAndSignatures(inv, {}, false));
+    r.warnings.push_back("not trusted: " + keys.status().message());
+    return r;
+  }
+  XJ_ASSIGN_OR_RETURN(BundleReport r,
+                      ReadStatementAndSignatures(inv, *keys, require));
+  std::vector<pack::trust::GoodSignature> good;
+  for (const SignatureReport& sr : r.signatures) {
+    if (!sr.valid) continue;
+    for (const TrustedKey& k : *keys) {
+      if (KeyIdToString(k.key.key_id) == sr.key_id)
+        good.push_back({sr.key_id, k.role, sr.time, k.key});
+    }
+  }
+  Status met = pack::trust::MeetPolicy(
+      good, policy,
+      fmt::format("the bundle (deliver-policy of {})", r.statement.sender));
+  if (!met.ok()) {
+    if (require) return met;
+    r.warnings.push_back("not trusted: " + met.message());
+    return r;
+  }
+  r.trust = "chain";
+  r.chain = std::move(chain_report.chain);
+  r.addressed = chain_report.addressed;
+  for (std::string& w : chain_report.warnings)
+    r.warnings.push_back(std::move(w));
+  return r;
+}
+
 // Where each signed volume is; fails on missing, extra or duplicated ones.
 Result<std::vector<std::string>> LocateVolumes(const Inventory& inv,
                                                BundleReport* r, bool lenient) {
@@ -516,7 +656,7 @@ Result<std::vector<std::string>> LocateVolumes(const Inventory& inv,
 // Checks a volume's size and SHA-512 as it streams by.
 class VolumeCheck {
  public:
-  VolumeCheck(const trust::Volume& v, std::string name)
+  VolumeCheck(const ft::Volume& v, std::string name)
       : v_(v), name_(std::move(name)) {}
   void Update(ByteSpan data) {
     h_.Update(data);
@@ -538,7 +678,7 @@ class VolumeCheck {
   }
 
  private:
-  const trust::Volume& v_;
+  const ft::Volume& v_;
   std::string name_;
   keys::Hasher h_{keys::Hasher::Algorithm::kSha512};
   std::uint64_t size_ = 0;
@@ -648,7 +788,7 @@ Status CheckPayloadHeader(const std::string& first_volume,
 // Validates the bag as its tar streams by; optionally writes the files.
 class BagCheck {
  public:
-  BagCheck(const trust::BundleStatement& st, std::string out_root)
+  BagCheck(const ft::BundleStatement& st, std::string out_root)
       : st_(st), out_root_(std::move(out_root)) {}
 
   Status Run(TarReader& tar, BundleReport* report) {
@@ -866,7 +1006,7 @@ class BagCheck {
     return std::string();
   }
 
-  const trust::BundleStatement& st_;
+  const ft::BundleStatement& st_;
   std::string out_root_;
   Stage stage_ = Stage::kBagInfo;
   std::string last_;
@@ -941,7 +1081,7 @@ struct PayloadLimits {
   }
 };
 
-Result<PayloadLimits> LimitsOf(const trust::BundleStatement& st) {
+Result<PayloadLimits> LimitsOf(const ft::BundleStatement& st) {
   PayloadLimits l;
   std::size_t dot = st.bag_oxum.find('.');
   l.octets = std::stoull(st.bag_oxum.substr(0, dot));
@@ -960,7 +1100,7 @@ Result<PayloadLimits> LimitsOf(const trust::BundleStatement& st) {
 Status OpenPayload(Source& volumes, BundleReport* report,
                    const std::vector<keys::X25519Identity>& identities,
                    const std::string& out_root, std::uint64_t max_files) {
-  const trust::BundleStatement& st = report->statement;
+  const ft::BundleStatement& st = report->statement;
   age::DecryptOptions opt;
   opt.reject_unknown_stanzas = true;
   opt.limits.max_bytes = kMaxHeader;
@@ -1002,7 +1142,7 @@ Status OpenPayload(Source& volumes, BundleReport* report,
 
 }  // namespace
 
-std::string ReadmeText(const trust::BundleStatement& st,
+std::string ReadmeText(const ft::BundleStatement& st,
                        const std::string& fingerprint) {
   std::vector<std::string> names = VolumeNames(st.volumes.size());
   std::string volumes = fmt::format("{}", fmt::join(names, " "));
@@ -1065,7 +1205,7 @@ std::string ReadmeText(const trust::BundleStatement& st,
 }
 
 Status CheckPackRequest(const PackRequest& req) {
-  if (!trust::IsOfficeCode(req.recipient.code)) {
+  if (!ft::IsOfficeCode(req.recipient.code)) {
     return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
                  EscapeForDisplay(req.recipient.code));
   }
@@ -1075,7 +1215,7 @@ Status CheckPackRequest(const PackRequest& req) {
   }
   std::set<std::string> offices = {req.recipient.code};
   for (const Addressee& a : req.copy_to) {
-    if (!trust::IsOfficeCode(a.code)) {
+    if (!ft::IsOfficeCode(a.code)) {
       return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
                    EscapeForDisplay(a.code));
     }
@@ -1093,7 +1233,7 @@ Status CheckPackRequest(const PackRequest& req) {
     }
   }
   if (!req.allow_errors.empty()) {
-    Status reason = trust::CheckValue(req.allow_errors);
+    Status reason = ft::CheckValue(req.allow_errors);
     if (!reason.ok()) {
       return Error(Code::kInvalidArgument,
                    "--allow-errors: the reason must be one line of plain "
@@ -1175,7 +1315,7 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
       if (header[i] == "census_date") period = std::string((*r)->fields()[i]);
     }
   }
-  if (!trust::IsOfficeCode(sender)) {
+  if (!ft::IsOfficeCode(sender)) {
     return Error(Code::kRejected,
                  "school.csv: the school code \"{}\" cannot name a sender",
                  EscapeForDisplay(sender));
@@ -1194,6 +1334,52 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
                  "the school {} cannot address a bundle to itself", sender);
   }
 
+  // The office's certificate: the sender it names, the key that signs, and
+  // the chain the bundle carries, checked before a number is taken.
+  std::optional<pack::trust::TrustedOffice> own;
+  ChainFiles chain;
+  std::uint64_t root_version = 0;
+  if (req.store != nullptr) {
+    pack::trust::VerifierOptions vo{os::FormatUtc(now), false};
+    XJ_ASSIGN_OR_RETURN(own, req.store->OwnCertificate(vo));
+    if (own->cert.subject != sender) {
+      return Error(Code::kRejected,
+                   "this office is {} ({}), and the registry is school {}'s",
+                   own->cert.subject, EscapeForDisplay(own->cert.subject_name),
+                   sender);
+    }
+    auto key = std::find_if(own->cert.keys.begin(), own->cert.keys.end(),
+                            [&](const ft::KeyEntry& k) {
+                              return k.key.key_id == req.key->key_id();
+                            });
+    if (key == own->cert.keys.end() || key->role != req.role) {
+      return Error(Code::kBadKey,
+                   "the signing key {} is not certified as a {} key of {}",
+                   KeyIdToString(req.key->key_id()), req.role, sender);
+    }
+    for (const auto& [role, n] : own->cert.deliver_policy.groups) {
+      if (role != req.role || n > 1) {
+        return Error(
+            Code::kRejected,
+            "{}'s bundles need the signatures {} (its deliver-policy); "
+            "a leader's approval ('xjpack approve') is not in this "
+            "release",
+            sender, own->cert.deliver_policy.ToString());
+      }
+    }
+    chain = req.store->ChainFor(*own);
+    XJ_ASSIGN_OR_RETURN(pack::trust::Verifier v, req.store->MakeVerifier(vo));
+    Status own_chain = v.AddRoots(chain.roots);
+    if (own_chain.ok()) own_chain = v.AddCrls(chain.crls, chain.certs);
+    if (own_chain.ok())
+      own_chain = v.Office(sender, own->cert_sha256, chain.certs).status();
+    if (!own_chain.ok()) {
+      return own_chain.WithContext(
+          "this office's own chain would not verify at the recipient");
+    }
+    root_version = v.root().version;
+  }
+
   // 2. The stream: the next sequence number is taken before anything is
   // signed, so it is never used twice.
   XJ_ASSIGN_OR_RETURN(StreamState stream,
@@ -1201,7 +1387,7 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   std::uint64_t seq = stream.last_seq + 1;
   XJ_RETURN_IF_ERROR(WriteStream(req.home, sender, req.recipient.code,
                                  {seq, stream.last_hash}));
-  std::string id = trust::BundleId(sender, req.recipient.code, seq);
+  std::string id = ft::BundleId(sender, req.recipient.code, seq);
 
   // 3. The bag's files, in byte order of their paths.
   std::vector<BagFile> files;
@@ -1300,10 +1486,10 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   }
 
   // 5. The statement, signed and checked.
-  trust::BundleStatement st;
+  ft::BundleStatement st;
   st.id = id;
   st.sender = sender;
-  st.sender_ref = "none";
+  st.sender_ref = own ? own->cert_sha256 : std::string("none");
   st.recipient = req.recipient.code;
   for (const Addressee& a : req.copy_to) st.copy_to.push_back(a.code);
   std::sort(st.copy_to.begin(), st.copy_to.end());
@@ -1312,7 +1498,13 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   st.seq = seq;
   st.prev = stream.last_hash;
   st.created = os::FormatUtc(now);
-  st.root_version = 0;
+  st.root_version = root_version;
+  for (const pack::trust::SignedText& c : chain.crls) {
+    Result<ft::CrlStatement> crl = ft::ParseCrl(c.text);
+    if (!crl.ok()) return crl.status().WithContext(c.name);
+    st.crls.push_back(
+        {crl->issuer, crl->number, pack::trust::StatementSha256(c.text)});
+  }
   st.schema = req.data->schema->Label();
   st.schema_sha256 = req.data->schema->sha256;
   if (totals.errors > 0) st.allow_errors = totals.errors;
@@ -1324,9 +1516,9 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   }
   auto students = totals.records.find("students.csv");
   st.records = students == totals.records.end() ? 0 : students->second;
-  std::string text = trust::SerializeBundle(st);
+  std::string text = ft::SerializeBundle(st);
   XJ_RETURN_IF_ERROR(
-      trust::ParseBundle(text).status().WithContext("the statement just made"));
+      ft::ParseBundle(text).status().WithContext("the statement just made"));
   MemorySource src(AsBytes(text));
   XJ_ASSIGN_OR_RETURN(
       minisign::Signature sig,
@@ -1335,6 +1527,16 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   std::string sha = Sha256Hex(AsBytes(text));
   Bytes digest;
   FromHex(sha, &digest);
+  if (req.store != nullptr) {
+    std::string chain_dir = outbox_tmp + "/chain";
+    if (::mkdir(chain_dir.c_str(), 0755) != 0)
+      return os::ErrnoStatus(errno, fmt::format("creating {}", chain_dir));
+    for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
+      for (const pack::trust::SignedText& t : *list)
+        XJ_RETURN_IF_ERROR(WriteSignedText(chain_dir, t));
+    }
+    XJ_RETURN_IF_ERROR(os::SyncDirectory(chain_dir));
+  }
   XJ_RETURN_IF_ERROR(
       WriteFileSynced(outbox_tmp + "/" + std::string(kStatement), text, 0644));
   XJ_RETURN_IF_ERROR(
@@ -1364,6 +1566,12 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   XJ_ASSIGN_OR_RETURN(result.media, ProbeMedia(req.media));
   std::uint64_t needed = text.size() + 8192;
   for (const VolumeFile& v : volumes) needed += v.size;
+  for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
+    for (const pack::trust::SignedText& t : *list) {
+      needed += t.text.size() + 4096;  // a cluster per file, at least
+      for (const auto& s : t.signatures) needed += s.second.size() + 4096;
+    }
+  }
   XJ_RETURN_IF_ERROR(CheckRoom(
       result.media, req.media, needed, "the bundle",
       "use a larger stick; or pack into a folder with --volume-size and copy "
@@ -1417,7 +1625,23 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
     std::stable_partition(names.begin(), names.end(),
                           [](const std::string& n) { return n != kStatement; });
     std::uint64_t done = 0;
+    std::vector<std::string> chain_names;
     for (const std::string& n : names) {
+      if (n == "chain") {
+        // The chain's statements and signatures, each a small file.
+        std::string to = media_tmp + "/chain";
+        if (::mkdir(to.c_str(), 0755) != 0)
+          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+        XJ_ASSIGN_OR_RETURN(os::Dir cd, os::Dir::Open(outbox_dir + "/chain"));
+        XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
+        for (const std::string& c : chain_names) {
+          XJ_RETURN_IF_ERROR(CopyFile(cd, c, to + "/" + c, nullptr,
+                                      req.progress, &done, needed, "writing")
+                                 .WithContext("writing the stick"));
+        }
+        XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
+        continue;
+      }
       XJ_RETURN_IF_ERROR(CopyFile(from, n, media_tmp + "/" + n, nullptr,
                                   req.progress, &done, needed, "writing")
                              .WithContext("writing the stick"));
@@ -1431,6 +1655,19 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
     }
     media_cleanup.partial = final_dir;
     for (const std::string& n : names) {
+      if (n == "chain") {
+        std::string to = final_dir + "/chain";
+        if (::mkdir(to.c_str(), 0755) != 0)
+          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+        for (const std::string& c : chain_names) {
+          XJ_RETURN_IF_ERROR(
+              os::RenameNoReplace(media_tmp + "/chain/" + c, to + "/" + c)
+                  .WithContext("writing the stick"));
+        }
+        XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
+        ::rmdir((media_tmp + "/chain").c_str());
+        continue;
+      }
       XJ_RETURN_IF_ERROR(
           os::RenameNoReplace(media_tmp + "/" + n, final_dir + "/" + n)
               .WithContext("writing the stick"));
@@ -1444,8 +1681,10 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   // Read back what the stick now holds.
   VerifyRequest check;
   check.dirs = {final_dir};
-  check.keys = {
-      TrustedKey{minisign::PublicKeyOf(*req.key), req.role, "the signing key"}};
+  check.trust.store = req.store;
+  if (req.store == nullptr)
+    check.trust.keys = {TrustedKey{minisign::PublicKeyOf(*req.key), req.role,
+                                   "the signing key"}};
   check.progress = req.progress;
   Result<BundleReport> back = Verify(check);
   if (!back.ok()) {
@@ -1458,18 +1697,17 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
 }
 
 Result<BundleReport> Inspect(const std::vector<std::string>& dirs,
-                             const std::vector<TrustedKey>& keys) {
+                             const TrustSource& trust) {
   XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(dirs));
-  XJ_ASSIGN_OR_RETURN(BundleReport r,
-                      ReadStatementAndSignatures(inv, keys, false));
+  XJ_ASSIGN_OR_RETURN(BundleReport r, Authenticate(inv, trust, false));
   XJ_RETURN_IF_ERROR(LocateVolumes(inv, &r, /*lenient=*/true).status());
   return r;
 }
 
 Result<BundleReport> Verify(const VerifyRequest& req) {
   XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
-  XJ_ASSIGN_OR_RETURN(BundleReport r, ReadStatementAndSignatures(
-                                          inv, req.keys, !req.keys.empty()));
+  XJ_ASSIGN_OR_RETURN(BundleReport r,
+                      Authenticate(inv, req.trust, !req.trust.empty()));
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                       LocateVolumes(inv, &r, false));
   XJ_RETURN_IF_ERROR(
@@ -1488,18 +1726,23 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
 }
 
 Result<UnpackResult> Unpack(const UnpackRequest& req) {
-  if (req.keys.empty()) {
-    return Status(
-        Code::kInvalidArgument,
-        "unpack needs the sender's public key (-p) to trust the bundle");
+  if (req.trust.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "unpack needs an office home set up with 'xjpack init', or "
+                  "the sender's public key (-p), to trust the bundle");
   }
   if (req.identities == nullptr || req.identities->empty()) {
     return Status(Code::kInvalidArgument,
                   "unpack needs the office identity (-i)");
   }
   XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
-  XJ_ASSIGN_OR_RETURN(BundleReport r,
-                      ReadStatementAndSignatures(inv, req.keys, true));
+  XJ_ASSIGN_OR_RETURN(BundleReport r, Authenticate(inv, req.trust, true));
+  if (r.trust == "chain" && !r.addressed) {
+    return Error(Code::kRejected,
+                 "the bundle is addressed to {}, not to this office ({})",
+                 fmt::join(AllRecipients(r.statement), ", "),
+                 req.trust.store->office().code);
+  }
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                       LocateVolumes(inv, &r, false));
   // A missing destination is made (not its parents), and removed again
@@ -1557,7 +1800,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
     XJ_RETURN_IF_ERROR(CopyFile(dir, os::BaseName(paths[i]), copy, &h,
                                 req.progress, &done, total, "copying"));
     XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(copy));
-    const trust::Volume& want = r.statement.volumes[i];
+    const ft::Volume& want = r.statement.volumes[i];
     if (size != want.size) {
       return Error(size < want.size ? Code::kTruncated : Code::kIntegrity,
                    "volume {} is {} bytes, the statement says {}{}",

@@ -12,6 +12,16 @@
 namespace xj::pack {
 
 Result<Home> OpenHome(const std::string& flag) {
+  XJ_ASSIGN_OR_RETURN(std::string root, HomePath(flag));
+  Home h{root};
+  for (const std::string& d : {h.root, h.outbox(), h.streams(), h.work()}) {
+    XJ_RETURN_IF_ERROR(os::MakeDirectories(d, 0700));
+  }
+  ::chmod(h.root.c_str(), 0700);
+  return h;
+}
+
+Result<std::string> HomePath(const std::string& flag) {
   std::string root = flag;
   if (root.empty()) {
     const char* env = std::getenv("XJPACK_HOME");
@@ -29,12 +39,7 @@ Result<Home> OpenHome(const std::string& flag) {
           .WithHint("or set XJPACK_HOME");
     }
   }
-  Home h{root};
-  for (const std::string& d : {h.root, h.outbox(), h.streams(), h.work()}) {
-    XJ_RETURN_IF_ERROR(os::MakeDirectories(d, 0700));
-  }
-  ::chmod(h.root.c_str(), 0700);
-  return h;
+  return root;
 }
 
 Result<StreamState> ReadStream(const Home& home, const std::string& sender,

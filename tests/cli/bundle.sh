@@ -101,7 +101,7 @@ for f in school/photos/*; do same "$f" "$bag/data/registry/photos/$(basename "$f
 [ "$(stat -c %a "$bag")" = 700 ] || fail "the bag folder is not private"
 ls -A out | grep -q xjpack-work && fail "the quarantine was left behind"
 expect 3 "already exists" "$XJ" unpack "$B" -p clerk.pub -i county.key $PW -o out
-expect 2 "-p KEY is required" "$XJ" unpack "$B" -i county.key $PW -o out2
+expect 2 "unpack trusts only signed data" "$XJ" unpack "$B" -i county.key $PW -o out2
 expect 3 "nowhere: no such folder" "$XJ" unpack "$B" -p clerk.pub -i county.key $PW -o nowhere/deeper
 
 # A second pack continues the stream: seq 2, prev = SHA-256 of the first.

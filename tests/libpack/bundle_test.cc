@@ -327,7 +327,7 @@ TEST_CASE("pack, verify and unpack through the library, with a fixed clock") {
   ids.push_back(std::move(made_county).value());
   VerifyRequest v;
   v.dirs = {a.media_dir};
-  v.keys = trusted;
+  v.trust.keys = trusted;
   v.identities = &ids;
   Result<BundleReport> report = Verify(v);
   REQUIRE_MESSAGE(report.ok(), report.status().ToString());
@@ -337,7 +337,7 @@ TEST_CASE("pack, verify and unpack through the library, with a fixed clock") {
 
   UnpackRequest u;
   u.dirs = {a.media_dir};
-  u.keys = trusted;
+  u.trust.keys = trusted;
   u.identities = &ids;
   u.output = dir / "out";
   Result<UnpackResult> un = Unpack(u);
@@ -351,9 +351,9 @@ TEST_CASE("pack, verify and unpack through the library, with a fixed clock") {
         std::vector<std::string>{"2134000000-340102-000001"});
 
   // Unpack refuses without trust, and a wrong identity leaves nothing.
-  u.keys.clear();
+  u.trust.keys.clear();
   CHECK(Unpack(u).status().code() == Code::kInvalidArgument);
-  u.keys = trusted;
+  u.trust.keys = trusted;
   std::vector<keys::X25519Identity> wrong;
   wrong.push_back(keys::X25519Identity::Generate().value());
   u.identities = &wrong;

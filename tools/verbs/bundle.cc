@@ -14,9 +14,26 @@
 namespace xj::cli {
 namespace {
 
-// "3401=age1..." or "3401=office.pub".
-Result<pack::Addressee> ParseAddressee(const std::string& arg) {
+// "3401=age1...", "3401=office.pub", or "3401" (its recipient from the
+// office's trust store).
+Result<pack::Addressee> ParseAddressee(const std::string& arg,
+                                       const pack::TrustStore* store) {
   std::size_t eq = arg.find('=');
+  if (eq == std::string::npos && store != nullptr) {
+    pack::Addressee a;
+    a.code = arg;
+    if (!formats::trust::IsOfficeCode(a.code)) {
+      return Error(Code::kInvalidArgument, "--to {}: not an office code",
+                   EscapeForDisplay(arg));
+    }
+    Result<std::string> r =
+        store->RecipientOf(a.code, {os::FormatUtc(os::NowUnix()), false});
+    if (!r.ok()) return r.status();
+    Result<formats::age::X25519Key> key = formats::age::ParseRecipient(*r);
+    if (!key.ok()) return key.status().WithContext("--to " + a.code);
+    a.recipients.push_back(*key);
+    return a;
+  }
   if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
     return Error(Code::kInvalidArgument,
                  "--to {}: expected OFFICE=RECIPIENT (an age1... key or a file "
@@ -59,6 +76,31 @@ Result<std::vector<pack::TrustedKey>> ParseKeys(
     out.push_back(std::move(k));
   }
   return out;
+}
+
+// The trust a reader uses: -p keys if given, else the office's trust store
+// if the home is set up as one.
+Result<pack::TrustSource> TrustFrom(const std::vector<std::string>& key_args,
+                                    const std::string& home_flag,
+                                    std::optional<pack::TrustStore>* store) {
+  pack::TrustSource t;
+  Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
+  if (!keys.ok()) return keys.status();
+  t.keys = std::move(keys).value();
+  if (!t.keys.empty()) return t;
+  Result<std::optional<pack::TrustStore>> s =
+      pack::TrustStore::OpenIfOffice(home_flag);
+  if (!s.ok()) return s.status();
+  *store = std::move(s).value();
+  if (*store) t.store = &**store;
+  return t;
+}
+
+void PrintTrust(const pack::BundleReport& r) {
+  for (std::size_t i = 0; i < r.chain.size(); ++i) {
+    std::printf("%s %s\n",
+                i == 0 ? "certified:  " : "  under:    ", r.chain[i].c_str());
+  }
 }
 
 Result<std::uint64_t> ParseSize(const std::string& s) {
@@ -118,6 +160,13 @@ std::string JsonSignatures(const pack::BundleReport& r) {
         JsonString(s.time), s.valid ? "true" : "false", JsonString(s.signer));
   }
   return out + "]";
+}
+
+std::string JsonTrust(const pack::BundleReport& r) {
+  std::string chain = "[";
+  for (std::size_t i = 0; i < r.chain.size(); ++i)
+    chain += (i ? "," : "") + JsonString(r.chain[i]);
+  return fmt::format("\"trust\":{},\"chain\":{}]", JsonString(r.trust), chain);
 }
 
 std::string JsonWarnings(const pack::BundleReport& r) {
@@ -192,12 +241,12 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   po::options_description desc("options");
   desc.add_options()("dir", po::value(&dir)->value_name("DIR"),
                      "the school's registry folder")(
-      "to", po::value(&to)->value_name("OFFICE=RECIPIENT"),
+      "to", po::value(&to)->value_name("OFFICE[=RECIPIENT]"),
       "the addressee (first) and copy-to offices, each with its age recipient "
-      "(age1... or "
-      "a file holding it); repeatable")(
+      "(age1... or a file holding it; from the office's certificates when "
+      "left out); repeatable")(
       "key,k", po::value(&key_file)->value_name("FILE"),
-      "the clerk's signing key")(
+      "the clerk's signing key (default: the office home's)")(
       "output,o", po::value(&media)->value_name("MEDIA"),
       "the stick (or folder): the bundle is written to MEDIA/XJ/<bundle-id>")(
       "kind", po::value(&kind)->value_name("KIND"),
@@ -209,15 +258,16 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
             "the bundle")("encoding", po::value(&encoding)->value_name("ENC"),
                           "auto, utf-8 or gb18030")(
       "home", po::value(&home_flag)->value_name("DIR"),
-      "the office home (outbox, counters); default $XJPACK_HOME or "
-      "~/.local/share/xjpack");
+      "the office home (keys, certificates, outbox, counters); default "
+      "$XJPACK_HOME or ~/.local/share/xjpack");
   AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
   int code;
   if (!ParseArgs(cli, args, desc, pos,
-                 "xjpack pack DIR --to OFFICE=RECIPIENT... -k KEY -o MEDIA",
+                 "xjpack pack DIR --to OFFICE[=RECIPIENT]... [-k KEY] -o "
+                 "MEDIA",
                  "Checks a school's registry, packs it into a signed, "
                  "encrypted bundle and "
                  "writes it to the stick.",
@@ -225,8 +275,7 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
     return code;
   }
   if (dir.empty()) return cli.Usage("the registry folder DIR is required");
-  if (to.empty()) return cli.Usage("--to OFFICE=RECIPIENT is required");
-  if (key_file.empty()) return cli.Usage("-k KEY is required");
+  if (to.empty()) return cli.Usage("--to OFFICE is required");
   if (media.empty()) return cli.Usage("-o MEDIA is required");
   if (vm.count("allow-errors") && allow_errors.empty()) {
     return cli.Usage("--allow-errors needs a reason");
@@ -247,8 +296,21 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   Result<formats::csv::Encoding> enc = formats::csv::ParseEncoding(encoding);
   if (!enc.ok()) return cli.Usage(enc.status().message());
   req.encoding = *enc;
+  // An office home set up with 'xjpack init' holds the keys and
+  // certificates; a bare home only the outbox and counters.
+  Result<std::optional<pack::TrustStore>> store =
+      pack::TrustStore::OpenIfOffice(home_flag);
+  if (!store.ok()) return cli.Fail(store.status());
+  if (*store) {
+    req.store = &**store;
+    if (key_file.empty()) key_file = (*store)->clerk_key_path();
+  }
+  if (key_file.empty()) {
+    return cli.Usage(
+        "-k KEY is required (or set up the office home with 'xjpack init')");
+  }
   for (std::size_t i = 0; i < to.size(); ++i) {
-    Result<pack::Addressee> a = ParseAddressee(to[i]);
+    Result<pack::Addressee> a = ParseAddressee(to[i], req.store);
     if (!a.ok()) return cli.Fail(a.status());
     (i == 0 ? req.recipient : req.copy_to.emplace_back()) =
         std::move(a).value();
@@ -344,11 +406,15 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
 
 int RunInspect(Cli& cli, const std::vector<std::string>& args) {
   std::vector<std::string> dirs, key_args;
+  std::string home_flag;
   po::options_description desc("options");
   desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
                      "the bundle folder(s) XJ/<id>")(
       "public-key,p", po::value(&key_args)->value_name("[ROLE:]FILE"),
-      "a signer's public key, to name who signed (repeatable)");
+      "a signer's public key, to name who signed (repeatable)")(
+      "home", po::value(&home_flag)->value_name("DIR"),
+      "the office home whose root judges the chain; default $XJPACK_HOME or "
+      "~/.local/share/xjpack");
   AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/false);
   po::positional_options_description pos;
   pos.add("bundle", -1);
@@ -363,33 +429,44 @@ int RunInspect(Cli& cli, const std::vector<std::string>& args) {
     return code;
   }
   if (dirs.empty()) return cli.Usage("the bundle folder is required");
-  Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
-  if (!keys.ok()) return cli.Fail(keys.status());
-  Result<pack::BundleReport> r = pack::Inspect(dirs, *keys);
+  std::optional<pack::TrustStore> store;
+  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, &store);
+  if (!trust.ok()) return cli.Fail(trust.status());
+  Result<pack::BundleReport> r = pack::Inspect(dirs, *trust);
   if (!r.ok()) return cli.Fail(r.status());
   if (cli.flags.json) {
     std::printf(
         "{\"ok\":true,\"verb\":\"inspect\",%s,\"signatures\":%s,\"volumes\":%s,"
-        "\"warnings\":%s}\n",
+        "%s,\"warnings\":%s}\n",
         JsonStatement(*r).c_str(), JsonSignatures(*r).c_str(),
-        JsonVolumes(*r).c_str(), JsonWarnings(*r).c_str());
+        JsonVolumes(*r).c_str(), JsonTrust(*r).c_str(),
+        JsonWarnings(*r).c_str());
     return kExitOk;
   }
   PrintReport(*r);
+  PrintTrust(*r);
   for (const std::string& w : r->warnings) cli.Warn(w);
   return kExitOk;
 }
 
 int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   std::vector<std::string> dirs, key_args, identity_files;
+  std::string home_flag;
+  bool strict = false;
   po::options_description desc("options");
   desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
                      "the bundle folder(s) XJ/<id>")(
       "public-key,p", po::value(&key_args)->value_name("[ROLE:]FILE"),
-      "a trusted signer's public key (repeatable); without, only integrity is "
-      "checked")(
+      "a trusted signer's public key (repeatable); without, the sender's "
+      "certificate chain is judged by the office home's root, and without "
+      "either only integrity is checked")(
       "identity,i", po::value(&identity_files)->value_name("FILE"),
-      "the office identity: also decrypt (writing nothing) and check the bag");
+      "the office identity: also decrypt (writing nothing) and check the bag")(
+      "strict", po::bool_switch(&strict),
+      "a revocation list past its next update rejects (else a warning)")(
+      "home", po::value(&home_flag)->value_name("DIR"),
+      "the office home whose root judges the chain; default $XJPACK_HOME or "
+      "~/.local/share/xjpack");
   AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
   po::positional_options_description pos;
   pos.add("bundle", -1);
@@ -407,12 +484,14 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   if (dirs.empty()) return cli.Usage("the bundle folder is required");
   pack::VerifyRequest req;
   req.dirs = dirs;
-  Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
-  if (!keys.ok()) return cli.Fail(keys.status());
-  req.keys = *keys;
+  std::optional<pack::TrustStore> store;
+  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, &store);
+  if (!trust.ok()) return cli.Fail(trust.status());
+  req.trust = *trust;
+  req.trust.strict = strict;
   // The bundle is looked at before any passphrase is asked for it.
   if (!identity_files.empty()) {
-    Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.keys);
+    Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.trust);
     if (!look.ok()) return cli.Fail(look.status());
   }
   std::vector<keys::X25519Identity> identities;
@@ -434,7 +513,7 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   progress.Clear();
   if (!r.ok()) return cli.Fail(r.status());
   // complete = trusted and decrypted; without -p nothing is trusted.
-  const char* level = req.keys.empty()     ? "intact"
+  const char* level = r->trust.empty()     ? "intact"
                       : identities.empty() ? "trusted"
                                            : "complete";
   if (cli.flags.json) {
@@ -442,51 +521,62 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
         "{\"ok\":true,\"verb\":\"verify\",\"level\":\"%s\",%s,\"signatures\":%"
         "s,"
         "\"volumes\":%s,\"bag_files\":%llu,\"bag_bytes\":%llu,"
-        "\"warnings\":%s}\n",
+        "%s,\"warnings\":%s}\n",
         level, JsonStatement(*r).c_str(), JsonSignatures(*r).c_str(),
         JsonVolumes(*r).c_str(), static_cast<unsigned long long>(r->files),
         static_cast<unsigned long long>(r->payload_bytes),
-        JsonWarnings(*r).c_str());
+        JsonTrust(*r).c_str(), JsonWarnings(*r).c_str());
     return kExitOk;
   }
   for (const std::string& w : r->warnings) cli.Warn(w);
   if (cli.flags.quiet) return kExitOk;
   PrintReport(*r);
+  PrintTrust(*r);
   std::printf(
       "result:      %s\n",
       std::string_view(level) == "complete"
           ? "complete: signatures, volumes, and the decrypted bag all check"
       : std::string_view(level) == "trusted"
-          ? "trusted: signed by a trusted key; every volume matches the "
-            "statement"
+          ? (r->trust == "chain"
+                 ? "trusted: signed under the sender's certificate, which "
+                   "the province's root vouches for; every volume matches "
+                   "the statement"
+                 : "trusted: signed by a trusted key; every volume matches "
+                   "the statement")
       : identities.empty()
           ? "intact: every volume matches the statement (signatures not "
-            "checked: give -p to check who signed)"
+            "checked: set up the office with 'xjpack init', or give -p)"
           : "intact: every volume matches the statement and the decrypted "
-            "bag checks (signatures not checked: give -p to check who "
-            "signed)");
+            "bag checks (signatures not checked: set up the office with "
+            "'xjpack init', or give -p)");
   return kExitOk;
 }
 
 int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   std::vector<std::string> dirs, key_args, identity_files;
-  std::string output;
+  std::string output, home_flag;
+  bool strict = false;
   po::options_description desc("options");
   desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
                      "the bundle folder(s) XJ/<id>")(
       "output,o", po::value(&output)->value_name("DIR"),
       "where the bag goes (as DIR/<bundle-id>)")(
       "public-key,p", po::value(&key_args)->value_name("[ROLE:]FILE"),
-      "a trusted signer's public key (repeatable; required)")(
+      "a trusted signer's public key (repeatable); without, the sender's "
+      "certificate chain is judged by the office home's root")(
       "identity,i", po::value(&identity_files)->value_name("FILE"),
-      "the office identity (required)");
+      "the office identity (default: the office home's)")(
+      "strict", po::bool_switch(&strict),
+      "a revocation list past its next update rejects (else a warning)")(
+      "home", po::value(&home_flag)->value_name("DIR"),
+      "the office home; default $XJPACK_HOME or ~/.local/share/xjpack");
   AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
   po::positional_options_description pos;
   pos.add("bundle", -1);
   po::variables_map vm;
   int code;
   if (!ParseArgs(cli, args, desc, pos,
-                 "xjpack unpack BUNDLE... -o DIR -p KEY -i IDENTITY",
+                 "xjpack unpack BUNDLE... -o DIR [-p KEY -i IDENTITY]",
                  "Verifies a bundle, then decrypts and extracts its bag "
                  "safely; nothing "
                  "appears in DIR unless all of it checks.",
@@ -495,18 +585,26 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   }
   if (dirs.empty()) return cli.Usage("the bundle folder is required");
   if (output.empty()) return cli.Usage("-o DIR is required");
-  if (key_args.empty())
-    return cli.Usage("-p KEY is required: unpack trusts only signed data");
-  if (identity_files.empty()) return cli.Usage("-i IDENTITY is required");
   pack::UnpackRequest req;
   req.dirs = dirs;
   req.output = output;
-  Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
-  if (!keys.ok()) return cli.Fail(keys.status());
-  req.keys = *keys;
+  std::optional<pack::TrustStore> store;
+  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, &store);
+  if (!trust.ok()) return cli.Fail(trust.status());
+  req.trust = *trust;
+  req.trust.strict = strict;
+  if (req.trust.empty()) {
+    return cli.Usage(
+        "unpack trusts only signed data: set up the office home with 'xjpack "
+        "init', or give the sender's public key with -p");
+  }
+  if (identity_files.empty() && store) {
+    identity_files.push_back(store->identity_path());
+  }
+  if (identity_files.empty()) return cli.Usage("-i IDENTITY is required");
   // The bundle is looked at before any passphrase is asked for it.
-  if (!identity_files.empty()) {
-    Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.keys);
+  {
+    Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.trust);
     if (!look.ok()) return cli.Fail(look.status());
   }
   std::vector<keys::X25519Identity> identities;

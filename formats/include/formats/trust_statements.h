@@ -106,6 +106,18 @@ struct ReceiptStatement {
 Result<ReceiptStatement> ParseReceipt(std::string_view text);
 std::string SerializeReceipt(const ReceiptStatement& receipt);
 
+/// What an office sends its parent to be certified (unsigned: the parent
+/// confirms the keys out of band before it issues): "xjtrust/1 request".
+struct RequestStatement {
+  std::string subject;
+  std::string subject_name;
+  Level level = Level::kSchool;
+  std::vector<KeyEntry> keys;
+  std::string enc;
+};
+Result<RequestStatement> ParseRequest(std::string_view text);
+std::string SerializeRequest(const RequestStatement& request);
+
 /// The id a statement's signatures name in their trusted comment
 /// ("xjtrust/1 <type> <id> <role> <time>"): root-<N>, the cert's serial,
 /// crl-<issuer>-<number>, the receipt's bundle id.

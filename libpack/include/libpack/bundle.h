@@ -31,6 +31,7 @@
 #include "libpack/check.h"
 #include "libpack/home.h"
 #include "libpack/media.h"
+#include "libpack/trust_store.h"
 
 namespace xj::pack {
 
@@ -61,6 +62,10 @@ struct PackRequest {
   const keys::SigningKey* key = nullptr;
   std::string role = "clerk";
   Home home;
+  /// The office's trust store, when the home is set up as an office: the
+  /// statement then names the sender's certificate and root version, and
+  /// the bundle carries chain/. Without one, sender-ref is none.
+  const TrustStore* store = nullptr;
   std::string
       media;  ///< the stick (or folder): the bundle goes to media/XJ/<id>
   std::uint64_t volume_size = kMaxVolumeSize;
@@ -131,20 +136,38 @@ struct BundleReport {
   std::vector<std::string>
       litter;  ///< OS files listed, not read (._*, Thumbs.db)
   std::vector<std::string> warnings;  ///< e.g. README.txt differs
-  std::uint64_t payload_bytes = 0;    ///< plaintext checked (complete level)
-  std::uint64_t files = 0;            ///< bag files checked (complete level)
+  /// How the signatures were trusted: "" (not at all: intact only),
+  /// "keys" (public keys given), or "chain" (the sender's certificate
+  /// chain, judged up to this office's root).
+  std::string trust;
+  /// With "chain": the sender's certificate and those above it, as
+  /// "<code> <name> (<level>, <serial>)", sender first.
+  std::vector<std::string> chain;
+  bool addressed = false;  ///< to, or copied to, this office (with a store)
+  std::uint64_t payload_bytes = 0;  ///< plaintext checked (complete level)
+  std::uint64_t files = 0;          ///< bag files checked (complete level)
+};
+
+/// How a reader trusts signatures: public keys given directly, or the
+/// office's trust store (the bundle's chain/ judged up to its root).
+struct TrustSource {
+  std::vector<TrustedKey> keys;
+  const TrustStore* store = nullptr;
+  bool strict = false;  ///< stale revocation lists reject
+  bool empty() const { return keys.empty() && store == nullptr; }
 };
 
 /// What is on the stick, without secrets and without failing on what is
-/// missing or unknown (volumes elsewhere, unknown signers): reads the
-/// statement and signatures, lists volumes present.
+/// missing or unknown (volumes elsewhere, unknown signers, a chain that does
+/// not reach the root — reported as a warning): reads the statement and
+/// signatures, lists volumes present.
 Result<BundleReport> Inspect(const std::vector<std::string>& dirs,
-                             const std::vector<TrustedKey>& keys);
+                             const TrustSource& trust);
 
 struct VerifyRequest {
   std::vector<std::string>
-      dirs;  ///< the bundle folder(s): volumes may be spread
-  std::vector<TrustedKey> keys;  ///< empty: check integrity only ("intact")
+      dirs;           ///< the bundle folder(s): volumes may be spread
+  TrustSource trust;  ///< empty: check integrity only ("intact")
   const std::vector<keys::X25519Identity>* identities =
       nullptr;  ///< "complete"
   Progress progress;
@@ -155,7 +178,7 @@ Result<BundleReport> Verify(const VerifyRequest& request);
 
 struct UnpackRequest {
   std::vector<std::string> dirs;
-  std::vector<TrustedKey> keys;  ///< required: unpack trusts no unsigned data
+  TrustSource trust;  ///< required: unpack trusts no unsigned data
   const std::vector<keys::X25519Identity>* identities = nullptr;
   std::string output;  ///< the bag lands in output/<bundle-id>; the
                        ///< quarantine is made beside it

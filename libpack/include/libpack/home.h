@@ -23,6 +23,8 @@ struct Home {
 /// Opens (creating when missing) the home named by `flag` or the
 /// environment.
 Result<Home> OpenHome(const std::string& flag);
+/// The home `flag` or the environment names, without creating anything.
+Result<std::string> HomePath(const std::string& flag);
 
 /// The state of the stream of bundles from `sender` to `recipient`.
 struct StreamState {

@@ -1,0 +1,707 @@
+#include "libpack/office.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/bytes.h"
+#include "base/os.h"
+#include "formats/age_keys.h"
+#include "libpack/key_files.h"
+#include "libpack/minisign.h"
+
+namespace xj::pack {
+namespace {
+
+namespace ft = formats::trust;
+using formats::minisign::KeyIdToString;
+
+constexpr std::int64_t kDay = 86400;
+
+std::int64_t Now(std::int64_t now) { return now != 0 ? now : os::NowUnix(); }
+
+std::string AddYears(std::int64_t now, int years) {
+  std::string t = os::FormatUtc(now);
+  int y = std::stoi(t.substr(0, 4)) + years;
+  std::string out = fmt::format("{:04}{}", y, t.substr(4));
+  // 29 February in a year without one becomes 28 February.
+  if (!ft::IsUtcTime(out)) out = fmt::format("{:04}-02-28{}", y, t.substr(10));
+  return out;
+}
+
+// The statement type from the magic line.
+std::string TypeOf(std::string_view text) {
+  std::size_t nl = text.find('\n');
+  std::string_view first = text.substr(0, nl);
+  if (first.substr(0, ft::kMagicPrefix.size()) != ft::kMagicPrefix) return "";
+  return std::string(first.substr(ft::kMagicPrefix.size()));
+}
+
+Status WriteFileNew(const std::string& path, std::string_view content,
+                    unsigned mode) {
+  XJ_ASSIGN_OR_RETURN(os::AtomicFile f,
+                      os::AtomicFile::Create(path, mode, os::Replace::kNever));
+  XJ_RETURN_IF_ERROR(f.sink().Write(AsBytes(content)));
+  return f.Commit();
+}
+
+// What `policy` still needs beyond the good signatures ("1 more root
+// signature"); empty when it is met.
+std::string Shortfall(const std::vector<trust::GoodSignature>& good,
+                      const ft::Policy& policy) {
+  std::vector<std::string> ids;
+  std::map<std::string, int> have;
+  for (const trust::GoodSignature& g : good) {
+    if (std::find(ids.begin(), ids.end(), g.key_id) != ids.end()) continue;
+    ids.push_back(g.key_id);
+    ++have[g.role];
+  }
+  std::vector<std::string> needs;
+  for (const auto& [role, n] : policy.groups) {
+    int more = n - have[role];
+    if (more > 0) {
+      needs.push_back(fmt::format("{} more {} signature{}", more, role,
+                                  more == 1 ? "" : "s"));
+    }
+  }
+  return fmt::format("{}", fmt::join(needs, " and "));
+}
+
+ft::Policy ThresholdPolicy(std::uint64_t n) {
+  ft::Policy p;
+  p.groups.push_back({"root", static_cast<int>(n)});
+  return p;
+}
+
+std::vector<ft::KeyEntry> KeysNamed(const std::vector<ft::KeyEntry>& keys,
+                                    const std::vector<std::string>& ids) {
+  std::vector<ft::KeyEntry> out;
+  for (const ft::KeyEntry& k : keys) {
+    if (std::find(ids.begin(), ids.end(), KeyIdToString(k.key.key_id)) !=
+        ids.end())
+      out.push_back(k);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<trust::SignedText> ReadStatementFile(const std::string& path) {
+  std::string dir = os::DirName(path), base = os::BaseName(path);
+  XJ_ASSIGN_OR_RETURN(os::Dir d, os::Dir::Open(dir));
+  if (d.KindOf(base) != os::Dir::Kind::kFile) {
+    return Error(d.KindOf(base) == os::Dir::Kind::kMissing ? Code::kNotFound
+                                                           : Code::kRejected,
+                 "{} is not a regular file", path);
+  }
+  XJ_ASSIGN_OR_RETURN(Bytes text, d.ReadFile(base, ft::kMaxStatement));
+  trust::SignedText s{path, std::string(AsChars(text)), {}};
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, d.List());
+  std::string prefix = base + ".";
+  for (const std::string& n : names) {
+    if (n.size() != prefix.size() + 16 + 8 || n.rfind(prefix, 0) != 0 ||
+        n.substr(n.size() - 8) != ".minisig" ||
+        !ft::IsKeyId(std::string_view(n).substr(prefix.size(), 16))) {
+      continue;
+    }
+    if (d.KindOf(n) != os::Dir::Kind::kFile) {
+      return Error(Code::kRejected, "{}/{} is not a regular file", dir, n);
+    }
+    XJ_ASSIGN_OR_RETURN(Bytes sig, d.ReadFile(n, 4096));
+    s.signatures.push_back({dir + "/" + n, std::string(AsChars(sig))});
+  }
+  return s;
+}
+
+// ---- the root ----
+
+Result<std::string> MakeRoot(const RootRequest& r) {
+  if (r.province.size() != 2 || !ft::IsDigits(r.province)) {
+    return Status(Code::kInvalidArgument,
+                  "the province is its two-digit code (GB/T 2260), e.g. 34");
+  }
+  if (r.keys.size() < 2 || r.threshold < 2 || r.threshold > r.keys.size()) {
+    return Error(Code::kInvalidArgument,
+                 "a root needs at least two custodians' keys and a threshold "
+                 "from 2 to the number of keys (got {} key(s), threshold {})",
+                 r.keys.size(), r.threshold);
+  }
+  ft::RootStatement root;
+  root.version = r.version;
+  root.province = r.province;
+  root.threshold = r.threshold;
+  for (const auto& k : r.keys) root.keys.push_back({k, "root"});
+  std::int64_t now = Now(r.now);
+  root.created = os::FormatUtc(now);
+  root.expires = AddYears(now, r.valid_years);
+  std::string text = ft::SerializeRoot(root);
+  // Parsing it back refuses the same key twice.
+  XJ_RETURN_IF_ERROR(ft::ParseRoot(text).status());
+  return text;
+}
+
+Result<std::string> MakeNextRoot(const TrustStore& store,
+                                 const RootRequest& request) {
+  XJ_ASSIGN_OR_RETURN(trust::Verifier v,
+                      store.MakeVerifier({os::FormatUtc(Now(request.now))}));
+  RootRequest next = request;
+  next.version = v.root().version + 1;
+  if (next.province.empty()) next.province = v.root().province;
+  if (next.province != v.root().province) {
+    return Error(Code::kInvalidArgument,
+                 "the root is for province {}; a rotation keeps it",
+                 v.root().province);
+  }
+  return MakeRoot(next);
+}
+
+Result<SignFileResult> SignStatementFile(const std::string& path,
+                                         const keys::SigningKey& key,
+                                         const std::string& role,
+                                         std::int64_t now) {
+  XJ_ASSIGN_OR_RETURN(trust::SignedText s, ReadStatementFile(path));
+  SignFileResult out;
+  out.type = TypeOf(s.text);
+  out.role = role;
+  if (out.type == "root") {
+    XJ_ASSIGN_OR_RETURN(ft::RootStatement r, ft::ParseRoot(s.text));
+    out.id = ft::RootId(r.version);
+    out.role = "root";
+  } else if (out.type == "cert") {
+    XJ_ASSIGN_OR_RETURN(ft::CertStatement c, ft::ParseCert(s.text));
+    out.id = c.serial;
+    if (c.issuer == "root") out.role = "root";
+    if (std::find(c.issuer_keys.begin(), c.issuer_keys.end(),
+                  KeyIdToString(key.key_id())) == c.issuer_keys.end()) {
+      return Error(Code::kBadKey,
+                   "{}: key {} is not among the issuer keys it names ({})",
+                   path, KeyIdToString(key.key_id()),
+                   fmt::join(c.issuer_keys, ", "));
+    }
+  } else if (out.type == "crl") {
+    XJ_ASSIGN_OR_RETURN(ft::CrlStatement c, ft::ParseCrl(s.text));
+    out.id = ft::CrlId(c.issuer, c.number);
+    if (c.issuer == "root") out.role = "root";
+    if (std::find(c.issuer_keys.begin(), c.issuer_keys.end(),
+                  KeyIdToString(key.key_id())) == c.issuer_keys.end()) {
+      return Error(Code::kBadKey,
+                   "{}: key {} is not among the issuer keys it names ({})",
+                   path, KeyIdToString(key.key_id()),
+                   fmt::join(c.issuer_keys, ", "));
+    }
+  } else if (out.type == "bundle") {
+    return Error(Code::kInvalidArgument,
+                 "{} is a bundle statement; a leader signs it with 'xjpack "
+                 "approve'",
+                 path);
+  } else {
+    return Error(Code::kMalformed,
+                 "{} is not an xjtrust statement that is signed this way",
+                 path);
+  }
+  if (out.role != "root" && out.role != "clerk" && out.role != "leader") {
+    return Status(Code::kInvalidArgument, "the role is clerk or leader");
+  }
+  out.signature_path = trust::SignatureFileName(path, key.key_id());
+  if (os::Exists(out.signature_path)) {
+    return Error(Code::kAlreadyExists, "{} is already signed by key {}", path,
+                 KeyIdToString(key.key_id()));
+  }
+  XJ_ASSIGN_OR_RETURN(
+      std::string sig,
+      trust::SignStatement(s.text, out.type, out.id, out.role, key, Now(now)));
+  XJ_RETURN_IF_ERROR(WriteFileNew(out.signature_path, sig, 0644));
+  return out;
+}
+
+// ---- an office ----
+
+Result<InitResult> InitOffice(const InitRequest& req,
+                              PassphraseSource& passphrases) {
+  if (os::Exists(req.home.root + "/office")) {
+    return Error(Code::kAlreadyExists, "{} is already set up as an office",
+                 req.home.root);
+  }
+  if (!ft::IsOfficeCode(req.office.code)) {
+    return Error(Code::kInvalidArgument,
+                 "\"{}\" is not an office code (4 or 6 digits and an optional "
+                 "letter, or a school's 10 digits)",
+                 EscapeForDisplay(req.office.code));
+  }
+  XJ_RETURN_IF_ERROR(
+      ft::CheckValue(req.office.name).WithContext("the office name"));
+  // The root first: nothing is made for a root that is not the province's.
+  XJ_ASSIGN_OR_RETURN(ft::RootStatement root,
+                      trust::InstallRoot(req.root, req.fingerprint));
+  std::string keys_dir = req.home.root + "/keys";
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(keys_dir, 0700));
+  KeygenRequest kr;
+  if (req.work_factor != 0) kr.work_factor = req.work_factor;
+  kr.secret_path = keys_dir + "/office.key";
+  XJ_ASSIGN_OR_RETURN(GeneratedKey id,
+                      GenerateOfficeIdentityFiles(kr, passphrases));
+  kr.secret_path = keys_dir + "/clerk.key";
+  XJ_ASSIGN_OR_RETURN(GeneratedKey clerk,
+                      GenerateSigningKeyFiles(kr, passphrases));
+  XJ_ASSIGN_OR_RETURN(formats::minisign::PublicKey clerk_pub,
+                      LoadPublicKey(clerk.public_path));
+
+  InitResult out;
+  ft::RequestStatement& r = out.request;
+  r.subject = req.office.code;
+  r.subject_name = req.office.name;
+  r.level = req.office.level;
+  r.keys.push_back({clerk_pub, "clerk"});
+  for (const auto& k : req.clerks) r.keys.push_back({k, "clerk"});
+  for (const auto& k : req.leaders) r.keys.push_back({k, "leader"});
+  r.enc = id.public_key;
+  std::string text = ft::SerializeRequest(r);
+  XJ_RETURN_IF_ERROR(ft::ParseRequest(text).status());  // keys distinct
+  out.request_path = req.home.root + "/request.stmt";
+  XJ_RETURN_IF_ERROR(WriteFileNew(out.request_path, text, 0644));
+  XJ_RETURN_IF_ERROR(
+      TrustStore::Init(req.home, req.office, req.root, req.fingerprint)
+          .status());
+  out.identity_path = id.secret_path;
+  out.clerk_key_path = clerk.secret_path;
+  out.root_fingerprint = trust::StatementSha256(req.root.text);
+  out.root_version = root.version;
+  return out;
+}
+
+// ---- certificates ----
+
+namespace {
+
+std::vector<ft::Level> DefaultMayCertify(ft::Level level) {
+  switch (level) {
+    case ft::Level::kProvince:
+      return {ft::Level::kCity, ft::Level::kSchool};
+    case ft::Level::kCity:
+      return {ft::Level::kCounty, ft::Level::kSchool};
+    case ft::Level::kCounty:
+      return {ft::Level::kSchool};
+    case ft::Level::kSchool:
+      return {};
+  }
+  return {};
+}
+
+std::string DefaultDeliver(ft::Level level) {
+  return level == ft::Level::kCity ? "clerk=1 leader=1" : "clerk=1";
+}
+
+std::string DefaultNotAfter(ft::Level level, std::int64_t now) {
+  switch (level) {
+    case ft::Level::kProvince:
+      return AddYears(now, 3);
+    case ft::Level::kCity:
+    case ft::Level::kCounty:
+      return AddYears(now, 2);
+    case ft::Level::kSchool: {
+      // The school year and a grace period: to 30 September next year.
+      std::string t = os::FormatUtc(now);
+      int y = std::stoi(t.substr(0, 4));
+      if (t.substr(5, 5) >= "09-30") ++y;
+      return fmt::format("{:04}-09-30T23:59:59Z", y + 1);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<IssueResult> IssueCertificate(const IssueRequest& req) {
+  if (req.key == nullptr)
+    return Status(Code::kInvalidArgument, "a signing key is required");
+  XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(req.home));
+  std::int64_t now = Now(req.now);
+  trust::VerifierOptions vo{os::FormatUtc(now), false};
+  XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier(vo));
+  const ft::RequestStatement& s = req.subject;
+
+  ft::CertStatement c;
+  c.subject = s.subject;
+  c.subject_name = s.subject_name;
+  c.level = s.level;
+  c.keys = s.keys;
+  c.enc = s.enc;
+  c.scope = req.scope;
+  std::optional<trust::TrustedOffice> issuer;
+  std::vector<ft::KeyEntry> issuer_keys;
+  if (req.by_root) {
+    if (s.level != ft::Level::kProvince) {
+      return Error(Code::kInvalidArgument,
+                   "the root certifies only the province office, not a {}",
+                   ft::LevelName(s.level));
+    }
+    c.issuer = "root";
+    issuer_keys = v.root().keys;
+    if (c.scope.empty()) c.scope = {v.root().province};
+  } else {
+    XJ_ASSIGN_OR_RETURN(trust::TrustedOffice own, store.OwnCertificate(vo));
+    c.issuer = own.cert.subject;
+    issuer_keys = own.cert.keys;
+    if (c.scope.empty()) {
+      if (s.level == ft::Level::kSchool && own.cert.scope.size() == 1 &&
+          own.cert.scope[0].size() == 6) {
+        c.scope = own.cert.scope;  // a county's schools share its code
+      } else {
+        return Status(Code::kInvalidArgument,
+                      "give the scope (--scope, the region code prefixes the "
+                      "office answers for)");
+      }
+    }
+    issuer = std::move(own);
+  }
+  // The signing key must be one of the issuer's.
+  std::string key_id = KeyIdToString(req.key->key_id());
+  auto mine = std::find_if(
+      issuer_keys.begin(), issuer_keys.end(),
+      [&](const ft::KeyEntry& k) { return k.key.key_id == req.key->key_id(); });
+  if (mine == issuer_keys.end()) {
+    return Error(Code::kBadKey, "key {} is not a key of the issuer {}", key_id,
+                 req.by_root ? std::string("(the root)") : c.issuer);
+  }
+  std::string role = req.by_root ? std::string("root") : mine->role;
+  if (!req.by_root && role != req.role) {
+    return Error(Code::kBadKey, "key {} is the issuer's {} key, not a {} key",
+                 key_id, role, req.role);
+  }
+  c.issuer_keys = {key_id};
+  for (const ft::KeyEntry& k : issuer_keys) {
+    // Name every key whose signature may be needed by the policy; the
+    // others sign later with 'xjpack trust sign'.
+    std::string id = KeyIdToString(k.key.key_id);
+    if (id != key_id && (req.by_root || k.role == role))
+      c.issuer_keys.push_back(id);
+  }
+  std::sort(c.issuer_keys.begin(), c.issuer_keys.end());
+  c.may_certify =
+      req.may_certify ? *req.may_certify : DefaultMayCertify(c.level);
+  if (!c.may_certify.empty())
+    c.issue_policy =
+        req.issue_policy ? *req.issue_policy : *ft::ParsePolicy("leader=1");
+  c.deliver_policy = req.deliver_policy
+                         ? *req.deliver_policy
+                         : *ft::ParsePolicy(DefaultDeliver(c.level));
+  c.not_before = req.not_before.empty() ? os::FormatUtc(now) : req.not_before;
+  c.not_after =
+      req.not_after.empty() ? DefaultNotAfter(c.level, now) : req.not_after;
+  // Two keys for every role a policy needs: a lost key then means a new
+  // certificate, not a stopped delivery.
+  for (const ft::Policy* p :
+       {&c.deliver_policy, c.issue_policy ? &*c.issue_policy : nullptr}) {
+    if (p == nullptr) continue;
+    for (const auto& [r, n] : p->groups) {
+      auto have =
+          std::count_if(c.keys.begin(), c.keys.end(),
+                        [&](const ft::KeyEntry& k) { return k.role == r; });
+      if (have < n + 1) {
+        return Error(Code::kRejected,
+                     "{} lists {} {} key(s); its policies need {} {} "
+                     "signature(s), so it needs at least {} (one a deputy's)",
+                     c.subject, have, r, n, r, n + 1)
+            .WithHint(fmt::format("add keys to the request: 'xjpack init' "
+                                  "takes --{} PUBFILE",
+                                  r));
+      }
+    }
+  }
+  // What verifiers will refuse is refused here, before a serial is used.
+  std::vector<std::string> within =
+      issuer ? issuer->cert.scope : std::vector<std::string>{v.root().province};
+  for (const std::string& sc : c.scope) {
+    if (!ft::IsScope(sc)) {
+      return Error(Code::kInvalidArgument,
+                   "scope \"{}\" is not a region code prefix of 2, 4 or 6 "
+                   "digits",
+                   EscapeForDisplay(sc));
+    }
+    if (std::none_of(within.begin(), within.end(), [&](const std::string& w) {
+          return sc.compare(0, w.size(), w) == 0;
+        })) {
+      return Error(Code::kRejected, "scope {} is outside the issuer's scope {}",
+                   sc, fmt::join(within, " "));
+    }
+  }
+  if (issuer) {
+    const ft::CertStatement& p = issuer->cert;
+    if (std::find(p.may_certify.begin(), p.may_certify.end(), c.level) ==
+        p.may_certify.end()) {
+      std::vector<std::string> names;
+      for (ft::Level l : p.may_certify) names.emplace_back(ft::LevelName(l));
+      return Error(Code::kRejected, "{} may certify {}, not a {}", p.subject,
+                   names.empty() ? std::string("no one")
+                                 : fmt::format("{}", fmt::join(names, ", ")),
+                   ft::LevelName(c.level));
+    }
+  }
+  std::string serial_issuer = req.by_root ? std::string("root") : c.issuer;
+  std::vector<std::string> warnings;
+  // A new certificate for an office that already has a valid one is
+  // flagged: double registration of a school starts this way.
+  for (const trust::SignedText& t : store.files().certs) {
+    Result<ft::CertStatement> old = ft::ParseCert(t.text);
+    if (old.ok() && old->subject == c.subject &&
+        old->not_after >= os::FormatUtc(now)) {
+      warnings.push_back(fmt::format(
+          "{} already holds certificate {} (valid to {}); revoke it if this "
+          "one replaces it",
+          c.subject, old->serial, old->not_after));
+    }
+  }
+  XJ_ASSIGN_OR_RETURN(c.serial, store.NextSerial(serial_issuer));
+  std::string text = ft::SerializeCert(c);
+  {
+    Result<ft::CertStatement> back = ft::ParseCert(text);
+    if (!back.ok()) return back.status().WithContext("the new certificate");
+  }
+
+  // The output folder: the certificate and the chain above it.
+  if (os::Exists(req.output)) {
+    return Error(Code::kAlreadyExists, "{} exists; give a new folder",
+                 req.output);
+  }
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(req.output, 0755));
+  trust::SignedText signed_cert{CertFileName(c.serial), text, {}};
+  XJ_ASSIGN_OR_RETURN(
+      std::string sig,
+      trust::SignStatement(text, "cert", c.serial, role, *req.key, now));
+  signed_cert.signatures.push_back(
+      {trust::SignatureFileName(signed_cert.name, req.key->key_id()), sig});
+  ChainFiles chain;
+  if (issuer) {
+    chain = store.ChainFor(*issuer);
+  } else {
+    chain.roots = store.files().roots;
+  }
+  for (const trust::SignedText& t : chain.roots)
+    XJ_RETURN_IF_ERROR(WriteSignedText(req.output, t));
+  for (const trust::SignedText& t : chain.certs)
+    XJ_RETURN_IF_ERROR(WriteSignedText(req.output, t));
+  for (const trust::SignedText& t : chain.crls)
+    XJ_RETURN_IF_ERROR(WriteSignedText(req.output, t));
+  XJ_RETURN_IF_ERROR(WriteSignedText(req.output, signed_cert));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
+
+  IssueResult out;
+  out.cert = c;
+  out.cert_path = req.output + "/" + signed_cert.name;
+  out.warnings = std::move(warnings);
+  // Complete already, or waiting for co-signers?
+  std::vector<ft::KeyEntry> candidates = KeysNamed(issuer_keys, c.issuer_keys);
+  XJ_ASSIGN_OR_RETURN(
+      trust::Judgement j,
+      trust::JudgeSignatures(signed_cert, "cert", c.serial, candidates, ""));
+  out.needs =
+      Shortfall(j.good, req.by_root ? ThresholdPolicy(v.root().threshold)
+                                    : *issuer->cert.issue_policy);
+  // The issuer keeps what it issued (for revocation, and to notice a
+  // second certificate for one office).
+  ChainFiles keep;
+  keep.certs.push_back(signed_cert);
+  XJ_RETURN_IF_ERROR(store.Add(keep));
+  return out;
+}
+
+Result<InstallResult> InstallCertificates(const Home& home,
+                                          const std::string& dir,
+                                          std::int64_t now) {
+  XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
+  XJ_ASSIGN_OR_RETURN(ChainFiles files,
+                      ReadChainFolder(dir, os::BaseName(dir) + "/"));
+  trust::VerifierOptions vo{os::FormatUtc(Now(now)), false};
+  XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier(vo));
+  XJ_RETURN_IF_ERROR(v.AddRoots(files.roots));
+  // Certificates held already help to find the issuers.
+  std::vector<trust::SignedText> certs = files.certs;
+  for (const trust::SignedText& s : store.files().certs) certs.push_back(s);
+  XJ_RETURN_IF_ERROR(v.AddCrls(files.crls, certs));
+  const OfficeInfo& office = store.office();
+  std::optional<trust::TrustedOffice> best;
+  Status last = Status::Ok();
+  for (const trust::SignedText& s : files.certs) {
+    Result<ft::CertStatement> c = ft::ParseCert(s.text);
+    if (!c.ok() || c->subject != office.code) continue;
+    Result<trust::TrustedOffice> t = v.Judge(s, certs);
+    if (!t.ok()) {
+      last = t.status();
+      continue;
+    }
+    if (!best || t->cert.not_after > best->cert.not_after)
+      best = std::move(t).value();
+  }
+  if (!best) {
+    if (!last.ok()) return last;
+    return Error(Code::kNotFound, "{}: no certificate for this office ({})",
+                 dir, office.code);
+  }
+  const ft::CertStatement& c = best->cert;
+  if (c.level != office.level) {
+    return Error(Code::kRejected,
+                 "the certificate says {} is a {}, and this office is set up "
+                 "as a {}",
+                 c.subject, ft::LevelName(c.level),
+                 ft::LevelName(office.level));
+  }
+  // The certificate must be for this home's keys.
+  XJ_ASSIGN_OR_RETURN(formats::minisign::PublicKey clerk,
+                      LoadPublicKey(store.keys_dir() + "/clerk.pub"));
+  if (std::none_of(c.keys.begin(), c.keys.end(), [&](const ft::KeyEntry& k) {
+        return k.key.key == clerk.key && k.role == "clerk";
+      })) {
+    return Error(Code::kRejected,
+                 "the certificate does not list this office's clerk key {}",
+                 KeyIdToString(clerk.key_id));
+  }
+  XJ_ASSIGN_OR_RETURN(Bytes pub,
+                      os::ReadFile(store.keys_dir() + "/office.pub", 4096));
+  std::string_view p = AsChars(pub);
+  if (p.find(c.enc) == std::string_view::npos) {
+    return Error(Code::kRejected,
+                 "the certificate's enc {} is not this office's identity",
+                 c.enc);
+  }
+  // Keep the roots learned, the certificates on the path and the CRLs.
+  ChainFiles keep;
+  keep.roots = v.new_roots();
+  for (const std::string& name : best->path_names) {
+    for (const trust::SignedText& s : certs) {
+      if (s.name == name) keep.certs.push_back(s);
+    }
+  }
+  for (const trust::SignedText& s : files.crls) keep.crls.push_back(s);
+  XJ_RETURN_IF_ERROR(store.Add(keep));
+  InstallResult out;
+  out.office = *best;
+  for (const auto* list : {&keep.roots, &keep.certs, &keep.crls}) {
+    for (const trust::SignedText& s : *list)
+      out.added.push_back(os::BaseName(s.name));
+  }
+  out.warnings = v.warnings();
+  return out;
+}
+
+Result<RevokeResult> Revoke(const RevokeRequest& req) {
+  if (req.key == nullptr)
+    return Status(Code::kInvalidArgument, "a signing key is required");
+  if (req.serials.empty() && req.key_ids.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "name at least one serial or compromised key to revoke");
+  }
+  XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(req.home));
+  std::int64_t now = Now(req.now);
+  trust::VerifierOptions vo{os::FormatUtc(now), false};
+  XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier(vo));
+  // The root revokes (with a root key), or this office.
+  std::string key_id = KeyIdToString(req.key->key_id());
+  std::string issuer;
+  std::vector<ft::KeyEntry> keys;
+  ft::Policy policy;
+  std::string role;
+  auto root_key = std::find_if(
+      v.root().keys.begin(), v.root().keys.end(),
+      [&](const ft::KeyEntry& k) { return k.key.key_id == req.key->key_id(); });
+  if (root_key != v.root().keys.end()) {
+    issuer = "root";
+    keys = v.root().keys;
+    policy = ThresholdPolicy(v.root().threshold);
+    role = "root";
+  } else {
+    XJ_ASSIGN_OR_RETURN(trust::TrustedOffice own, store.OwnCertificate(vo));
+    if (!own.cert.issue_policy) {
+      return Error(Code::kRejected,
+                   "office {} certifies no one, so it "
+                   "revokes no one",
+                   own.cert.subject);
+    }
+    issuer = own.cert.subject;
+    keys = own.cert.keys;
+    policy = *own.cert.issue_policy;
+    auto mine = std::find_if(keys.begin(), keys.end(), [&](const auto& k) {
+      return k.key.key_id == req.key->key_id();
+    });
+    if (mine == keys.end())
+      return Error(Code::kBadKey, "key {} is not a key of {}", key_id, issuer);
+    role = mine->role;
+  }
+  ft::CrlStatement crl;
+  crl.issuer = issuer;
+  std::optional<trust::SignedText> last = store.LastCrl(issuer);
+  if (last) {
+    XJ_ASSIGN_OR_RETURN(ft::CrlStatement prev, ft::ParseCrl(last->text));
+    crl.number = prev.number + 1;
+    crl.revoked = prev.revoked;
+    crl.revoked_keys = prev.revoked_keys;
+  }
+  std::string t = os::FormatUtc(now);
+  for (const std::string& serial : req.serials) {
+    bool issued =
+        std::any_of(store.files().certs.begin(), store.files().certs.end(),
+                    [&](const trust::SignedText& s) {
+                      Result<ft::CertStatement> c = ft::ParseCert(s.text);
+                      return c.ok() && c->serial == serial;
+                    });
+    if (serial.rfind(issuer + "-", 0) != 0 || !issued) {
+      return Error(Code::kInvalidArgument,
+                   "{} is not a certificate {} issued (its serials are {}-N, "
+                   "kept in the office's trust store)",
+                   EscapeForDisplay(serial), issuer, issuer);
+    }
+    if (std::any_of(crl.revoked.begin(), crl.revoked.end(),
+                    [&](const ft::Revoked& r) { return r.serial == serial; })) {
+      return Error(Code::kAlreadyExists, "{} is already revoked", serial);
+    }
+    crl.revoked.push_back({serial, t, req.reason});
+  }
+  for (const std::string& id : req.key_ids) {
+    if (!ft::IsKeyId(id)) {
+      return Error(Code::kInvalidArgument,
+                   "\"{}\" is not a key id (16 uppercase hex digits)",
+                   EscapeForDisplay(id));
+    }
+    if (std::none_of(crl.revoked_keys.begin(), crl.revoked_keys.end(),
+                     [&](const auto& k) { return k.first == id; }))
+      crl.revoked_keys.push_back({id, t});
+  }
+  std::sort(crl.revoked.begin(), crl.revoked.end(),
+            [](const auto& a, const auto& b) { return a.serial < b.serial; });
+  std::sort(crl.revoked_keys.begin(), crl.revoked_keys.end());
+  crl.this_update = t;
+  crl.next_update = os::FormatUtc(now + req.valid_days * kDay);
+  crl.issuer_keys = {key_id};
+  for (const ft::KeyEntry& k : keys) {
+    std::string id = KeyIdToString(k.key.key_id);
+    if (id != key_id && (role == "root" || k.role == role))
+      crl.issuer_keys.push_back(id);
+  }
+  std::sort(crl.issuer_keys.begin(), crl.issuer_keys.end());
+  std::string text = ft::SerializeCrl(crl);
+  XJ_RETURN_IF_ERROR(ft::ParseCrl(text).status());
+  trust::SignedText s{CrlFileName(issuer, crl.number), text, {}};
+  XJ_ASSIGN_OR_RETURN(
+      std::string sig,
+      trust::SignStatement(text, "crl", ft::CrlId(issuer, crl.number), role,
+                           *req.key, now));
+  s.signatures.push_back(
+      {trust::SignatureFileName(s.name, req.key->key_id()), sig});
+  RevokeResult out;
+  out.crl = crl;
+  XJ_ASSIGN_OR_RETURN(
+      trust::Judgement j,
+      trust::JudgeSignatures(s, "crl", ft::CrlId(issuer, crl.number),
+                             KeysNamed(keys, crl.issuer_keys), ""));
+  out.needs = Shortfall(j.good, policy);
+  ChainFiles keep;
+  keep.crls.push_back(s);
+  XJ_RETURN_IF_ERROR(store.Add(keep));
+  out.path = req.home.root + "/trust/" + s.name;
+  if (!req.output.empty()) {
+    XJ_RETURN_IF_ERROR(os::MakeDirectories(req.output, 0755));
+    XJ_RETURN_IF_ERROR(WriteSignedText(req.output, s));
+    out.path = req.output + "/" + s.name;
+  }
+  return out;
+}
+
+}  // namespace xj::pack
