@@ -28,6 +28,8 @@ constexpr Verb kVerbs[] = {
     {"trust", "the province's root statement and its custodians' signatures",
      RunTrust},
     {"cert", "issue, install and revoke office certificates", RunCert},
+    {"receipt", "check receipts for bundles sent; restore a lost counter",
+     RunReceipt},
     {"check",
      "check a school's registry files against the schema and audit rules",
      RunCheck},

@@ -512,9 +512,11 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                    "{} is not listed in the statement's crl lines", x.name);
     }
   }
-  XJ_ASSIGN_OR_RETURN(pack::trust::Verifier v,
-                      source.store->MakeVerifier(
-                          {os::FormatUtc(os::NowUnix()), source.strict}));
+  XJ_ASSIGN_OR_RETURN(
+      pack::trust::Verifier v,
+      source.store->MakeVerifier(
+          {source.now.empty() ? os::FormatUtc(os::NowUnix()) : source.now,
+           source.strict}));
   XJ_RETURN_IF_ERROR(v.AddRoots(chain.roots));
   std::vector<pack::trust::SignedText> certs = chain.certs;
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
@@ -1725,6 +1727,82 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
   return r;
 }
 
+// After the bag is in place: the ledger records the bundle (one
+// transaction), then the recipient signs its receipt.
+static Status Record(const UnpackRequest& req, const BundleReport& r,
+                     std::int64_t clock, UnpackResult* out) {
+  if (req.ledger == nullptr) return Status::Ok();
+  AcceptedBundle b;
+  const ft::BundleStatement& st = r.statement;
+  b.id = st.id;
+  b.sender = st.sender;
+  b.recipient = st.recipient;
+  b.seq = st.seq;
+  b.sha256 = r.statement_sha256;
+  b.kind = st.kind;
+  b.period = st.period;
+  b.created = st.created;
+  std::vector<std::string> signers;
+  for (const SignatureReport& s : r.signatures) {
+    if (s.valid) signers.push_back(s.role + " " + s.key_id);
+  }
+  b.signers = fmt::format("{}", fmt::join(signers, ", "));
+  if (req.accept_seq_jump) b.override_reason = "--accept-seq-jump";
+  XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
+  const TrustStore* store = req.trust.store;
+  if (req.receipt_key == nullptr || store == nullptr ||
+      req.receipts_dir.empty() || store->office().code != st.recipient) {
+    return Status::Ok();
+  }
+  // The receipt: signed by this office, with its chain, in the outbox.
+  ft::ReceiptStatement rc;
+  rc.bundle = st.id;
+  rc.bundle_sha256 = r.statement_sha256;
+  rc.sender = st.sender;
+  rc.recipient = st.recipient;
+  rc.seq = st.seq;
+  rc.received = os::FormatUtc(clock);
+  std::string text = ft::SerializeReceipt(rc);
+  XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice own,
+                      store->OwnCertificate({os::FormatUtc(clock), false}));
+  auto key = std::find_if(own.cert.keys.begin(), own.cert.keys.end(),
+                          [&](const ft::KeyEntry& k) {
+                            return k.key.key_id == req.receipt_key->key_id();
+                          });
+  if (key == own.cert.keys.end()) {
+    return Error(Code::kBadKey,
+                 "the bundle is accepted, but the receipt key {} is not "
+                 "certified for {}",
+                 KeyIdToString(req.receipt_key->key_id()), st.recipient);
+  }
+  XJ_ASSIGN_OR_RETURN(std::string sig, pack::trust::SignStatement(
+                                           text, "receipt", st.id, key->role,
+                                           *req.receipt_key, clock));
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(req.receipts_dir, 0700));
+  std::string dir = req.receipts_dir + "/" + st.id;
+  std::string tmp = dir + ".xjtmp";
+  RemoveTree(tmp);
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(tmp + "/chain", 0700));
+  XJ_RETURN_IF_ERROR(WriteFileSynced(tmp + "/receipt.stmt", text, 0644));
+  XJ_RETURN_IF_ERROR(
+      WriteFileSynced(tmp + "/" +
+                          pack::trust::SignatureFileName(
+                              "receipt.stmt", req.receipt_key->key_id()),
+                      sig, 0644));
+  ChainFiles chain = store->ChainFor(own);
+  for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
+    for (const pack::trust::SignedText& t : *list)
+      XJ_RETURN_IF_ERROR(WriteSignedText(tmp + "/chain", t));
+  }
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(tmp + "/chain"));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(tmp));
+  RemoveTree(dir);  // a receipt of the same bundle written before
+  XJ_RETURN_IF_ERROR(os::RenameNoReplace(tmp, dir));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(req.receipts_dir));
+  out->receipt_dir = dir;
+  return Status::Ok();
+}
+
 Result<UnpackResult> Unpack(const UnpackRequest& req) {
   if (req.trust.empty()) {
     return Status(Code::kInvalidArgument,
@@ -1742,6 +1820,27 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                  "the bundle is addressed to {}, not to this office ({})",
                  fmt::join(AllRecipients(r.statement), ", "),
                  req.trust.store->office().code);
+  }
+  std::int64_t clock = req.now != 0 ? req.now : os::NowUnix();
+  if (r.statement.created > os::FormatUtc(clock + 86400)) {
+    return Error(Code::kRejected,
+                 "the bundle was created {}, more than a day after this "
+                 "machine's clock ({}): refused until the clock is checked",
+                 r.statement.created, os::FormatUtc(clock));
+  }
+  std::string final_dir = req.output + "/" + r.statement.id;
+  if (req.ledger != nullptr) {
+    XJ_ASSIGN_OR_RETURN(Admission a,
+                        req.ledger->Admit(r.statement, r.statement_sha256,
+                                          req.accept_seq_jump));
+    if (a.kind == Admission::kAlreadyAccepted) {
+      UnpackResult out;
+      out.report = std::move(r);
+      out.already_accepted = a.accepted_at;
+      if (os::IsDirectory(final_dir)) out.bag_dir = final_dir;
+      return out;
+    }
+    for (std::string& w : a.warnings) r.warnings.push_back(std::move(w));
   }
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                       LocateVolumes(inv, &r, false));
@@ -1766,8 +1865,19 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   } else if (!os::IsDirectory(req.output)) {
     return Error(Code::kInvalidArgument, "{} is not a folder", req.output);
   }
-  std::string final_dir = req.output + "/" + r.statement.id;
   if (os::Exists(final_dir)) {
+    // An unpack killed between moving the bag into place and recording it
+    // is completed, if the bag there is this bundle's.
+    Result<Bytes> tm = os::ReadFile(
+        final_dir + "/" + std::string(bagit::kTagManifest), 1 << 20);
+    if (req.ledger != nullptr && tm.ok() &&
+        Sha512Hex(*tm) == r.statement.bag_tagmanifest_sha512) {
+      UnpackResult out;
+      XJ_RETURN_IF_ERROR(Record(req, r, clock, &out));
+      out.report = std::move(r);
+      out.bag_dir = final_dir;
+      return out;
+    }
     return Error(Code::kAlreadyExists, "{} already exists", final_dir)
         .WithHint("unpack into another folder, or move the old copy away");
   }
@@ -1833,6 +1943,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   made_output.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
   UnpackResult out;
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out));
   out.report = std::move(r);
   out.bag_dir = final_dir;
   return out;

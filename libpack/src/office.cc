@@ -6,7 +6,9 @@
 #include "base/bytes.h"
 #include "base/os.h"
 #include "formats/age_keys.h"
+#include "libpack/home.h"
 #include "libpack/key_files.h"
+#include "libpack/ledger.h"
 #include "libpack/minisign.h"
 
 namespace xj::pack {
@@ -701,6 +703,121 @@ Result<RevokeResult> Revoke(const RevokeRequest& req) {
     XJ_RETURN_IF_ERROR(WriteSignedText(req.output, s));
     out.path = req.output + "/" + s.name;
   }
+  return out;
+}
+
+Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
+                                  std::int64_t now_arg) {
+  XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
+  std::int64_t now = Now(now_arg);
+  XJ_ASSIGN_OR_RETURN(trust::SignedText s,
+                      ReadStatementFile(dir + "/receipt.stmt"));
+  s.name = os::BaseName(dir) + "/receipt.stmt";
+  Result<ft::ReceiptStatement> parsed = ft::ParseReceipt(s.text);
+  if (!parsed.ok()) return parsed.status().WithContext(s.name);
+  ReceiptResult out;
+  out.receipt = *parsed;
+  const ft::ReceiptStatement& rc = out.receipt;
+  if (rc.sender != store.office().code) {
+    return Error(Code::kRejected,
+                 "{}: the receipt acknowledges {}'s bundle {}, and this office "
+                 "is {}",
+                 s.name, rc.sender, rc.bundle, store.office().code);
+  }
+  ChainFiles chain;
+  if (os::IsDirectory(dir + "/chain")) {
+    XJ_ASSIGN_OR_RETURN(chain, ReadChainFolder(dir + "/chain", "chain/"));
+  }
+  std::string now_eff = os::FormatUtc(now);
+  if (os::Exists(home.root + "/ledger.sqlite")) {
+    XJ_ASSIGN_OR_RETURN(Ledger ledger, Ledger::Open(home));
+    XJ_ASSIGN_OR_RETURN(now_eff, ledger.EffectiveNow(now));
+  }
+  XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier({now_eff, false}));
+  XJ_RETURN_IF_ERROR(v.AddRoots(chain.roots));
+  std::vector<trust::SignedText> certs = chain.certs;
+  for (const trust::SignedText& c : store.files().certs) certs.push_back(c);
+  XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
+  // The recipient's certificate, the newest that is trusted.
+  std::optional<trust::TrustedOffice> office;
+  Status last = Status::Ok();
+  for (const trust::SignedText& c : certs) {
+    Result<ft::CertStatement> q = ft::ParseCert(c.text);
+    if (!q.ok() || q->subject != rc.recipient) continue;
+    Result<trust::TrustedOffice> t = v.Judge(c, certs);
+    if (!t.ok()) {
+      last = t.status();
+      continue;
+    }
+    if (!office || t->cert.not_after > office->cert.not_after)
+      office = std::move(t).value();
+  }
+  if (!office) {
+    if (!last.ok()) return last;
+    return Error(Code::kBadSignature,
+                 "{}: no certificate of its signer {} reaches the root", s.name,
+                 rc.recipient);
+  }
+  XJ_ASSIGN_OR_RETURN(
+      trust::Judgement j,
+      trust::JudgeSignatures(s, "receipt", rc.bundle, office->cert.keys, ""));
+  if (j.good.empty()) {
+    return Error(Code::kBadSignature,
+                 "{}: not signed by a key of {}'s certificate", s.name,
+                 rc.recipient);
+  }
+  out.signer = fmt::format("{} {} key {}", rc.recipient, j.good[0].role,
+                           j.good[0].key_id);
+  // The outbox copy: delivered now.
+  std::string outbox = home.outbox() + "/" + rc.bundle;
+  if (os::IsDirectory(outbox)) {
+    XJ_ASSIGN_OR_RETURN(
+        Bytes text, os::ReadFile(outbox + "/bundle.stmt", ft::kMaxStatement));
+    if (trust::StatementSha256(AsChars(text)) != rc.bundle_sha256) {
+      return Error(Code::kRejected,
+                   "{}: the receipt acknowledges statement {}, and the outbox "
+                   "holds another bundle {}",
+                   s.name, rc.bundle_sha256, rc.bundle);
+    }
+    RemoveTree(outbox);
+    XJ_RETURN_IF_ERROR(os::SyncDirectory(home.outbox()));
+    out.outbox_cleared = true;
+  }
+  // A counter behind the receipt was lost: resume 20 past it.
+  XJ_ASSIGN_OR_RETURN(StreamState stream,
+                      ReadStream(home, rc.sender, rc.recipient));
+  if (stream.last_seq < rc.seq) {
+    XJ_RETURN_IF_ERROR(WriteStream(home, rc.sender, rc.recipient,
+                                   {rc.seq + 19, rc.bundle_sha256}));
+    out.counter_restored = true;
+    out.next_seq = rc.seq + 20;
+  } else {
+    out.next_seq = stream.last_seq + 1;
+  }
+  // Root rotations and revocation lists travel down with receipts.
+  ChainFiles learned;
+  learned.roots = v.new_roots();
+  for (const trust::SignedText& c : chain.crls) {
+    Result<ft::CrlStatement> crl = ft::ParseCrl(c.text);
+    if (!crl.ok()) continue;
+    auto held = v.crls().find(crl->issuer);
+    if (held != v.crls().end() &&
+        held->second.sha256 == trust::StatementSha256(c.text) &&
+        !store.LastCrl(crl->issuer)) {
+      learned.crls.push_back(c);
+    } else if (held != v.crls().end() &&
+               held->second.sha256 == trust::StatementSha256(c.text)) {
+      Result<ft::CrlStatement> mine =
+          ft::ParseCrl(store.LastCrl(crl->issuer)->text);
+      if (mine.ok() && mine->number < crl->number) learned.crls.push_back(c);
+    }
+  }
+  XJ_RETURN_IF_ERROR(store.Add(learned));
+  for (const auto* list : {&learned.roots, &learned.crls}) {
+    for (const trust::SignedText& t : *list)
+      out.learned.push_back(os::BaseName(t.name));
+  }
+  out.warnings = v.warnings();
   return out;
 }
 

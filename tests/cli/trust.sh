@@ -95,6 +95,7 @@ expect 3 "no certificate for this office (340102)" "$XJ" cert install c-city --h
 expect 0 "" "$XJ" cert issue --request county/request.stmt --scope 340102 -k cl1.key \
   -o c-county --home city $PW
 expect 0 "chain: 340102 <- 3401 <- 340000 <- root" "$XJ" cert install c-county --home county
+cp -a county county.fresh
 expect 0 "" "$XJ" cert issue --request other/request.stmt --scope 340103 -k cl2.key \
   -o c-other --home city $PW
 expect 0 "" "$XJ" cert install c-other --home other
@@ -144,9 +145,24 @@ out_has '"trust":"chain"'
 expect 0 "" env -u XJPACK_HOME HOME="$SCRATCH/nohome" "$XJ" verify "$B"
 out_has "result:      intact"
 [ ! -e "$SCRATCH/nohome" ] || fail "verify created a home"
-# The county unpacks with its own identity from its home.
-expect 0 "" "$XJ" unpack "$B" -o in-county --home county $PW
+# The county unpacks with its own identity from its home, records it in
+# its ledger and signs a receipt.
+expect 0 "receipt for the sender: county/outbox/receipts/2134000000-340102-000001" \
+  "$XJ" unpack "$B" -o in-county --home county $PW
 out_has "unpacked to: in-county/2134000000-340102-000001"
+[ -f county/ledger.sqlite ] || fail "no ledger"
+[ "$(stat -c %a county/ledger.sqlite)" = 600 ] || fail "the ledger is not 0600"
+R=county/outbox/receipts/2134000000-340102-000001
+grep -qx 'xjtrust/1 receipt' "$R/receipt.stmt" || fail "receipt magic"
+grep -qx "bundle-sha256: $(sha256sum "$B/bundle.stmt" | cut -c1-64)" "$R/receipt.stmt" ||
+  fail "the receipt names another statement"
+[ -f "$R/chain/cert-3401-000001.stmt" ] || fail "the receipt carries no chain"
+# Again: nothing changes, and it succeeds.
+cp county/ledger.sqlite ledger.before
+expect 0 "was already accepted on" "$XJ" unpack "$B" -o in-county --home county $PW
+same county/ledger.sqlite ledger.before
+sqlite3 county/ledger.sqlite "select event, bundle from audit" | grep -qx 'accepted|2134000000-340102-000001' ||
+  fail "the audit log lacks the acceptance"
 # Another county may verify the chain but does not unpack what is not its.
 expect 1 "the bundle is addressed to 340102, not to this office (340103)" \
   "$XJ" unpack "$B" -o in-other --home other $PW
@@ -154,6 +170,89 @@ absent in-other/2134000000-340102-000001
 # An office without a certificate for the addressee is told how to name it.
 expect 3 "holds no certificate of 340199" \
   "$XJ" pack reg --to 340199 -o stick --home school $PW
+
+# ---- a killed unpack leaves the ledger consistent, and a rerun completes ----
+for delay in 0.00 0.02 0.04 0.06 0.08 0.10 0.13 0.16 0.20 0.25; do
+  rm -rf ck out-k
+  cp -a county.fresh ck
+  "$XJ" unpack "$B" -o out-k --home ck $PW -q >/dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  if [ -f ck/ledger.sqlite ]; then
+    [ "$(sqlite3 ck/ledger.sqlite 'pragma integrity_check')" = ok ] ||
+      fail "the ledger is damaged after a kill at ${delay}s"
+    n=$(sqlite3 ck/ledger.sqlite 'select count(*) from accepted' 2>/dev/null)
+    # Recorded only with the bag in place.
+    if [ "$n" = 1 ]; then
+      [ -f out-k/2134000000-340102-000001/tagmanifest-sha512.txt ] ||
+        fail "the ledger records a bundle whose bag is not in place (${delay}s)"
+    fi
+  fi
+  expect 0 "" "$XJ" unpack "$B" -o out-k --home ck $PW
+  [ "$(sqlite3 ck/ledger.sqlite 'select count(*) from accepted')" = 1 ] ||
+    fail "after a kill at ${delay}s and a rerun the bundle is not recorded once"
+  [ -f out-k/2134000000-340102-000001/bagit.txt ] || fail "no bag after the rerun"
+done
+
+# ---- streams: gaps, replays, equivocation, jumps ----
+mkdir s2 s3 s4 s5 s6
+expect 0 "" "$XJ" pack reg --to 340102 -o s2 --home school $PW
+expect 0 "" "$XJ" pack reg --to 340102 -o s3 --home school $PW
+expect 0 "bundles are missing between seq 1 and 3" \
+  "$XJ" unpack s3/XJ/2134000000-340102-000003 -o in-county --home county $PW
+expect 1 "replay: bundle 2134000000-340102-000002 has seq 2, and bundles of this stream up to seq 3 are already accepted" \
+  "$XJ" unpack s2/XJ/2134000000-340102-000002 -o in-county --home county $PW
+absent in-county/2134000000-340102-000002
+# The same seq with other content: the school's counter set back.
+cp school/streams/2134000000-340102 counter.kept
+printf 'seq 2\nprev %s\n' "$(sha256sum s2/XJ/2134000000-340102-000002/bundle.stmt | cut -c1-64)" \
+  >school/streams/2134000000-340102
+expect 3 "renaming to school/outbox/2134000000-340102-000003: file exists" \
+  "$XJ" pack reg --to 340102 -o s4 --home school $PW
+mv school/outbox/2134000000-340102-000003 outbox3.kept
+printf 'seq 2\nprev %s\n' "$(sha256sum s2/XJ/2134000000-340102-000002/bundle.stmt | cut -c1-64)" \
+  >school/streams/2134000000-340102
+sleep 1
+expect 0 "" "$XJ" pack reg --to 340102 -o s4 --home school $PW
+expect 1 "equivocation: bundle 2134000000-340102-000003 (seq 3 from 2134000000) was accepted on" \
+  "$XJ" unpack s4/XJ/2134000000-340102-000003 -o in-other-place --home county $PW
+absent in-other-place
+# A jump of more than 50 needs the override, which the audit log keeps.
+printf 'seq 60\nprev %s\n' "$(sha256sum s3/XJ/2134000000-340102-000003/bundle.stmt | cut -c1-64)" \
+  >school/streams/2134000000-340102
+expect 0 "" "$XJ" pack reg --to 340102 -o s5 --home school $PW
+expect 1 "jumps to seq 61 from the last accepted 3 (more than 50 ahead)" \
+  "$XJ" unpack s5/XJ/2134000000-340102-000061 -o in-county --home county $PW
+expect 0 "" "$XJ" unpack s5/XJ/2134000000-340102-000061 -o in-county --home county \
+  --accept-seq-jump $PW
+sqlite3 county/ledger.sqlite "select detail from audit where bundle='2134000000-340102-000061'" |
+  grep -q 'override: --accept-seq-jump' || fail "the override is not in the audit log"
+CHECKS=$((CHECKS + 1))
+
+# ---- receipts, carried back down ----
+mkdir -p down/XJ/receipts
+cp -r county/outbox/receipts/* down/XJ/receipts/
+expect 0 "2134000000-340102-000001: received by 340102" \
+  "$XJ" receipt down/XJ/receipts/2134000000-340102-000001 --home school
+absent school/outbox/2134000000-340102-000001
+# The seq-3 receipt names the statement the county accepted, not the one
+# the school's outbox holds after its counter was set back.
+expect 1 "the outbox holds another bundle 2134000000-340102-000003" \
+  "$XJ" receipt down/XJ/receipts/2134000000-340102-000003 --home school
+rm -r school/outbox/2134000000-340102-000003
+mv outbox3.kept school/outbox/2134000000-340102-000003
+# A lost counter resumes 20 past the newest receipt.
+rm school/streams/2134000000-340102
+expect 0 "the next bundle is seq 81" "$XJ" receipt down --home school
+grep -qx 'seq 80' school/streams/2134000000-340102 || fail "the counter was not restored"
+absent school/outbox/2134000000-340102-000061
+expect 1 "acknowledges 2134000000's bundle 2134000000-340102-000001, and this office is 340103" \
+  "$XJ" receipt down/XJ/receipts/2134000000-340102-000001 --home other
+cp -r down/XJ/receipts/2134000000-340102-000001 forged
+sed -i 's/^received: .*/received: 2026-01-01T00:00:00Z/' forged/receipt.stmt
+expect 1 "does not verify" "$XJ" receipt forged --home school
 
 # ---- the chain, bent ----
 cp -r "$B" bent

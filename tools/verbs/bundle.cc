@@ -9,6 +9,7 @@
 #include "common/progress.h"
 #include "formats/age_keys.h"
 #include "libpack/key_files.h"
+#include "libpack/ledger.h"
 #include "verbs/verbs.h"
 
 namespace xj::cli {
@@ -94,6 +95,20 @@ Result<pack::TrustSource> TrustFrom(const std::vector<std::string>& key_args,
   *store = std::move(s).value();
   if (*store) t.store = &**store;
   return t;
+}
+
+// now_eff for a reader: the later of the clock and the high-water mark of
+// the office's ledger, if it has one (reading it changes nothing).
+Result<std::string> EffectiveNow(const pack::TrustStore& store,
+                                 const std::string& home_flag) {
+  Result<std::string> root = pack::HomePath(home_flag);
+  if (!root.ok()) return root.status();
+  std::int64_t clock = os::NowUnix();
+  if (!os::Exists(*root + "/ledger.sqlite")) return os::FormatUtc(clock);
+  (void)store;
+  Result<pack::Ledger> ledger = pack::Ledger::Open(pack::Home{*root});
+  if (!ledger.ok()) return ledger.status();
+  return ledger->EffectiveNow(clock);
 }
 
 void PrintTrust(const pack::BundleReport& r) {
@@ -489,6 +504,11 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   if (!trust.ok()) return cli.Fail(trust.status());
   req.trust = *trust;
   req.trust.strict = strict;
+  if (store) {
+    Result<std::string> now = EffectiveNow(*store, home_flag);
+    if (!now.ok()) return cli.Fail(now.status());
+    req.trust.now = *now;
+  }
   // The bundle is looked at before any passphrase is asked for it.
   if (!identity_files.empty()) {
     Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.trust);
@@ -555,7 +575,7 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
 int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   std::vector<std::string> dirs, key_args, identity_files;
   std::string output, home_flag;
-  bool strict = false;
+  bool strict = false, accept_jump = false;
   po::options_description desc("options");
   desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
                      "the bundle folder(s) XJ/<id>")(
@@ -568,6 +588,9 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
       "the office identity (default: the office home's)")(
       "strict", po::bool_switch(&strict),
       "a revocation list past its next update rejects (else a warning)")(
+      "accept-seq-jump", po::bool_switch(&accept_jump),
+      "accept a seq more than 50 past the last accepted from the sender "
+      "(after confirming with the sender; logged)")(
       "home", po::value(&home_flag)->value_name("DIR"),
       "the office home; default $XJPACK_HOME or ~/.local/share/xjpack");
   AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
@@ -602,10 +625,33 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
     identity_files.push_back(store->identity_path());
   }
   if (identity_files.empty()) return cli.Usage("-i IDENTITY is required");
+  std::optional<pack::Ledger> ledger;
+  std::optional<keys::SigningKey> receipt_key;
+  req.accept_seq_jump = accept_jump;
+  if (store) {
+    Result<pack::Home> h = pack::OpenHome(home_flag);
+    if (!h.ok()) return cli.Fail(h.status());
+    Result<pack::Ledger> l = pack::Ledger::Open(*h);
+    if (!l.ok()) return cli.Fail(l.status());
+    ledger = std::move(l).value();
+    req.ledger = &*ledger;
+    Result<std::string> now = ledger->EffectiveNow(os::NowUnix());
+    if (!now.ok()) return cli.Fail(now.status());
+    req.trust.now = *now;
+    req.receipts_dir = h->outbox() + "/receipts";
+  }
   // The bundle is looked at before any passphrase is asked for it.
   {
     Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.trust);
     if (!look.ok()) return cli.Fail(look.status());
+    // The recipient signs a receipt with its clerk's key.
+    if (store && look->statement.recipient == store->office().code) {
+      Result<keys::SigningKey> k =
+          pack::LoadSigningKey(store->clerk_key_path(), cli.passphrases());
+      if (!k.ok()) return cli.Fail(k.status());
+      receipt_key = std::move(k).value();
+      req.receipt_key = &*receipt_key;
+    }
   }
   std::vector<keys::X25519Identity> identities;
   for (const std::string& f : identity_files) {
@@ -628,14 +674,25 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   if (cli.flags.json) {
     std::printf(
         "{\"ok\":true,\"verb\":\"unpack\",%s,\"bag\":%s,\"bag_files\":%llu,"
-        "\"bag_bytes\":%llu,\"warnings\":%s}\n",
+        "\"bag_bytes\":%llu,\"already_accepted\":%s,\"receipt\":%s,%s,"
+        "\"warnings\":%s}\n",
         JsonStatement(r->report).c_str(), JsonString(r->bag_dir).c_str(),
         static_cast<unsigned long long>(r->report.files),
         static_cast<unsigned long long>(r->report.payload_bytes),
+        JsonString(r->already_accepted).c_str(),
+        JsonString(r->receipt_dir).c_str(), JsonTrust(r->report).c_str(),
         JsonWarnings(r->report).c_str());
     return kExitOk;
   }
   for (const std::string& w : r->report.warnings) cli.Warn(w);
+  if (!r->already_accepted.empty()) {
+    cli.Info(fmt::format("{} was already accepted on {}; nothing changed",
+                         r->report.statement.id, r->already_accepted));
+    return kExitOk;
+  }
+  if (!r->receipt_dir.empty()) {
+    cli.Info(fmt::format("receipt for the sender: {}", r->receipt_dir));
+  }
   if (cli.flags.quiet) return kExitOk;
   std::printf(
       "bundle:      %s\nunpacked to: %s\nfiles:       %llu (%llu bytes)\n",

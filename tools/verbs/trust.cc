@@ -505,6 +505,84 @@ constexpr Sub kCertSubs[] = {
 
 }  // namespace
 
+int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
+  std::vector<std::string> dirs;
+  std::string home;
+  po::options_description desc("options");
+  desc.add_options()("receipt", po::value(&dirs)->value_name("DIR"),
+                     "a receipt folder XJ/receipts/<bundle-id>, or a folder "
+                     "holding such folders")(
+      "home", po::value(&home)->value_name("DIR"),
+      "the office home; default $XJPACK_HOME or ~/.local/share/xjpack");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/false);
+  po::positional_options_description pos;
+  pos.add("receipt", -1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos, "xjpack receipt DIR...",
+                 "Checks receipts that came back down for bundles this office "
+                 "sent: clears their outbox copies, restores a lost counter, "
+                 "and takes in the root rotations and revocation lists they "
+                 "carry.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (dirs.empty()) return cli.Usage("a receipt folder is required");
+  Result<pack::Home> h = pack::OpenHome(home);
+  if (!h.ok()) return cli.Fail(h.status());
+  // A folder of receipts is taken one receipt at a time, in name order.
+  std::vector<std::string> receipts;
+  for (const std::string& d : dirs) {
+    if (os::Exists(d + "/receipt.stmt")) {
+      receipts.push_back(d);
+      continue;
+    }
+    std::string base = os::Exists(d + "/XJ/receipts") ? d + "/XJ/receipts" : d;
+    Result<std::vector<std::string>> names = os::ListDirectory(base);
+    if (!names.ok()) return cli.Fail(names.status());
+    for (const std::string& n : *names) {
+      if (os::Exists(base + "/" + n + "/receipt.stmt"))
+        receipts.push_back(base + "/" + n);
+    }
+    if (receipts.empty()) {
+      return cli.Fail(Error(Code::kNotFound, "{}: no receipt folder found", d));
+    }
+  }
+  std::string json = "[";
+  for (const std::string& d : receipts) {
+    Result<pack::ReceiptResult> r = pack::TakeReceipt(*h, d, 0);
+    if (!r.ok()) return cli.Fail(r.status());
+    for (const std::string& w : r->warnings) cli.Warn(w);
+    const ft::ReceiptStatement& rc = r->receipt;
+    if (cli.flags.json) {
+      json += fmt::format(
+          "{}{{\"bundle\":{},\"received\":{},\"signer\":{},"
+          "\"outbox_cleared\":{},\"counter_restored\":{},\"next_seq\":{}}}",
+          json.size() > 1 ? "," : "", JsonString(rc.bundle),
+          JsonString(rc.received), JsonString(r->signer),
+          r->outbox_cleared ? "true" : "false",
+          r->counter_restored ? "true" : "false", r->next_seq);
+      continue;
+    }
+    cli.Info(fmt::format("{}: received by {} at {} (signed by {})", rc.bundle,
+                         rc.recipient, rc.received, r->signer));
+    if (r->outbox_cleared)
+      cli.Info("  its outbox copy is no longer needed: removed");
+    if (r->counter_restored) {
+      cli.Info(fmt::format(
+          "  the counter to {} was behind the receipt: the next bundle is "
+          "seq {}",
+          rc.recipient, r->next_seq));
+    }
+    for (const std::string& l : r->learned) cli.Info("  learned " + l);
+  }
+  if (cli.flags.json) {
+    std::printf("{\"ok\":true,\"verb\":\"receipt\",\"receipts\":%s]}\n",
+                json.c_str());
+  }
+  return kExitOk;
+}
+
 int RunInit(Cli& cli, const std::vector<std::string>& args) {
   return Init(cli, args);
 }

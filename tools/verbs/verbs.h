@@ -30,6 +30,7 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args);
 int RunInit(Cli& cli, const std::vector<std::string>& args);
 int RunTrust(Cli& cli, const std::vector<std::string>& args);
 int RunCert(Cli& cli, const std::vector<std::string>& args);
+int RunReceipt(Cli& cli, const std::vector<std::string>& args);
 
 std::span<const Verb> Verbs();
 

@@ -30,6 +30,7 @@
 #include "keys/x25519_identity.h"
 #include "libpack/check.h"
 #include "libpack/home.h"
+#include "libpack/ledger.h"
 #include "libpack/media.h"
 #include "libpack/trust_store.h"
 
@@ -154,6 +155,9 @@ struct TrustSource {
   std::vector<TrustedKey> keys;
   const TrustStore* store = nullptr;
   bool strict = false;  ///< stale revocation lists reject
+  /// now_eff, the time validity is judged at (the later of the clock and
+  /// the ledger's high-water mark); empty: the clock.
+  std::string now;
   bool empty() const { return keys.empty() && store == nullptr; }
 };
 
@@ -184,11 +188,25 @@ struct UnpackRequest {
                        ///< quarantine is made beside it
   Progress progress;
   std::uint64_t max_files = 2000000;
+  /// The office's ledger: refuses replays and equivocation, records what
+  /// was accepted. Without one (keys given with -p), nothing is recorded.
+  Ledger* ledger = nullptr;
+  bool accept_seq_jump = false;  ///< a logged override of the jump guard
+  /// Signs the receipt (the recipient's clerk key); with a store and when
+  /// this office is the recipient, the receipt goes to
+  /// home/outbox/receipts/<bundle-id>/.
+  const keys::SigningKey* receipt_key = nullptr;
+  std::string receipts_dir;
+  std::int64_t now = 0;  ///< the clock (0: the system's)
 };
 
 struct UnpackResult {
   BundleReport report;
   std::string bag_dir;
+  /// When the ledger already held this very bundle: when it was accepted
+  /// (nothing was done this time).
+  std::string already_accepted;
+  std::string receipt_dir;  ///< the receipt written, if any
 };
 
 Result<UnpackResult> Unpack(const UnpackRequest& request);

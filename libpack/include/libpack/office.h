@@ -156,4 +156,24 @@ struct RevokeResult {
 /// added.
 Result<RevokeResult> Revoke(const RevokeRequest& request);
 
+// ---- receipts ----
+
+struct ReceiptResult {
+  formats::trust::ReceiptStatement receipt;
+  std::string signer;           ///< "<code> <role> key <KEYID>"
+  bool outbox_cleared = false;  ///< the outbox copy was removed
+  bool counter_restored = false;
+  std::uint64_t next_seq = 0;        ///< the stream's next seq after this
+  std::vector<std::string> learned;  ///< roots and CRLs added to the store
+  std::vector<std::string> warnings;
+};
+
+/// Takes a receipt folder (receipt.stmt, its signatures, chain/) that came
+/// back down: judged up to this office's root (learning root rotations and
+/// revocation lists on the way), it must acknowledge a bundle this office
+/// sent. The bundle's outbox copy is then removed; a stream counter behind
+/// the receipt (a reinstalled machine) resumes 20 past its seq.
+Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
+                                  std::int64_t now);
+
 }  // namespace xj::pack

@@ -1,0 +1,91 @@
+// The office's ledger (home/ledger.sqlite): what this office has accepted,
+// so that a replayed, reordered or equivocating bundle is refused; the
+// clock's high-water mark; and an audit log of who accepted what.
+//
+// SQLite, in rollback-journal mode with synchronous=FULL: every change is
+// one transaction, so a process killed at any point leaves the ledger as it
+// was before or after that change, never between.
+//
+// Streams: the bundles from one sender to one recipient, numbered by seq.
+// For a new bundle of a stream the ledger says:
+//   the same seq with the same statement   already accepted (nothing to do)
+//   the same seq with another statement    refused: equivocation
+//   a seq below the last accepted          refused: a replay
+//   a seq more than kMaxSeqJump past it    refused unless overridden
+//   prev not the last accepted statement   accepted, with a warning
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "formats/statement.h"
+#include "libpack/home.h"
+
+struct sqlite3;
+
+namespace xj::pack {
+
+inline constexpr std::uint64_t kMaxSeqJump = 50;
+
+struct Admission {
+  enum Kind { kNew, kAlreadyAccepted } kind = kNew;
+  std::string accepted_at;            ///< for kAlreadyAccepted
+  std::vector<std::string> warnings;  ///< e.g. bundles missing between
+};
+
+struct AcceptedBundle {
+  std::string id, sender, recipient, sha256, kind, period, created;
+  std::uint64_t seq = 0;
+  std::string signers;          ///< "clerk KEYID, leader KEYID"
+  std::string override_reason;  ///< e.g. --accept-seq-jump, logged
+};
+
+class Ledger {
+ public:
+  /// Opens (creating) home/ledger.sqlite.
+  static Result<Ledger> Open(const Home& home);
+  Ledger(Ledger&&) noexcept;
+  Ledger& operator=(Ledger&&) noexcept;
+  ~Ledger();
+
+  /// Judges a bundle statement against its stream. `allow_jump` lets a seq
+  /// more than kMaxSeqJump past the last through (the caller logs why).
+  Result<Admission> Admit(const formats::trust::BundleStatement& statement,
+                          const std::string& sha256, bool allow_jump) const;
+
+  /// Records an accepted bundle, raises the high-water mark to its created
+  /// time (never past clock + 24 h) and writes the audit log: one
+  /// transaction.
+  Status Accept(const AcceptedBundle& bundle, std::int64_t clock);
+
+  /// The newest created time of any accepted statement ("" when none).
+  Result<std::string> HighWaterMark() const;
+
+  /// now_eff: the later of the clock and the high-water mark.
+  Result<std::string> EffectiveNow(std::int64_t clock) const;
+
+  /// One line in the audit log.
+  Status Audit(std::string_view event, std::string_view bundle,
+               std::string_view detail, std::int64_t clock);
+
+  struct AuditEntry {
+    std::string time, event, bundle, detail;
+  };
+  Result<std::vector<AuditEntry>> AuditLog() const;
+
+  /// The last accepted seq and statement hash of a stream (0, "none").
+  Result<std::pair<std::uint64_t, std::string>> LastOf(
+      const std::string& sender, const std::string& recipient) const;
+
+ private:
+  Ledger() = default;
+  Status Exec(const char* sql);
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace xj::pack

@@ -1,0 +1,266 @@
+#include "libpack/ledger.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "base/os.h"
+
+namespace xj::pack {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+// A prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& Bind(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  int Step() { return sqlite3_step(s_); }
+  std::string Text(int col) const {
+    const unsigned char* t = sqlite3_column_text(s_, col);
+    return t == nullptr ? std::string() : reinterpret_cast<const char*>(t);
+  }
+  std::int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+Status DbError(sqlite3* db, const std::string& path, std::string_view what) {
+  return Error(Code::kIoError, "{}: {}: {}", path, what, sqlite3_errmsg(db));
+}
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS accepted (
+  sender TEXT NOT NULL, recipient TEXT NOT NULL, seq INTEGER NOT NULL,
+  id TEXT NOT NULL, sha256 TEXT NOT NULL, kind TEXT NOT NULL,
+  period TEXT NOT NULL, created TEXT NOT NULL, accepted_at TEXT NOT NULL,
+  signers TEXT NOT NULL,
+  PRIMARY KEY (sender, recipient, seq));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+  n INTEGER PRIMARY KEY, time TEXT NOT NULL, event TEXT NOT NULL,
+  bundle TEXT NOT NULL, detail TEXT NOT NULL);
+)";
+
+}  // namespace
+
+Result<Ledger> Ledger::Open(const Home& home) {
+  Ledger l;
+  l.path_ = home.root + "/ledger.sqlite";
+  int rc = sqlite3_open_v2(
+      l.path_.c_str(), &l.db_,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+      nullptr);
+  if (rc != SQLITE_OK) {
+    Status s =
+        l.db_ ? DbError(l.db_, l.path_, "opening the ledger")
+              : Error(Code::kIoError, "{}: cannot open the ledger", l.path_);
+    return s;
+  }
+  sqlite3_busy_timeout(l.db_, 10000);
+  // Rollback journal, flushed at every commit: a killed process leaves the
+  // ledger before or after a change, and the next opening rolls back.
+  XJ_RETURN_IF_ERROR(l.Exec("PRAGMA journal_mode=DELETE"));
+  XJ_RETURN_IF_ERROR(l.Exec("PRAGMA synchronous=FULL"));
+  XJ_RETURN_IF_ERROR(l.Exec(kSchema));
+  ::chmod(l.path_.c_str(), 0600);
+  return l;
+}
+
+Ledger::Ledger(Ledger&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) {
+  o.db_ = nullptr;
+}
+
+Ledger& Ledger::operator=(Ledger&& o) noexcept {
+  if (this != &o) {
+    if (db_ != nullptr) sqlite3_close(db_);
+    db_ = o.db_;
+    path_ = std::move(o.path_);
+    o.db_ = nullptr;
+  }
+  return *this;
+}
+
+Ledger::~Ledger() {
+  if (db_ != nullptr) sqlite3_close(db_);
+}
+
+Status Ledger::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Error(Code::kIoError, "{}: {}", path_, m);
+  }
+  return Status::Ok();
+}
+
+Result<std::pair<std::uint64_t, std::string>> Ledger::LastOf(
+    const std::string& sender, const std::string& recipient) const {
+  Stmt q(db_,
+         "SELECT seq, sha256 FROM accepted WHERE sender=?1 AND recipient=?2 "
+         "ORDER BY seq DESC LIMIT 1");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  q.Bind(1, sender).Bind(2, recipient);
+  int rc = q.Step();
+  if (rc == SQLITE_ROW) {
+    return std::pair{static_cast<std::uint64_t>(q.Int(0)), q.Text(1)};
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  return std::pair<std::uint64_t, std::string>{0, "none"};
+}
+
+Result<Admission> Ledger::Admit(const formats::trust::BundleStatement& st,
+                                const std::string& sha256,
+                                bool allow_jump) const {
+  Admission a;
+  {
+    Stmt q(db_,
+           "SELECT sha256, accepted_at FROM accepted WHERE sender=?1 AND "
+           "recipient=?2 AND seq=?3");
+    if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+    q.Bind(1, st.sender)
+        .Bind(2, st.recipient)
+        .Bind(3, static_cast<std::int64_t>(st.seq));
+    int rc = q.Step();
+    if (rc == SQLITE_ROW) {
+      if (q.Text(0) == sha256) {
+        a.kind = Admission::kAlreadyAccepted;
+        a.accepted_at = q.Text(1);
+        return a;
+      }
+      return Error(Code::kRejected,
+                   "equivocation: bundle {} (seq {} from {}) was accepted on "
+                   "{} with other content (statement {}), and this one "
+                   "differs",
+                   st.id, st.seq, st.sender, q.Text(1), q.Text(0));
+    }
+    if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  }
+  XJ_ASSIGN_OR_RETURN(auto last, LastOf(st.sender, st.recipient));
+  if (st.seq < last.first) {
+    return Error(Code::kRejected,
+                 "replay: bundle {} has seq {}, and bundles of this stream up "
+                 "to seq {} are already accepted",
+                 st.id, st.seq, last.first);
+  }
+  if (st.seq > last.first + kMaxSeqJump && !allow_jump) {
+    return Error(Code::kRejected,
+                 "bundle {} jumps to seq {} from the last accepted {} (more "
+                 "than {} ahead)",
+                 st.id, st.seq, last.first, kMaxSeqJump)
+        .WithHint(
+            "if the sender's counter was restored, confirm with the sender "
+            "and accept it with --accept-seq-jump");
+  }
+  if (st.prev != last.second && last.first != 0) {
+    a.warnings.push_back(fmt::format(
+        "bundles are missing between seq {} and {} of the stream from {}",
+        last.first, st.seq, st.sender));
+  } else if (last.first == 0 && st.seq != 1) {
+    a.warnings.push_back(
+        fmt::format("the first bundle this office accepts from {} has seq {}",
+                    st.sender, st.seq));
+  }
+  return a;
+}
+
+Status Ledger::Accept(const AcceptedBundle& b, std::int64_t clock) {
+  XJ_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto rollback = [&](Status s) {
+    (void)Exec("ROLLBACK");
+    return s;
+  };
+  std::string now = os::FormatUtc(clock);
+  {
+    Stmt q(db_,
+           "INSERT INTO accepted (sender, recipient, seq, id, sha256, kind, "
+           "period, created, accepted_at, signers) VALUES "
+           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+    if (!q.ok()) return rollback(DbError(db_, path_, "writing the ledger"));
+    q.Bind(1, b.sender)
+        .Bind(2, b.recipient)
+        .Bind(3, static_cast<std::int64_t>(b.seq));
+    q.Bind(4, b.id).Bind(5, b.sha256).Bind(6, b.kind).Bind(7, b.period);
+    q.Bind(8, b.created).Bind(9, now).Bind(10, b.signers);
+    if (q.Step() != SQLITE_DONE)
+      return rollback(DbError(db_, path_, "writing the ledger"));
+  }
+  // The high-water mark: never lowered, never past the clock + 24 h.
+  std::string cap = os::FormatUtc(clock + kDay);
+  std::string mark = std::min(b.created, cap);
+  {
+    Stmt q(db_,
+           "INSERT INTO meta (key, value) VALUES ('high-water-mark', ?1) ON "
+           "CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
+    if (!q.ok()) return rollback(DbError(db_, path_, "writing the ledger"));
+    q.Bind(1, mark);
+    if (q.Step() != SQLITE_DONE)
+      return rollback(DbError(db_, path_, "writing the ledger"));
+  }
+  std::string detail = fmt::format("from {} seq {} signed by {} statement {}",
+                                   b.sender, b.seq, b.signers, b.sha256);
+  if (!b.override_reason.empty())
+    detail += fmt::format("; override: {}", b.override_reason);
+  Status s = Audit("accepted", b.id, detail, clock);
+  if (!s.ok()) return rollback(s);
+  return Exec("COMMIT");
+}
+
+Status Ledger::Audit(std::string_view event, std::string_view bundle,
+                     std::string_view detail, std::int64_t clock) {
+  Stmt q(
+      db_,
+      "INSERT INTO audit (time, event, bundle, detail) VALUES (?1,?2,?3,?4)");
+  if (!q.ok()) return DbError(db_, path_, "writing the audit log");
+  q.Bind(1, os::FormatUtc(clock))
+      .Bind(2, event)
+      .Bind(3, bundle)
+      .Bind(4, detail);
+  if (q.Step() != SQLITE_DONE)
+    return DbError(db_, path_, "writing the audit log");
+  return Status::Ok();
+}
+
+Result<std::vector<Ledger::AuditEntry>> Ledger::AuditLog() const {
+  Stmt q(db_, "SELECT time, event, bundle, detail FROM audit ORDER BY n");
+  if (!q.ok()) return DbError(db_, path_, "reading the audit log");
+  std::vector<AuditEntry> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW)
+    out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3)});
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the audit log");
+  return out;
+}
+
+Result<std::string> Ledger::HighWaterMark() const {
+  Stmt q(db_, "SELECT value FROM meta WHERE key='high-water-mark'");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  int rc = q.Step();
+  if (rc == SQLITE_ROW) return q.Text(0);
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  return std::string();
+}
+
+Result<std::string> Ledger::EffectiveNow(std::int64_t clock) const {
+  XJ_ASSIGN_OR_RETURN(std::string mark, HighWaterMark());
+  return std::max(os::FormatUtc(clock), mark);
+}
+
+}  // namespace xj::pack
