@@ -1256,86 +1256,32 @@ Status CheckPackRequest(const PackRequest& req) {
   return ProbeMedia(req.media).status();
 }
 
-Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
-  if (req.data == nullptr || req.key == nullptr) {
-    return Status(Code::kInternal,
-                  "pack needs the registry data and a signing key");
-  }
-  // The request and the destination are looked at first, before any work.
-  XJ_RETURN_IF_ERROR(CheckPackRequest(req));
-  std::int64_t now = req.now != 0 ? req.now : os::NowUnix();
-  XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(req.home));
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() { RemoveTree(dir); }
-  } cleanup{work};
+// What a bundle carries, however it was gathered (a school's checked
+// registry, or a merge of children).
+struct BundleContent {
+  std::string sender, period;
+  std::vector<BagFile> files;  // any order; sorted when written
+  CheckTotals totals;
+  std::uint64_t records = 0;         // students, for the statement
+  std::uint64_t allowed_errors = 0;  // errors packed under --allow-errors
+  std::vector<ft::Child> children;
+  double check_seconds = 0;
+};
 
+// From the bag's files on: the certificate and chain, the stream's next
+// number, tar -> zstd -> age in the outbox, the signed statement, and the
+// stick, read back.
+Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
+                               std::int64_t now) {
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
   Clock::time_point phase = Clock::now();
-  double check_seconds = 0;
-  // 1. The check, which also writes the normalised files to stage.
-  std::string stage = work + "/registry";
-  if (::mkdir(stage.c_str(), 0700) != 0)
-    return os::ErrnoStatus(errno, "creating the staging folder");
-  ReportSink report(&findings);
-  CheckOptions co;
-  co.dir = req.registry_dir;
-  co.encoding = req.encoding;
-  co.normalized_dir = stage;
-  XJ_ASSIGN_OR_RETURN(CheckTotals totals, CheckRegistry(*req.data, co, report));
-  if (totals.abandoned_files > 0) {
-    return Error(Code::kRejected,
-                 "{} file(s) of the registry are not well-formed CSV and "
-                 "cannot be packed",
-                 totals.abandoned_files);
-  }
-  if (totals.errors > 0 && req.allow_errors.empty()) {
-    return Error(Code::kRejected,
-                 "the registry has {} error(s); nothing was packed",
-                 totals.errors)
-        .WithHint(
-            "fix them, or pack anyway with --allow-errors REASON (the reason "
-            "and the "
-            "findings travel in the bundle)");
-  }
-  check_seconds = seconds_since(phase);
-  phase = Clock::now();
-  // The sender and period come from the checked school record.
-  std::string sender, period;
-  {
-    Result<std::unique_ptr<formats::csv::Reader>> r =
-        formats::csv::Reader::Open(stage + "/school.csv", "school.csv");
-    if (!r.ok()) return r.status();
-    XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, (*r)->ReadHeader());
-    XJ_ASSIGN_OR_RETURN(bool any, (*r)->Next());
-    if (!any) return Status(Code::kRejected, "school.csv has no record");
-    for (std::size_t i = 0; i < header.size(); ++i) {
-      if (header[i] == "school_code") sender = std::string((*r)->fields()[i]);
-      if (header[i] == "census_date") period = std::string((*r)->fields()[i]);
-    }
-  }
-  if (!ft::IsOfficeCode(sender)) {
-    return Error(Code::kRejected,
-                 "school.csv: the school code \"{}\" cannot name a sender",
-                 EscapeForDisplay(sender));
-  }
-  if (period.size() != 10 || period.substr(4) != "-09-30") {
-    return Error(
-        Code::kRejected,
-        "school.csv: the census date {} is not a 30 September; the period of a "
-        "bundle is the census date that opens the school year",
-        EscapeForDisplay(period));
-  }
-  if (sender == req.recipient.code ||
-      std::any_of(req.copy_to.begin(), req.copy_to.end(),
-                  [&](const Addressee& a) { return a.code == sender; })) {
-    return Error(Code::kInvalidArgument,
-                 "the school {} cannot address a bundle to itself", sender);
-  }
-
+  const std::string& sender = content.sender;
+  const std::string& period = content.period;
+  const CheckTotals& totals = content.totals;
+  std::vector<BagFile>& files = content.files;
   // The office's certificate: the sender it names, the key that signs, and
   // the chain the bundle carries, checked before a number is taken.
   std::optional<pack::trust::TrustedOffice> own;
@@ -1391,36 +1337,6 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
                                  {seq, stream.last_hash}));
   std::string id = ft::BundleId(sender, req.recipient.code, seq);
 
-  // 3. The bag's files, in byte order of their paths.
-  std::vector<BagFile> files;
-  XJ_ASSIGN_OR_RETURN(std::vector<std::string> staged,
-                      os::ListDirectory(stage));
-  for (const std::string& n : staged) {
-    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(stage + "/" + n));
-    files.push_back({"data/registry/" + n, stage + "/" + n, size});
-  }
-  std::string photos = req.registry_dir + "/photos";
-  if (os::IsDirectory(photos)) {
-    XJ_ASSIGN_OR_RETURN(os::Dir pd, os::Dir::Open(photos));
-    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, pd.List());
-    for (const std::string& n : names) {
-      // OS litter (Thumbs.db, .DS_Store, ._*) and hidden files are no photos.
-      if (IsLitter(n) || n[0] == '.') continue;
-      std::string path = "data/registry/photos/" + n;
-      XJ_RETURN_IF_ERROR(bagit::CheckPath(path).WithContext(photos));
-      if (pd.KindOf(n) != os::Dir::Kind::kFile) {
-        return Error(Code::kRejected, "{}/{} is not a regular file", photos,
-                     EscapeForDisplay(n));
-      }
-      XJ_ASSIGN_OR_RETURN(std::uint64_t size, pd.Size(n));
-      files.push_back({path, photos + "/" + n, size});
-    }
-  }
-  if (!report.text().empty()) {
-    std::string path = work + "/findings.csv";
-    XJ_RETURN_IF_ERROR(WriteFileSynced(path, report.text(), 0600));
-    files.push_back({"data/check/findings.csv", path, report.text().size()});
-  }
   std::sort(files.begin(), files.end(),
             [](const BagFile& a, const BagFile& b) { return a.path < b.path; });
   std::uint64_t octets = 0;
@@ -1462,7 +1378,7 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
     info.source_organization = sender;
     info.schema = fmt::format("{} {}", req.data->schema->Label(),
                               req.data->schema->sha256);
-    info.allow_errors = totals.errors > 0 ? req.allow_errors : "";
+    info.allow_errors = content.allowed_errors > 0 ? req.allow_errors : "";
     std::string bag_info = bagit::SerializeBagInfo(info);
     XJ_ASSIGN_OR_RETURN(std::string info_hash,
                         bag.AddBytes(std::string(bagit::kBagInfo), bag_info));
@@ -1509,15 +1425,15 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   }
   st.schema = req.data->schema->Label();
   st.schema_sha256 = req.data->schema->sha256;
-  if (totals.errors > 0) st.allow_errors = totals.errors;
+  if (content.allowed_errors > 0) st.allow_errors = content.allowed_errors;
   st.bag_tagmanifest_sha512 = Sha512Hex(AsBytes(tagmanifest));
   st.bag_oxum = oxum;
   for (std::size_t i = 0; i < volumes.size(); ++i) {
     st.volumes.push_back(
         {static_cast<int>(i + 1), volumes[i].size, volumes[i].sha512});
   }
-  auto students = totals.records.find("students.csv");
-  st.records = students == totals.records.end() ? 0 : students->second;
+  st.records = content.records;
+  st.children = content.children;
   std::string text = ft::SerializeBundle(st);
   XJ_RETURN_IF_ERROR(
       ft::ParseBundle(text).status().WithContext("the statement just made"));
@@ -1562,7 +1478,7 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   result.statement_sha256 = sha;
   result.outbox_dir = outbox_dir;
   result.check = totals;
-  result.check_seconds = check_seconds;
+  result.check_seconds = content.check_seconds;
   result.build_seconds = seconds_since(phase);
   phase = Clock::now();
   XJ_ASSIGN_OR_RETURN(result.media, ProbeMedia(req.media));
@@ -1696,6 +1612,128 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   }
   result.media_seconds = seconds_since(phase);
   return result;
+}
+
+Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
+  if (req.data == nullptr || req.key == nullptr) {
+    return Status(Code::kInternal,
+                  "pack needs the registry data and a signing key");
+  }
+  // The request and the destination are looked at first, before any work.
+  XJ_RETURN_IF_ERROR(CheckPackRequest(req));
+  std::int64_t now = req.now != 0 ? req.now : os::NowUnix();
+  XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(req.home));
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveTree(dir); }
+  } cleanup{work};
+
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  Clock::time_point phase = Clock::now();
+  double check_seconds = 0;
+  // 1. The check, which also writes the normalised files to stage.
+  std::string stage = work + "/registry";
+  if (::mkdir(stage.c_str(), 0700) != 0)
+    return os::ErrnoStatus(errno, "creating the staging folder");
+  ReportSink report(&findings);
+  CheckOptions co;
+  co.dir = req.registry_dir;
+  co.encoding = req.encoding;
+  co.normalized_dir = stage;
+  XJ_ASSIGN_OR_RETURN(CheckTotals totals, CheckRegistry(*req.data, co, report));
+  if (totals.abandoned_files > 0) {
+    return Error(Code::kRejected,
+                 "{} file(s) of the registry are not well-formed CSV and "
+                 "cannot be packed",
+                 totals.abandoned_files);
+  }
+  if (totals.errors > 0 && req.allow_errors.empty()) {
+    return Error(Code::kRejected,
+                 "the registry has {} error(s); nothing was packed",
+                 totals.errors)
+        .WithHint(
+            "fix them, or pack anyway with --allow-errors REASON (the reason "
+            "and the "
+            "findings travel in the bundle)");
+  }
+  check_seconds = seconds_since(phase);
+  phase = Clock::now();
+  // The sender and period come from the checked school record.
+  std::string sender, period;
+  {
+    Result<std::unique_ptr<formats::csv::Reader>> r =
+        formats::csv::Reader::Open(stage + "/school.csv", "school.csv");
+    if (!r.ok()) return r.status();
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, (*r)->ReadHeader());
+    XJ_ASSIGN_OR_RETURN(bool any, (*r)->Next());
+    if (!any) return Status(Code::kRejected, "school.csv has no record");
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == "school_code") sender = std::string((*r)->fields()[i]);
+      if (header[i] == "census_date") period = std::string((*r)->fields()[i]);
+    }
+  }
+  if (!ft::IsOfficeCode(sender)) {
+    return Error(Code::kRejected,
+                 "school.csv: the school code \"{}\" cannot name a sender",
+                 EscapeForDisplay(sender));
+  }
+  if (period.size() != 10 || period.substr(4) != "-09-30") {
+    return Error(
+        Code::kRejected,
+        "school.csv: the census date {} is not a 30 September; the period of a "
+        "bundle is the census date that opens the school year",
+        EscapeForDisplay(period));
+  }
+  if (sender == req.recipient.code ||
+      std::any_of(req.copy_to.begin(), req.copy_to.end(),
+                  [&](const Addressee& a) { return a.code == sender; })) {
+    return Error(Code::kInvalidArgument,
+                 "the school {} cannot address a bundle to itself", sender);
+  }
+
+  // 3. The bag's files, in byte order of their paths.
+  std::vector<BagFile> files;
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> staged,
+                      os::ListDirectory(stage));
+  for (const std::string& n : staged) {
+    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(stage + "/" + n));
+    files.push_back({"data/registry/" + n, stage + "/" + n, size});
+  }
+  std::string photos = req.registry_dir + "/photos";
+  if (os::IsDirectory(photos)) {
+    XJ_ASSIGN_OR_RETURN(os::Dir pd, os::Dir::Open(photos));
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, pd.List());
+    for (const std::string& n : names) {
+      // OS litter (Thumbs.db, .DS_Store, ._*) and hidden files are no photos.
+      if (IsLitter(n) || n[0] == '.') continue;
+      std::string path = "data/registry/photos/" + n;
+      XJ_RETURN_IF_ERROR(bagit::CheckPath(path).WithContext(photos));
+      if (pd.KindOf(n) != os::Dir::Kind::kFile) {
+        return Error(Code::kRejected, "{}/{} is not a regular file", photos,
+                     EscapeForDisplay(n));
+      }
+      XJ_ASSIGN_OR_RETURN(std::uint64_t size, pd.Size(n));
+      files.push_back({path, photos + "/" + n, size});
+    }
+  }
+  if (!report.text().empty()) {
+    std::string path = work + "/findings.csv";
+    XJ_RETURN_IF_ERROR(WriteFileSynced(path, report.text(), 0600));
+    files.push_back({"data/check/findings.csv", path, report.text().size()});
+  }
+  BundleContent content;
+  content.sender = sender;
+  content.period = period;
+  content.files = std::move(files);
+  content.totals = totals;
+  auto students = totals.records.find("students.csv");
+  content.records = students == totals.records.end() ? 0 : students->second;
+  content.allowed_errors = totals.errors;
+  content.check_seconds = check_seconds;
+  return WriteBundle(req, std::move(content), now);
 }
 
 Result<BundleReport> Inspect(const std::vector<std::string>& dirs,
