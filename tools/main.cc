@@ -43,6 +43,9 @@ constexpr Verb kVerbs[] = {
      RunVerify},
     {"unpack", "verify, decrypt and safely extract a bundle into a folder",
      RunUnpack},
+    {"merge",
+     "verify children's bundles, audit across schools, pack for the next hop",
+     RunMerge},
     {"synth", "write a synthetic registry (tests, benchmarks, the demo)",
      RunSynth},
 };

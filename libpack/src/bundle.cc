@@ -15,6 +15,7 @@
 #include "formats/csv.h"
 #include "keys/crypto.h"
 #include "libpack/age.h"
+#include "libpack/merge.h"
 #include "libpack/minisign.h"
 #include "libpack/prefetch.h"
 #include "libpack/tar.h"
@@ -85,12 +86,6 @@ bool IsLitter(std::string_view n) {
 }
 
 // ---- the bag, streamed ----
-
-struct BagFile {
-  std::string path;    // inside the bag: "data/registry/school.csv"
-  std::string source;  // where to read it from
-  std::uint64_t size = 0;
-};
 
 // Writes tar entries with their SHA-512, and collects manifest lines.
 class BagWriter {
@@ -373,6 +368,10 @@ Result<BundleReport> ReadStatementAndSignatures(
   if (!st.ok()) return st.status().WithContext(std::string(kStatement));
   r.statement = std::move(st).value();
   r.statement_sha256 = Sha256Hex(AsBytes(inv.statement_text));
+  r.statement_text = inv.statement_text;
+  for (const auto& [name, content] : inv.signatures)
+    r.signature_files.push_back({name, std::string(AsChars(content))});
+  r.chain_files = inv.chain;
   Bytes digest;
   FromHex(r.statement_sha256, &digest);
   r.fingerprint = GroupedHex(digest);
@@ -537,6 +536,7 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
   *policy = office.cert.deliver_policy;
   for (std::size_t i = 0; i < office.path.size(); ++i) {
     const ft::CertStatement& c = office.path[i];
+    r->chain_codes.push_back(c.subject);
     r->chain.push_back(fmt::format("{} {} ({}, {})", c.subject,
                                    EscapeForDisplay(c.subject_name),
                                    ft::LevelName(c.level), c.serial));
@@ -598,6 +598,7 @@ Result<BundleReport> Authenticate(const Inventory& inv,
   }
   r.trust = "chain";
   r.chain = std::move(chain_report.chain);
+  r.chain_codes = std::move(chain_report.chain_codes);
   r.addressed = chain_report.addressed;
   for (std::string& w : chain_report.warnings)
     r.warnings.push_back(std::move(w));
@@ -1206,7 +1207,7 @@ std::string ReadmeText(const ft::BundleStatement& st,
   return out;
 }
 
-Status CheckPackRequest(const PackRequest& req) {
+Status CheckPackRequest(const PackRequest& req, bool registry) {
   if (!ft::IsOfficeCode(req.recipient.code)) {
     return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
                  EscapeForDisplay(req.recipient.code));
@@ -1243,8 +1244,8 @@ Status CheckPackRequest(const PackRequest& req) {
                    reason.message());
     }
   }
-  if (!os::IsDirectory(req.registry_dir) ||
-      !os::Exists(req.registry_dir + "/school.csv")) {
+  if (registry && (!os::IsDirectory(req.registry_dir) ||
+                   !os::Exists(req.registry_dir + "/school.csv"))) {
     return Error(Code::kNotFound,
                  "{}: not a school's registry folder (no school.csv)",
                  req.registry_dir);
@@ -1255,18 +1256,6 @@ Status CheckPackRequest(const PackRequest& req) {
   }
   return ProbeMedia(req.media).status();
 }
-
-// What a bundle carries, however it was gathered (a school's checked
-// registry, or a merge of children).
-struct BundleContent {
-  std::string sender, period;
-  std::vector<BagFile> files;  // any order; sorted when written
-  CheckTotals totals;
-  std::uint64_t records = 0;         // students, for the statement
-  std::uint64_t allowed_errors = 0;  // errors packed under --allow-errors
-  std::vector<ft::Child> children;
-  double check_seconds = 0;
-};
 
 // From the bag's files on: the certificate and chain, the stream's next
 // number, tar -> zstd -> age in the outbox, the signed statement, and the
@@ -1736,6 +1725,56 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   return WriteBundle(req, std::move(content), now);
 }
 
+Result<PackResult> PackContent(const PackRequest& req, BundleContent content) {
+  if (req.key == nullptr || req.data == nullptr) {
+    return Status(Code::kInternal,
+                  "packing needs a signing key and the schema");
+  }
+  XJ_RETURN_IF_ERROR(CheckPackRequest(req, /*registry=*/false));
+  return WriteBundle(req, std::move(content),
+                     req.now != 0 ? req.now : os::NowUnix());
+}
+
+Result<BundleReport> AuthenticateHeldBundle(const std::string& dir,
+                                            const TrustSource& trust) {
+  Inventory inv;
+  XJ_ASSIGN_OR_RETURN(os::Dir d, os::Dir::Open(dir));
+  inv.dirs.push_back(d);
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, d.List());
+  for (const std::string& n : names) {
+    os::Dir::Kind kind = d.KindOf(n);
+    if (n == "bag" || n == "chain") {
+      if (kind != os::Dir::Kind::kFolder)
+        return Error(Code::kRejected, "{}/{} is not a folder", dir, n);
+      if (n == "chain") {
+        XJ_ASSIGN_OR_RETURN(ChainFiles c,
+                            ReadChainFolder(dir + "/chain", "chain/"));
+        inv.chain = std::move(c);
+      }
+      continue;
+    }
+    if (kind != os::Dir::Kind::kFile) {
+      return Error(Code::kRejected, "{}/{} is not a regular file", dir,
+                   EscapeForDisplay(n));
+    }
+    if (n == kStatement) {
+      XJ_ASSIGN_OR_RETURN(Bytes t, d.ReadFile(n, ft::kMaxStatement));
+      inv.statement_text = std::string(AsChars(t));
+    } else if (IsSignatureName(n)) {
+      XJ_ASSIGN_OR_RETURN(Bytes t, d.ReadFile(n, kMaxSignatureFile));
+      inv.signatures.emplace_back(n, std::move(t));
+    } else {
+      return Error(Code::kRejected,
+                   "{}: unexpected file \"{}\" beside a held bundle's "
+                   "statement",
+                   dir, EscapeForDisplay(n));
+    }
+  }
+  if (inv.statement_text.empty())
+    return Error(Code::kRejected, "{}: no {}", dir, kStatement);
+  return Authenticate(inv, trust, true);
+}
+
 Result<BundleReport> Inspect(const std::vector<std::string>& dirs,
                              const TrustSource& trust) {
   XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(dirs));
@@ -1767,9 +1806,24 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
 
 // After the bag is in place: the ledger records the bundle (one
 // transaction), then the recipient signs its receipt.
-static Status Record(const UnpackRequest& req, const BundleReport& r,
-                     std::int64_t clock, UnpackResult* out) {
+static Status Record(
+    const UnpackRequest& req, const BundleReport& r, std::int64_t clock,
+    UnpackResult* out,
+    const std::vector<std::pair<ft::BundleStatement, std::string>>& held = {}) {
   if (req.ledger == nullptr) return Status::Ok();
+  for (const auto& [n, sha] : held) {
+    AcceptedBundle b;
+    b.id = n.id;
+    b.sender = n.sender;
+    b.recipient = n.recipient;
+    b.seq = n.seq;
+    b.sha256 = sha;
+    b.kind = n.kind;
+    b.period = n.period;
+    b.created = n.created;
+    b.signers = "held in " + r.statement.id;
+    XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
+  }
   AcceptedBundle b;
   const ft::BundleStatement& st = r.statement;
   b.id = st.id;
@@ -1972,6 +2026,30 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   VolumeReader plain_copies(copies);
   XJ_RETURN_IF_ERROR(
       OpenPayload(plain_copies, &r, *req.identities, bag, req.max_files));
+  // A merged bundle: every child it holds, down to the schools, before
+  // anything is moved into place.
+  std::vector<HeldSchool> schools;
+  std::vector<std::pair<ft::BundleStatement, std::string>> held;
+  if (!r.statement.children.empty()) {
+    if (req.trust.store == nullptr) {
+      return Status(Code::kInvalidArgument,
+                    "a merged bundle's children are judged by their "
+                    "certificates: unpack it in an office home, not with -p");
+    }
+    XJ_ASSIGN_OR_RETURN(schools,
+                        VerifyHeld(bag, r.statement, req.trust, &held));
+    // Nested streams: a held bundle equivocating with one accepted before
+    // is refused.
+    if (req.ledger != nullptr) {
+      std::vector<std::pair<ft::BundleStatement, std::string>> fresh;
+      for (auto& h : held) {
+        XJ_ASSIGN_OR_RETURN(bool known,
+                            req.ledger->AdmitHeld(h.first, h.second));
+        if (!known) fresh.push_back(std::move(h));
+      }
+      held = std::move(fresh);
+    }
+  }
   // Everything extracted reaches the disk before it appears in place.
   {
     XJ_ASSIGN_OR_RETURN(os::Dir q, os::Dir::Open(quarantine));
@@ -1981,9 +2059,10 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   made_output.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
   UnpackResult out;
-  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out));
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
   out.report = std::move(r);
   out.bag_dir = final_dir;
+  out.schools = std::move(schools);
   return out;
 }
 

@@ -1213,7 +1213,7 @@ Status FindSchools(const std::string& root, const std::string& rel,
     out->push_back(rel);
     return Status::Ok();
   }
-  if (depth > 6) return Status::Ok();
+  if (depth > 12) return Status::Ok();
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, os::ListDirectory(dir));
   for (const std::string& n : names) {
     if (n[0] == '.') continue;

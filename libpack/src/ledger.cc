@@ -181,6 +181,27 @@ Result<Admission> Ledger::Admit(const formats::trust::BundleStatement& st,
   return a;
 }
 
+Result<bool> Ledger::AdmitHeld(const formats::trust::BundleStatement& st,
+                               const std::string& sha256) const {
+  Stmt q(db_,
+         "SELECT sha256, accepted_at FROM accepted WHERE sender=?1 AND "
+         "recipient=?2 AND seq=?3");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  q.Bind(1, st.sender)
+      .Bind(2, st.recipient)
+      .Bind(3, static_cast<std::int64_t>(st.seq));
+  int rc = q.Step();
+  if (rc == SQLITE_ROW) {
+    if (q.Text(0) == sha256) return true;
+    return Error(Code::kRejected,
+                 "equivocation: the held bundle {} (seq {} from {}) differs "
+                 "from the one accepted on {} (statement {})",
+                 st.id, st.seq, st.sender, q.Text(1), q.Text(0));
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  return false;
+}
+
 Status Ledger::Accept(const AcceptedBundle& b, std::int64_t clock) {
   XJ_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto rollback = [&](Status s) {

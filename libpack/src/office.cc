@@ -530,8 +530,7 @@ Result<InstallResult> InstallCertificates(const Home& home,
       last = t.status();
       continue;
     }
-    if (!best || t->cert.not_after > best->cert.not_after)
-      best = std::move(t).value();
+    if (!best || trust::Newer(t->cert, best->cert)) best = std::move(t).value();
   }
   if (!best) {
     if (!last.ok()) return last;
@@ -749,7 +748,7 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
       last = t.status();
       continue;
     }
-    if (!office || t->cert.not_after > office->cert.not_after)
+    if (!office || trust::Newer(t->cert, office->cert))
       office = std::move(t).value();
   }
   if (!office) {

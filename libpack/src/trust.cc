@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "base/bytes.h"
 #include "base/io.h"
@@ -68,6 +69,11 @@ ft::Policy Threshold(std::uint64_t n) {
 std::string SignatureFileName(std::string_view statement_file,
                               const formats::minisign::KeyId& id) {
   return fmt::format("{}.{}.minisig", statement_file, KeyIdToString(id));
+}
+
+bool Newer(const ft::CertStatement& a, const ft::CertStatement& b) {
+  return std::tie(a.not_after, a.not_before, a.serial) >
+         std::tie(b.not_after, b.not_before, b.serial);
 }
 
 std::string StatementSha256(std::string_view text) {

@@ -274,8 +274,7 @@ Result<std::string> TrustStore::RecipientOf(
       last = t.status();
       continue;
     }
-    if (!best || t->cert.not_after > best->cert.not_after)
-      best = std::move(t).value();
+    if (!best || trust::Newer(t->cert, best->cert)) best = std::move(t).value();
   }
   if (best) return best->cert.enc;
   if (!last.ok()) return last.WithContext(fmt::format("office {}", code));
@@ -399,8 +398,7 @@ Result<trust::TrustedOffice> TrustStore::OwnCertificate(
       last = t.status();
       continue;
     }
-    if (!best || t->cert.not_after > best->cert.not_after)
-      best = std::move(t).value();
+    if (!best || trust::Newer(t->cert, best->cert)) best = std::move(t).value();
   }
   if (best) return *best;
   if (!last.ok()) return last;

@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -37,7 +38,40 @@ def bag_files():
             full = os.path.join(root, n)
             files.append((os.path.relpath(full, bag), open(full, "rb").read()))
     files.sort(key=lambda f: f[0].encode())
+    if case == "held-altered":
+        files = alter_held(files)
     return files
+
+
+HELD = "data/children/3134000000-340102-000001/bag/data/registry/students.csv"
+
+
+def alter_held(files):
+    """A merger's forgery: one byte of a school's file held in the bag
+    changed, and the merger's own manifests (and so its signed statement)
+    made to agree. Only the school's own manifest still tells."""
+    global stmt
+    by_name = dict(files)
+    data = bytearray(by_name[HELD])
+    data[-3] ^= 1
+    by_name[HELD] = bytes(data)
+    lines = []
+    for line in by_name["manifest-sha512.txt"].decode().splitlines():
+        digest, path = line.split("  ", 1)
+        if path == HELD:
+            digest = hashlib.sha512(by_name[HELD]).hexdigest()
+        lines.append(f"{digest}  {path}\n")
+    by_name["manifest-sha512.txt"] = "".join(lines).encode()
+    tags = []
+    for line in by_name["tagmanifest-sha512.txt"].decode().splitlines():
+        digest, path = line.split("  ", 1)
+        tags.append(f"{hashlib.sha512(by_name[path]).hexdigest()}  {path}\n")
+    by_name["tagmanifest-sha512.txt"] = "".join(tags).encode()
+    stmt = re.sub(r"^bag-tagmanifest-sha512: .*$",
+                  "bag-tagmanifest-sha512: "
+                  + hashlib.sha512(by_name["tagmanifest-sha512.txt"]).hexdigest(),
+                  stmt, count=1, flags=re.M)
+    return sorted(by_name.items(), key=lambda f: f[0].encode())
 
 
 class Zeros(io.RawIOBase):
@@ -109,6 +143,8 @@ def write_tar(sink):
 
 vdir = os.path.join(out, "XJ", bid)
 os.makedirs(vdir)
+if os.path.isdir(os.path.join(bundle, "chain")):  # the sender's certificates
+    shutil.copytree(os.path.join(bundle, "chain"), os.path.join(vdir, "chain"))
 payload = os.path.join(vdir, "payload.tar.zst.age")
 zstd_args = ["zstd", "-q", "-3", "-c"]
 if case == "long-window":  # a frame that needs a 128 MiB window

@@ -8,7 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 unset XJPACK_HOME
 Q="$PW $WF -q"
 
-for k in r1 r2 r3 r4 pl1 pl2 pc2 cl1 cl2 cc2 col1 col2 coc2 sc2 ol1 ol2 oc2; do
+for k in r1 r2 r3 r4 pl1 pl2 pc2 cl1 cl2 cc2 col1 col2 coc2 sc2 ol1 ol2 oc2 jc2 hc2; do
   "$XJ" keygen --signing -o $k.key $Q >/dev/null || fail "keygen $k"
 done
 
@@ -61,7 +61,10 @@ expect 3 "already set up as an office" \
   "$XJ" init --home prov --code 340000 --level province --name x \
   --root root-1.stmt --fingerprint "$FP" $Q
 init city 3401 city 合肥市教育局 --leader cl1.pub --leader cl2.pub --clerk cc2.pub
-init county 340102 county 瑶海区教育体育局 --leader col1.pub --leader col2.pub --clerk coc2.pub
+# The county's second clerk key is a stock minisign key without a
+# passphrase, so that the tests can forge what a dishonest county signs.
+minisign -G -W -p evil.pub -s evil.key >/dev/null || fail "minisign -G"
+init county 340102 county 瑶海区教育体育局 --leader col1.pub --leader col2.pub --clerk evil.pub
 init other 340103 county 庐阳区教育体育局 --leader ol1.pub --leader ol2.pub --clerk oc2.pub
 init school 2134000000 school 瑶海区第1小学 --clerk sc2.pub
 init lone 2134000009 school 单钥学校
@@ -88,6 +91,7 @@ absent c-x
 expect 0 "give the folder c-city to 3401" \
   "$XJ" cert issue --request city/request.stmt --scope 3401 -k pl1.key -o c-city --home prov $PW
 expect 0 "chain: 3401 <- 340000 <- root" "$XJ" cert install c-city --home city
+cp -a city city.fresh
 grep -qx 'deliver-policy: clerk=1 leader=1' c-city/cert-340000-000001.stmt ||
   fail "a city's bundles need a leader"
 # A certificate for another office does not install here.
@@ -291,5 +295,75 @@ expect 2 "is not a certificate 340102 issued" \
 expect 0 "" "$XJ" verify "$B" --home city
 cp county/trust/crl-340102-1.stmt* "$B/chain/"
 expect 1 "is not listed in the statement's crl lines" "$XJ" verify "$B" --home city
+
+# ---- merge: the county merges its schools; the city checks every school ----
+"$XJ" synth -o cty --level county --students 240 --seed 8 -q || fail "synth county"
+[ -f cty/3134000000/school.csv ] && [ -f cty/3434000000/school.csv ] ||
+  fail "the synthetic county lacks its junior and senior schools"
+init junior 3134000000 school 瑶海区第1初级中学 --clerk jc2.pub
+init senior 3434000000 school 瑶海区第1高级中学 --clerk hc2.pub
+for sch in junior senior; do
+  expect 0 "" "$XJ" cert issue --request $sch/request.stmt -k col1.key -o c-$sch --home county $PW
+  expect 0 "" "$XJ" cert install c-$sch --home $sch
+done
+# The school's revoked certificate is replaced; the new one comes with the
+# county's revocation list.
+expect 0 "2134000000 already holds certificate" \
+  "$XJ" cert issue --request school/request.stmt -k col1.key -o c-school2 --home county $PW
+expect 0 "" "$XJ" cert install c-school2 --home school
+mkdir m1 m2
+expect 0 "" "$XJ" pack cty/2134000000 --to 340102 -o m1 --home school $PW
+expect 0 "" "$XJ" pack cty/3134000000 --to 340102 -o m1 --home junior $PW
+expect 0 "" "$XJ" pack cty/3434000000 --to 340102 -o m1 --home senior $PW
+P=$(ls -d m1/XJ/2134000000-340102-*)
+J=m1/XJ/3134000000-340102-000001
+S=m1/XJ/3434000000-340102-000001
+# Only the addressee merges; a copy-to office or a stranger cannot.
+expect 1 "not to this office (340103)" "$XJ" merge "$P" "$J" "$S" --to 3401 -o m2 --home other $PW
+expect 0 "it may be removed" "$XJ" merge "$P" "$J" "$S" --to 3401 -o m2 --home county $PW
+out_has "children:    3 (3 schools)"
+M=m2/XJ/340102-3401-000001
+[ "$(grep -c '^child: ' "$M/bundle.stmt")" = 3 ] || fail "the merged statement lists no 3 children"
+# The city: trusted from its root; unpacked, every school re-checked.
+expect 0 "" "$XJ" verify "$M" --home city
+out_has "certified:   340102 瑶海区教育体育局 (county, 3401-000001)"
+expect 0 "" "$XJ" unpack "$M" -o in-city --home city $PW
+out_has "school:      3134000000, "
+out_has "signed by 3134000000 瑶海区第1初级中学 (school,"
+out_has "school:      3434000000, "
+H=in-city/340102-3401-000001
+for id in "$(basename "$P")" 3134000000-340102-000001 3434000000-340102-000001; do
+  [ -f "$H/data/children/$id/bundle.stmt" ] || fail "$id is not held"
+  same "$H/data/children/$id/bundle.stmt" "m1/XJ/$id/bundle.stmt"
+  [ -f "$H/data/children/$id/bag/data/registry/students.csv" ] || fail "$id's bag is not held"
+done
+head -1 "$H/data/merged/summary.csv" | grep -q '^school_code,grade,sex,status,migrant,count' ||
+  fail "summary.csv header"
+grep -q '"office":"340102"' "$H/data/merged/audit.json" || fail "audit.json"
+# Stock tools agree with each school's own manifest inside.
+(cd "$H/data/children/3134000000-340102-000001/bag" && sha512sum -c --quiet manifest-sha512.txt) ||
+  fail "a held bag does not check with sha512sum"
+CHECKS=$((CHECKS + 1))
+# A county that edits a school's records and re-signs its own manifests is
+# caught by the school's own manifest, which it cannot re-sign.
+CITY_AGE=$(sed -n 's/^enc: //p' c-city/cert-340000-000001.stmt)
+F=$(python3 "$HERE/forge_bundle.py" held-altered "$M" "$H" "$CITY_AGE" evil.key evil.pub forged) ||
+  fail "forging a merged bundle"
+cp -a city.fresh city2
+expect 0 "" "$XJ" verify "$F" --home city2
+expect 1 "data/registry/students.csv: not as its manifest says" \
+  "$XJ" unpack "$F" -o in-city2 --home city2 $PW
+absent in-city2/340102-3401-000001
+# A school's newer census goes into the next merge; its old one cannot be
+# slipped back in, nor one school's bundle held twice.
+mkdir m3 m4
+expect 0 "" "$XJ" pack cty/3134000000 --to 340102 -o m3 --home junior $PW
+J2=m3/XJ/3134000000-340102-000002
+expect 0 "it may be removed" "$XJ" merge "$P" "$J2" "$S" --to 3401 -o m4 --home county $PW
+expect 1 "replay: bundle 3134000000-340102-000001 has seq 1" \
+  "$XJ" merge "$P" "$J" "$S" --to 3401 -o m4 --home county $PW
+expect 1 "two bundles from 3134000000" "$XJ" merge "$J2" "$J2" --to 3401 -o m4 --home county $PW
+expect 0 "" "$XJ" unpack m4/XJ/340102-3401-000002 -o in-city --home city $PW
+out_has "school:      3134000000, "
 
 done_ok

@@ -10,6 +10,7 @@
 #include "formats/age_keys.h"
 #include "libpack/key_files.h"
 #include "libpack/ledger.h"
+#include "libpack/merge.h"
 #include "verbs/verbs.h"
 
 namespace xj::cli {
@@ -182,6 +183,18 @@ std::string JsonTrust(const pack::BundleReport& r) {
   for (std::size_t i = 0; i < r.chain.size(); ++i)
     chain += (i ? "," : "") + JsonString(r.chain[i]);
   return fmt::format("\"trust\":{},\"chain\":{}]", JsonString(r.trust), chain);
+}
+
+std::string JsonSchools(const std::vector<pack::HeldSchool>& schools) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < schools.size(); ++i) {
+    const pack::HeldSchool& h = schools[i];
+    out += fmt::format(
+        "{}{{\"school\":{},\"bundle\":{},\"records\":{},\"signer\":{}}}",
+        i ? "," : "", JsonString(h.school), JsonString(h.bundle), h.records,
+        JsonString(h.signer));
+  }
+  return out + "]";
 }
 
 std::string JsonWarnings(const pack::BundleReport& r) {
@@ -675,13 +688,13 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
     std::printf(
         "{\"ok\":true,\"verb\":\"unpack\",%s,\"bag\":%s,\"bag_files\":%llu,"
         "\"bag_bytes\":%llu,\"already_accepted\":%s,\"receipt\":%s,%s,"
-        "\"warnings\":%s}\n",
+        "\"schools\":%s,\"warnings\":%s}\n",
         JsonStatement(r->report).c_str(), JsonString(r->bag_dir).c_str(),
         static_cast<unsigned long long>(r->report.files),
         static_cast<unsigned long long>(r->report.payload_bytes),
         JsonString(r->already_accepted).c_str(),
         JsonString(r->receipt_dir).c_str(), JsonTrust(r->report).c_str(),
-        JsonWarnings(r->report).c_str());
+        JsonSchools(r->schools).c_str(), JsonWarnings(r->report).c_str());
     return kExitOk;
   }
   for (const std::string& w : r->report.warnings) cli.Warn(w);
@@ -694,11 +707,145 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
     cli.Info(fmt::format("receipt for the sender: {}", r->receipt_dir));
   }
   if (cli.flags.quiet) return kExitOk;
+  for (const pack::HeldSchool& h : r->schools) {
+    std::printf("school:      %s, %llu records, bundle %s signed by %s\n",
+                h.school.c_str(), static_cast<unsigned long long>(h.records),
+                h.bundle.c_str(), h.signer.c_str());
+  }
   std::printf(
       "bundle:      %s\nunpacked to: %s\nfiles:       %llu (%llu bytes)\n",
       r->report.statement.id.c_str(), r->bag_dir.c_str(),
       static_cast<unsigned long long>(r->report.files),
       static_cast<unsigned long long>(r->report.payload_bytes));
+  return kExitOk;
+}
+
+int RunMerge(Cli& cli, const std::vector<std::string>& args) {
+  std::vector<std::string> children, to, identity_files;
+  std::string media, home_flag, volume_size;
+  bool strict = false;
+  po::options_description desc("options");
+  desc.add_options()("child", po::value(&children)->value_name("BUNDLE"),
+                     "a child's bundle folder XJ/<id>; one per child")(
+      "to", po::value(&to)->value_name("OFFICE[=RECIPIENT]"),
+      "the addressee (first) and copy-to offices, as for pack")(
+      "output,o", po::value(&media)->value_name("MEDIA"),
+      "the stick (or folder): the bundle is written to MEDIA/XJ/<bundle-id>")(
+      "identity,i", po::value(&identity_files)->value_name("FILE"),
+      "the office identity that opens the children (default: the office "
+      "home's)")("volume-size", po::value(&volume_size)->value_name("SIZE"),
+                 "split the payload into volumes of at most SIZE")(
+      "strict", po::bool_switch(&strict),
+      "refuse when the cross-school audit finds errors, or a revocation list "
+      "is stale")("home", po::value(&home_flag)->value_name("DIR"),
+                  "the office home; default $XJPACK_HOME or "
+                  "~/.local/share/xjpack");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
+  po::positional_options_description pos;
+  pos.add("child", -1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos,
+                 "xjpack merge BUNDLE... --to OFFICE -o MEDIA",
+                 "Verifies the children's bundles, keeps each intact, audits "
+                 "across the schools, and packs them for the next hop.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (children.empty()) return cli.Usage("at least one child bundle is needed");
+  if (to.empty()) return cli.Usage("--to OFFICE is required");
+  if (media.empty()) return cli.Usage("-o MEDIA is required");
+  Result<std::optional<pack::TrustStore>> store =
+      pack::TrustStore::OpenIfOffice(home_flag);
+  if (!store.ok()) return cli.Fail(store.status());
+  if (!*store) {
+    return cli.Usage(
+        "merge runs in an office home: set it up with 'xjpack init'");
+  }
+  pack::MergeRequest req;
+  req.strict = strict;
+  pack::PackRequest& p = req.pack;
+  p.store = &**store;
+  p.media = media;
+  for (std::size_t i = 0; i < to.size(); ++i) {
+    Result<pack::Addressee> a = ParseAddressee(to[i], p.store);
+    if (!a.ok()) return cli.Fail(a.status());
+    (i == 0 ? p.recipient : p.copy_to.emplace_back()) = std::move(a).value();
+  }
+  if (!volume_size.empty()) {
+    Result<std::uint64_t> size = ParseSize(volume_size);
+    if (!size.ok()) return cli.Usage(size.status().message());
+    p.volume_size = *size;
+  }
+  for (const std::string& c : children) req.children.push_back({c});
+  Result<pack::Home> home = pack::OpenHome(home_flag);
+  if (!home.ok()) return cli.Fail(home.status());
+  p.home = *home;
+  if (Status s = pack::CheckPackRequest(p, false); !s.ok()) return cli.Fail(s);
+  Result<pack::Ledger> ledger = pack::Ledger::Open(*home);
+  if (!ledger.ok()) return cli.Fail(ledger.status());
+  req.ledger = &*ledger;
+  Result<pack::RegistryData> data = pack::LoadRegistryData();
+  if (!data.ok()) return cli.Fail(data.status());
+  p.data = &*data;
+  if (identity_files.empty())
+    identity_files.push_back((*store)->identity_path());
+  std::vector<keys::X25519Identity> identities;
+  for (const std::string& f : identity_files) {
+    Result<std::vector<keys::X25519Identity>> ids =
+        pack::LoadIdentities(f, cli.passphrases());
+    if (!ids.ok()) return cli.Fail(ids.status());
+    for (auto& id : *ids) identities.push_back(std::move(id));
+  }
+  req.identities = &identities;
+  Result<keys::SigningKey> key =
+      pack::LoadSigningKey((*store)->clerk_key_path(), cli.passphrases());
+  if (!key.ok()) return cli.Fail(key.status());
+  p.key = &*key;
+  ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
+  p.progress = progress.Callback();
+  struct Findings final : pack::FindingSink {
+    Cli* cli;
+    ProgressLine* progress;
+    void Report(const pack::Finding& f) override {
+      if (cli->flags.quiet && f.severity != pack::Severity::kError) return;
+      if (cli->flags.json) return;
+      progress->Clear();
+      std::fprintf(stderr, "%s\n", pack::FormatFinding(f).c_str());
+    }
+  } findings;
+  findings.cli = &cli;
+  findings.progress = &progress;
+  std::optional<os::CancellableScope> interruptible(std::in_place);
+  Result<pack::MergeResult> r = pack::Merge(req, findings);
+  interruptible.reset();
+  progress.Clear();
+  if (!r.ok()) return cli.Fail(r.status());
+  const auto& st = r->pack.statement;
+  if (cli.flags.json) {
+    std::string schools = JsonSchools(r->schools);
+    std::printf(
+        "{\"ok\":true,\"verb\":\"merge\",\"bundle\":%s,\"media_dir\":%s,"
+        "\"children\":%zu,\"records\":%llu,\"errors\":%llu,"
+        "\"warnings\":%llu,\"schools\":%s}\n",
+        JsonString(st.id).c_str(), JsonString(r->pack.media_dir).c_str(),
+        st.children.size(), static_cast<unsigned long long>(st.records),
+        static_cast<unsigned long long>(r->errors),
+        static_cast<unsigned long long>(r->warnings), schools.c_str());
+    return kExitOk;
+  }
+  if (cli.flags.quiet) return kExitOk;
+  Bytes digest;
+  FromHex(r->pack.statement_sha256, &digest);
+  std::printf(
+      "bundle:      %s\nwritten to:  %s\nchildren:    %zu (%zu schools)\n"
+      "records:     %llu\naudit:       %llu error(s), %llu warning(s)\n"
+      "fingerprint: %s\n",
+      st.id.c_str(), r->pack.media_dir.c_str(), st.children.size(),
+      r->schools.size(), static_cast<unsigned long long>(st.records),
+      static_cast<unsigned long long>(r->errors),
+      static_cast<unsigned long long>(r->warnings), GroupedHex(digest).c_str());
+  cli.Info("the stick was read back and verified; it may be removed");
   return kExitOk;
 }
 

@@ -27,6 +27,7 @@ int RunPack(Cli& cli, const std::vector<std::string>& args);
 int RunInspect(Cli& cli, const std::vector<std::string>& args);
 int RunVerify(Cli& cli, const std::vector<std::string>& args);
 int RunUnpack(Cli& cli, const std::vector<std::string>& args);
+int RunMerge(Cli& cli, const std::vector<std::string>& args);
 int RunInit(Cli& cli, const std::vector<std::string>& args);
 int RunTrust(Cli& cli, const std::vector<std::string>& args);
 int RunCert(Cli& cli, const std::vector<std::string>& args);

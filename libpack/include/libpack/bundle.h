@@ -93,9 +93,34 @@ struct PackResult {
 };
 
 /// The checks Pack makes before any work (office codes, one recipient per
-/// office, volume size, the reason's text, the registry folder and the
-/// destination), for a caller to make before it asks for a passphrase.
-Status CheckPackRequest(const PackRequest& request);
+/// office, volume size, the reason's text, the registry folder when
+/// `registry`, and the destination), for a caller to make before it asks
+/// for a passphrase.
+Status CheckPackRequest(const PackRequest& request, bool registry = true);
+
+/// A file of a bag: where it goes in the bag and where it is read from.
+struct BagFile {
+  std::string path;    ///< inside the bag: "data/registry/school.csv"
+  std::string source;  ///< where to read it from
+  std::uint64_t size = 0;
+};
+
+/// What a bundle carries, however it was gathered (a school's checked
+/// registry, or a merge of children).
+struct BundleContent {
+  std::string sender, period;
+  std::vector<BagFile> files;  ///< any order; sorted when written
+  CheckTotals totals;
+  std::uint64_t records = 0;         ///< students, for the statement
+  std::uint64_t allowed_errors = 0;  ///< errors packed under --allow-errors
+  std::vector<formats::trust::Child> children;
+  double check_seconds = 0;
+};
+
+/// Packs prepared content (merge uses it): everything Pack does after the
+/// registry check. `request.registry_dir` is not used.
+Result<PackResult> PackContent(const PackRequest& request,
+                               BundleContent content);
 
 /// Checks the registry (findings go to `findings`), refuses on errors
 /// unless allow_errors, and packs, signs and writes the bundle.
@@ -131,6 +156,10 @@ struct BundleReport {
   std::string dir;
   formats::trust::BundleStatement statement;
   std::string statement_sha256;
+  std::string statement_text;  ///< the exact bytes judged
+  /// The signature files read (name, content), and the chain/ folder.
+  std::vector<std::pair<std::string, std::string>> signature_files;
+  std::optional<ChainFiles> chain_files;
   std::string fingerprint;  ///< statement SHA-256 in groups of four
   std::vector<SignatureReport> signatures;
   std::vector<VolumeReport> volumes;
@@ -145,6 +174,8 @@ struct BundleReport {
   /// "<code> <name> (<level>, <serial>)", sender first.
   std::vector<std::string> chain;
   bool addressed = false;  ///< to, or copied to, this office (with a store)
+  /// With "chain": the office codes of the chain, sender first.
+  std::vector<std::string> chain_codes;
   std::uint64_t payload_bytes = 0;  ///< plaintext checked (complete level)
   std::uint64_t files = 0;          ///< bag files checked (complete level)
 };
@@ -200,6 +231,16 @@ struct UnpackRequest {
   std::int64_t now = 0;  ///< the clock (0: the system's)
 };
 
+/// A school whose records a bundle holds, found by following the children
+/// down to the leaves.
+struct HeldSchool {
+  std::string bundle;             ///< the school's own bundle id
+  std::string school;             ///< its sender
+  std::string signer;             ///< the certificate that signed it
+  std::vector<std::string> path;  ///< bundle ids from the top down to it
+  std::uint64_t records = 0;
+};
+
 struct UnpackResult {
   BundleReport report;
   std::string bag_dir;
@@ -207,9 +248,18 @@ struct UnpackResult {
   /// (nothing was done this time).
   std::string already_accepted;
   std::string receipt_dir;  ///< the receipt written, if any
+  /// For a merged bundle: every school it holds, each checked down to its
+  /// own signature.
+  std::vector<HeldSchool> schools;
 };
 
 Result<UnpackResult> Unpack(const UnpackRequest& request);
+
+/// Judges a bundle held inside another's bag (data/children/<id>/: its
+/// statement, signatures, chain/ and bag/, no volumes): statement and
+/// signatures under `trust`.
+Result<BundleReport> AuthenticateHeldBundle(const std::string& dir,
+                                            const TrustSource& trust);
 
 /// The README.txt of a bundle, from its statement alone (UTF-8 with BOM,
 /// CRLF line ends, for Notepad).

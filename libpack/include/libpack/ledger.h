@@ -57,6 +57,12 @@ class Ledger {
   Result<Admission> Admit(const formats::trust::BundleStatement& statement,
                           const std::string& sha256, bool allow_jump) const;
 
+  /// For a bundle held inside another (no order or jump rule applies):
+  /// refused when the ledger holds the same seq of its stream with other
+  /// content; true when it holds this very statement, false when new.
+  Result<bool> AdmitHeld(const formats::trust::BundleStatement& statement,
+                         const std::string& sha256) const;
+
   /// Records an accepted bundle, raises the high-water mark to its created
   /// time (never past clock + 24 h) and writes the audit log: one
   /// transaction.

@@ -77,6 +77,10 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
 Status MeetPolicy(const std::vector<GoodSignature>& good,
                   const ft::Policy& policy, std::string_view what);
 
+/// Of two certificates of one office, whether `a` is the one to use: the
+/// later not-after, then the later not-before, then the later serial.
+bool Newer(const ft::CertStatement& a, const ft::CertStatement& b);
+
 /// SHA-256 of a statement's bytes, lowercase hex.
 std::string StatementSha256(std::string_view text);
 

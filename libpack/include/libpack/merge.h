@@ -1,0 +1,69 @@
+// Merging children's bundles into one for the next hop (xjpack-merge(1)),
+// and checking, at any later hop, the children a bundle holds.
+//
+// A merge verifies each child fully (its chain up to the root, addressed to
+// this office, its stream in the ledger), decrypts it into a private work
+// folder, and keeps it intact in the new bag:
+//
+//   data/children/<child-id>/bundle.stmt, its signatures, chain/, bag/
+//   data/merged/summary.csv   counts by school, grade, sex, status, migrant
+//   data/merged/audit.json    the cross-school audit
+//
+// byte for byte, so a later hop can check each school's own signature and
+// bag. The audit runs the registry check over every school held (finding
+// the same student in two schools), and adds: a school whose school.csv
+// names another school than the one that signed; transfers out with no
+// matching transfer in, and the reverse; schools this office certified that
+// sent nothing. --strict refuses on errors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "libpack/bundle.h"
+#include "libpack/ledger.h"
+
+namespace xj::pack {
+
+struct MergeRequest {
+  /// Addressee, copies, key, role, home, store (required), media, volume
+  /// size, clock, progress and schema, as for pack.
+  PackRequest pack;
+  /// Each child bundle: its folder(s) on the stick(s).
+  std::vector<std::vector<std::string>> children;
+  const std::vector<keys::X25519Identity>* identities = nullptr;
+  Ledger* ledger = nullptr;  ///< required: children are streams too
+  bool strict = false;       ///< audit errors refuse the merge
+};
+
+struct MergeResult {
+  PackResult pack;
+  std::vector<HeldSchool> schools;
+  std::uint64_t errors = 0, warnings = 0;
+};
+
+Result<MergeResult> Merge(const MergeRequest& request, FindingSink& findings);
+
+/// Checks every child held in the extracted bag at `bag_dir` (whose own
+/// statement is `holder`), down to the leaves: each child's statement and
+/// signatures (judged under `trust`, its certificates at the holder's
+/// created time), addressed to the holder's sender, listed by the holder
+/// with that statement's SHA-256 and nothing else held; each held bag
+/// equal to what its statement names (tag manifest SHA-512, Oxum, every
+/// file's hash as the outer bag's manifest has it); and each merged
+/// summary.csv equal to the one recomputed from the schools below it.
+/// Every held bundle's statement and SHA-256 (at all depths) goes to
+/// `held` when given, for the ledger's nested streams.
+Result<std::vector<HeldSchool>> VerifyHeld(
+    const std::string& bag_dir, const formats::trust::BundleStatement& holder,
+    const TrustSource& trust,
+    std::vector<std::pair<formats::trust::BundleStatement, std::string>>* held =
+        nullptr);
+
+/// data/merged/summary.csv recomputed from every school held below `dir`
+/// (a bag): counts by school, grade, sex, status and migrant flag.
+Result<std::string> MergedSummary(const std::string& dir);
+
+}  // namespace xj::pack

@@ -1,0 +1,665 @@
+#include "libpack/merge.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "base/bytes.h"
+#include "base/os.h"
+#include "formats/bagit.h"
+#include "formats/csv.h"
+#include "keys/crypto.h"
+#include "libpack/trust.h"
+
+namespace xj::pack {
+namespace {
+
+namespace ft = formats::trust;
+namespace bagit = formats::bagit;
+
+std::string Sha512Hex(ByteSpan data) {
+  keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+  h.Update(data);
+  return ToHex(h.Finish());
+}
+
+Result<std::string> ReadText(const std::string& path, std::size_t max) {
+  XJ_ASSIGN_OR_RETURN(Bytes b, os::ReadFile(path, max));
+  return std::string(AsChars(b));
+}
+
+// A school's registry held in a bag, and the school that signed it.
+struct Leaf {
+  std::string registry;  // .../bag/data/registry
+  std::string signer;    // the leaf bundle's sender
+  std::string bundle;
+};
+
+// The leaves below a bag: the bag itself when it holds a registry, else
+// the bags of its children.
+Status CollectLeaves(const std::string& bag, const std::string& signer,
+                     const std::string& bundle, std::vector<Leaf>* out,
+                     int depth = 0) {
+  if (depth > 6) return Error(Code::kRejected, "{}: nested too deep", bag);
+  if (os::IsDirectory(bag + "/data/registry")) {
+    out->push_back({bag + "/data/registry", signer, bundle});
+    return Status::Ok();
+  }
+  std::string children = bag + "/data/children";
+  if (!os::IsDirectory(children)) return Status::Ok();
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                      os::ListDirectory(children));
+  for (const std::string& id : ids) {
+    std::string dir = children + "/" + id;
+    XJ_ASSIGN_OR_RETURN(std::string text,
+                        ReadText(dir + "/bundle.stmt", ft::kMaxStatement));
+    Result<ft::BundleStatement> st = ft::ParseBundle(text);
+    if (!st.ok()) return st.status().WithContext(dir + "/bundle.stmt");
+    XJ_RETURN_IF_ERROR(
+        CollectLeaves(dir + "/bag", st->sender, id, out, depth + 1));
+  }
+  return Status::Ok();
+}
+
+// One column's values of a registry file, row by row.
+Result<std::vector<std::vector<std::string>>> ReadColumns(
+    const std::string& path, const std::vector<std::string>& columns) {
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<formats::csv::Reader> r,
+                      formats::csv::Reader::Open(path, os::BaseName(path)));
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, r->ReadHeader());
+  std::vector<int> at;
+  for (const std::string& c : columns) {
+    auto it = std::find(header.begin(), header.end(), c);
+    at.push_back(it == header.end() ? -1
+                                    : static_cast<int>(it - header.begin()));
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(bool more, r->Next());
+    if (!more) break;
+    std::vector<std::string> row;
+    for (int i : at) {
+      row.push_back(
+          i < 0 || static_cast<std::size_t>(i) >= r->fields().size()
+              ? std::string()
+              : std::string(r->fields()[static_cast<std::size_t>(i)]));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<std::string> SchoolCode(const std::string& registry) {
+  XJ_ASSIGN_OR_RETURN(auto rows,
+                      ReadColumns(registry + "/school.csv", {"school_code"}));
+  if (rows.size() != 1)
+    return Error(Code::kRejected, "{}/school.csv: not one record", registry);
+  return rows[0][0];
+}
+
+Result<std::string> SummaryOf(const std::vector<Leaf>& leaves) {
+  std::map<std::tuple<std::string, std::string, std::string, std::string,
+                      std::string>,
+           std::uint64_t>
+      counts;
+  for (const Leaf& l : leaves) {
+    XJ_ASSIGN_OR_RETURN(std::string school, SchoolCode(l.registry));
+    XJ_ASSIGN_OR_RETURN(auto rows,
+                        ReadColumns(l.registry + "/students.csv",
+                                    {"grade", "sex", "status", "migrant"}));
+    for (const auto& r : rows) ++counts[{school, r[0], r[1], r[2], r[3]}];
+  }
+  std::string out = "school_code,grade,sex,status,migrant,count\r\n";
+  for (const auto& [k, n] : counts) {
+    out += fmt::format("{},{},{},{},{},{}\r\n", std::get<0>(k), std::get<1>(k),
+                       std::get<2>(k), std::get<3>(k), std::get<4>(k), n);
+  }
+  return out;
+}
+
+struct Held {
+  const std::string& root;
+  const std::map<std::string, std::string>& manifest;  // of the outer bag
+  const TrustSource& trust;
+  std::vector<HeldSchool>* out;
+  std::vector<std::pair<ft::BundleStatement, std::string>>* bundles;
+};
+
+Status VerifyHeldAt(const Held& h, const std::string& prefix,
+                    const ft::BundleStatement& holder,
+                    std::vector<std::string> path, int depth) {
+  if (depth > 6)
+    return Error(Code::kRejected, "{}: children nested too deep", prefix);
+  path.push_back(holder.id);
+  std::string dir = h.root + "/" + prefix;
+  std::string children = dir + "data/children";
+  std::vector<std::string> held;
+  if (os::IsDirectory(children)) {
+    XJ_ASSIGN_OR_RETURN(held, os::ListDirectory(children));
+  }
+  std::set<std::string> listed;
+  for (const ft::Child& c : holder.children) listed.insert(c.id);
+  for (const std::string& id : held) {
+    if (listed.count(id) == 0) {
+      return Error(Code::kRejected,
+                   "{}data/children/{} is held but not listed in {}'s "
+                   "statement",
+                   prefix, EscapeForDisplay(id), holder.id);
+    }
+  }
+  for (const ft::Child& c : holder.children) {
+    if (std::find(held.begin(), held.end(), c.id) == held.end()) {
+      return Error(Code::kRejected,
+                   "{}'s statement lists child {}, which it does not hold",
+                   holder.id, c.id);
+    }
+  }
+  if (holder.children.empty()) {
+    h.out->push_back({holder.id, holder.sender, "", path, holder.records});
+    return Status::Ok();
+  }
+  for (const ft::Child& c : holder.children) {
+    std::string where = prefix + "data/children/" + c.id;
+    // Certificates are judged at the time the holder was made.
+    TrustSource t = h.trust;
+    t.now = holder.created;
+    Result<BundleReport> r = AuthenticateHeldBundle(h.root + "/" + where, t);
+    if (!r.ok()) return r.status().WithContext(where);
+    const ft::BundleStatement& st = r->statement;
+    if (r->statement_sha256 != c.sha256 || st.id != c.id) {
+      return Error(Code::kRejected,
+                   "{}: its statement is not the one {} lists (SHA-256 {})",
+                   where, holder.id, c.sha256);
+    }
+    if (st.recipient != holder.sender) {
+      return Error(Code::kRejected,
+                   "{}: addressed to {}, and it is held by {}'s bundle", where,
+                   st.recipient, holder.sender);
+    }
+    if (std::find(r->chain_codes.begin() + 1, r->chain_codes.end(),
+                  holder.sender) == r->chain_codes.end()) {
+      return Error(Code::kRejected,
+                   "{}: its sender {} is not certified under {}", where,
+                   st.sender, holder.sender);
+    }
+    if (st.created > holder.created || st.period != holder.period ||
+        (st.kind != holder.kind && st.kind != "correction")) {
+      return Error(Code::kRejected,
+                   "{}: a child must be of the holder's period and kind and "
+                   "made before it ({} {} {}; the holder {} {} {})",
+                   where, st.period, st.kind, st.created, holder.period,
+                   holder.kind, holder.created);
+    }
+    // The held bag is the one the child's statement names: its tag
+    // manifest, and every file as the outer bag's manifest hashed it.
+    std::string bag = where + "/bag/";
+    XJ_ASSIGN_OR_RETURN(
+        std::string tm,
+        ReadText(h.root + "/" + bag + std::string(bagit::kTagManifest),
+                 1 << 20));
+    if (Sha512Hex(AsBytes(tm)) != st.bag_tagmanifest_sha512) {
+      return Error(Code::kIntegrity,
+                   "{}: the held bag's tag manifest is not the one its "
+                   "statement names",
+                   where);
+    }
+    XJ_ASSIGN_OR_RETURN(auto tags, bagit::ParseManifest(tm));
+    std::string manifest_text;
+    for (const auto& [p, hash] : tags) {
+      auto outer = h.manifest.find(bag + p);
+      if (outer == h.manifest.end() || outer->second != hash) {
+        return Error(Code::kIntegrity, "{}{}: not as its tag manifest says",
+                     bag, p);
+      }
+    }
+    XJ_ASSIGN_OR_RETURN(
+        manifest_text,
+        ReadText(h.root + "/" + bag + std::string(bagit::kManifest), 64 << 20));
+    XJ_ASSIGN_OR_RETURN(auto files, bagit::ParseManifest(manifest_text));
+    std::uint64_t octets = 0;
+    for (const auto& [p, hash] : files) {
+      auto outer = h.manifest.find(bag + p);
+      if (outer == h.manifest.end() || outer->second != hash) {
+        return Error(Code::kIntegrity, "{}{}: not as its manifest says", bag,
+                     p);
+      }
+      XJ_ASSIGN_OR_RETURN(std::uint64_t size,
+                          os::FileSize(h.root + "/" + bag + p));
+      octets += size;
+    }
+    std::size_t payload = 0;
+    std::string data_prefix = bag + "data/";
+    for (auto it = h.manifest.lower_bound(data_prefix);
+         it != h.manifest.end() &&
+         it->first.compare(0, data_prefix.size(), data_prefix) == 0;
+         ++it) {
+      ++payload;
+    }
+    if (payload != files.size()) {
+      return Error(Code::kRejected,
+                   "{}: the held bag has {} payload file(s), its manifest "
+                   "lists {}",
+                   where, payload, files.size());
+    }
+    if (bagit::Oxum(octets, files.size()) != st.bag_oxum) {
+      return Error(Code::kIntegrity,
+                   "{}: the held bag holds {}, its statement says {}", where,
+                   bagit::Oxum(octets, files.size()), st.bag_oxum);
+    }
+    if (h.bundles != nullptr) h.bundles->push_back({st, r->statement_sha256});
+    XJ_RETURN_IF_ERROR(VerifyHeldAt(h, bag, st, path, depth + 1));
+    if (st.children.empty()) {
+      h.out->back().signer = r->chain.empty() ? "" : r->chain[0];
+    }
+  }
+  // A merged summary must be what the schools below say.
+  std::vector<Leaf> leaves;
+  XJ_RETURN_IF_ERROR(CollectLeaves(dir, holder.sender, holder.id, &leaves));
+  XJ_ASSIGN_OR_RETURN(std::string want, SummaryOf(leaves));
+  Result<std::string> have =
+      ReadText(dir + "data/merged/summary.csv", 64 << 20);
+  if (!have.ok() || *have != want) {
+    return Error(Code::kRejected,
+                 "{}data/merged/summary.csv differs from the counts of the "
+                 "schools {} holds",
+                 prefix, holder.id);
+  }
+  return Status::Ok();
+}
+
+// Every regular file below `dir`, as paths relative to it.
+Status WalkFiles(const std::string& dir, const std::string& rel,
+                 std::vector<std::string>* out) {
+  XJ_ASSIGN_OR_RETURN(os::Dir d,
+                      os::Dir::Open(rel.empty() ? dir : dir + "/" + rel));
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, d.List());
+  for (const std::string& n : names) {
+    std::string r = rel.empty() ? n : rel + "/" + n;
+    switch (d.KindOf(n)) {
+      case os::Dir::Kind::kFile:
+        out->push_back(r);
+        break;
+      case os::Dir::Kind::kFolder:
+        XJ_RETURN_IF_ERROR(WalkFiles(dir, r, out));
+        break;
+      default:
+        return Error(Code::kRejected, "{}/{} is neither file nor folder", dir,
+                     r);
+    }
+  }
+  return Status::Ok();
+}
+
+Status WriteNew(const std::string& path, std::string_view content) {
+  XJ_ASSIGN_OR_RETURN(os::AtomicFile f,
+                      os::AtomicFile::Create(path, 0600, os::Replace::kNever));
+  XJ_RETURN_IF_ERROR(f.sink().Write(AsBytes(content)));
+  return f.Commit();
+}
+
+std::string JsonText(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Findings forwarded to the caller and kept for audit.json.
+class AuditSink final : public FindingSink {
+ public:
+  explicit AuditSink(FindingSink* next) : next_(next) {}
+  void Report(const Finding& f) override {
+    next_->Report(f);
+    (f.severity == Severity::kError ? errors : warnings)++;
+    json += fmt::format(
+        "{}{{\"severity\":\"{}\",\"file\":{},\"line\":{},\"field\":{},"
+        "\"rule\":{},\"message\":{},\"value\":{}}}",
+        json.empty() ? "" : ",\n  ",
+        f.severity == Severity::kError ? "error" : "warning", JsonText(f.file),
+        f.line, JsonText(f.field), JsonText(f.rule), JsonText(f.message),
+        JsonText(f.value));
+  }
+  std::uint64_t errors = 0, warnings = 0;
+  std::string json;
+
+ private:
+  FindingSink* next_;
+};
+
+}  // namespace
+
+Result<std::string> MergedSummary(const std::string& dir) {
+  std::vector<Leaf> leaves;
+  XJ_RETURN_IF_ERROR(CollectLeaves(dir, "", "", &leaves));
+  return SummaryOf(leaves);
+}
+
+Result<std::vector<HeldSchool>> VerifyHeld(
+    const std::string& bag_dir, const ft::BundleStatement& holder,
+    const TrustSource& trust,
+    std::vector<std::pair<ft::BundleStatement, std::string>>* held) {
+  XJ_ASSIGN_OR_RETURN(
+      std::string text,
+      ReadText(bag_dir + "/" + std::string(bagit::kManifest), 256 << 20));
+  XJ_ASSIGN_OR_RETURN(auto lines, bagit::ParseManifest(text));
+  std::map<std::string, std::string> manifest(lines.begin(), lines.end());
+  std::vector<HeldSchool> out;
+  Held h{bag_dir, manifest, trust, &out, held};
+  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0));
+  return out;
+}
+
+Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
+  const PackRequest& pr = req.pack;
+  if (pr.store == nullptr || req.ledger == nullptr ||
+      req.identities == nullptr || pr.data == nullptr || pr.key == nullptr) {
+    return Status(Code::kInternal,
+                  "merge needs the office home's store and ledger, its "
+                  "identity, the schema and a signing key");
+  }
+  if (req.children.empty())
+    return Status(Code::kInvalidArgument, "no child bundle to merge");
+  XJ_RETURN_IF_ERROR(CheckPackRequest(pr, /*registry=*/false));
+  std::int64_t clock = pr.now != 0 ? pr.now : os::NowUnix();
+  XJ_ASSIGN_OR_RETURN(std::string now_eff, req.ledger->EffectiveNow(clock));
+  XJ_ASSIGN_OR_RETURN(trust::TrustedOffice own,
+                      pr.store->OwnCertificate({now_eff, req.strict}));
+  const std::string sender = own.cert.subject;
+  if (own.cert.may_certify.empty()) {
+    return Error(Code::kRejected,
+                 "{} certifies no one, so it has no children to merge", sender);
+  }
+  XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(pr.home));
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveTree(dir); }
+  } cleanup{work};
+  std::string bags = work + "/bags", kept = work + "/held";
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(bags, 0700));
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(kept, 0700));
+
+  TrustSource trust;
+  trust.store = pr.store;
+  trust.strict = req.strict;
+  trust.now = now_eff;
+  MergeResult result;
+  BundleContent content;
+  content.sender = sender;
+  std::string kind;
+  std::set<std::string> senders;
+  std::vector<BundleReport> accepted;  // new to the ledger
+  std::vector<std::pair<ft::BundleStatement, std::string>> held_new;
+  std::vector<Leaf> leaves;
+  // A first look at every child's statement, before anything is decrypted.
+  {
+    std::map<std::string, std::string> first;
+    for (const std::vector<std::string>& dirs : req.children) {
+      Result<BundleReport> look = Inspect(dirs, TrustSource{});
+      if (!look.ok()) return look.status().WithContext(dirs[0]);
+      const ft::BundleStatement& st = look->statement;
+      auto [it, fresh] = first.emplace(st.sender, st.id);
+      if (!fresh) {
+        return Error(Code::kRejected,
+                     "two bundles from {} ({} and {}): a merge holds one per "
+                     "sender",
+                     st.sender, it->second, st.id);
+      }
+    }
+  }
+  for (const std::vector<std::string>& dirs : req.children) {
+    UnpackRequest u;
+    u.dirs = dirs;
+    u.trust = trust;
+    u.identities = req.identities;
+    u.output = bags;
+    u.progress = pr.progress;
+    u.now = clock;
+    Result<UnpackResult> ur = Unpack(u);
+    if (!ur.ok()) return ur.status().WithContext(dirs[0]);
+    const BundleReport& r = ur->report;
+    const ft::BundleStatement& st = r.statement;
+    if (st.recipient != sender) {
+      return Error(Code::kRejected,
+                   "{}: only its addressee {} may merge it, and this office "
+                   "is {}",
+                   st.id, st.recipient, sender);
+    }
+    if (std::find(r.chain_codes.begin() + 1, r.chain_codes.end(), sender) ==
+        r.chain_codes.end()) {
+      return Error(Code::kRejected,
+                   "{}: its sender {} is not certified under "
+                   "this office",
+                   st.id, st.sender);
+    }
+    if (!senders.insert(st.sender).second) {
+      return Error(Code::kRejected,
+                   "two bundles from {} (one is {}): a merge holds one per "
+                   "sender",
+                   st.sender, st.id);
+    }
+    if (content.period.empty()) {
+      content.period = st.period;
+      kind = st.kind;
+    } else if (st.period != content.period || st.kind != kind) {
+      return Error(Code::kRejected,
+                   "{} is {} {}, and the others are {} {}: a merge has one "
+                   "period and kind",
+                   st.id, st.kind, st.period, kind, content.period);
+    }
+    // The child's stream: a replayed or equivocating child is refused.
+    XJ_ASSIGN_OR_RETURN(Admission a,
+                        req.ledger->Admit(st, r.statement_sha256, false));
+    if (a.kind == Admission::kNew) accepted.push_back(r);
+    XJ_ASSIGN_OR_RETURN(auto last, req.ledger->LastOf(st.sender, st.recipient));
+    if (a.kind == Admission::kAlreadyAccepted && last.first > st.seq) {
+      return Error(Code::kRejected,
+                   "replay: bundle {} has seq {}, and this office has since "
+                   "accepted seq {} from {}; a merge holds the newest",
+                   st.id, st.seq, last.first, st.sender);
+    }
+    // The children it holds, checked down to the schools.
+    std::vector<std::pair<ft::BundleStatement, std::string>> nested;
+    XJ_ASSIGN_OR_RETURN(std::vector<HeldSchool> schools,
+                        VerifyHeld(ur->bag_dir, st, trust, &nested));
+    for (const auto& [n, sha] : nested) {
+      XJ_ASSIGN_OR_RETURN(bool known, req.ledger->AdmitHeld(n, sha));
+      if (!known) held_new.push_back({n, sha});
+    }
+    for (HeldSchool& s : schools) {
+      if (st.children.empty() && !r.chain.empty()) s.signer = r.chain[0];
+      result.schools.push_back(std::move(s));
+    }
+    XJ_RETURN_IF_ERROR(CollectLeaves(ur->bag_dir, st.sender, st.id, &leaves));
+    // Kept intact: statement, signatures, chain and bag.
+    std::string held = kept + "/" + st.id;
+    XJ_RETURN_IF_ERROR(os::MakeDirectories(held + "/chain", 0700));
+    std::string base = "data/children/" + st.id + "/";
+    XJ_RETURN_IF_ERROR(WriteNew(held + "/bundle.stmt", r.statement_text));
+    content.files.push_back(
+        {base + "bundle.stmt", held + "/bundle.stmt", r.statement_text.size()});
+    for (const auto& [name, text] : r.signature_files) {
+      XJ_RETURN_IF_ERROR(WriteNew(held + "/" + name, text));
+      content.files.push_back({base + name, held + "/" + name, text.size()});
+    }
+    if (r.chain_files) {
+      for (const auto* list : {&r.chain_files->roots, &r.chain_files->certs,
+                               &r.chain_files->crls}) {
+        for (const trust::SignedText& t : *list) {
+          XJ_RETURN_IF_ERROR(WriteSignedText(held + "/chain", t));
+          std::string n = os::BaseName(t.name);
+          content.files.push_back(
+              {base + "chain/" + n, held + "/chain/" + n, t.text.size()});
+          for (const auto& sig : t.signatures) {
+            std::string sn = os::BaseName(sig.first);
+            content.files.push_back({base + "chain/" + sn,
+                                     held + "/chain/" + sn, sig.second.size()});
+          }
+        }
+      }
+    }
+    std::vector<std::string> rel;
+    XJ_RETURN_IF_ERROR(WalkFiles(ur->bag_dir, "", &rel));
+    for (const std::string& f : rel) {
+      std::string src = ur->bag_dir + "/" + f;
+      XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(src));
+      content.files.push_back({base + "bag/" + f, src, size});
+    }
+    content.children.push_back({r.statement_sha256, st.id});
+    content.records += st.records;
+  }
+
+  // The audit: every school against the schema and each other, then what
+  // only a merge can see.
+  AuditSink audit(&findings);
+  CheckOptions co;
+  co.dir = bags;
+  XJ_ASSIGN_OR_RETURN(CheckTotals totals, CheckRegistry(*pr.data, co, audit));
+  std::set<std::string> schools;
+  std::map<std::string, std::string> registry_of;  // school code → folder
+  for (const Leaf& l : leaves) {
+    XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(l.registry));
+    if (code != l.signer) {
+      audit.Report({Severity::kError, l.bundle + "/school.csv", 2,
+                    "school_code", "merge.signer",
+                    fmt::format("the registry is school {}'s, and school {} "
+                                "signed it",
+                                code, l.signer),
+                    code, ""});
+    }
+    schools.insert(l.signer);
+    registry_of[l.signer] = l.registry;
+  }
+  // Transfers between schools of this merge: each side must record it.
+  std::set<std::tuple<std::string, std::string, std::string>> outs, ins;
+  for (const auto& [school, registry] : registry_of) {
+    if (!os::Exists(registry + "/changes.csv")) continue;
+    XJ_ASSIGN_OR_RETURN(auto rows, ReadColumns(registry + "/changes.csv",
+                                               {"student_no", "change_type",
+                                                "from_school", "to_school"}));
+    for (const auto& r : rows) {
+      if (r[1] == "27" && !r[3].empty()) outs.insert({school, r[3], r[0]});
+      if (r[1] == "13" && !r[2].empty()) ins.insert({r[2], school, r[0]});
+    }
+  }
+  for (const auto& [from, to, student] : outs) {
+    if (schools.count(to) && !ins.count({from, to, student})) {
+      audit.Report({Severity::kError, from + "/changes.csv", 0, "student_no",
+                    "merge.transfer-in-missing",
+                    fmt::format("school {} records a transfer out to {}, "
+                                "which records no transfer in",
+                                from, to),
+                    student.size() > 6 ? student.substr(0, 6) + "********"
+                                       : std::string("***"),
+                    ""});
+    }
+  }
+  for (const auto& [from, to, student] : ins) {
+    if (schools.count(from) && !outs.count({from, to, student})) {
+      audit.Report({Severity::kError, to + "/changes.csv", 0, "student_no",
+                    "merge.transfer-out-missing",
+                    fmt::format("school {} records a transfer in from {}, "
+                                "which records no transfer out",
+                                to, from),
+                    student.size() > 6 ? student.substr(0, 6) + "********"
+                                       : std::string("***"),
+                    ""});
+    }
+  }
+  // Offices this office certified that sent nothing.
+  std::set<std::string> sent;
+  for (const ft::Child& c : content.children) {
+    sent.insert(c.id.substr(0, c.id.find('-')));
+  }
+  std::set<std::string> warned;
+  for (const trust::SignedText& t : pr.store->files().certs) {
+    Result<ft::CertStatement> c = ft::ParseCert(t.text);
+    if (!c.ok() || c->issuer != sender || c->not_after < now_eff ||
+        sent.count(c->subject) || !warned.insert(c->subject).second) {
+      continue;
+    }
+    audit.Report(
+        {Severity::kWarning, "", 0, "", "merge.missing",
+         fmt::format("{} ({}, {}) is certified by this office and "
+                     "sent nothing",
+                     c->subject, c->subject_name, ft::LevelName(c->level)),
+         c->subject, ""});
+  }
+  result.errors = audit.errors;
+  result.warnings = audit.warnings;
+  if (req.strict && audit.errors > 0) {
+    return Error(Code::kRejected,
+                 "the cross-school audit found {} error(s); nothing was merged "
+                 "(--strict)",
+                 audit.errors);
+  }
+  // data/merged/: the counts and the audit.
+  XJ_ASSIGN_OR_RETURN(std::string summary, SummaryOf(leaves));
+  std::string merged = work + "/merged";
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(merged, 0700));
+  XJ_RETURN_IF_ERROR(WriteNew(merged + "/summary.csv", summary));
+  content.files.push_back(
+      {"data/merged/summary.csv", merged + "/summary.csv", summary.size()});
+  std::string audit_json = fmt::format(
+      "{{\"office\":{},\"children\":{},\"schools\":{},\"errors\":{},"
+      "\"warnings\":{},\"findings\":[\n  {}]}}\n",
+      JsonText(sender), content.children.size(), schools.size(), audit.errors,
+      audit.warnings, audit.json);
+  XJ_RETURN_IF_ERROR(WriteNew(merged + "/audit.json", audit_json));
+  content.files.push_back(
+      {"data/merged/audit.json", merged + "/audit.json", audit_json.size()});
+  content.totals = totals;
+  content.totals.errors = audit.errors;
+  content.totals.warnings = audit.warnings;
+
+  PackRequest p = pr;
+  p.kind = kind;
+  XJ_ASSIGN_OR_RETURN(result.pack, PackContent(p, std::move(content)));
+  // The children are accepted with the merge that holds them, and what
+  // they hold in turn.
+  for (const auto& [n, sha] : held_new) {
+    AcceptedBundle b;
+    b.id = n.id;
+    b.sender = n.sender;
+    b.recipient = n.recipient;
+    b.seq = n.seq;
+    b.sha256 = sha;
+    b.kind = n.kind;
+    b.period = n.period;
+    b.created = n.created;
+    b.signers = "held in " + result.pack.statement.id;
+    XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
+  }
+  for (const BundleReport& r : accepted) {
+    AcceptedBundle b;
+    b.id = r.statement.id;
+    b.sender = r.statement.sender;
+    b.recipient = r.statement.recipient;
+    b.seq = r.statement.seq;
+    b.sha256 = r.statement_sha256;
+    b.kind = r.statement.kind;
+    b.period = r.statement.period;
+    b.created = r.statement.created;
+    std::vector<std::string> signers;
+    for (const SignatureReport& s : r.signatures) {
+      if (s.valid) signers.push_back(s.role + " " + s.key_id);
+    }
+    b.signers = fmt::format("{}, merged into {}", fmt::join(signers, ", "),
+                            result.pack.statement.id);
+    XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
+  }
+  return result;
+}
+
+}  // namespace xj::pack
