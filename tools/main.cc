@@ -46,6 +46,9 @@ constexpr Verb kVerbs[] = {
     {"merge",
      "verify children's bundles, audit across schools, pack for the next hop",
      RunMerge},
+    {"approve",
+     "show a leader what a bundle holds and add the leader's signature",
+     RunApprove},
     {"synth", "write a synthetic registry (tests, benchmarks, the demo)",
      RunSynth},
 };

@@ -250,12 +250,24 @@ Status NotAStick(const os::Dir& d, const std::vector<std::string>& names) {
                d.path(), bundles.empty() ? "" : ": ", fmt::join(bundles, ", "));
 }
 
-Result<Inventory> TakeInventory(const std::vector<std::string>& paths) {
+constexpr std::string_view kUnapproved = ".unapproved";
+
+Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
+                                bool unapproved = false) {
   if (paths.empty())
     return Status(Code::kInvalidArgument, "no bundle folder given");
   Inventory inv;
   for (std::string p : paths) {
     while (p.size() > 1 && p.back() == '/') p.pop_back();
+    bool waits = p.size() > kUnapproved.size() &&
+                 p.substr(p.size() - kUnapproved.size()) == kUnapproved;
+    if (waits && !unapproved) {
+      return Error(Code::kRejected,
+                   "{} awaits a leader's approval; no bundle leaves before "
+                   "it",
+                   p)
+          .WithHint("the leader runs 'xjpack approve' on it");
+    }
     // The bundle folder and the XJ folder holding it are the stick's; a
     // link in either place could lead anywhere.
     struct stat parent;
@@ -1274,6 +1286,7 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   // The office's certificate: the sender it names, the key that signs, and
   // the chain the bundle carries, checked before a number is taken.
   std::optional<pack::trust::TrustedOffice> own;
+  bool pending = false;  // waits for a leader's approval
   ChainFiles chain;
   std::uint64_t root_version = 0;
   if (req.store != nullptr) {
@@ -1294,15 +1307,16 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
                    "the signing key {} is not certified as a {} key of {}",
                    KeyIdToString(req.key->key_id()), req.role, sender);
     }
+    // What the one signature made here leaves to a leader's approval.
     for (const auto& [role, n] : own->cert.deliver_policy.groups) {
-      if (role != req.role || n > 1) {
-        return Error(
-            Code::kRejected,
-            "{}'s bundles need the signatures {} (its deliver-policy); "
-            "a leader's approval ('xjpack approve') is not in this "
-            "release",
-            sender, own->cert.deliver_policy.ToString());
+      if (role == req.role && n == 1) continue;
+      if (role != "leader" || req.role == "leader") {
+        return Error(Code::kRejected,
+                     "{}'s bundles need the signatures {} (its "
+                     "deliver-policy), more than one {} and a leader can give",
+                     sender, own->cert.deliver_policy.ToString(), req.role);
       }
+      pending = true;
     }
     chain = req.store->ChainFor(*own);
     XJ_ASSIGN_OR_RETURN(pack::trust::Verifier v, req.store->MakeVerifier(vo));
@@ -1348,7 +1362,7 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   } outbox_cleanup{outbox_tmp};
   std::vector<keys::X25519PublicKey> recipients = req.recipient.recipients;
   for (const Addressee& a : req.copy_to) recipients.push_back(a.recipients[0]);
-  std::string tagmanifest;
+  std::string tagmanifest, manifest_text;
   std::vector<VolumeFile> volumes;
   {
     VolumeWriter vw(outbox_tmp, req.volume_size);
@@ -1374,7 +1388,7 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
     XJ_ASSIGN_OR_RETURN(
         std::string bagit_hash,
         bag.AddBytes(std::string(bagit::kBagit), bagit::kBagitTxt));
-    std::string manifest;
+    std::string& manifest = manifest_text;
     for (const BagFile& f : files) {
       XJ_ASSIGN_OR_RETURN(std::string h, bag.AddFile(f));
       manifest += bagit::ManifestLine(h, f.path);
@@ -1453,6 +1467,30 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
                                      ReadmeText(st, GroupedHex(digest)), 0644));
   XJ_RETURN_IF_ERROR(os::SyncDirectory(outbox_tmp));
   std::string outbox_dir = req.home.outbox() + "/" + id;
+  if (pending) {
+    // What the leader is shown, kept in the home: the bag's manifests and
+    // its counts, bound to the statement by the tag manifest's hash.
+    std::string plain = outbox_tmp + ".plain";
+    RemoveTree(plain);
+    XJ_RETURN_IF_ERROR(os::MakeDirectories(plain, 0700));
+    XJ_RETURN_IF_ERROR(WriteFileSynced(
+        plain + "/" + std::string(bagit::kTagManifest), tagmanifest, 0600));
+    XJ_RETURN_IF_ERROR(WriteFileSynced(
+        plain + "/" + std::string(bagit::kManifest), manifest_text, 0600));
+    for (const BagFile& f : files) {
+      if (f.path != "data/merged/summary.csv" &&
+          f.path != "data/registry/summary.csv")
+        continue;
+      XJ_ASSIGN_OR_RETURN(Bytes b, os::ReadFile(f.source, 64 << 20));
+      XJ_RETURN_IF_ERROR(WriteFileSynced(plain + "/summary.csv",
+                                         std::string(AsChars(b)), 0600));
+      XJ_RETURN_IF_ERROR(
+          WriteFileSynced(plain + "/summary.path", f.path, 0600));
+    }
+    XJ_RETURN_IF_ERROR(os::SyncDirectory(plain));
+    RemoveTree(outbox_dir + ".plain");
+    XJ_RETURN_IF_ERROR(os::RenameNoReplace(plain, outbox_dir + ".plain"));
+  }
   XJ_RETURN_IF_ERROR(os::RenameNoReplace(outbox_tmp, outbox_dir));
   outbox_cleanup.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.home.outbox()));
@@ -1498,7 +1536,7 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   } else {
     made_xj.dir = xj;
   }
-  std::string final_dir = xj + "/" + id;
+  std::string final_dir = xj + "/" + id + (pending ? ".unapproved" : "");
   if (os::Exists(final_dir)) {
     return Error(Code::kAlreadyExists, "{} is already on the stick", final_dir);
   }
@@ -1588,12 +1626,14 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   // Read back what the stick now holds.
   VerifyRequest check;
   check.dirs = {final_dir};
-  check.trust.store = req.store;
-  if (req.store == nullptr)
+  check.trust.store = pending ? nullptr : req.store;
+  if (check.trust.store == nullptr)
     check.trust.keys = {TrustedKey{minisign::PublicKeyOf(*req.key), req.role,
                                    "the signing key"}};
   check.progress = req.progress;
+  check.unapproved = pending;
   Result<BundleReport> back = Verify(check);
+  result.awaiting_approval = pending;
   if (!back.ok()) {
     return back.status().WithContext(
         "reading the stick back failed; do not deliver it (the bundle is still "
@@ -1775,16 +1815,199 @@ Result<BundleReport> AuthenticateHeldBundle(const std::string& dir,
   return Authenticate(inv, trust, true);
 }
 
+Result<ApprovalView> ReadForApproval(const std::string& dir_arg,
+                                     const TrustStore& store, const Home& home,
+                                     const std::string& now) {
+  std::string dir = dir_arg;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (dir.size() <= kUnapproved.size() ||
+      dir.substr(dir.size() - kUnapproved.size()) != kUnapproved) {
+    return Error(Code::kInvalidArgument,
+                 "{} is not a bundle waiting for approval (XJ/<id>{})", dir,
+                 kUnapproved);
+  }
+  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory({dir}, true));
+  ApprovalView v;
+  v.dir = dir;
+  TrustSource source;
+  source.store = &store;
+  source.now = now;
+  BundleReport chain_report;
+  XJ_ASSIGN_OR_RETURN(v.keys,
+                      KeysFromChain(inv, source, &chain_report, &v.policy));
+  XJ_ASSIGN_OR_RETURN(v.report, ReadStatementAndSignatures(inv, v.keys, true));
+  v.report.chain = chain_report.chain;
+  v.report.chain_codes = chain_report.chain_codes;
+  const ft::BundleStatement& st = v.report.statement;
+  if (st.sender != store.office().code) {
+    return Error(Code::kRejected,
+                 "{} is {}'s bundle; a leader approves only their own "
+                 "office's",
+                 st.id, st.sender);
+  }
+  // Every volume as signed.
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                      LocateVolumes(inv, &v.report, false));
+  CheckedVolumes volumes(paths, &v.report, nullptr, "verifying");
+  XJ_RETURN_IF_ERROR(volumes.Drain());
+  // The counts kept in the home are the bag's.
+  std::string plain = home.outbox() + "/" + st.id + ".plain";
+  Result<Bytes> tm =
+      os::ReadFile(plain + "/" + std::string(bagit::kTagManifest), 1 << 20);
+  if (!tm.ok()) {
+    return Error(Code::kNotFound,
+                 "the home {} does not hold what {} was made from (is this the "
+                 "office that packed it?)",
+                 home.root, st.id);
+  }
+  if (Sha512Hex(*tm) != st.bag_tagmanifest_sha512) {
+    return Error(Code::kIntegrity,
+                 "the counts kept in the home are not those of the bag {} "
+                 "signs",
+                 st.id);
+  }
+  XJ_ASSIGN_OR_RETURN(auto tags, bagit::ParseManifest(AsChars(*tm)));
+  XJ_ASSIGN_OR_RETURN(
+      Bytes manifest,
+      os::ReadFile(plain + "/" + std::string(bagit::kManifest), 256 << 20));
+  auto mt = std::find_if(tags.begin(), tags.end(), [](const auto& t) {
+    return t.first == bagit::kManifest;
+  });
+  if (mt == tags.end() || mt->second != Sha512Hex(manifest)) {
+    return Error(Code::kIntegrity,
+                 "the manifest kept in the home is not the bag's");
+  }
+  if (os::Exists(plain + "/summary.csv")) {
+    XJ_ASSIGN_OR_RETURN(Bytes path, os::ReadFile(plain + "/summary.path", 256));
+    XJ_ASSIGN_OR_RETURN(Bytes csv,
+                        os::ReadFile(plain + "/summary.csv", 64 << 20));
+    v.summary_path = std::string(AsChars(path));
+    XJ_ASSIGN_OR_RETURN(auto files, bagit::ParseManifest(AsChars(manifest)));
+    auto f = std::find_if(files.begin(), files.end(), [&](const auto& t) {
+      return t.first == v.summary_path;
+    });
+    if (f == files.end() || f->second != Sha512Hex(csv)) {
+      return Error(Code::kIntegrity,
+                   "the counts kept in the home are not the bag's {}",
+                   v.summary_path);
+    }
+    v.summary_csv = std::string(AsChars(csv));
+  }
+  return v;
+}
+
+Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
+                              const Home& home, const keys::SigningKey& leader,
+                              Ledger* ledger, std::int64_t now) {
+  (void)store;
+  const ft::BundleStatement& st = v.report.statement;
+  auto key = std::find_if(v.keys.begin(), v.keys.end(), [&](const auto& k) {
+    return k.key.key_id == leader.key_id();
+  });
+  if (key == v.keys.end() || key->role != "leader") {
+    return Error(Code::kBadKey, "key {} is not certified as a leader key of {}",
+                 KeyIdToString(leader.key_id()), st.sender);
+  }
+  std::string name = SignatureName(leader.key_id());
+  if (std::any_of(v.report.signature_files.begin(),
+                  v.report.signature_files.end(),
+                  [&](const auto& f) { return f.first == name; })) {
+    return Error(Code::kAlreadyExists, "{} is already signed by key {}", st.id,
+                 KeyIdToString(leader.key_id()));
+  }
+  MemorySource src(AsBytes(v.report.statement_text));
+  XJ_ASSIGN_OR_RETURN(
+      minisign::Signature sig,
+      minisign::Sign(src, leader, TrustedComment(st.id, "leader", now),
+                     "xjpack bundle statement signature"));
+  std::string sig_text = formats::minisign::EncodeSignatureFile(sig);
+  // The policy, with this signature.
+  std::vector<pack::trust::GoodSignature> good;
+  for (const SignatureReport& s : v.report.signatures) {
+    if (!s.valid) continue;
+    for (const TrustedKey& k : v.keys) {
+      if (KeyIdToString(k.key.key_id) == s.key_id)
+        good.push_back({s.key_id, k.role, s.time, k.key});
+    }
+  }
+  good.push_back(
+      {KeyIdToString(leader.key_id()), "leader", os::FormatUtc(now), key->key});
+  Status met = pack::trust::MeetPolicy(
+      good, v.policy,
+      fmt::format("the bundle (deliver-policy of {})", st.sender));
+  std::string outbox = home.outbox() + "/" + st.id;
+  if (os::IsDirectory(outbox)) {
+    XJ_RETURN_IF_ERROR(WriteFileSynced(outbox + "/" + name, sig_text, 0644));
+  }
+  XJ_RETURN_IF_ERROR(WriteFileSynced(v.dir + "/" + name, sig_text, 0644));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(v.dir));
+  ApproveResult out;
+  out.signature = v.dir + "/" + name;
+  if (!met.ok()) return met.WithContext("signed, and still waiting");
+  // Into place file by file, the statement last (renaming the folder loses
+  // its contents on some FUSE FAT drivers).
+  std::string final_dir = os::DirName(v.dir) + "/" + st.id;
+  if (os::Exists(final_dir)) {
+    return Error(Code::kAlreadyExists, "{} is already on the stick", final_dir);
+  }
+  XJ_ASSIGN_OR_RETURN(os::Dir from, os::Dir::Open(v.dir));
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, from.List());
+  std::stable_partition(names.begin(), names.end(),
+                        [](const std::string& n) { return n != kStatement; });
+  if (::mkdir(final_dir.c_str(), 0755) != 0)
+    return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
+  for (const std::string& n : names) {
+    if (n == "chain") {
+      std::string to = final_dir + "/chain";
+      if (::mkdir(to.c_str(), 0755) != 0)
+        return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+      XJ_ASSIGN_OR_RETURN(std::vector<std::string> cn,
+                          os::ListDirectory(v.dir + "/chain"));
+      for (const std::string& c : cn) {
+        XJ_RETURN_IF_ERROR(
+            os::RenameNoReplace(v.dir + "/chain/" + c, to + "/" + c));
+      }
+      XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
+      ::rmdir((v.dir + "/chain").c_str());
+      continue;
+    }
+    XJ_RETURN_IF_ERROR(
+        os::RenameNoReplace(v.dir + "/" + n, final_dir + "/" + n));
+  }
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(final_dir));
+  ::rmdir(v.dir.c_str());
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(os::DirName(v.dir)));
+  VerifyRequest check;
+  check.dirs = {final_dir};
+  check.trust.store = &store;
+  check.trust.now = os::FormatUtc(now);
+  Result<BundleReport> back = Verify(check);
+  if (!back.ok()) {
+    return back.status().WithContext(
+        "reading the stick back failed; do not deliver it");
+  }
+  if (ledger != nullptr) {
+    XJ_RETURN_IF_ERROR(ledger->Audit(
+        "approved", st.id,
+        fmt::format("leader {} approved statement {}",
+                    KeyIdToString(leader.key_id()), v.report.statement_sha256),
+        now));
+  }
+  RemoveTree(home.outbox() + "/" + st.id + ".plain");
+  out.bundle_dir = final_dir;
+  return out;
+}
+
 Result<BundleReport> Inspect(const std::vector<std::string>& dirs,
                              const TrustSource& trust) {
-  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(dirs));
+  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(dirs, /*unapproved=*/true));
   XJ_ASSIGN_OR_RETURN(BundleReport r, Authenticate(inv, trust, false));
   XJ_RETURN_IF_ERROR(LocateVolumes(inv, &r, /*lenient=*/true).status());
   return r;
 }
 
 Result<BundleReport> Verify(const VerifyRequest& req) {
-  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
+  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs, req.unapproved));
   XJ_ASSIGN_OR_RETURN(BundleReport r,
                       Authenticate(inv, req.trust, !req.trust.empty()));
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,

@@ -12,6 +12,12 @@ for k in r1 r2 r3 r4 pl1 pl2 pc2 cl1 cl2 cc2 col1 col2 coc2 sc2 ol1 ol2 oc2 jc2 
   "$XJ" keygen --signing -o $k.key $Q >/dev/null || fail "keygen $k"
 done
 
+# The key id of a minisign public key file, as file names spell it.
+formats_keyid() {
+  sed -n 2p "$1" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n' | fold -w2 | tac |
+    tr -d '\n' | tr a-f A-F
+}
+
 # ---- the root ----
 expect 2 "a root needs at least two custodians' keys" \
   "$XJ" trust init-root --province 34 -p r1.pub -o bad.stmt
@@ -365,5 +371,45 @@ expect 1 "replay: bundle 3134000000-340102-000001 has seq 1" \
 expect 1 "two bundles from 3134000000" "$XJ" merge "$J2" "$J2" --to 3401 -o m4 --home county $PW
 expect 0 "" "$XJ" unpack m4/XJ/340102-3401-000002 -o in-city --home city $PW
 out_has "school:      3134000000, "
+
+# ---- the city merges, its leader approves, the province checks it all ----
+mkdir m5
+expect 0 "it waits for a leader's approval: 'xjpack approve m5/XJ/3401-340000-000001.unapproved -k LEADER.key'" \
+  "$XJ" merge m4/XJ/340102-3401-000002 --to 340000 -o m5 --home city $PW
+U=m5/XJ/3401-340000-000001.unapproved
+absent m5/XJ/3401-340000-000001
+# Nobody takes an unapproved bundle.
+expect 1 "awaits a leader's approval" "$XJ" verify "$U" --home prov
+expect 1 "awaits a leader's approval" "$XJ" unpack "$U" -o in-prov --home prov $PW
+# The clerk's key is no leader's; a key of another office neither.
+expect 2 "a leader approves with the leader's own key" \
+  "$XJ" approve "$U" -k city/keys/clerk.key --yes --home city $PW
+expect 4 "is not certified as a leader key of 3401" \
+  "$XJ" approve "$U" -k col1.key --yes --home city $PW
+expect 2 "not on a terminal" "$XJ" approve "$U" -k cl1.key --home city $PW </dev/null
+expect 0 "approved: m5/XJ/3401-340000-000001 is in place" \
+  "$XJ" approve "$U" -k cl1.key --yes --print approval.txt --home city $PW
+out_has "enrolled by school and grade:"
+out_has "  3134000000  total "
+absent "$U"
+grep -q "statement SHA-256" approval.txt || fail "the paper summary lacks the fingerprint"
+C=m5/XJ/3401-340000-000001
+[ "$(ls "$C" | grep -c '\.minisig$')" = 2 ] || fail "the city bundle lacks two signatures"
+sqlite3 city/ledger.sqlite "select event from audit where bundle='3401-340000-000001'" |
+  grep -qx approved || fail "the approval is not in the city's audit log"
+# A clerk-only city bundle is refused: the leader's signature taken away.
+cp -r "$C" clerk-only
+rm "clerk-only/bundle.stmt.$(formats_keyid cl1.pub).minisig"
+expect 1 "needs the signatures clerk=1 leader=1 and has clerk=1" "$XJ" verify clerk-only --home prov
+# The province: every county and school statement re-checked, down to who
+# signed which records.
+expect 0 "" "$XJ" verify "$C" --home prov
+out_has "certified:   3401 合肥市教育局 (city, 340000-000001)"
+expect 0 "" "$XJ" unpack "$C" -o in-prov --home prov $PW --json
+out_has '"school":"2134000000"'
+out_has '"school":"3434000000"'
+out_has '"signer":"3134000000 瑶海区第1初级中学 (school,'
+[ -f in-prov/3401-340000-000001/data/children/340102-3401-000002/bag/data/children/3134000000-340102-000002/bag/data/registry/students.csv ] ||
+  fail "the province does not hold the school's records"
 
 done_ok

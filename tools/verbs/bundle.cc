@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <optional>
 
 #include "base/os.h"
@@ -428,6 +429,13 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
       st.id.c_str(), r->media_dir.c_str(), r->media.fs_type.c_str(),
       st.volumes.size(), static_cast<unsigned long long>(st.records),
       GroupedHex(digest).c_str());
+  if (r->awaiting_approval) {
+    cli.Info(fmt::format(
+        "read back and verified; it waits for a leader's approval: 'xjpack "
+        "approve {} -k LEADER.key'",
+        r->media_dir));
+    return kExitOk;
+  }
   cli.Info("the stick was read back and verified; it may be removed");
   return kExitOk;
 }
@@ -845,7 +853,175 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
       r->schools.size(), static_cast<unsigned long long>(st.records),
       static_cast<unsigned long long>(r->errors),
       static_cast<unsigned long long>(r->warnings), GroupedHex(digest).c_str());
+  if (r->pack.awaiting_approval) {
+    cli.Info(fmt::format(
+        "read back and verified; it waits for a leader's approval: 'xjpack "
+        "approve {} -k LEADER.key'",
+        r->pack.media_dir));
+    return kExitOk;
+  }
   cli.Info("the stick was read back and verified; it may be removed");
+  return kExitOk;
+}
+
+namespace {
+
+// What the leader reads before signing: the statement and the counts.
+std::string ApprovalText(const pack::ApprovalView& v) {
+  const auto& st = v.report.statement;
+  std::string out;
+  out += fmt::format("bundle:      {}\n", st.id);
+  out += fmt::format("from:        {}\n",
+                     v.report.chain.empty() ? st.sender : v.report.chain[0]);
+  out += fmt::format("to:          {}\n", st.recipient);
+  for (const std::string& c : st.copy_to)
+    out += fmt::format("copy to:     {}\n", c);
+  out +=
+      fmt::format("period:      {} ({}), seq {}\n", st.period, st.kind, st.seq);
+  out +=
+      fmt::format("created:     {}\nrecords:     {}\n", st.created, st.records);
+  for (const auto& c : st.children)
+    out += fmt::format("child:       {}\n", c.id);
+  if (v.summary_path == "data/merged/summary.csv") {
+    // Enrolled (status 1) students by school and grade.
+    std::map<std::string, std::map<int, std::uint64_t>> by;
+    std::size_t start = v.summary_csv.find('\n');
+    while (start != std::string::npos && start + 1 < v.summary_csv.size()) {
+      std::size_t end = v.summary_csv.find('\n', start + 1);
+      std::string line = v.summary_csv.substr(start + 1, end - start - 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::vector<std::string> f;
+      for (std::size_t a = 0;;) {
+        std::size_t comma = line.find(',', a);
+        f.push_back(line.substr(a, comma - a));
+        if (comma == std::string::npos) break;
+        a = comma + 1;
+      }
+      if (f.size() == 6 && f[3] == "1") {
+        by[f[0]][std::atoi(f[1].c_str())] +=
+            std::strtoull(f[5].c_str(), nullptr, 10);
+      }
+      start = end;
+    }
+    out += "enrolled by school and grade:\n";
+    for (const auto& [school, grades] : by) {
+      std::uint64_t total = 0;
+      std::string g;
+      for (const auto& [grade, n] : grades) {
+        g += fmt::format(" {}:{}", grade, n);
+        total += n;
+      }
+      out += fmt::format("  {}  total {} (grade:count{})\n", school, total, g);
+    }
+  } else if (!v.summary_csv.empty()) {
+    out += "the school's summary.csv:\n";
+    for (char c : v.summary_csv) {
+      if (c != '\r') out += c;
+    }
+  }
+  out += fmt::format("fingerprint: {}\n", v.report.fingerprint);
+  return out;
+}
+
+}  // namespace
+
+int RunApprove(Cli& cli, const std::vector<std::string>& args) {
+  std::string dir, key_file, print, home_flag;
+  bool yes = false;
+  po::options_description desc("options");
+  desc.add_options()("bundle", po::value(&dir)->value_name("BUNDLE"),
+                     "the bundle folder XJ/<id>.unapproved")(
+      "key,k", po::value(&key_file)->value_name("FILE"),
+      "the leader's own signing key, from the leader's own medium (required; "
+      "never the office home's)")(
+      "print", po::value(&print)->value_name("FILE"),
+      "also write the one-page summary for the paper file to FILE")(
+      "yes", po::bool_switch(&yes),
+      "approve without asking (for scripts; the summary is still printed)")(
+      "home", po::value(&home_flag)->value_name("DIR"),
+      "the office home; default $XJPACK_HOME or ~/.local/share/xjpack");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
+  po::positional_options_description pos;
+  pos.add("bundle", 1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos, "xjpack approve BUNDLE -k LEADER.key",
+                 "Shows a leader what a bundle holds and, once approved, "
+                 "adds the leader's signature so that it may leave.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (dir.empty()) return cli.Usage("the bundle folder is required");
+  if (key_file.empty())
+    return cli.Usage("-k LEADER.key is required: the leader's own key");
+  Result<std::optional<pack::TrustStore>> store =
+      pack::TrustStore::OpenIfOffice(home_flag);
+  if (!store.ok()) return cli.Fail(store.status());
+  if (!*store)
+    return cli.Usage("approve runs in the office home ('xjpack init')");
+  if (os::SameFile(key_file, (*store)->clerk_key_path())) {
+    return cli.Usage(
+        "-k is the clerk's key from the office home; a leader "
+        "approves with the leader's own key");
+  }
+  Result<pack::Home> home = pack::OpenHome(home_flag);
+  if (!home.ok()) return cli.Fail(home.status());
+  Result<pack::Ledger> ledger = pack::Ledger::Open(*home);
+  if (!ledger.ok()) return cli.Fail(ledger.status());
+  std::int64_t clock = os::NowUnix();
+  Result<std::string> now = ledger->EffectiveNow(clock);
+  if (!now.ok()) return cli.Fail(now.status());
+  Result<pack::ApprovalView> view =
+      pack::ReadForApproval(dir, **store, *home, *now);
+  if (!view.ok()) return cli.Fail(view.status());
+  std::string text = ApprovalText(*view);
+  if (!cli.flags.json) std::printf("%s", text.c_str());
+  if (!yes) {
+    if (!os::IsTerminal(0)) {
+      return cli.Usage(
+          "not on a terminal: read the summary and approve with --yes");
+    }
+    std::fprintf(stderr, "Approve and sign %s? Type yes: ",
+                 view->report.statement.id.c_str());
+    char line[16] = {};
+    if (std::fgets(line, sizeof line, stdin) == nullptr ||
+        std::string_view(line).substr(0, 3) != "yes") {
+      cli.Info("not approved; nothing was signed");
+      return kExitRejected;
+    }
+  }
+  Result<keys::SigningKey> key =
+      pack::LoadSigningKey(key_file, cli.passphrases());
+  if (!key.ok()) return cli.Fail(key.status());
+  Result<pack::ApproveResult> r =
+      pack::Approve(*view, **store, *home, *key, &*ledger, clock);
+  if (!r.ok()) return cli.Fail(r.status());
+  if (!print.empty()) {
+    Result<os::AtomicFile> f =
+        os::AtomicFile::Create(print, 0600, os::Replace::kNever);
+    if (!f.ok()) return cli.Fail(f.status());
+    std::string page = fmt::format(
+        "{}\napproved by leader key {} at {}\n\nstatement SHA-256 "
+        "(compare with 'xjpack inspect'):\n{}\n",
+        text, formats::minisign::KeyIdToString(key->key_id()),
+        os::FormatUtc(clock), view->report.fingerprint);
+    Status s = f->sink().Write(AsBytes(page));
+    if (s.ok()) s = f->Commit();
+    if (!s.ok()) return cli.Fail(s);
+  }
+  if (cli.flags.json) {
+    std::printf(
+        "{\"ok\":true,\"verb\":\"approve\",\"bundle\":%s,"
+        "\"media_dir\":%s,\"fingerprint\":%s}\n",
+        JsonString(view->report.statement.id).c_str(),
+        JsonString(r->bundle_dir).c_str(),
+        JsonString(view->report.fingerprint).c_str());
+    return kExitOk;
+  }
+  cli.Info(
+      fmt::format("approved: {} is in place, read back and verified; "
+                  "the stick may be removed",
+                  r->bundle_dir));
   return kExitOk;
 }
 

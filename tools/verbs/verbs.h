@@ -28,6 +28,7 @@ int RunInspect(Cli& cli, const std::vector<std::string>& args);
 int RunVerify(Cli& cli, const std::vector<std::string>& args);
 int RunUnpack(Cli& cli, const std::vector<std::string>& args);
 int RunMerge(Cli& cli, const std::vector<std::string>& args);
+int RunApprove(Cli& cli, const std::vector<std::string>& args);
 int RunInit(Cli& cli, const std::vector<std::string>& args);
 int RunTrust(Cli& cli, const std::vector<std::string>& args);
 int RunCert(Cli& cli, const std::vector<std::string>& args);

@@ -86,6 +86,9 @@ struct PackResult {
   std::string media_dir;   ///< media/XJ/<id>
   MediaInfo media;
   CheckTotals check;
+  /// The sender's deliver-policy wants a leader too: the bundle is on the
+  /// stick as XJ/<id>.unapproved/ until `approve` signs it.
+  bool awaiting_approval = false;
   /// Wall seconds of the phases: the registry check, building the bundle
   /// in the outbox (bag, tar, zstd, age, statement), writing the stick and
   /// reading it back.
@@ -206,6 +209,9 @@ struct VerifyRequest {
   const std::vector<keys::X25519Identity>* identities =
       nullptr;  ///< "complete"
   Progress progress;
+  /// Accept a folder XJ/<id>.unapproved (pack's read-back, and approve);
+  /// every other reader refuses it.
+  bool unapproved = false;
 };
 
 /// Checks a bundle; fails at the first problem with a distinct message.
@@ -254,6 +260,40 @@ struct UnpackResult {
 };
 
 Result<UnpackResult> Unpack(const UnpackRequest& request);
+
+// ---- a leader's approval ----
+
+/// A bundle waiting on the stick as XJ/<id>.unapproved/, and what its
+/// leader is shown.
+struct ApprovalView {
+  std::string dir;  ///< the .unapproved folder
+  BundleReport report;
+  std::vector<TrustedKey> keys;   ///< the sender's certified keys
+  formats::trust::Policy policy;  ///< its deliver-policy
+  std::string summary_path;       ///< in the bag: data/merged/summary.csv
+  std::string summary_csv;        ///< the counts, as kept in the home
+};
+
+/// Reads a bundle waiting for approval: its chain (judged by `store`), the
+/// clerk's signature, every volume, and the counts kept in the home's
+/// outbox, which must be those of the bag the statement names (tag
+/// manifest, manifest, summary hashes).
+Result<ApprovalView> ReadForApproval(const std::string& dir,
+                                     const TrustStore& store, const Home& home,
+                                     const std::string& now);
+
+struct ApproveResult {
+  std::string bundle_dir;  ///< XJ/<id>, in place and read back
+  std::string signature;   ///< the leader's signature file
+};
+
+/// Appends the leader's signature (the key must be a leader key of the
+/// sender's certificate), to the stick's folder and the outbox copy; with
+/// the policy met, moves the bundle to XJ/<id>/ file by file (the
+/// statement last) and reads it back. The ledger's audit log records it.
+Result<ApproveResult> Approve(const ApprovalView& view, const TrustStore& store,
+                              const Home& home, const keys::SigningKey& leader,
+                              Ledger* ledger, std::int64_t now);
 
 /// Judges a bundle held inside another's bag (data/children/<id>/: its
 /// statement, signatures, chain/ and bag/, no volumes): statement and
