@@ -342,7 +342,7 @@ Result<BundleStatement> ParseBundle(std::string_view text) {
     } else if (f.label == "crl") {
       std::vector<std::string_view> p = SplitSpaces(v);
       CrlRef c;
-      if (p.size() != 3 || !IsOfficeCode(p[0]) ||
+      if (p.size() != 3 || (p[0] != "root" && !IsOfficeCode(p[0])) ||
           !ParseNumber(p[1], &c.number) || !IsHex(p[2], 64)) {
         return bad("\"<issuer> <number> <sha256>\"");
       }

@@ -2137,6 +2137,23 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                  req.trust.store->office().code);
   }
   std::int64_t clock = req.now != 0 ? req.now : os::NowUnix();
+  // The receipt's key is checked before anything is recorded.
+  if (req.receipt_key != nullptr && req.trust.store != nullptr &&
+      req.trust.store->office().code == r.statement.recipient) {
+    XJ_ASSIGN_OR_RETURN(
+        pack::trust::TrustedOffice own,
+        req.trust.store->OwnCertificate({os::FormatUtc(clock), false}));
+    if (std::none_of(own.cert.keys.begin(), own.cert.keys.end(),
+                     [&](const ft::KeyEntry& k) {
+                       return k.key.key_id == req.receipt_key->key_id();
+                     })) {
+      return Error(Code::kBadKey,
+                   "the key {} that would sign the receipt is not certified "
+                   "for {}; nothing was unpacked",
+                   KeyIdToString(req.receipt_key->key_id()),
+                   r.statement.recipient);
+    }
+  }
   if (r.statement.created > os::FormatUtc(clock + 86400)) {
     return Error(Code::kRejected,
                  "the bundle was created {}, more than a day after this "

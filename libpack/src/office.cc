@@ -1,5 +1,7 @@
 #include "libpack/office.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 
@@ -238,12 +240,25 @@ Result<InitResult> InitOffice(const InitRequest& req,
   XJ_RETURN_IF_ERROR(os::MakeDirectories(keys_dir, 0700));
   KeygenRequest kr;
   if (req.work_factor != 0) kr.work_factor = req.work_factor;
+  // Keys made here go again if the setting up fails: no office exists
+  // until home/office does.
+  struct Made {
+    std::vector<std::string> files;
+    bool keep = false;
+    ~Made() {
+      if (keep) return;
+      for (const std::string& f : files) ::unlink(f.c_str());
+    }
+  } made;
   kr.secret_path = keys_dir + "/office.key";
   XJ_ASSIGN_OR_RETURN(GeneratedKey id,
                       GenerateOfficeIdentityFiles(kr, passphrases));
+  made.files = {id.secret_path, id.public_path};
   kr.secret_path = keys_dir + "/clerk.key";
   XJ_ASSIGN_OR_RETURN(GeneratedKey clerk,
                       GenerateSigningKeyFiles(kr, passphrases));
+  made.files.push_back(clerk.secret_path);
+  made.files.push_back(clerk.public_path);
   XJ_ASSIGN_OR_RETURN(formats::minisign::PublicKey clerk_pub,
                       LoadPublicKey(clerk.public_path));
 
@@ -260,9 +275,11 @@ Result<InitResult> InitOffice(const InitRequest& req,
   XJ_RETURN_IF_ERROR(ft::ParseRequest(text).status());  // keys distinct
   out.request_path = req.home.root + "/request.stmt";
   XJ_RETURN_IF_ERROR(WriteFileNew(out.request_path, text, 0644));
+  made.files.push_back(out.request_path);
   XJ_RETURN_IF_ERROR(
       TrustStore::Init(req.home, req.office, req.root, req.fingerprint)
           .status());
+  made.keep = true;
   out.identity_path = id.secret_path;
   out.clerk_key_path = clerk.secret_path;
   out.root_fingerprint = trust::StatementSha256(req.root.text);
@@ -369,13 +386,28 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
     return Error(Code::kBadKey, "key {} is the issuer's {} key, not a {} key",
                  key_id, role, req.role);
   }
+  // Name every key whose signature the issue policy counts; the others
+  // sign later with 'xjpack trust sign'.
+  const ft::Policy* issue = issuer && issuer->cert.issue_policy
+                                ? &*issuer->cert.issue_policy
+                                : nullptr;
+  auto counts = [&](const std::string& r) {
+    if (req.by_root) return true;
+    if (issue == nullptr) return false;
+    return std::any_of(issue->groups.begin(), issue->groups.end(),
+                       [&](const auto& g) { return g.first == r; });
+  };
+  if (!counts(role)) {
+    return Error(Code::kBadKey,
+                 "key {} is the issuer's {} key, and its issue-policy ({}) "
+                 "counts no {} signature",
+                 key_id, role, issue ? issue->ToString() : std::string("none"),
+                 role);
+  }
   c.issuer_keys = {key_id};
   for (const ft::KeyEntry& k : issuer_keys) {
-    // Name every key whose signature may be needed by the policy; the
-    // others sign later with 'xjpack trust sign'.
     std::string id = KeyIdToString(k.key.key_id);
-    if (id != key_id && (req.by_root || k.role == role))
-      c.issuer_keys.push_back(id);
+    if (id != key_id && counts(k.role)) c.issuer_keys.push_back(id);
   }
   std::sort(c.issuer_keys.begin(), c.issuer_keys.end());
   c.may_certify =
@@ -451,6 +483,10 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
           "one replaces it",
           c.subject, old->serial, old->not_after));
     }
+  }
+  if (os::Exists(req.output)) {
+    return Error(Code::kAlreadyExists, "{} exists; give a new folder",
+                 req.output);
   }
   XJ_ASSIGN_OR_RETURN(c.serial, store.NextSerial(serial_issuer));
   std::string text = ft::SerializeCert(c);
@@ -670,11 +706,22 @@ Result<RevokeResult> Revoke(const RevokeRequest& req) {
   std::sort(crl.revoked_keys.begin(), crl.revoked_keys.end());
   crl.this_update = t;
   crl.next_update = os::FormatUtc(now + req.valid_days * kDay);
+  auto counts = [&](const std::string& r) {
+    return std::any_of(policy.groups.begin(), policy.groups.end(),
+                       [&](const auto& g) { return g.first == r; });
+  };
+  if (!counts(role)) {
+    return Error(
+        Code::kBadKey,
+        "key {} is {}'s {} key, and its issue-policy ({}) counts no "
+        "{} signature: a revocation list needs a {}",
+        key_id, issuer, role, policy.ToString(), role,
+        policy.groups.empty() ? std::string("leader") : policy.groups[0].first);
+  }
   crl.issuer_keys = {key_id};
   for (const ft::KeyEntry& k : keys) {
     std::string id = KeyIdToString(k.key.key_id);
-    if (id != key_id && (role == "root" || k.role == role))
-      crl.issuer_keys.push_back(id);
+    if (id != key_id && counts(k.role)) crl.issuer_keys.push_back(id);
   }
   std::sort(crl.issuer_keys.begin(), crl.issuer_keys.end());
   std::string text = ft::SerializeCrl(crl);

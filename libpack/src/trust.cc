@@ -303,7 +303,7 @@ Result<TrustedOffice> Verifier::Walk(
   for (int depth = 0;; ++depth) {
     if (depth >= 5) {
       return Error(Code::kBadSignature,
-                   "{}: more than five certificates above it", leaf.name);
+                   "{}: a chain of more than five certificates", leaf.name);
     }
     std::string sha = StatementSha256(cur->text);
     if (!visited.insert(sha).second) {
@@ -429,8 +429,13 @@ Status Verifier::CheckRevocation(const TrustedOffice& office) const {
         }
       }
     }
-    // A compromised key is refused wherever it appears.
+    // A compromised key is refused wherever it appears below the office
+    // that revoked it (an issuer cannot revoke the keys above it).
+    std::set<std::string> above;
+    for (std::size_t j = i; j < office.path.size(); ++j)
+      above.insert(office.path[j].issuer);
     for (const auto& [issuer, v] : crls_) {
+      if (above.count(issuer) == 0) continue;
       for (const auto& [id, time] : v.crl.revoked_keys) {
         for (const ft::KeyEntry& k : c.keys) {
           if (KeyIdToString(k.key.key_id) == id) {

@@ -249,13 +249,7 @@ Result<std::optional<TrustStore>> TrustStore::OpenIfOffice(
     if (flag.empty()) return std::optional<TrustStore>();
     return root.status();
   }
-  if (!os::Exists(*root + "/office")) {
-    if (!flag.empty()) {
-      return Error(Code::kNotFound, "{} is not set up as an office", *root)
-          .WithHint("run 'xjpack init' first");
-    }
-    return std::optional<TrustStore>();
-  }
+  if (!os::Exists(*root + "/office")) return std::optional<TrustStore>();
   XJ_ASSIGN_OR_RETURN(Home home, OpenHome(*root));
   XJ_ASSIGN_OR_RETURN(TrustStore t, Open(home));
   return std::optional<TrustStore>(std::move(t));

@@ -48,6 +48,14 @@ expect 1 "this is not the province's root" \
   --fingerprint "$wrong" $Q
 absent h0/office
 
+# A failed set-up leaves no keys behind, and may simply be run again.
+printf 'short\n' >shortpw
+expect 2 "the passphrase is shorter than 8 characters" \
+  "$XJ" init --home h1 --code 340199 --level county --name 某区 --root root-1.stmt \
+  --fingerprint "$FP" --passphrase-file shortpw $WF
+absent h1/keys/office.key
+absent h1/office
+
 # ---- offices ----
 init() { # HOME CODE LEVEL NAME [extra keys]
   local home=$1 code=$2 level=$3 name=$4
@@ -290,6 +298,10 @@ rm bent/chain/cert-3401-000001.stmt*
 expect 1 "the certificate of its issuer 340102 with the keys" "$XJ" verify bent --home county
 
 # ---- revocation ----
+OLD=$(ls c-old | sed -n 's/^cert-\(340102-[0-9]*\)\.stmt$/\1/p')
+expect 4 "counts no clerk signature" \
+  "$XJ" cert revoke "$OLD" -k county/keys/clerk.key --home county $PW
+absent county/trust/crl-340102-1.stmt
 expect 0 "revocation list 1 of 340102: 1 certificate(s), 0 key(s)" \
   "$XJ" cert revoke "$SERIAL" -k col1.key --home county $PW
 expect 1 "was revoked by 340102 (CRL 1)" "$XJ" verify "$B" --home county

@@ -378,6 +378,13 @@ TEST_CASE("revocation lists: newest per issuer, keys refused everywhere") {
     CHECK(Has(Why(v.Judge(h.school.signed_cert, h.Certs())),
               fmt::format("key {} of 340104", Id(h.county.clerk2))));
   }
+  SUBCASE("an office cannot revoke the keys of those above it") {
+    SignedText c = crl_by(h.county, 1, {},
+                          {{Id(h.province.clerk), "2026-11-20T00:00:00Z"}});
+    Verifier v = h.MakeVerifier();
+    REQUIRE(v.AddCrls({c}, h.Certs()).ok());
+    CHECK(v.Judge(h.school.signed_cert, h.Certs()).ok());
+  }
   SUBCASE("a list signed by one who may not issue it") {
     SignedText forged = revoke_school;
     forged.signatures.clear();

@@ -665,6 +665,14 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   {
     Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.trust);
     if (!look.ok()) return cli.Fail(look.status());
+    // An untrusted bundle is refused before any passphrase is asked.
+    if (look->trust.empty()) {
+      pack::VerifyRequest v;
+      v.dirs = req.dirs;
+      v.trust = req.trust;
+      Result<pack::BundleReport> r = pack::Verify(v);
+      if (!r.ok()) return cli.Fail(r.status());
+    }
     // The recipient signs a receipt with its clerk's key.
     if (store && look->statement.recipient == store->office().code) {
       Result<keys::SigningKey> k =

@@ -64,7 +64,7 @@ struct OfficeInfo {
 class TrustStore {
  public:
   /// Reads home/office and home/trust/. An office not yet set up (no
-  /// home/office) is kFailedPrecondition with a hint to run `xjpack init`.
+  /// home/office) is kNotFound with a hint to run `xjpack init`.
   static Result<TrustStore> Open(const Home& home);
 
   /// The trust store of the home `flag` names, if that home is set up as
