@@ -1,6 +1,8 @@
 #!/bin/bash
 # The main job on built-in sample data: installs what is missing, builds,
-# then walks a school's registry through what the offices do with it —
+# runs `xjpack demo` (the whole flow, from the province's root to the
+# province's intake, on a synthetic city), then walks one school's registry
+# through the file-level tools —
 # the registry check (clean, then with planted mistakes), identities and
 # signing keys, the signed and encrypted bundle on a stick, its inspection,
 # verification and unpacking at the county, recovery with stock tools, a
@@ -19,6 +21,11 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+
+printf '\n######## the whole flow: root, offices, schools, counties, city, province\n'
+"$X" demo -o "$work/flow"
+
+printf '\n######## one school without certificates: keys given by hand, stock tools\n'
 
 step "0. a school's registry: synthetic (no real person), with last year's"
 run "$X" synth -o school --previous school-last-year --seed 7 --students 120 --photos

@@ -15,6 +15,9 @@ namespace xj::cli {
 namespace {
 
 constexpr Verb kVerbs[] = {
+    {"demo",
+     "run the whole flow on a synthetic city in a scratch folder, step by step",
+     RunDemo},
     {"keygen", "make a person's signing key or an office's encryption identity",
      RunKeygen},
     {"encrypt", "encrypt one file with age (emergencies and tests)",

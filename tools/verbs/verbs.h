@@ -29,6 +29,7 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args);
 int RunUnpack(Cli& cli, const std::vector<std::string>& args);
 int RunMerge(Cli& cli, const std::vector<std::string>& args);
 int RunApprove(Cli& cli, const std::vector<std::string>& args);
+int RunDemo(Cli& cli, const std::vector<std::string>& args);
 int RunInit(Cli& cli, const std::vector<std::string>& args);
 int RunTrust(Cli& cli, const std::vector<std::string>& args);
 int RunCert(Cli& cli, const std::vector<std::string>& args);
