@@ -17,6 +17,7 @@
 #include "libpack/age.h"
 #include "libpack/merge.h"
 #include "libpack/minisign.h"
+#include "libpack/office.h"
 #include "libpack/prefetch.h"
 #include "libpack/tar.h"
 #include "libpack/zstd_stream.h"
@@ -529,7 +530,12 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
           {source.now.empty() ? os::FormatUtc(os::NowUnix()) : source.now,
            source.strict}));
   XJ_RETURN_IF_ERROR(v.AddRoots(chain.roots));
+  // Certificates this office holds help too: after a root rotation the
+  // province's new certificate reaches offices below before their chains
+  // carry it.
   std::vector<pack::trust::SignedText> certs = chain.certs;
+  for (const pack::trust::SignedText& c : source.store->files().certs)
+    certs.push_back(c);
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
   XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice office,
                       v.Office(st.sender, st.sender_ref, certs));
@@ -2065,6 +2071,17 @@ static Status Record(
   if (req.accept_seq_jump) b.override_reason = "--accept-seq-jump";
   XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
   const TrustStore* store = req.trust.store;
+  // Root rotations and newer revocation lists the chain carried are kept.
+  if (store != nullptr && r.chain_files) {
+    Result<std::vector<std::string>> learned = LearnFromChain(
+        store->home(), *r.chain_files,
+        req.trust.now.empty() ? os::FormatUtc(clock) : req.trust.now);
+    if (learned.ok()) {
+      out->learned = std::move(learned).value();
+    } else {
+      out->learned_error = learned.status().message();
+    }
+  }
   if (req.receipt_key == nullptr || store == nullptr ||
       req.receipts_dir.empty() || store->office().code != st.recipient) {
     return Status::Ok();

@@ -752,6 +752,57 @@ Result<RevokeResult> Revoke(const RevokeRequest& req) {
   return out;
 }
 
+Result<std::vector<std::string>> LearnFromChain(const Home& home,
+                                                const ChainFiles& chain,
+                                                const std::string& now) {
+  XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
+  XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier({now, false}));
+  XJ_RETURN_IF_ERROR(v.AddRoots(chain.roots));
+  std::vector<trust::SignedText> certs = chain.certs;
+  for (const trust::SignedText& c : store.files().certs) certs.push_back(c);
+  XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
+  ChainFiles learned;
+  learned.roots = v.new_roots();
+  for (const trust::SignedText& c : chain.crls) {
+    Result<ft::CrlStatement> crl = ft::ParseCrl(c.text);
+    if (!crl.ok()) continue;
+    std::optional<trust::SignedText> mine = store.LastCrl(crl->issuer);
+    std::uint64_t held = 0;
+    if (mine) {
+      Result<ft::CrlStatement> m = ft::ParseCrl(mine->text);
+      if (m.ok()) held = m->number;
+    }
+    if (crl->number > held) learned.crls.push_back(c);
+  }
+  XJ_RETURN_IF_ERROR(store.Add(learned));
+  std::vector<std::string> out;
+  for (const auto* list : {&learned.roots, &learned.crls}) {
+    for (const trust::SignedText& t : *list)
+      out.push_back(os::BaseName(t.name));
+  }
+  return out;
+}
+
+Result<std::uint64_t> AddRoot(const Home& home, const std::string& path,
+                              std::int64_t now) {
+  XJ_ASSIGN_OR_RETURN(trust::SignedText s, ReadStatementFile(path));
+  XJ_ASSIGN_OR_RETURN(ft::RootStatement r, ft::ParseRoot(s.text));
+  s.name = RootFileName(r.version);
+  for (auto& [name, text] : s.signatures) {
+    std::string base = os::BaseName(name);
+    name = s.name + base.substr(base.rfind('.', base.size() - 9));
+  }
+  ChainFiles c;
+  c.roots.push_back(s);
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> learned,
+                      LearnFromChain(home, c, os::FormatUtc(Now(now))));
+  if (learned.empty()) {
+    return Error(Code::kAlreadyExists, "root version {} is already installed",
+                 r.version);
+  }
+  return r.version;
+}
+
 Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
                                   std::int64_t now_arg) {
   XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
@@ -841,28 +892,7 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
     out.next_seq = stream.last_seq + 1;
   }
   // Root rotations and revocation lists travel down with receipts.
-  ChainFiles learned;
-  learned.roots = v.new_roots();
-  for (const trust::SignedText& c : chain.crls) {
-    Result<ft::CrlStatement> crl = ft::ParseCrl(c.text);
-    if (!crl.ok()) continue;
-    auto held = v.crls().find(crl->issuer);
-    if (held != v.crls().end() &&
-        held->second.sha256 == trust::StatementSha256(c.text) &&
-        !store.LastCrl(crl->issuer)) {
-      learned.crls.push_back(c);
-    } else if (held != v.crls().end() &&
-               held->second.sha256 == trust::StatementSha256(c.text)) {
-      Result<ft::CrlStatement> mine =
-          ft::ParseCrl(store.LastCrl(crl->issuer)->text);
-      if (mine.ok() && mine->number < crl->number) learned.crls.push_back(c);
-    }
-  }
-  XJ_RETURN_IF_ERROR(store.Add(learned));
-  for (const auto* list : {&learned.roots, &learned.crls}) {
-    for (const trust::SignedText& t : *list)
-      out.learned.push_back(os::BaseName(t.name));
-  }
+  XJ_ASSIGN_OR_RETURN(out.learned, LearnFromChain(home, chain, now_eff));
   out.warnings = v.warnings();
   return out;
 }

@@ -279,12 +279,12 @@ rm -r bent/chain
 expect 1 "the bundle has no chain/ folder" "$XJ" verify bent --home county
 cp -r "$B/chain" bent/chain
 sed -i 's/^scope: 340102$/scope: 340103/' "bent/chain/cert-$SERIAL.stmt"
-expect 1 "the certificate of 2134000000 (SHA-256 " "$XJ" verify bent --home county
+expect 1 "the certificate of 2134000000 (SHA-256 " "$XJ" verify bent --home other
 cp "$B/chain/cert-$SERIAL.stmt" "bent/chain/cert-$SERIAL.stmt"
 # The county's certificate, widened: its issuer's signature no longer holds.
 sed -i 's/^scope: 340102$/scope: 3401/' bent/chain/cert-3401-000001.stmt
 expect 1 "cert-3401-000001.stmt.$(ls bent/chain | sed -n 's/^cert-3401-000001\.stmt\.\(.*\)\.minisig$/\1/p'
-).minisig: the signature by key" "$XJ" verify bent --home county
+).minisig: the signature by key" "$XJ" verify bent --home other
 cp "$B/chain/cert-3401-000001.stmt" bent/chain/
 cp "bent/chain/cert-3401-000001.stmt" "bent/chain/cert-3401-000009.stmt"
 expect 1 "the file holds cert-3401-000001.stmt, so its name must be" \
@@ -295,7 +295,7 @@ expect 1 "chain/root-2.stmt is not a regular file (a symbolic link)" \
   "$XJ" verify bent --home county
 rm bent/chain/root-2.stmt
 rm bent/chain/cert-3401-000001.stmt*
-expect 1 "the certificate of its issuer 340102 with the keys" "$XJ" verify bent --home county
+expect 1 "the certificate of its issuer 340102 with the keys" "$XJ" verify bent --home other
 
 # ---- revocation ----
 OLD=$(ls c-old | sed -n 's/^cert-\(340102-[0-9]*\)\.stmt$/\1/p')
@@ -423,5 +423,34 @@ out_has '"school":"3434000000"'
 out_has '"signer":"3134000000 瑶海区第1初级中学 (school,'
 [ -f in-prov/3401-340000-000001/data/children/340102-3401-000002/bag/data/children/3134000000-340102-000002/bag/data/registry/students.csv ] ||
   fail "the province does not hold the school's records"
+
+# ---- the root rotates: version 2, signed by version 1's custodians and
+# its own; the province office's certificate re-issued by the new keys ----
+expect 0 "wrote root-2.stmt (unsigned)" \
+  "$XJ" trust rotate -p r1.pub -p r2.pub -p r4.pub -o root-2.stmt --home prov
+grep -qx 'version: 2' root-2.stmt || fail "the rotation is not version 2"
+for k in r1 r4; do
+  expect 0 "" "$XJ" trust sign root-2.stmt -k $k.key $PW
+done
+expect 1 "root-2.stmt (root version 2, by version 1's keys) needs the signatures root=2 and has root=1" \
+  "$XJ" trust add-root root-2.stmt --home prov
+expect 0 "" "$XJ" trust sign root-2.stmt -k r3.key $PW
+expect 0 "root version 2 installed" "$XJ" trust add-root root-2.stmt --home prov
+expect 3 "root version 2 is already installed" "$XJ" trust add-root root-2.stmt --home prov
+# The province office's old certificate was signed by custodians 1 and 3;
+# custodian 3 is gone from version 2.
+expect 0 "it still needs 1 more root signature" \
+  "$XJ" cert issue --by-root --request prov/request.stmt -k r4.key -o c-prov2 --home prov $PW
+expect 0 "" "$XJ" trust sign c-prov2/cert-root-000002.stmt -k r1.key $PW
+expect 0 "chain: 340000 <- root" "$XJ" cert install c-prov2 --home prov
+# The city's bundle, made under version 1, still checks at the province.
+expect 0 "" "$XJ" verify "$C" --home prov
+# A new office set up with version 1 learns version 2 from the chain its
+# certificate comes with.
+init huaibei 3402 city 淮北市教育局 --leader cl1.pub --leader cl2.pub --clerk cc2.pub
+expect 0 "" "$XJ" cert issue --request huaibei/request.stmt --scope 3402 -k pl2.key -o c-huaibei --home prov $PW
+[ -f c-huaibei/root-2.stmt ] || fail "the chain does not carry root version 2"
+expect 0 "chain: 3402 <- 340000 <- root" "$XJ" cert install c-huaibei --home huaibei
+[ -f huaibei/trust/root-2.stmt ] || fail "the new office did not learn root version 2"
 
 done_ok

@@ -722,6 +722,11 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   if (!r->receipt_dir.empty()) {
     cli.Info(fmt::format("receipt for the sender: {}", r->receipt_dir));
   }
+  for (const std::string& l : r->learned) cli.Info("learned " + l);
+  if (!r->learned_error.empty()) {
+    cli.Warn("the chain's root versions and revocation lists were not kept: " +
+             r->learned_error);
+  }
   if (cli.flags.quiet) return kExitOk;
   for (const pack::HeldSchool& h : r->schools) {
     std::printf("school:      %s, %llu records, bundle %s signed by %s\n",

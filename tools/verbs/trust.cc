@@ -271,8 +271,95 @@ int TrustSign(Cli& cli, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int TrustRotate(Cli& cli, const std::vector<std::string>& args) {
+  pack::RootRequest req;
+  std::vector<std::string> pubs;
+  std::string output, home;
+  int threshold = 2;
+  po::options_description desc("options");
+  desc.add_options()("public-key,p", po::value(&pubs)->value_name("PUBFILE"),
+                     "a custodian's key for the new version; repeat for each")(
+      "threshold", po::value(&threshold)->value_name("N"),
+      "signatures the new version needs (default 2)")(
+      "valid-years", po::value(&req.valid_years)->value_name("N"),
+      "years until it expires (default 5)")(
+      "output,o", po::value(&output)->value_name("FILE"),
+      "the new root statement to write (required)")(
+      "home", po::value(&home)->value_name("DIR"),
+      "the province office's home, holding the current root");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/false);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, {},
+                 "xjpack trust rotate -p PUB -p PUB -p PUB -o root-N.stmt",
+                 "Writes the next version of the root, unsigned: the current "
+                 "custodians and the new ones each sign it with 'xjpack trust "
+                 "sign', then 'xjpack trust add-root' installs it.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (output.empty()) return cli.Usage("-o FILE is required");
+  if (threshold < 2) return cli.Usage("--threshold must be at least 2");
+  if (req.valid_years < 1 || req.valid_years > 20)
+    return cli.Usage("--valid-years is 1 to 20");
+  req.threshold = static_cast<std::uint64_t>(threshold);
+  Result<std::vector<formats::minisign::PublicKey>> keys = LoadPublicKeys(pubs);
+  if (!keys.ok()) return cli.Fail(keys.status());
+  req.keys = *keys;
+  Result<pack::Home> h = pack::OpenHome(home);
+  if (!h.ok()) return cli.Fail(h.status());
+  Result<pack::TrustStore> store = pack::TrustStore::Open(*h);
+  if (!store.ok()) return cli.Fail(store.status());
+  Result<std::string> text = pack::MakeNextRoot(*store, req);
+  if (!text.ok()) return cli.Fail(text.status());
+  Result<os::AtomicFile> f =
+      os::AtomicFile::Create(output, 0644, os::Replace::kNever);
+  if (!f.ok()) return cli.Fail(f.status());
+  Status s = f->sink().Write(AsBytes(*text));
+  if (s.ok()) s = f->Commit();
+  if (!s.ok()) return cli.Fail(s);
+  cli.Info(fmt::format(
+      "wrote {} (unsigned): the current root's custodians and the new ones "
+      "each sign it, as many as each version's threshold",
+      output));
+  return kExitOk;
+}
+
+int TrustAddRoot(Cli& cli, const std::vector<std::string>& args) {
+  std::string input, home;
+  po::options_description desc("options");
+  desc.add_options()("statement", po::value(&input)->value_name("FILE"),
+                     "the signed next root statement")(
+      "home", po::value(&home)->value_name("DIR"),
+      "the office home; default $XJPACK_HOME or ~/.local/share/xjpack");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/false);
+  po::positional_options_description pos;
+  pos.add("statement", 1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos, "xjpack trust add-root FILE",
+                 "Installs the next root version, signed by the current "
+                 "custodians and its own; other offices learn it from the "
+                 "chains and receipts that carry it.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (input.empty()) return cli.Usage("the statement is required");
+  Result<pack::Home> h = pack::OpenHome(home);
+  if (!h.ok()) return cli.Fail(h.status());
+  Result<std::uint64_t> v = pack::AddRoot(*h, input, 0);
+  if (!v.ok()) return cli.Fail(v.status());
+  cli.Info(fmt::format(
+      "root version {} installed; re-issue the province office's certificate "
+      "with the new custodians' keys ('xjpack cert issue --by-root')",
+      *v));
+  return kExitOk;
+}
+
 constexpr Sub kTrustSubs[] = {
     {"init-root", "write the province's first root statement", TrustInitRoot},
+    {"rotate", "write the root's next version", TrustRotate},
+    {"add-root", "install the root's next version, signed", TrustAddRoot},
     {"sign", "add a custodian's or leader's signature to a statement",
      TrustSign},
 };

@@ -254,6 +254,10 @@ struct UnpackResult {
   /// (nothing was done this time).
   std::string already_accepted;
   std::string receipt_dir;  ///< the receipt written, if any
+  /// Root versions and revocation lists the chain taught this office, and
+  /// why not, if that failed (the bundle is accepted all the same).
+  std::vector<std::string> learned;
+  std::string learned_error;
   /// For a merged bundle: every school it holds, each checked down to its
   /// own signature.
   std::vector<HeldSchool> schools;

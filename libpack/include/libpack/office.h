@@ -156,6 +156,20 @@ struct RevokeResult {
 /// added.
 Result<RevokeResult> Revoke(const RevokeRequest& request);
 
+/// Takes in what a chain folder teaches this office: root rotations it can
+/// verify (N -> N+1 signed by both key sets) and revocation lists newer
+/// than those it holds, verified against their issuers. Returns the file
+/// names added to home/trust/.
+Result<std::vector<std::string>> LearnFromChain(const Home& home,
+                                                const ChainFiles& chain,
+                                                const std::string& now);
+
+/// The province installs its own next root (made by MakeNextRoot and
+/// signed by both custodian sets) from a statement file with its
+/// signatures beside it. Returns the new version.
+Result<std::uint64_t> AddRoot(const Home& home, const std::string& path,
+                              std::int64_t now);
+
 // ---- receipts ----
 
 struct ReceiptResult {

@@ -85,6 +85,7 @@ class TrustStore {
                                  std::string_view fingerprint);
 
   const OfficeInfo& office() const { return office_; }
+  const Home& home() const { return home_; }
   const ChainFiles& files() const { return files_; }
   std::string keys_dir() const { return home_.root + "/keys"; }
   std::string identity_path() const { return keys_dir() + "/office.key"; }
