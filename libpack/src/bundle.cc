@@ -2136,6 +2136,7 @@ static Status Record(
 }
 
 Result<UnpackResult> Unpack(const UnpackRequest& req) {
+  auto unpack_start = std::chrono::steady_clock::now();
   if (req.trust.empty()) {
     return Status(Code::kInvalidArgument,
                   "unpack needs an office home set up with 'xjpack init', or "
@@ -2287,14 +2288,19 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   // anything is moved into place.
   std::vector<HeldSchool> schools;
   std::vector<std::pair<ft::BundleStatement, std::string>> held;
+  double held_seconds = 0;
   if (!r.statement.children.empty()) {
     if (req.trust.store == nullptr) {
       return Status(Code::kInvalidArgument,
                     "a merged bundle's children are judged by their "
                     "certificates: unpack it in an office home, not with -p");
     }
+    auto held_start = std::chrono::steady_clock::now();
     XJ_ASSIGN_OR_RETURN(schools,
                         VerifyHeld(bag, r.statement, req.trust, &held));
+    held_seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - held_start)
+                       .count();
     // Nested streams: a held bundle equivocating with one accepted before
     // is refused.
     if (req.ledger != nullptr) {
@@ -2320,6 +2326,10 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   out.report = std::move(r);
   out.bag_dir = final_dir;
   out.schools = std::move(schools);
+  out.held_seconds = held_seconds;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              unpack_start)
+                    .count();
   return out;
 }
 

@@ -167,6 +167,40 @@ Status ReadAllInto(int fd, const std::string& name, std::size_t max_size,
   return Status::Ok();
 }
 
+// Reads a whole file of at most `max_size` bytes into `out`, growing the
+// buffer as data arrives (from the size fstat reports), so that a generous
+// limit costs nothing for a small file.
+Status ReadAllGrowing(int fd, const std::string& name, std::size_t max_size,
+                      Bytes* out) {
+  struct stat st;
+  std::size_t guess = 64 * 1024;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    guess = static_cast<std::size_t>(st.st_size) + 1;
+  out->resize(std::min(max_size, std::max<std::size_t>(guess, 1)));
+  std::size_t got = 0;
+  for (;;) {
+    if (got == out->size()) {
+      if (got == max_size) {
+        std::uint8_t probe;
+        ssize_t n = ::read(fd, &probe, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return ErrnoStatus(errno, fmt::format("reading {}", name));
+        if (n == 0) break;
+        return Error(Code::kInvalidArgument, "{}: larger than {} bytes", name,
+                     max_size);
+      }
+      out->resize(std::min(max_size, std::max<std::size_t>(got * 2, 4096)));
+    }
+    ssize_t n = ::read(fd, out->data() + got, out->size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, fmt::format("reading {}", name));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  out->resize(got);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Dir> Dir::Open(const std::string& path) {
@@ -242,11 +276,8 @@ Result<File> Dir::OpenFile(const std::string& name) const {
 
 Result<Bytes> Dir::ReadFile(const std::string& name, std::size_t max) const {
   XJ_ASSIGN_OR_RETURN(File f, OpenFile(name));
-  Bytes data(max);
-  std::size_t size = 0;
-  XJ_RETURN_IF_ERROR(
-      ReadAllInto(f.fd(), path_ + "/" + name, max, &data, &size));
-  data.resize(size);
+  Bytes data;
+  XJ_RETURN_IF_ERROR(ReadAllGrowing(f.fd(), path_ + "/" + name, max, &data));
   return data;
 }
 
@@ -286,10 +317,8 @@ Result<File> OpenForRead(const std::string& path) {
 
 Result<Bytes> ReadFile(const std::string& path, std::size_t max_size) {
   XJ_ASSIGN_OR_RETURN(File file, OpenForRead(path));
-  Bytes data(max_size);
-  std::size_t size = 0;
-  XJ_RETURN_IF_ERROR(ReadAllInto(file.fd(), path, max_size, &data, &size));
-  data.resize(size);
+  Bytes data;
+  XJ_RETURN_IF_ERROR(ReadAllGrowing(file.fd(), path, max_size, &data));
   return data;
 }
 

@@ -258,6 +258,8 @@ struct UnpackResult {
   /// why not, if that failed (the bundle is accepted all the same).
   std::vector<std::string> learned;
   std::string learned_error;
+  /// Wall seconds of the whole unpack and of checking the held bundles.
+  double seconds = 0, held_seconds = 0;
   /// For a merged bundle: every school it holds, each checked down to its
   /// own signature.
   std::vector<HeldSchool> schools;

@@ -1,0 +1,70 @@
+#!/bin/bash
+# The province's side of a merged city bundle: verify and unpack of a city
+# of about STUDENTS students (1 000 000 by default: about 1 500 schools in
+# 9 counties), with the share of the unpack spent checking the held county
+# and school bundles (every statement, signature, chain and held bag, down
+# to the schools); and, with a second argument, the cross-school duplicate
+# detection of the registry check over that many records.
+#
+# The city is built by `xjpack demo` (every office set up and certified,
+# every school packed, every county merged, the city merged and approved),
+# which itself takes a while at this size; the figures are measured after,
+# on a fresh copy of the province's home, so nothing is "already accepted".
+# Wall time is one run; peak memory is the largest resident set.
+#
+#   targets: checking the held bundles adds under 10% to the unpack;
+#            duplicate detection over 10 M records under 60 s on one core,
+#            under 2 GiB
+#
+# usage: bench/merge_speed.sh [STUDENTS [DUPLICATE-RECORDS]]
+#   e.g. bench/merge_speed.sh 1000000 10000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+X=$PWD/build/tools/xjpack
+[ -x "$X" ] || { echo "build first (tools/bootstrap.sh)" >&2; exit 1; }
+students=${1:-1000000}
+dup=${2:-0}
+base=${XJBENCH_DIR:-/var/tmp}
+dir=$(mktemp -d "$base/xjmerge-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+
+echo "merge speed: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), data in $base"
+start=$(date +%s)
+"$X" demo -o "$dir/flow" --students "$students" >"$dir/demo.log" 2>&1 || {
+  tail -20 "$dir/demo.log" >&2
+  exit 1
+}
+echo "built the city with xjpack demo in $(($(date +%s) - start)) s"
+cd "$dir/flow"
+C=$(ls -d stick-province/XJ/3401-340000-* | head -1)
+schools=$(find city-data -name school.csv | wc -l)
+size=$(cat "$C"/payload.tar.zst.age* | wc -c)
+printf 'city bundle: %d schools, %d students, %.0f MiB of volumes\n' \
+  "$schools" "$(sed -n 's/^records: //p' "$C/bundle.stmt")" "$(echo "$size / 1048576" | bc -l)"
+
+cp -a province province-bench
+rm -f province-bench/ledger.sqlite
+/usr/bin/time -f "%e %M" -o t.verify "$X" verify "$C" --home province-bench -q
+read -r vs vm <t.verify
+printf 'verify (chain, signatures, volumes)   %7.2f s  peak %6.1f MiB\n' "$vs" "$(echo "$vm / 1024" | bc -l)"
+/usr/bin/time -f "%e %M" -o t.unpack "$X" unpack "$C" -o intake-bench \
+  --home province-bench --passphrase-file demo.pass --json >unpack.json
+read -r us um <t.unpack
+python3 - "$us" "$um" unpack.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[3]))
+wall, peak = float(sys.argv[1]), int(sys.argv[2]) / 1024
+total, held = d["seconds"]["total"], d["seconds"]["held"]
+print(f"unpack (verify, decrypt, extract, bag) {wall:7.2f} s  peak {peak:6.1f} MiB")
+print(f"  of which the held bundles           {held:7.2f} s  = {100 * held / (total - held):.1f}% "
+      f"added to the rest ({len(d['schools'])} schools checked down to their signatures)")
+PY
+
+if [ "$dup" -gt 0 ]; then
+  "$X" synth -o province-data --level province --students "$dup" --seed 3 -q
+  records=$(find province-data -name students.csv -exec cat {} + | wc -l)
+  /usr/bin/time -f "%e %M" -o t.check "$X" check province-data -q || true
+  read -r cs cm <t.check
+  printf 'check with cross-school duplicates over %d students: %.1f s, peak %.0f MiB (one core)\n' \
+    "$records" "$cs" "$(echo "$cm / 1024" | bc -l)"
+fi
