@@ -2223,7 +2223,20 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
     if (req.ledger != nullptr && tm.ok() &&
         Sha512Hex(*tm) == r.statement.bag_tagmanifest_sha512) {
       UnpackResult out;
-      XJ_RETURN_IF_ERROR(Record(req, r, clock, &out));
+      // The held bundles too, as the interrupted run would have.
+      std::vector<std::pair<ft::BundleStatement, std::string>> held;
+      if (!r.statement.children.empty() && req.trust.store != nullptr) {
+        XJ_ASSIGN_OR_RETURN(
+            out.schools, VerifyHeld(final_dir, r.statement, req.trust, &held));
+        std::vector<std::pair<ft::BundleStatement, std::string>> fresh;
+        for (auto& h : held) {
+          XJ_ASSIGN_OR_RETURN(bool known,
+                              req.ledger->AdmitHeld(h.first, h.second));
+          if (!known) fresh.push_back(std::move(h));
+        }
+        held = std::move(fresh);
+      }
+      XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
       out.report = std::move(r);
       out.bag_dir = final_dir;
       return out;

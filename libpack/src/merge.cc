@@ -381,6 +381,12 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
     return Error(Code::kRejected,
                  "{} certifies no one, so it has no children to merge", sender);
   }
+  if (pr.recipient.code == sender ||
+      std::any_of(pr.copy_to.begin(), pr.copy_to.end(),
+                  [&](const Addressee& a) { return a.code == sender; })) {
+    return Error(Code::kInvalidArgument,
+                 "office {} cannot address a bundle to itself", sender);
+  }
   XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(pr.home));
   struct Cleanup {
     std::string dir;
@@ -590,7 +596,7 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
       continue;
     }
     audit.Report(
-        {Severity::kWarning, "", 0, "", "merge.missing",
+        {Severity::kWarning, sender, 0, "", "merge.missing",
          fmt::format("{} ({}, {}) is certified by this office and "
                      "sent nothing",
                      c->subject, c->subject_name, ft::LevelName(c->level)),

@@ -163,6 +163,9 @@ out_has '"trust":"chain"'
 expect 0 "" env -u XJPACK_HOME HOME="$SCRATCH/nohome" "$XJ" verify "$B"
 out_has "result:      intact"
 [ ! -e "$SCRATCH/nohome" ] || fail "verify created a home"
+# A home named on the command line that is no office is an error, not
+# "intact".
+expect 3 "nohome2 is not set up as an office" "$XJ" verify "$B" --home nohome2
 # The county unpacks with its own identity from its home, records it in
 # its ledger and signs a receipt.
 expect 0 "receipt for the sender: county/outbox/receipts/2134000000-340102-000001" \
@@ -336,6 +339,8 @@ expect 0 "" "$XJ" pack cty/3434000000 --to 340102 -o m1 --home senior $PW
 P=$(ls -d m1/XJ/2134000000-340102-*)
 J=m1/XJ/3134000000-340102-000001
 S=m1/XJ/3434000000-340102-000001
+expect 2 "office 340102 cannot address a bundle to itself" \
+  "$XJ" merge "$P" --to 340102 -o m2 --home county $PW
 # Only the addressee merges; a copy-to office or a stranger cannot.
 expect 1 "not to this office (340103)" "$XJ" merge "$P" "$J" "$S" --to 3401 -o m2 --home other $PW
 expect 0 "it may be removed" "$XJ" merge "$P" "$J" "$S" --to 3401 -o m2 --home county $PW
@@ -399,6 +404,10 @@ expect 2 "a leader approves with the leader's own key" \
 expect 4 "is not certified as a leader key of 3401" \
   "$XJ" approve "$U" -k col1.key --yes --home city $PW
 expect 2 "not on a terminal" "$XJ" approve "$U" -k cl1.key --home city $PW </dev/null
+touch taken.txt
+expect 2 "--print taken.txt: the file exists" \
+  "$XJ" approve "$U" -k cl1.key --yes --print taken.txt --home city $PW
+[ -d "$U" ] || fail "a refused approve moved the bundle"
 expect 0 "approved: m5/XJ/3401-340000-000001 is in place" \
   "$XJ" approve "$U" -k cl1.key --yes --print approval.txt --home city $PW
 out_has "enrolled by school and grade:"

@@ -94,6 +94,12 @@ Result<pack::TrustSource> TrustFrom(const std::vector<std::string>& key_args,
   Result<std::optional<pack::TrustStore>> s =
       pack::TrustStore::OpenIfOffice(home_flag);
   if (!s.ok()) return s.status();
+  // A home named on the command line must be an office: a mistyped --home
+  // must not pass for "intact".
+  if (!*s && !home_flag.empty()) {
+    return Error(Code::kNotFound, "{} is not set up as an office", home_flag)
+        .WithHint("run 'xjpack init' there, or give the sender's key with -p");
+  }
   *store = std::move(s).value();
   if (*store) t.store = &**store;
   return t;
@@ -974,6 +980,9 @@ int RunApprove(Cli& cli, const std::vector<std::string>& args) {
   if (!store.ok()) return cli.Fail(store.status());
   if (!*store)
     return cli.Usage("approve runs in the office home ('xjpack init')");
+  if (!print.empty() && os::Exists(print)) {
+    return cli.Usage(fmt::format("--print {}: the file exists", print));
+  }
   if (os::SameFile(key_file, (*store)->clerk_key_path())) {
     return cli.Usage(
         "-k is the clerk's key from the office home; a leader "
