@@ -433,6 +433,31 @@ out_has '"signer":"3134000000 瑶海区第1初级中学 (school,'
 [ -f in-prov/3401-340000-000001/data/children/340102-3401-000002/bag/data/children/3134000000-340102-000002/bag/data/registry/students.csv ] ||
   fail "the province does not hold the school's records"
 
+# ---- the cross-school audit ----
+# A primary school records a transfer out to the junior school, which
+# records no transfer in; the senior school sends nothing this time.
+cp -r cty audit-data
+row=$(grep -m1 ',27,' cty/3134000000/changes.csv || true)
+junior_student=$(sed -n 2p cty/3134000000/students.csv | cut -d, -f1)
+printf '2026-0900,%s,27,2025-11-08,,3134000000,,,,瑶教基〔2025〕52号,2025-11-05,340102\r\n' \
+  "$junior_student" >>audit-data/2134000000/changes.csv
+sed -i 's/^transferred-out,,,\([0-9]*\)/echo "transferred-out,,,$((\1 + 1))"/e' audit-data/2134000000/summary.csv
+expect 0 "" "$XJ" check audit-data/2134000000
+mkdir m6 m7
+expect 0 "" "$XJ" pack audit-data/2134000000 --to 340102 -o m6 --home school $PW
+expect 0 "" "$XJ" pack audit-data/3134000000 --to 340102 -o m6 --home junior $PW
+expect 1 "the cross-school audit found 1 error(s); nothing was merged (--strict)" \
+  "$XJ" merge m6/XJ/* --to 3401 -o m7 --home county --strict $PW
+grep -q "school 2134000000 records a transfer out to 3134000000, which records no transfer in \[merge.transfer-in-missing\]" .err ||
+  fail "the unmatched transfer is not reported"
+grep -q "3434000000 (瑶海区第1高级中学, school) is certified by this office and sent nothing \[merge.missing\]" .err ||
+  fail "the school that sent nothing is not reported"
+CHECKS=$((CHECKS + 2))
+absent m7/XJ
+# Without --strict the merge goes, and the findings travel in audit.json.
+expect 0 "[merge.transfer-in-missing]" "$XJ" merge m6/XJ/* --to 3401 -o m7 --home county $PW
+out_has "audit:       1 error(s), 1 warning(s)"
+
 # ---- the root rotates: version 2, signed by version 1's custodians and
 # its own; the province office's certificate re-issued by the new keys ----
 expect 0 "wrote root-2.stmt (unsigned)" \
