@@ -1275,6 +1275,23 @@ Status CheckPackRequest(const PackRequest& req, bool registry) {
   return ProbeMedia(req.media).status();
 }
 
+// An office signs nothing while its clock is more than a day behind the
+// newest statement it has accepted: a clock set back must not make
+// expired certificates look valid, nor date statements in the past.
+Status CheckSigningClock(const Home& home, std::int64_t now) {
+  if (!os::Exists(home.root + "/ledger.sqlite")) return Status::Ok();
+  XJ_ASSIGN_OR_RETURN(Ledger ledger, Ledger::Open(home));
+  XJ_ASSIGN_OR_RETURN(std::string mark, ledger.HighWaterMark());
+  if (!mark.empty() && os::FormatUtc(now + 86400) < mark) {
+    return Error(Code::kRejected,
+                 "this machine's clock ({}) is more than a day behind the "
+                 "newest statement this office has accepted ({}): nothing is "
+                 "signed until the clock is right",
+                 os::FormatUtc(now), mark);
+  }
+  return Status::Ok();
+}
+
 // From the bag's files on: the certificate and chain, the stream's next
 // number, tar -> zstd -> age in the outbox, the signed statement, and the
 // stick, read back.
@@ -1296,6 +1313,7 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   ChainFiles chain;
   std::uint64_t root_version = 0;
   if (req.store != nullptr) {
+    XJ_RETURN_IF_ERROR(CheckSigningClock(req.home, now));
     pack::trust::VerifierOptions vo{os::FormatUtc(now), false};
     XJ_ASSIGN_OR_RETURN(own, req.store->OwnCertificate(vo));
     if (own->cert.subject != sender) {
@@ -1907,6 +1925,7 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
                               Ledger* ledger, std::int64_t now) {
   (void)store;
   const ft::BundleStatement& st = v.report.statement;
+  XJ_RETURN_IF_ERROR(CheckSigningClock(home, now));
   auto key = std::find_if(v.keys.begin(), v.keys.end(), [&](const auto& k) {
     return k.key.key_id == leader.key_id();
   });

@@ -373,6 +373,7 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
     return Status(Code::kInvalidArgument, "no child bundle to merge");
   XJ_RETURN_IF_ERROR(CheckPackRequest(pr, /*registry=*/false));
   std::int64_t clock = pr.now != 0 ? pr.now : os::NowUnix();
+  XJ_RETURN_IF_ERROR(CheckSigningClock(pr.home, clock));
   XJ_ASSIGN_OR_RETURN(std::string now_eff, req.ledger->EffectiveNow(clock));
   XJ_ASSIGN_OR_RETURN(trust::TrustedOffice own,
                       pr.store->OwnCertificate({now_eff, req.strict}));

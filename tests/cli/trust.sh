@@ -458,6 +458,16 @@ absent m7/XJ
 expect 0 "[merge.transfer-in-missing]" "$XJ" merge m6/XJ/* --to 3401 -o m7 --home county $PW
 out_has "audit:       1 error(s), 1 warning(s)"
 
+# An office whose clock is more than a day behind what it has accepted
+# signs nothing.
+cp -a county county-clock
+sqlite3 county-clock/ledger.sqlite \
+  "update meta set value='2099-01-01T00:00:00Z' where key='high-water-mark'"
+mkdir m8
+expect 1 "is more than a day behind the newest statement this office has accepted (2099-01-01T00:00:00Z)" \
+  "$XJ" merge m6/XJ/* --to 3401 -o m8 --home county-clock $PW
+absent m8/XJ
+
 # ---- the root rotates: version 2, signed by version 1's custodians and
 # its own; the province office's certificate re-issued by the new keys ----
 expect 0 "wrote root-2.stmt (unsigned)" \

@@ -56,11 +56,9 @@ class Demo {
     if (pid == 0) {
       if (::chdir(dir_.c_str()) != 0) ::_exit(70);
       if (silent || quiet_) {
+        // Errors still show: the commands run with -q.
         int null = ::open("/dev/null", O_WRONLY);
-        if (null >= 0) {
-          ::dup2(null, 1);
-          if (silent) ::dup2(null, 2);
-        }
+        if (null >= 0) ::dup2(null, 1);
       }
       std::vector<char*> argv;
       argv.push_back(const_cast<char*>(exe_.c_str()));
@@ -82,8 +80,10 @@ class Demo {
               bool silent = false) {
     int got = Run(args, shown, silent);
     if (got == want) return true;
-    std::fprintf(stderr, "xjpack: error: demo: '%s' exited %d, not %d\n",
-                 args[0].c_str(), got, want);
+    std::string line;
+    for (const std::string& a : args) line += " " + a;
+    std::fprintf(stderr, "xjpack: error: demo: 'xjpack%s' exited %d, not %d\n",
+                 line.c_str(), got, want);
     return false;
   }
 

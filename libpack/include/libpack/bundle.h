@@ -120,6 +120,10 @@ struct BundleContent {
   double check_seconds = 0;
 };
 
+/// Refuses to sign while this machine's clock is more than a day behind
+/// the newest statement the office's ledger has accepted.
+Status CheckSigningClock(const Home& home, std::int64_t now);
+
 /// Packs prepared content (merge uses it): everything Pack does after the
 /// registry check. `request.registry_dir` is not used.
 Result<PackResult> PackContent(const PackRequest& request,
