@@ -457,6 +457,25 @@ absent m7/XJ
 # Without --strict the merge goes, and the findings travel in audit.json.
 expect 0 "[merge.transfer-in-missing]" "$XJ" merge m6/XJ/* --to 3401 -o m7 --home county $PW
 out_has "audit:       1 error(s), 1 warning(s)"
+# The reverse: the senior school records a transfer in from the junior
+# school, which records no transfer out; and one primary student is also
+# registered at the junior school (packed with --allow-errors, as its own
+# check finds the grade and the missing guardian).
+senior_student=$(sed -n 2p cty/3434000000/students.csv | cut -d, -f1)
+printf '2026-0901,%s,13,2025-11-08,3134000000,,,,,瑶教基〔2025〕53号,2025-11-05,340102\r\n' \
+  "$senior_student" >>audit-data/3434000000/changes.csv
+sed -i 's/^transferred-in,,,\([0-9]*\)/echo "transferred-in,,,$((\1 + 1))"/e' audit-data/3434000000/summary.csv
+sed -n 2p audit-data/2134000000/students.csv >>audit-data/3134000000/students.csv
+mkdir m9 m10
+expect 0 "" "$XJ" pack audit-data/3434000000 --to 340102 -o m9 --home senior $PW
+expect 0 "" "$XJ" pack audit-data/3134000000 --to 340102 -o m9 --home junior $PW \
+  --allow-errors "a test of the county's audit"
+cp -r m6/XJ/2134000000-340102-* m9/XJ/
+expect 0 "[merge.transfer-out-missing]" "$XJ" merge m9/XJ/* --to 3401 -o m10 --home county $PW
+grep -q "school 3434000000 records a transfer in from 3134000000, which records no transfer out" .err ||
+  fail "the reverse transfer is not reported"
+grep -q "\[duplicate.across-schools\]" .err || fail "the student in two schools is not reported"
+CHECKS=$((CHECKS + 2))
 
 # An office whose clock is more than a day behind what it has accepted
 # signs nothing.
