@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "base/bytes.h"
 #include "base/os.h"
@@ -763,6 +764,22 @@ Result<std::vector<std::string>> LearnFromChain(const Home& home,
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
   ChainFiles learned;
   learned.roots = v.new_roots();
+  // Newer certificates of the offices above this one (the province's,
+  // re-issued after a rotation), trusted now and not yet held.
+  std::set<std::string> above;
+  Result<trust::TrustedOffice> own = store.OwnCertificate({now, false});
+  if (own.ok()) {
+    for (std::size_t i = 1; i < own->path.size(); ++i)
+      above.insert(own->path[i].subject);
+  }
+  for (const trust::SignedText& c : chain.certs) {
+    Result<ft::CertStatement> cert = ft::ParseCert(c.text);
+    if (!cert.ok() || above.count(cert->subject) == 0) continue;
+    bool held = std::any_of(
+        store.files().certs.begin(), store.files().certs.end(),
+        [&](const trust::SignedText& h) { return h.text == c.text; });
+    if (!held && v.Judge(c, certs).ok()) learned.certs.push_back(c);
+  }
   for (const trust::SignedText& c : chain.crls) {
     Result<ft::CrlStatement> crl = ft::ParseCrl(c.text);
     if (!crl.ok()) continue;
@@ -776,7 +793,7 @@ Result<std::vector<std::string>> LearnFromChain(const Home& home,
   }
   XJ_RETURN_IF_ERROR(store.Add(learned));
   std::vector<std::string> out;
-  for (const auto* list : {&learned.roots, &learned.crls}) {
+  for (const auto* list : {&learned.roots, &learned.certs, &learned.crls}) {
     for (const trust::SignedText& t : *list)
       out.push_back(os::BaseName(t.name));
   }

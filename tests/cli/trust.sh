@@ -515,5 +515,14 @@ expect 0 "" "$XJ" cert issue --request huaibei/request.stmt --scope 3402 -k pl2.
 [ -f c-huaibei/root-2.stmt ] || fail "the chain does not carry root version 2"
 expect 0 "chain: 3402 <- 340000 <- root" "$XJ" cert install c-huaibei --home huaibei
 [ -f huaibei/trust/root-2.stmt ] || fail "the new office did not learn root version 2"
+# The city learns version 2 and the province's new certificate from the
+# receipt of its next delivery, and keeps working under them.
+mkdir m11
+expect 0 "" "$XJ" merge m10/XJ/340102-3401-000004 --to 340000 -o m11 --home city $PW
+expect 0 "" "$XJ" approve m11/XJ/3401-340000-000002.unapproved -k cl1.key --yes --home city $PW
+expect 0 "" "$XJ" unpack m11/XJ/3401-340000-000002 -o in-prov2 --home prov $PW
+expect 0 "learned root-2.stmt" "$XJ" receipt prov/outbox/receipts/3401-340000-000002 --home city
+[ -f city/trust/cert-root-000002.stmt ] || fail "the city did not learn the province's new certificate"
+expect 0 "" "$XJ" verify m11/XJ/3401-340000-000002 --home city
 
 done_ok
