@@ -2059,6 +2059,8 @@ static Status Record(
     UnpackResult* out,
     const std::vector<std::pair<ft::BundleStatement, std::string>>& held = {}) {
   if (req.ledger == nullptr) return Status::Ok();
+  // The bundle and every bundle it holds, in one transaction.
+  std::vector<AcceptedBundle> all;
   for (const auto& [n, sha] : held) {
     AcceptedBundle b;
     b.id = n.id;
@@ -2070,7 +2072,7 @@ static Status Record(
     b.period = n.period;
     b.created = n.created;
     b.signers = "held in " + r.statement.id;
-    XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
+    all.push_back(std::move(b));
   }
   AcceptedBundle b;
   const ft::BundleStatement& st = r.statement;
@@ -2088,7 +2090,8 @@ static Status Record(
   }
   b.signers = fmt::format("{}", fmt::join(signers, ", "));
   if (req.accept_seq_jump) b.override_reason = "--accept-seq-jump";
-  XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
+  all.push_back(std::move(b));
+  XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
   const TrustStore* store = req.trust.store;
   // Root rotations and newer revocation lists the chain carried are kept.
   if (store != nullptr && r.chain_files) {

@@ -203,11 +203,24 @@ Result<bool> Ledger::AdmitHeld(const formats::trust::BundleStatement& st,
 }
 
 Status Ledger::Accept(const AcceptedBundle& b, std::int64_t clock) {
+  return AcceptAll({b}, clock);
+}
+
+Status Ledger::AcceptAll(const std::vector<AcceptedBundle>& bundles,
+                         std::int64_t clock) {
   XJ_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto rollback = [&](Status s) {
-    (void)Exec("ROLLBACK");
-    return s;
-  };
+  for (const AcceptedBundle& b : bundles) {
+    Status s = Insert(b, clock);
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+  }
+  return Exec("COMMIT");
+}
+
+Status Ledger::Insert(const AcceptedBundle& b, std::int64_t clock) {
+  auto rollback = [](Status s) { return s; };
   std::string now = os::FormatUtc(clock);
   {
     Stmt q(db_,
@@ -239,9 +252,7 @@ Status Ledger::Accept(const AcceptedBundle& b, std::int64_t clock) {
                                    b.sender, b.seq, b.signers, b.sha256);
   if (!b.override_reason.empty())
     detail += fmt::format("; override: {}", b.override_reason);
-  Status s = Audit("accepted", b.id, detail, clock);
-  if (!s.ok()) return rollback(s);
-  return Exec("COMMIT");
+  return Audit("accepted", b.id, detail, clock);
 }
 
 Status Ledger::Audit(std::string_view event, std::string_view bundle,

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "base/bytes.h"
 #include "base/os.h"
@@ -101,18 +102,89 @@ Result<std::string> SchoolCode(const std::string& registry) {
   return rows[0][0];
 }
 
-Result<std::string> SummaryOf(const std::vector<Leaf>& leaves) {
-  std::map<std::tuple<std::string, std::string, std::string, std::string,
-                      std::string>,
-           std::uint64_t>
-      counts;
-  for (const Leaf& l : leaves) {
+using Counts = std::map<
+    std::tuple<std::string, std::string, std::string, std::string, std::string>,
+    std::uint64_t>;
+
+// One school's counts, read once however many holders above it ask.
+Status CountLeaf(const Leaf& l, std::map<std::string, Counts>* cache,
+                 Counts* into) {
+  auto it = cache->find(l.registry);
+  if (it == cache->end()) {
     XJ_ASSIGN_OR_RETURN(std::string school, SchoolCode(l.registry));
-    XJ_ASSIGN_OR_RETURN(auto rows,
-                        ReadColumns(l.registry + "/students.csv",
-                                    {"grade", "sex", "status", "migrant"}));
-    for (const auto& r : rows) ++counts[{school, r[0], r[1], r[2], r[3]}];
+    // The bag's students.csv is the normalised UTF-8 the school signed;
+    // counting needs four columns of each record, read in one pass
+    // (quoted fields as RFC 4180 has them).
+    std::string path = l.registry + "/students.csv";
+    XJ_ASSIGN_OR_RETURN(Bytes data, os::ReadFile(path, std::size_t{4} << 30));
+    std::string_view text = AsChars(data);
+    std::vector<std::string_view> fields;
+    std::size_t pos = 0;
+    auto next_record = [&]() {
+      fields.clear();
+      if (pos >= text.size()) return false;
+      std::size_t start = pos;
+      bool quoted = false;
+      for (; pos < text.size(); ++pos) {
+        char ch = text[pos];
+        if (ch == '"') {
+          quoted = !quoted;
+        } else if (!quoted && ch == ',') {
+          fields.push_back(text.substr(start, pos - start));
+          start = pos + 1;
+        } else if (!quoted && (ch == '\n' || ch == '\r')) {
+          break;
+        }
+      }
+      fields.push_back(text.substr(start, pos - start));
+      if (pos < text.size() && text[pos] == '\r') ++pos;
+      if (pos < text.size() && text[pos] == '\n') ++pos;
+      return true;
+    };
+    if (!next_record()) return Error(Code::kRejected, "{}: no header", path);
+    std::size_t at[4];
+    const char* names[4] = {"grade", "sex", "status", "migrant"};
+    for (int i = 0; i < 4; ++i) {
+      auto h = std::find(fields.begin(), fields.end(), names[i]);
+      if (h == fields.end()) {
+        return Error(Code::kRejected, "{}: no {} column", path, names[i]);
+      }
+      at[i] = static_cast<std::size_t>(h - fields.begin());
+    }
+    // Few distinct keys, many records: count by the four values joined,
+    // then spell the keys out once.
+    std::unordered_map<std::string, std::uint64_t> by;
+    std::string key;
+    while (next_record()) {
+      key.clear();
+      for (int i = 0; i < 4; ++i) {
+        if (i) key += '\x1f';
+        if (at[i] < fields.size()) key += fields[at[i]];
+      }
+      ++by[key];
+    }
+    Counts c;
+    for (const auto& [k, n] : by) {
+      std::string_view rest = k;
+      std::string v[4];
+      for (int i = 0; i < 4; ++i) {
+        std::size_t sep = rest.find('\x1f');
+        v[i] = std::string(rest.substr(0, sep));
+        rest = sep == std::string_view::npos ? std::string_view()
+                                             : rest.substr(sep + 1);
+      }
+      c[{school, v[0], v[1], v[2], v[3]}] += n;
+    }
+    it = cache->emplace(l.registry, std::move(c)).first;
   }
+  for (const auto& [k, n] : it->second) (*into)[k] += n;
+  return Status::Ok();
+}
+
+Result<std::string> SummaryOf(const std::vector<Leaf>& leaves,
+                              std::map<std::string, Counts>* cache) {
+  Counts counts;
+  for (const Leaf& l : leaves) XJ_RETURN_IF_ERROR(CountLeaf(l, cache, &counts));
   std::string out = "school_code,grade,sex,status,migrant,count\r\n";
   for (const auto& [k, n] : counts) {
     out += fmt::format("{},{},{},{},{},{}\r\n", std::get<0>(k), std::get<1>(k),
@@ -127,6 +199,7 @@ struct Held {
   const TrustSource& trust;
   std::vector<HeldSchool>* out;
   std::vector<std::pair<ft::BundleStatement, std::string>>* bundles;
+  std::map<std::string, Counts>* counts;
 };
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
@@ -259,7 +332,7 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   // A merged summary must be what the schools below say.
   std::vector<Leaf> leaves;
   XJ_RETURN_IF_ERROR(CollectLeaves(dir, holder.sender, holder.id, &leaves));
-  XJ_ASSIGN_OR_RETURN(std::string want, SummaryOf(leaves));
+  XJ_ASSIGN_OR_RETURN(std::string want, SummaryOf(leaves, h.counts));
   Result<std::string> have =
       ReadText(dir + "data/merged/summary.csv", 64 << 20);
   if (!have.ok() || *have != want) {
@@ -343,7 +416,8 @@ class AuditSink final : public FindingSink {
 Result<std::string> MergedSummary(const std::string& dir) {
   std::vector<Leaf> leaves;
   XJ_RETURN_IF_ERROR(CollectLeaves(dir, "", "", &leaves));
-  return SummaryOf(leaves);
+  std::map<std::string, Counts> cache;
+  return SummaryOf(leaves, &cache);
 }
 
 Result<std::vector<HeldSchool>> VerifyHeld(
@@ -356,7 +430,8 @@ Result<std::vector<HeldSchool>> VerifyHeld(
   XJ_ASSIGN_OR_RETURN(auto lines, bagit::ParseManifest(text));
   std::map<std::string, std::string> manifest(lines.begin(), lines.end());
   std::vector<HeldSchool> out;
-  Held h{bag_dir, manifest, trust, &out, held};
+  std::map<std::string, Counts> counts;
+  Held h{bag_dir, manifest, trust, &out, held, &counts};
   XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0));
   return out;
 }
@@ -612,7 +687,8 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
                  audit.errors);
   }
   // data/merged/: the counts and the audit.
-  XJ_ASSIGN_OR_RETURN(std::string summary, SummaryOf(leaves));
+  std::map<std::string, Counts> cache;
+  XJ_ASSIGN_OR_RETURN(std::string summary, SummaryOf(leaves, &cache));
   std::string merged = work + "/merged";
   XJ_RETURN_IF_ERROR(os::MakeDirectories(merged, 0700));
   XJ_RETURN_IF_ERROR(WriteNew(merged + "/summary.csv", summary));

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "base/bytes.h"
 #include "base/io.h"
@@ -98,6 +99,24 @@ bool VerifiedBefore(std::string_view text, std::string_view signature_file,
 }
 
 }  // namespace
+
+// Certificates parsed before, remembered for the process: every school's
+// chain in a merged bundle repeats its county's, city's and province's.
+Result<ft::CertStatement> ParseCertCached(std::string_view text) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, ft::CertStatement> parsed;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = parsed.find(std::string(text));
+    if (it != parsed.end()) return it->second;
+  }
+  Result<ft::CertStatement> c = ft::ParseCert(text);
+  if (c.ok()) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (parsed.size() < 20000) parsed.emplace(std::string(text), *c);
+  }
+  return c;
+}
 
 std::string SignatureFileName(std::string_view statement_file,
                               const formats::minisign::KeyId& id) {
@@ -341,7 +360,7 @@ Result<TrustedOffice> Verifier::Walk(
     if (!visited.insert(sha).second) {
       return Error(Code::kBadSignature, "{}: a certificate loop", cur->name);
     }
-    Result<ft::CertStatement> parsed = ft::ParseCert(cur->text);
+    Result<ft::CertStatement> parsed = ParseCertCached(cur->text);
     if (!parsed.ok()) return parsed.status().WithContext(cur->name);
     ft::CertStatement c = std::move(parsed).value();
     // First the signatures, by the issuer's keys under its policy; only
@@ -360,7 +379,7 @@ Result<TrustedOffice> Verifier::Walk(
       // A certificate of the issuing office listing the keys named; with
       // several (a renewal), the one valid longest.
       for (const SignedText& s : certs) {
-        Result<ft::CertStatement> q = ft::ParseCert(s.text);
+        Result<ft::CertStatement> q = ParseCertCached(s.text);
         if (!q.ok() || q->subject != c.issuer) continue;
         bool has_keys = std::all_of(
             c.issuer_keys.begin(), c.issuer_keys.end(),
@@ -538,7 +557,7 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
       const SignedText* issuer = nullptr;
       TrustedOffice office;
       for (const SignedText& c : certs) {
-        Result<ft::CertStatement> q = ft::ParseCert(c.text);
+        Result<ft::CertStatement> q = ParseCertCached(c.text);
         if (!q.ok() || q->subject != crl.issuer) continue;
         Result<TrustedOffice> t = Walk(c, certs);
         if (!t.ok()) continue;

@@ -40,7 +40,7 @@ Status CheckStatementName(const std::string& name, const std::string& text,
       return mismatch(RootFileName(r->version));
     out->roots.push_back(std::move(s));
   } else if (name.rfind("cert-", 0) == 0) {
-    Result<ft::CertStatement> c = ft::ParseCert(text);
+    Result<ft::CertStatement> c = trust::ParseCertCached(text);
     if (!c.ok()) return c.status().WithContext(s.name);
     if (CertFileName(c->serial) != name)
       return mismatch(CertFileName(c->serial));
@@ -261,7 +261,7 @@ Result<std::string> TrustStore::RecipientOf(
   std::optional<trust::TrustedOffice> best;
   Status last = Status::Ok();
   for (const trust::SignedText& s : files_.certs) {
-    Result<ft::CertStatement> c = ft::ParseCert(s.text);
+    Result<ft::CertStatement> c = trust::ParseCertCached(s.text);
     if (!c.ok() || c->subject != code) continue;
     Result<trust::TrustedOffice> t = v.Judge(s, files_.certs);
     if (!t.ok()) {
@@ -385,7 +385,7 @@ Result<trust::TrustedOffice> TrustStore::OwnCertificate(
   std::optional<trust::TrustedOffice> best;
   Status last = Status::Ok();
   for (const trust::SignedText& s : files_.certs) {
-    Result<ft::CertStatement> c = ft::ParseCert(s.text);
+    Result<ft::CertStatement> c = trust::ParseCertCached(s.text);
     if (!c.ok() || c->subject != office_.code) continue;
     Result<trust::TrustedOffice> t = v.Judge(s, files_.certs);
     if (!t.ok()) {
@@ -454,7 +454,7 @@ Result<std::string> TrustStore::NextSerial(std::string_view issuer) {
   }
   // Never below a serial already in the store (a lost counter).
   for (const trust::SignedText& s : files_.certs) {
-    Result<ft::CertStatement> c = ft::ParseCert(s.text);
+    Result<ft::CertStatement> c = trust::ParseCertCached(s.text);
     if (c.ok() && c->issuer == issuer)
       last = std::max(last, SerialNumber(c->serial));
   }

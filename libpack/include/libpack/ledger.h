@@ -67,6 +67,9 @@ class Ledger {
   /// time (never past clock + 24 h) and writes the audit log: one
   /// transaction.
   Status Accept(const AcceptedBundle& bundle, std::int64_t clock);
+  /// Several at once (a bundle and those it holds), in one transaction.
+  Status AcceptAll(const std::vector<AcceptedBundle>& bundles,
+                   std::int64_t clock);
 
   /// The newest created time of any accepted statement ("" when none).
   Result<std::string> HighWaterMark() const;
@@ -90,6 +93,7 @@ class Ledger {
  private:
   Ledger() = default;
   Status Exec(const char* sql);
+  Status Insert(const AcceptedBundle& bundle, std::int64_t clock);
   sqlite3* db_ = nullptr;
   std::string path_;
 };

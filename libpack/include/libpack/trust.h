@@ -81,6 +81,10 @@ Status MeetPolicy(const std::vector<GoodSignature>& good,
 /// later not-after, then the later not-before, then the later serial.
 bool Newer(const ft::CertStatement& a, const ft::CertStatement& b);
 
+/// ft::ParseCert, remembered for the process (the chains of a merged
+/// bundle's schools repeat the same certificates).
+Result<ft::CertStatement> ParseCertCached(std::string_view text);
+
 /// SHA-256 of a statement's bytes, lowercase hex.
 std::string StatementSha256(std::string_view text);
 
