@@ -420,6 +420,17 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
                          ? *req.deliver_policy
                          : *ft::ParsePolicy(DefaultDeliver(c.level));
   c.not_before = req.not_before.empty() ? os::FormatUtc(now) : req.not_before;
+  if (req.by_root && req.not_before.empty()) {
+    // A re-issue after a root rotation keeps the start of the certificate
+    // it replaces, so what was signed under that one still checks.
+    for (const trust::SignedText& t : store.files().certs) {
+      Result<ft::CertStatement> old = ft::ParseCert(t.text);
+      if (old.ok() && old->subject == c.subject && old->issuer == "root" &&
+          old->not_before < c.not_before) {
+        c.not_before = old->not_before;
+      }
+    }
+  }
   c.not_after =
       req.not_after.empty() ? DefaultNotAfter(c.level, now) : req.not_after;
   // Two keys for every role a policy needs: a lost key then means a new

@@ -349,120 +349,160 @@ Result<TrustedOffice> Verifier::Walk(
                  root.version, root.expires);
   }
   TrustedOffice out;
-  std::set<std::string> visited;
-  const SignedText* cur = &leaf;
-  for (int depth = 0;; ++depth) {
-    if (depth >= 5) {
-      return Error(Code::kBadSignature,
-                   "{}: a chain of more than five certificates", leaf.name);
-    }
-    std::string sha = StatementSha256(cur->text);
-    if (!visited.insert(sha).second) {
-      return Error(Code::kBadSignature, "{}: a certificate loop", cur->name);
-    }
-    Result<ft::CertStatement> parsed = ParseCertCached(cur->text);
-    if (!parsed.ok()) return parsed.status().WithContext(cur->name);
-    ft::CertStatement c = std::move(parsed).value();
-    // First the signatures, by the issuer's keys under its policy; only
-    // then what the certificate says.
-    const SignedText* parent = nullptr;
-    ft::CertStatement p;
-    if (c.issuer == "root") {
-      XJ_ASSIGN_OR_RETURN(Judgement j,
-                          JudgeSignatures(*cur, "cert", c.serial,
-                                          Only(root.keys, c.issuer_keys), ""));
-      XJ_RETURN_IF_ERROR(
-          MeetPolicy(j.good, Threshold(root.threshold),
-                     fmt::format("{} (issued by root version {})", cur->name,
-                                 root.version)));
-    } else {
-      // A certificate of the issuing office listing the keys named; with
-      // several (a renewal), the one valid longest.
-      for (const SignedText& s : certs) {
-        Result<ft::CertStatement> q = ParseCertCached(s.text);
-        if (!q.ok() || q->subject != c.issuer) continue;
-        bool has_keys = std::all_of(
-            c.issuer_keys.begin(), c.issuer_keys.end(),
-            [&](const std::string& id) {
-              return std::any_of(q->keys.begin(), q->keys.end(),
-                                 [&](const ft::KeyEntry& k) {
-                                   return KeyIdToString(k.key.key_id) == id;
-                                 });
-            });
-        if (!has_keys) continue;
-        if (parent == nullptr || q->not_after > p.not_after) {
-          parent = &s;
-          p = std::move(q).value();
-        }
-      }
-      if (parent == nullptr) {
-        return Error(Code::kBadSignature,
-                     "{}: the certificate of its issuer {} with the keys {} is "
-                     "not in the chain",
-                     cur->name, c.issuer, fmt::join(c.issuer_keys, ", "));
-      }
-      if (!p.issue_policy) {
-        return Error(Code::kBadSignature,
-                     "{}: its issuer {} may certify no one", cur->name,
-                     Describe(p));
-      }
-      XJ_ASSIGN_OR_RETURN(Judgement j,
-                          JudgeSignatures(*cur, "cert", c.serial,
-                                          Only(p.keys, c.issuer_keys), ""));
-      XJ_RETURN_IF_ERROR(
-          MeetPolicy(j.good, *p.issue_policy,
-                     fmt::format("{} (issued by {})", cur->name, p.subject)));
-    }
+  XJ_RETURN_IF_ERROR(WalkFrom(leaf, certs, 0, {}, &out));
+  return out;
+}
+
+// One link and everything above it. Of several certificates of the issuing
+// office (a renewal, a re-issue after a root rotation), each is tried,
+// newest first, until one carries the chain to the root.
+Status Verifier::WalkFrom(const SignedText& cur,
+                          const std::vector<SignedText>& certs, int depth,
+                          std::set<std::string> visited,
+                          TrustedOffice* out) const {
+  const ft::RootStatement& root = roots_.back();
+  if (depth >= 5) {
+    return Error(Code::kBadSignature,
+                 "{}: a chain of more than five "
+                 "certificates",
+                 cur.name);
+  }
+  std::string sha = StatementSha256(cur.text);
+  if (!visited.insert(sha).second) {
+    return Error(Code::kBadSignature, "{}: a certificate loop", cur.name);
+  }
+  Result<ft::CertStatement> parsed = ParseCertCached(cur.text);
+  if (!parsed.ok()) return parsed.status().WithContext(cur.name);
+  const ft::CertStatement c = std::move(parsed).value();
+  // An office's code lies inside its own scope, and only a school has a
+  // school's ten-digit code: nobody certifies another office's code.
+  bool school_code = c.subject.size() == 10;
+  bool inside =
+      std::any_of(c.scope.begin(), c.scope.end(), [&](const std::string& p) {
+        return c.subject.compare(0, p.size(), p) == 0;
+      });
+  if ((c.level == ft::Level::kSchool) != school_code ||
+      (!school_code && !inside)) {
+    return Error(Code::kBadSignature,
+                 "{}: a {} certificate for office code {} with scope {}: the "
+                 "code is not such an office's",
+                 cur.name, ft::LevelName(c.level), c.subject,
+                 fmt::join(c.scope, " "));
+  }
+  auto valid_now = [&]() -> Status {
     if (options_.now < c.not_before) {
       return Error(Code::kBadSignature,
                    "{}: the certificate of {} is not valid before {} (now {})",
-                   cur->name, Describe(c), c.not_before, options_.now);
+                   cur.name, Describe(c), c.not_before, options_.now);
     }
     if (options_.now > c.not_after) {
       return Error(Code::kBadSignature,
-                   "{}: the certificate of {} expired at {} (now {})",
-                   cur->name, Describe(c), c.not_after, options_.now);
+                   "{}: the certificate of {} expired at {} (now {})", cur.name,
+                   Describe(c), c.not_after, options_.now);
     }
+    return Status::Ok();
+  };
+  auto record = [&](TrustedOffice* o) {
     if (depth == 0) {
-      out.cert = c;
-      out.cert_sha256 = sha;
+      o->cert = c;
+      o->cert_sha256 = sha;
     }
-    out.path.push_back(c);
-    out.path_names.push_back(cur->name);
-    if (c.issuer == "root") {
-      if (c.level != ft::Level::kProvince) {
-        return Error(Code::kBadSignature,
-                     "{}: the root certifies only the province office, and "
-                     "{} is a {}",
-                     cur->name, c.subject, ft::LevelName(c.level));
-      }
-      std::vector<std::string> within = {root.province};
-      if (!InScope(c.scope, within)) {
-        return Error(Code::kBadSignature,
-                     "{}: scope widening: {}'s scope {} is outside the "
-                     "province {}",
-                     cur->name, c.subject, fmt::join(c.scope, " "),
-                     root.province);
-      }
-      break;
-    }
-    if (std::find(p.may_certify.begin(), p.may_certify.end(), c.level) ==
-        p.may_certify.end()) {
+    o->path.insert(o->path.begin(), c);
+    o->path_names.insert(o->path_names.begin(), cur.name);
+  };
+  if (c.issuer == "root") {
+    // First the signatures, by the issuer's keys under its policy; only
+    // then what the certificate says.
+    XJ_ASSIGN_OR_RETURN(Judgement j,
+                        JudgeSignatures(cur, "cert", c.serial,
+                                        Only(root.keys, c.issuer_keys), ""));
+    XJ_RETURN_IF_ERROR(MeetPolicy(
+        j.good, Threshold(root.threshold),
+        fmt::format("{} (issued by root version {})", cur.name, root.version)));
+    XJ_RETURN_IF_ERROR(valid_now());
+    if (c.level != ft::Level::kProvince) {
       return Error(Code::kBadSignature,
-                   "{}: level skipping: {} may certify {}, not a {} ({})",
-                   cur->name, Describe(p), Joined(p.may_certify),
-                   ft::LevelName(c.level), c.subject);
+                   "{}: the root certifies only the province office, and "
+                   "{} is a {}",
+                   cur.name, c.subject, ft::LevelName(c.level));
     }
-    if (!InScope(c.scope, p.scope)) {
+    std::vector<std::string> within = {root.province};
+    if (!InScope(c.scope, within)) {
       return Error(Code::kBadSignature,
-                   "{}: scope widening: {}'s scope {} is not inside its "
-                   "issuer {}'s scope {}",
-                   cur->name, c.subject, fmt::join(c.scope, " "), p.subject,
-                   fmt::join(p.scope, " "));
+                   "{}: scope widening: {}'s scope {} is outside the "
+                   "province {}",
+                   cur.name, c.subject, fmt::join(c.scope, " "), root.province);
     }
-    cur = parent;
+    record(out);
+    return Status::Ok();
   }
-  return out;
+  // The issuing office's certificates listing the keys named.
+  std::vector<std::pair<ft::CertStatement, const SignedText*>> parents;
+  for (const SignedText& s : certs) {
+    Result<ft::CertStatement> q = ParseCertCached(s.text);
+    if (!q.ok() || q->subject != c.issuer) continue;
+    bool has_keys = std::all_of(
+        c.issuer_keys.begin(), c.issuer_keys.end(), [&](const std::string& id) {
+          return std::any_of(q->keys.begin(), q->keys.end(),
+                             [&](const ft::KeyEntry& k) {
+                               return KeyIdToString(k.key.key_id) == id;
+                             });
+        });
+    if (!has_keys) continue;
+    if (std::any_of(parents.begin(), parents.end(),
+                    [&](const auto& x) { return x.second->text == s.text; })) {
+      continue;  // the same certificate from the chain and the store
+    }
+    parents.push_back({std::move(q).value(), &s});
+  }
+  if (parents.empty()) {
+    return Error(Code::kBadSignature,
+                 "{}: the certificate of its issuer {} with the keys {} is "
+                 "not in the chain",
+                 cur.name, c.issuer, fmt::join(c.issuer_keys, ", "));
+  }
+  std::sort(parents.begin(), parents.end(), [](const auto& a, const auto& b) {
+    return Newer(a.first, b.first);
+  });
+  Status first = Status::Ok();
+  for (const auto& [p, parent] : parents) {
+    Status link = [&]() -> Status {
+      if (!p.issue_policy) {
+        return Error(Code::kBadSignature,
+                     "{}: its issuer {} may certify no one", cur.name,
+                     Describe(p));
+      }
+      XJ_ASSIGN_OR_RETURN(Judgement j,
+                          JudgeSignatures(cur, "cert", c.serial,
+                                          Only(p.keys, c.issuer_keys), ""));
+      XJ_RETURN_IF_ERROR(
+          MeetPolicy(j.good, *p.issue_policy,
+                     fmt::format("{} (issued by {})", cur.name, p.subject)));
+      XJ_RETURN_IF_ERROR(valid_now());
+      if (std::find(p.may_certify.begin(), p.may_certify.end(), c.level) ==
+          p.may_certify.end()) {
+        return Error(Code::kBadSignature,
+                     "{}: level skipping: {} may certify {}, not a {} ({})",
+                     cur.name, Describe(p), Joined(p.may_certify),
+                     ft::LevelName(c.level), c.subject);
+      }
+      if (!InScope(c.scope, p.scope)) {
+        return Error(Code::kBadSignature,
+                     "{}: scope widening: {}'s scope {} is not inside its "
+                     "issuer {}'s scope {}",
+                     cur.name, c.subject, fmt::join(c.scope, " "), p.subject,
+                     fmt::join(p.scope, " "));
+      }
+      TrustedOffice above;
+      XJ_RETURN_IF_ERROR(WalkFrom(*parent, certs, depth + 1, visited, &above));
+      *out = std::move(above);
+      record(out);
+      return Status::Ok();
+    }();
+    if (link.ok()) return link;
+    if (first.ok()) first = link;
+  }
+  return first;
 }
 
 Status Verifier::CheckRevocation(const TrustedOffice& office) const {

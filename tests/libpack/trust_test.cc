@@ -286,24 +286,29 @@ TEST_CASE("scope narrows and levels descend at every link") {
               "issuer 340104's scope 340104"));
   }
   SUBCASE("widening at the middle link") {
-    h.county.cert.scope = {"3402"};
+    h.county.cert.scope = {"340104", "3402"};
     h.Issue(&h.county, h.city);
-    h.school.cert.scope = {"340204"};
-    h.Issue(&h.school, h.county);
     CHECK(Has(Why(h.JudgeSchool()),
-              "scope widening: 340104's scope 3402 is not inside its issuer "
-              "3401's scope 3401"));
+              "scope widening: 340104's scope 340104 3402 is not inside its "
+              "issuer 3401's scope 3401"));
   }
   SUBCASE("a province office outside the root's province") {
-    h.province.cert.scope = {"35"};
+    h.province.cert.scope = {"34", "35"};
     h.IssueByRoot(&h.province, {&h.r1, &h.r2});
-    h.city.cert.scope = {"3501"};
-    h.Issue(&h.city, h.province);
-    h.county.cert.scope = {"350104"};
-    h.Issue(&h.county, h.city);
-    h.school.cert.scope = {"350104"};
-    h.Issue(&h.school, h.county);
     CHECK(Has(Why(h.JudgeSchool()), "is outside the province 34"));
+  }
+  SUBCASE("no office is certified under another's code") {
+    // The city certifies a "county" with the province office's code, or a
+    // school's ten digits: refused whatever the scope.
+    h.county.cert.subject = "340000";
+    h.Issue(&h.county, h.city);
+    CHECK(Has(Why(h.MakeVerifier().Judge(h.county.signed_cert, h.Certs())),
+              "a county certificate for office code 340000 with scope 340104: "
+              "the code is not such an office's"));
+    h.county.cert.subject = "2134000009";
+    h.Issue(&h.county, h.city);
+    CHECK(Has(Why(h.MakeVerifier().Judge(h.county.signed_cert, h.Certs())),
+              "the code is not such an office's"));
   }
   SUBCASE("level skipping") {
     // The city may certify counties only; a school it certifies is refused.

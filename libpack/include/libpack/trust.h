@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -153,6 +154,9 @@ class Verifier {
   struct Link;
   Result<TrustedOffice> Walk(const SignedText& leaf,
                              const std::vector<SignedText>& certs) const;
+  Status WalkFrom(const SignedText& cur, const std::vector<SignedText>& certs,
+                  int depth, std::set<std::string> visited,
+                  TrustedOffice* out) const;
   Status CheckRevocation(const TrustedOffice& office) const;
 
   std::vector<ft::RootStatement> roots_;
