@@ -46,12 +46,29 @@ Status CollectLeaves(const std::string& bag, const std::string& signer,
                      const std::string& bundle, std::vector<Leaf>* out,
                      int depth = 0) {
   if (depth > 6) return Error(Code::kRejected, "{}: nested too deep", bag);
-  if (os::IsDirectory(bag + "/data/registry")) {
+  // A school's bag holds data/registry (and data/check); a merged bag
+  // data/children and data/merged; nothing else, and never both.
+  std::vector<std::string> parts;
+  if (os::IsDirectory(bag + "/data")) {
+    XJ_ASSIGN_OR_RETURN(parts, os::ListDirectory(bag + "/data"));
+  }
+  bool merged =
+      std::find(parts.begin(), parts.end(), "children") != parts.end();
+  for (const std::string& p : parts) {
+    bool fits = merged ? (p == "children" || p == "merged")
+                       : (p == "registry" || p == "check");
+    if (!fits) {
+      return Error(Code::kRejected, "{}/data/{}: not part of a {} bag", bag,
+                   EscapeForDisplay(p), merged ? "merged" : "school's");
+    }
+  }
+  if (!merged) {
+    if (std::find(parts.begin(), parts.end(), "registry") == parts.end())
+      return Error(Code::kRejected, "{}: a bag with no registry", bag);
     out->push_back({bag + "/data/registry", signer, bundle});
     return Status::Ok();
   }
   std::string children = bag + "/data/children";
-  if (!os::IsDirectory(children)) return Status::Ok();
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> ids,
                       os::ListDirectory(children));
   for (const std::string& id : ids) {
@@ -155,7 +172,13 @@ Status CountLeaf(const Leaf& l, std::map<std::string, Counts>* cache,
     // then spell the keys out once.
     std::unordered_map<std::string, std::uint64_t> by;
     std::string key;
+    std::size_t columns = fields.size(), line = 1;
     while (next_record()) {
+      ++line;
+      if (fields.size() != columns) {
+        return Error(Code::kRejected, "{}:{}: {} fields, the header has {}",
+                     path, line, fields.size(), columns);
+      }
       key.clear();
       for (int i = 0; i < 4; ++i) {
         if (i) key += '\x1f';
@@ -214,8 +237,16 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   if (os::IsDirectory(children)) {
     XJ_ASSIGN_OR_RETURN(held, os::ListDirectory(children));
   }
-  std::set<std::string> listed;
-  for (const ft::Child& c : holder.children) listed.insert(c.id);
+  std::set<std::string> listed, senders;
+  for (const ft::Child& c : holder.children) {
+    listed.insert(c.id);
+    // One bundle per sender: a snapshot never holds two of one office.
+    if (!senders.insert(c.id.substr(0, c.id.find('-'))).second) {
+      return Error(Code::kRejected,
+                   "{} holds two bundles from {}: a merge holds one per sender",
+                   holder.id, c.id.substr(0, c.id.find('-')));
+    }
+  }
   for (const std::string& id : held) {
     if (listed.count(id) == 0) {
       return Error(Code::kRejected,
@@ -232,6 +263,13 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     }
   }
   if (holder.children.empty()) {
+    // The records are the signing school's own.
+    XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(dir + "data/registry"));
+    if (code != holder.sender) {
+      return Error(Code::kRejected,
+                   "{}: the registry is school {}'s, and school {} signed it",
+                   holder.id, EscapeForDisplay(code), holder.sender);
+    }
     h.out->push_back({holder.id, holder.sender, "", path, holder.records});
     return Status::Ok();
   }

@@ -377,6 +377,12 @@ expect 0 "" "$XJ" verify "$F" --home city2
 expect 1 "data/registry/students.csv: not as its manifest says" \
   "$XJ" unpack "$F" -o in-city2 --home city2 $PW
 absent in-city2/340102-3401-000001
+# ... nor may it add a registry of its own beside the children it holds.
+F2=$(python3 "$HERE/forge_bundle.py" merged-registry "$M" "$H" "$CITY_AGE" evil.key evil.pub forged2) ||
+  fail "forging a merged bundle with a registry"
+expect 1 "data/registry: not part of a merged bag" \
+  "$XJ" unpack "$F2" -o in-city2 --home city2 $PW
+absent in-city2/340102-3401-000001
 # A school's newer census goes into the next merge; its old one cannot be
 # slipped back in, nor one school's bundle held twice.
 mkdir m3 m4
