@@ -1872,7 +1872,8 @@ Result<ApprovalView> ReadForApproval(const std::string& dir_arg,
   // Every volume as signed.
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                       LocateVolumes(inv, &v.report, false));
-  CheckedVolumes volumes(paths, &v.report, nullptr, "verifying");
+  const Progress no_progress;  // outlives the reader, which keeps a reference
+  CheckedVolumes volumes(paths, &v.report, no_progress, "verifying");
   XJ_RETURN_IF_ERROR(volumes.Drain());
   // The counts kept in the home are the bag's.
   std::string plain = home.outbox() + "/" + st.id + ".plain";
