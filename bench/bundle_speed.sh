@@ -78,7 +78,7 @@ best() {
     /usr/bin/time -f "%e %M" -o time.txt "$@" >/dev/null
     read -r s m <time.txt
     if [ -z "$s_out" ] || awk -v a="$s" -v b="$s_out" 'BEGIN { exit !(a < b) }'; then s_out=$s; fi
-    [ "$m" -gt "$m_out" ] && m_out=$m
+    if [ "$m" -gt "$m_out" ]; then m_out=$m; fi
   done
 }
 row() {  # row NAME BYTES OURS-S OURS-KIB STOCK-NAME STOCK-S STOCK-KIB
