@@ -2053,6 +2053,15 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
   return r;
 }
 
+// "clerk 0123..., leader 4567...": the signatures that counted.
+std::string Signers(const BundleReport& r) {
+  std::vector<std::string> signers;
+  for (const SignatureReport& s : r.signatures) {
+    if (s.valid) signers.push_back(s.role + " " + s.key_id);
+  }
+  return fmt::format("{}", fmt::join(signers, ", "));
+}
+
 // After the bag is in place: the ledger records the bundle (one
 // transaction), then the recipient signs its receipt.
 static Status Record(
@@ -2062,34 +2071,10 @@ static Status Record(
   if (req.ledger == nullptr) return Status::Ok();
   // The bundle and every bundle it holds, in one transaction.
   std::vector<AcceptedBundle> all;
-  for (const auto& [n, sha] : held) {
-    AcceptedBundle b;
-    b.id = n.id;
-    b.sender = n.sender;
-    b.recipient = n.recipient;
-    b.seq = n.seq;
-    b.sha256 = sha;
-    b.kind = n.kind;
-    b.period = n.period;
-    b.created = n.created;
-    b.signers = "held in " + r.statement.id;
-    all.push_back(std::move(b));
-  }
-  AcceptedBundle b;
+  for (const auto& [n, sha] : held)
+    all.push_back(AcceptedFrom(n, sha, "held in " + r.statement.id));
   const ft::BundleStatement& st = r.statement;
-  b.id = st.id;
-  b.sender = st.sender;
-  b.recipient = st.recipient;
-  b.seq = st.seq;
-  b.sha256 = r.statement_sha256;
-  b.kind = st.kind;
-  b.period = st.period;
-  b.created = st.created;
-  std::vector<std::string> signers;
-  for (const SignatureReport& s : r.signatures) {
-    if (s.valid) signers.push_back(s.role + " " + s.key_id);
-  }
-  b.signers = fmt::format("{}", fmt::join(signers, ", "));
+  AcceptedBundle b = AcceptedFrom(st, r.statement_sha256, Signers(r));
   if (req.accept_seq_jump) b.override_reason = "--accept-seq-jump";
   all.push_back(std::move(b));
   XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
@@ -2251,13 +2236,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
       if (!r.statement.children.empty() && req.trust.store != nullptr) {
         XJ_ASSIGN_OR_RETURN(
             out.schools, VerifyHeld(final_dir, r.statement, req.trust, &held));
-        std::vector<std::pair<ft::BundleStatement, std::string>> fresh;
-        for (auto& h : held) {
-          XJ_ASSIGN_OR_RETURN(bool known,
-                              req.ledger->AdmitHeld(h.first, h.second));
-          if (!known) fresh.push_back(std::move(h));
-        }
-        held = std::move(fresh);
+        XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
       }
       XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
       out.report = std::move(r);
@@ -2340,13 +2319,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
     // Nested streams: a held bundle equivocating with one accepted before
     // is refused.
     if (req.ledger != nullptr) {
-      std::vector<std::pair<ft::BundleStatement, std::string>> fresh;
-      for (auto& h : held) {
-        XJ_ASSIGN_OR_RETURN(bool known,
-                            req.ledger->AdmitHeld(h.first, h.second));
-        if (!known) fresh.push_back(std::move(h));
-      }
-      held = std::move(fresh);
+      XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
     }
   }
   // Everything extracted reaches the disk before it appears in place.

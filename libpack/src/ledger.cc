@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "base/os.h"
 
 namespace xj::pack {
@@ -200,6 +202,44 @@ Result<bool> Ledger::AdmitHeld(const formats::trust::BundleStatement& st,
   }
   if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
   return false;
+}
+
+AcceptedBundle AcceptedFrom(const formats::trust::BundleStatement& st,
+                            std::string sha256, std::string signers) {
+  AcceptedBundle b;
+  b.id = st.id;
+  b.sender = st.sender;
+  b.recipient = st.recipient;
+  b.seq = st.seq;
+  b.sha256 = std::move(sha256);
+  b.kind = st.kind;
+  b.period = st.period;
+  b.created = st.created;
+  b.signers = std::move(signers);
+  return b;
+}
+
+Result<std::vector<HeldStatement>> Ledger::NewHeld(
+    const std::vector<HeldStatement>& held) const {
+  std::vector<HeldStatement> fresh;
+  for (const HeldStatement& h : held) {
+    XJ_ASSIGN_OR_RETURN(bool known, AdmitHeld(h.first, h.second));
+    auto same = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) {
+      return f.first.sender == h.first.sender &&
+             f.first.recipient == h.first.recipient &&
+             f.first.seq == h.first.seq;
+    });
+    if (same != fresh.end()) {
+      if (same->second != h.second) {
+        return Error(Code::kRejected,
+                     "equivocation: two held bundles {} with other content",
+                     h.first.id);
+      }
+      continue;
+    }
+    if (!known) fresh.push_back(h);
+  }
+  return fresh;
 }
 
 Status Ledger::Accept(const AcceptedBundle& b, std::int64_t clock) {

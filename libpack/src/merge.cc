@@ -593,10 +593,9 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
     std::vector<std::pair<ft::BundleStatement, std::string>> nested;
     XJ_ASSIGN_OR_RETURN(std::vector<HeldSchool> schools,
                         VerifyHeld(ur->bag_dir, st, trust, &nested));
-    for (const auto& [n, sha] : nested) {
-      XJ_ASSIGN_OR_RETURN(bool known, req.ledger->AdmitHeld(n, sha));
-      if (!known) held_new.push_back({n, sha});
-    }
+    XJ_ASSIGN_OR_RETURN(std::vector<HeldStatement> fresh,
+                        req.ledger->NewHeld(nested));
+    held_new.insert(held_new.end(), fresh.begin(), fresh.end());
     for (HeldSchool& s : schools) {
       if (st.children.empty() && !r.chain.empty()) s.signer = r.chain[0];
       result.schools.push_back(std::move(s));
@@ -748,38 +747,16 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
   p.kind = kind;
   XJ_ASSIGN_OR_RETURN(result.pack, PackContent(p, std::move(content)));
   // The children are accepted with the merge that holds them, and what
-  // they hold in turn.
-  for (const auto& [n, sha] : held_new) {
-    AcceptedBundle b;
-    b.id = n.id;
-    b.sender = n.sender;
-    b.recipient = n.recipient;
-    b.seq = n.seq;
-    b.sha256 = sha;
-    b.kind = n.kind;
-    b.period = n.period;
-    b.created = n.created;
-    b.signers = "held in " + result.pack.statement.id;
-    XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
-  }
+  // they hold in turn: one transaction.
+  std::vector<AcceptedBundle> all;
+  for (const auto& [n, sha] : held_new)
+    all.push_back(AcceptedFrom(n, sha, "held in " + result.pack.statement.id));
   for (const BundleReport& r : accepted) {
-    AcceptedBundle b;
-    b.id = r.statement.id;
-    b.sender = r.statement.sender;
-    b.recipient = r.statement.recipient;
-    b.seq = r.statement.seq;
-    b.sha256 = r.statement_sha256;
-    b.kind = r.statement.kind;
-    b.period = r.statement.period;
-    b.created = r.statement.created;
-    std::vector<std::string> signers;
-    for (const SignatureReport& s : r.signatures) {
-      if (s.valid) signers.push_back(s.role + " " + s.key_id);
-    }
-    b.signers = fmt::format("{}, merged into {}", fmt::join(signers, ", "),
-                            result.pack.statement.id);
-    XJ_RETURN_IF_ERROR(req.ledger->Accept(b, clock));
+    all.push_back(AcceptedFrom(r.statement, r.statement_sha256,
+                               fmt::format("{}, merged into {}", Signers(r),
+                                           result.pack.statement.id)));
   }
+  XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
   return result;
 }
 

@@ -199,6 +199,10 @@ struct TrustSource {
   bool empty() const { return keys.empty() && store == nullptr; }
 };
 
+/// The signatures that counted, as the ledger records them ("clerk
+/// 0123..., leader 4567...").
+std::string Signers(const BundleReport& report);
+
 /// What is on the stick, without secrets and without failing on what is
 /// missing or unknown (volumes elsewhere, unknown signers, a chain that does
 /// not reach the root — reported as a warning): reads the statement and

@@ -44,6 +44,14 @@ struct AcceptedBundle {
   std::string override_reason;  ///< e.g. --accept-seq-jump, logged
 };
 
+/// The ledger's row for a statement with its SHA-256, signed as `signers`
+/// says ("clerk 0123..., leader 4567...", or "held in <id>").
+AcceptedBundle AcceptedFrom(const formats::trust::BundleStatement& statement,
+                            std::string sha256, std::string signers);
+
+/// A statement and its SHA-256, as bundles held in another are listed.
+using HeldStatement = std::pair<formats::trust::BundleStatement, std::string>;
+
 class Ledger {
  public:
   /// Opens (creating) home/ledger.sqlite.
@@ -62,6 +70,12 @@ class Ledger {
   /// content; true when it holds this very statement, false when new.
   Result<bool> AdmitHeld(const formats::trust::BundleStatement& statement,
                          const std::string& sha256) const;
+
+  /// Of the bundles held in others, those not yet accepted (each once);
+  /// refused when one equivocates with what is accepted, or two held
+  /// bundles of one stream's seq differ.
+  Result<std::vector<HeldStatement>> NewHeld(
+      const std::vector<HeldStatement>& held) const;
 
   /// Records an accepted bundle, raises the high-water mark to its created
   /// time (never past clock + 24 h) and writes the audit log: one
