@@ -1970,6 +1970,20 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
   ApproveResult out;
   out.signature = v.dir + "/" + name;
   if (!met.ok()) return met.WithContext("signed, and still waiting");
+  // What is about to move must verify as it will be read, signatures and
+  // policy included, before anything moves.
+  {
+    VerifyRequest pre;
+    pre.dirs = {v.dir};
+    pre.trust.store = &store;
+    pre.trust.now = os::FormatUtc(now);
+    pre.unapproved = true;
+    Result<BundleReport> ready = Verify(pre);
+    if (!ready.ok()) {
+      return ready.status().WithContext(
+          "signed, but the bundle does not verify: it stays unapproved");
+    }
+  }
   // Into place file by file, the statement last (renaming the folder loses
   // its contents on some FUSE FAT drivers).
   std::string final_dir = os::DirName(v.dir) + "/" + st.id;

@@ -383,6 +383,15 @@ TEST_CASE("revocation lists: newest per issuer, keys refused everywhere") {
     CHECK(Has(Why(v.Judge(h.school.signed_cert, h.Certs())),
               fmt::format("key {} of 340104", Id(h.county.clerk2))));
   }
+  SUBCASE("a revoked issuer publishes no list") {
+    SignedText city_list =
+        crl_by(h.city, 1,
+               {{"3401-000001", "2026-11-20T00:00:00Z", "key-compromise"}}, {});
+    Verifier v = h.MakeVerifier();
+    CHECK(
+        Has(Why(v.AddCrls({city_list, empty}, h.Certs())),
+            "crl-340104-1.stmt: no trusted certificate of its issuer 340104"));
+  }
   SUBCASE("an office cannot revoke the keys of those above it") {
     SignedText c = crl_by(h.county, 1, {},
                           {{Id(h.province.clerk), "2026-11-20T00:00:00Z"}});
