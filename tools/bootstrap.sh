@@ -11,7 +11,7 @@ PACKAGES=(
   libsodium-dev libssl-dev               # crypto
   libicu-dev                             # Unicode normalisation of registry text
   libarchive-dev libzstd-dev             # bundles: the pax tar and its compression
-  libsqlite3-dev                         # the office ledger
+  libsqlite3-dev sqlite3                 # the office ledger (sqlite3: tests read it)
   libboost-program-options-dev libfmt-dev
   doctest-dev zlib1g-dev                 # tests (zlib: the age test kit)
   age minisign zstd                      # interop tests and stock recovery
