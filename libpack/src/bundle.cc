@@ -545,6 +545,14 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                  "office nor the chain holds more than version {}",
                  st.root_version, v.root().version);
   }
+  // A statement dated before its sender's certificate began is backdated:
+  // its children would be judged at a time of its choosing.
+  if (st.created < office.cert.not_before) {
+    return Error(Code::kBadSignature,
+                 "the statement is dated {}, before the certificate of its "
+                 "sender {} begins ({})",
+                 st.created, st.sender, office.cert.not_before);
+  }
   std::vector<TrustedKey> keys;
   for (const ft::KeyEntry& k : office.cert.keys) {
     keys.push_back({k.key, k.role,

@@ -377,6 +377,12 @@ expect 0 "" "$XJ" verify "$F" --home city2
 expect 1 "data/registry/students.csv: not as its manifest says" \
   "$XJ" unpack "$F" -o in-city2 --home city2 $PW
 absent in-city2/340102-3401-000001
+# ... nor backdate its statement, so that its children are judged at a
+# time of its choosing.
+F3=$(python3 "$HERE/forge_bundle.py" backdated "$M" "$H" "$CITY_AGE" evil.key evil.pub forged3) ||
+  fail "forging a backdated merged bundle"
+expect 1 "the statement is dated 2020-01-01T00:00:00Z, before the certificate of its sender 340102 begins" \
+  "$XJ" verify "$F3" --home city2
 # ... nor may it add a registry of its own beside the children it holds.
 F2=$(python3 "$HERE/forge_bundle.py" merged-registry "$M" "$H" "$CITY_AGE" evil.key evil.pub forged2) ||
   fail "forging a merged bundle with a registry"
