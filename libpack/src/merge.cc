@@ -270,9 +270,22 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
                    "{}: the registry is school {}'s, and school {} signed it",
                    holder.id, EscapeForDisplay(code), holder.sender);
     }
+    // As many students as the statement says.
+    Counts counts;
+    XJ_RETURN_IF_ERROR(CountLeaf(
+        {dir + "data/registry", holder.sender, holder.id}, h.counts, &counts));
+    std::uint64_t students = 0;
+    for (const auto& [k, n] : counts) students += n;
+    if (students != holder.records) {
+      return Error(Code::kRejected,
+                   "{}: the statement says {} records, its students.csv holds "
+                   "{}",
+                   holder.id, holder.records, students);
+    }
     h.out->push_back({holder.id, holder.sender, "", path, holder.records});
     return Status::Ok();
   }
+  std::uint64_t held_records = 0;
   for (const ft::Child& c : holder.children) {
     std::string where = prefix + "data/children/" + c.id;
     // Certificates are judged at the time the holder was made.
@@ -366,6 +379,12 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     if (st.children.empty()) {
       h.out->back().signer = r->chain.empty() ? "" : r->chain[0];
     }
+    held_records += st.records;
+  }
+  if (held_records != holder.records) {
+    return Error(Code::kRejected,
+                 "{}: the statement says {} records, the bundles it holds {}",
+                 holder.id, holder.records, held_records);
   }
   // A merged summary must be what the schools below say.
   std::vector<Leaf> leaves;

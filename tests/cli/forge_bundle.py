@@ -201,6 +201,9 @@ with open(payload, "wb") as f:
         sys.exit("zstd or age failed")
 
 data = open(payload, "rb").read()
+if case == "records":  # more students claimed than the schools sent
+    stmt = re.sub(r"^records: (\d+)$", lambda m: f"records: {int(m.group(1)) + 100}",
+                  stmt, count=1, flags=re.M)
 if case == "backdated":  # children would be judged at a time long past
     stmt = re.sub(r"^created: .*$", "created: 2020-01-01T00:00:00Z", stmt,
                   count=1, flags=re.M)

@@ -383,6 +383,11 @@ F3=$(python3 "$HERE/forge_bundle.py" backdated "$M" "$H" "$CITY_AGE" evil.key ev
   fail "forging a backdated merged bundle"
 expect 1 "the statement is dated 2020-01-01T00:00:00Z, before the certificate of its sender 340102 begins" \
   "$XJ" verify "$F3" --home city2
+# ... nor claim more students than the schools it holds sent.
+F4=$(python3 "$HERE/forge_bundle.py" records "$M" "$H" "$CITY_AGE" evil.key evil.pub forged4) ||
+  fail "forging a merged bundle's record count"
+expect 1 "records, the bundles it holds" "$XJ" unpack "$F4" -o in-city2 --home city2 $PW
+absent in-city2/340102-3401-000001
 # ... nor may it add a registry of its own beside the children it holds.
 F2=$(python3 "$HERE/forge_bundle.py" merged-registry "$M" "$H" "$CITY_AGE" evil.key evil.pub forged2) ||
   fail "forging a merged bundle with a registry"
