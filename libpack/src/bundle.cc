@@ -567,7 +567,7 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                                    EscapeForDisplay(c.subject_name),
                                    ft::LevelName(c.level), c.serial));
   }
-  for (const std::string& w : v.warnings()) r->warnings.push_back(w);
+  for (const std::string& w : office.warnings) r->warnings.push_back(w);
   const std::string& me = source.store->office().code;
   r->addressed =
       st.recipient == me ||

@@ -547,6 +547,22 @@ Result<TrustedOffice> Verifier::Judge(
   XJ_ASSIGN_OR_RETURN(TrustedOffice office, Walk(cert, certs));
   XJ_RETURN_IF_ERROR(CheckRevocation(office));
   office.warnings = warnings_;
+  // The lists in force for the issuers on the path, wherever they came
+  // from, must not be past their next update (a warning, or under
+  // --strict a refusal).
+  for (const ft::CertStatement& c : office.path) {
+    auto crl = crls_.find(c.issuer);
+    if (crl == crls_.end() || !(crl->second.crl.next_update < options_.now))
+      continue;
+    std::string what = fmt::format(
+        "the revocation list of {} (number {}) was due for renewal at {}",
+        c.issuer, crl->second.crl.number, crl->second.crl.next_update);
+    if (options_.strict) return Status(Code::kBadSignature, what);
+    if (std::find(office.warnings.begin(), office.warnings.end(), what) ==
+        office.warnings.end()) {
+      office.warnings.push_back(what);
+    }
+  }
   return office;
 }
 
