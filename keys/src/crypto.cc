@@ -225,4 +225,16 @@ void RandomBytes(MutableByteSpan out) {
   randombytes_buf(out.data(), out.size());
 }
 
+std::string Sha256Hex(ByteSpan data) {
+  std::uint8_t d[32];
+  Sha256(data, d);
+  return ToHex(ByteSpan(d));
+}
+
+std::string Sha512Hex(ByteSpan data) {
+  Hasher h(Hasher::Algorithm::kSha512);
+  h.Update(data);
+  return ToHex(h.Finish());
+}
+
 }  // namespace xj::keys

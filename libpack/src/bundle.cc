@@ -40,17 +40,8 @@ constexpr std::size_t kMaxHeader = 64 * 1024;
 // The bag's tag files: bagit.txt, bag-info.txt and the two manifests.
 constexpr std::uint64_t kTagFiles = 4;
 
-std::string Sha256Hex(ByteSpan data) {
-  std::uint8_t d[32];
-  keys::Sha256(data, d);
-  return ToHex(ByteSpan(d));
-}
-
-std::string Sha512Hex(ByteSpan data) {
-  keys::Hasher h(keys::Hasher::Algorithm::kSha512);
-  h.Update(data);
-  return ToHex(h.Finish());
-}
+using keys::Sha256Hex;
+using keys::Sha512Hex;
 
 std::string SignatureName(const formats::minisign::KeyId& id) {
   return fmt::format("{}.{}.minisig", kStatement, KeyIdToString(id));

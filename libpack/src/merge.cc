@@ -22,11 +22,7 @@ namespace {
 namespace ft = formats::trust;
 namespace bagit = formats::bagit;
 
-std::string Sha512Hex(ByteSpan data) {
-  keys::Hasher h(keys::Hasher::Algorithm::kSha512);
-  h.Update(data);
-  return ToHex(h.Finish());
-}
+using keys::Sha512Hex;
 
 Result<std::string> ReadText(const std::string& path, std::size_t max) {
   XJ_ASSIGN_OR_RETURN(Bytes b, os::ReadFile(path, max));

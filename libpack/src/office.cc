@@ -166,6 +166,16 @@ Result<SignFileResult> SignStatementFile(const std::string& path,
   XJ_ASSIGN_OR_RETURN(trust::SignedText s, ReadStatementFile(path));
   SignFileResult out;
   out.type = TypeOf(s.text);
+  // The key must be one the statement names as its issuer's.
+  auto named = [&](const std::vector<std::string>& ids) -> Status {
+    if (std::find(ids.begin(), ids.end(), KeyIdToString(key.key_id())) ==
+        ids.end()) {
+      return Error(Code::kBadKey,
+                   "{}: key {} is not among the issuer keys it names ({})",
+                   path, KeyIdToString(key.key_id()), fmt::join(ids, ", "));
+    }
+    return Status::Ok();
+  };
   out.role = role;
   if (out.type == "root") {
     XJ_ASSIGN_OR_RETURN(ft::RootStatement r, ft::ParseRoot(s.text));
@@ -175,24 +185,12 @@ Result<SignFileResult> SignStatementFile(const std::string& path,
     XJ_ASSIGN_OR_RETURN(ft::CertStatement c, ft::ParseCert(s.text));
     out.id = c.serial;
     if (c.issuer == "root") out.role = "root";
-    if (std::find(c.issuer_keys.begin(), c.issuer_keys.end(),
-                  KeyIdToString(key.key_id())) == c.issuer_keys.end()) {
-      return Error(Code::kBadKey,
-                   "{}: key {} is not among the issuer keys it names ({})",
-                   path, KeyIdToString(key.key_id()),
-                   fmt::join(c.issuer_keys, ", "));
-    }
+    XJ_RETURN_IF_ERROR(named(c.issuer_keys));
   } else if (out.type == "crl") {
     XJ_ASSIGN_OR_RETURN(ft::CrlStatement c, ft::ParseCrl(s.text));
     out.id = ft::CrlId(c.issuer, c.number);
     if (c.issuer == "root") out.role = "root";
-    if (std::find(c.issuer_keys.begin(), c.issuer_keys.end(),
-                  KeyIdToString(key.key_id())) == c.issuer_keys.end()) {
-      return Error(Code::kBadKey,
-                   "{}: key {} is not among the issuer keys it names ({})",
-                   path, KeyIdToString(key.key_id()),
-                   fmt::join(c.issuer_keys, ", "));
-    }
+    XJ_RETURN_IF_ERROR(named(c.issuer_keys));
   } else if (out.type == "bundle") {
     return Error(Code::kInvalidArgument,
                  "{} is a bundle statement; a leader signs it with 'xjpack "
@@ -568,20 +566,9 @@ Result<InstallResult> InstallCertificates(const Home& home,
   for (const trust::SignedText& s : store.files().certs) certs.push_back(s);
   XJ_RETURN_IF_ERROR(v.AddCrls(files.crls, certs));
   const OfficeInfo& office = store.office();
-  std::optional<trust::TrustedOffice> best;
-  Status last = Status::Ok();
-  for (const trust::SignedText& s : files.certs) {
-    Result<ft::CertStatement> c = ft::ParseCert(s.text);
-    if (!c.ok() || c->subject != office.code) continue;
-    Result<trust::TrustedOffice> t = v.Judge(s, certs);
-    if (!t.ok()) {
-      last = t.status();
-      continue;
-    }
-    if (!best || trust::Newer(t->cert, best->cert)) best = std::move(t).value();
-  }
+  XJ_ASSIGN_OR_RETURN(std::optional<trust::TrustedOffice> best,
+                      v.Newest(office.code, files.certs, certs));
   if (!best) {
-    if (!last.ok()) return last;
     return Error(Code::kNotFound, "{}: no certificate for this office ({})",
                  dir, office.code);
   }
@@ -864,21 +851,9 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
   for (const trust::SignedText& c : store.files().certs) certs.push_back(c);
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
   // The recipient's certificate, the newest that is trusted.
-  std::optional<trust::TrustedOffice> office;
-  Status last = Status::Ok();
-  for (const trust::SignedText& c : certs) {
-    Result<ft::CertStatement> q = ft::ParseCert(c.text);
-    if (!q.ok() || q->subject != rc.recipient) continue;
-    Result<trust::TrustedOffice> t = v.Judge(c, certs);
-    if (!t.ok()) {
-      last = t.status();
-      continue;
-    }
-    if (!office || trust::Newer(t->cert, office->cert))
-      office = std::move(t).value();
-  }
+  XJ_ASSIGN_OR_RETURN(std::optional<trust::TrustedOffice> office,
+                      v.Newest(rc.recipient, certs, certs));
   if (!office) {
-    if (!last.ok()) return last;
     return Error(Code::kBadSignature,
                  "{}: no certificate of its signer {} reaches the root", s.name,
                  rc.recipient);

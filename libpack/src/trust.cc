@@ -129,9 +129,7 @@ bool Newer(const ft::CertStatement& a, const ft::CertStatement& b) {
 }
 
 std::string StatementSha256(std::string_view text) {
-  std::uint8_t d[32];
-  keys::Sha256(AsBytes(text), d);
-  return ToHex(ByteSpan(d));
+  return keys::Sha256Hex(AsBytes(text));
 }
 
 Result<std::string> SignStatement(std::string_view text, std::string_view type,
@@ -564,6 +562,25 @@ Result<TrustedOffice> Verifier::Judge(
     }
   }
   return office;
+}
+
+Result<std::optional<TrustedOffice>> Verifier::Newest(
+    std::string_view subject, const std::vector<SignedText>& candidates,
+    const std::vector<SignedText>& certs) const {
+  std::optional<TrustedOffice> best;
+  Status last = Status::Ok();
+  for (const SignedText& s : candidates) {
+    Result<ft::CertStatement> c = ParseCertCached(s.text);
+    if (!c.ok() || c->subject != subject) continue;
+    Result<TrustedOffice> t = Judge(s, certs);
+    if (!t.ok()) {
+      last = t.status();
+      continue;
+    }
+    if (!best || Newer(t->cert, best->cert)) best = std::move(t).value();
+  }
+  if (!best && !last.ok()) return last;
+  return best;
 }
 
 Result<TrustedOffice> Verifier::Office(

@@ -258,20 +258,11 @@ Result<std::optional<TrustStore>> TrustStore::OpenIfOffice(
 Result<std::string> TrustStore::RecipientOf(
     std::string_view code, const trust::VerifierOptions& options) const {
   XJ_ASSIGN_OR_RETURN(trust::Verifier v, MakeVerifier(options));
-  std::optional<trust::TrustedOffice> best;
-  Status last = Status::Ok();
-  for (const trust::SignedText& s : files_.certs) {
-    Result<ft::CertStatement> c = trust::ParseCertCached(s.text);
-    if (!c.ok() || c->subject != code) continue;
-    Result<trust::TrustedOffice> t = v.Judge(s, files_.certs);
-    if (!t.ok()) {
-      last = t.status();
-      continue;
-    }
-    if (!best || trust::Newer(t->cert, best->cert)) best = std::move(t).value();
-  }
-  if (best) return best->cert.enc;
-  if (!last.ok()) return last.WithContext(fmt::format("office {}", code));
+  Result<std::optional<trust::TrustedOffice>> best =
+      v.Newest(code, files_.certs, files_.certs);
+  if (!best.ok())
+    return best.status().WithContext(fmt::format("office {}", code));
+  if (*best) return (*best)->cert.enc;
   return Error(Code::kNotFound,
                "this office holds no certificate of {}, so it does not know "
                "its age recipient",
@@ -382,20 +373,9 @@ Status TrustStore::Add(const ChainFiles& verified) {
 Result<trust::TrustedOffice> TrustStore::OwnCertificate(
     const trust::VerifierOptions& options) const {
   XJ_ASSIGN_OR_RETURN(trust::Verifier v, MakeVerifier(options));
-  std::optional<trust::TrustedOffice> best;
-  Status last = Status::Ok();
-  for (const trust::SignedText& s : files_.certs) {
-    Result<ft::CertStatement> c = trust::ParseCertCached(s.text);
-    if (!c.ok() || c->subject != office_.code) continue;
-    Result<trust::TrustedOffice> t = v.Judge(s, files_.certs);
-    if (!t.ok()) {
-      last = t.status();
-      continue;
-    }
-    if (!best || trust::Newer(t->cert, best->cert)) best = std::move(t).value();
-  }
+  XJ_ASSIGN_OR_RETURN(std::optional<trust::TrustedOffice> best,
+                      v.Newest(office_.code, files_.certs, files_.certs));
   if (best) return *best;
-  if (!last.ok()) return last;
   return Error(Code::kNotFound, "office {} has no certificate installed",
                office_.code)
       .WithHint(

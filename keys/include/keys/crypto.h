@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/bytes.h"
@@ -32,6 +33,10 @@ void HmacSha256(ByteSpan key, ByteSpan data, std::uint8_t out[32]);
 void Sha256(ByteSpan data, std::uint8_t out[32]);
 
 /// Incremental SHA-256 / SHA-512 (OpenSSL EVP) and BLAKE2b-512 (libsodium).
+/// SHA-256 and SHA-512 of `data`, as lowercase hex.
+std::string Sha256Hex(ByteSpan data);
+std::string Sha512Hex(ByteSpan data);
+
 class Hasher {
  public:
   enum class Algorithm { kSha256, kSha512, kBlake2b512 };

@@ -138,6 +138,13 @@ class Verifier {
                                std::string_view cert_sha256,
                                const std::vector<SignedText>& certs) const;
 
+  /// Of the certificates of office `subject` among `candidates`, the newest
+  /// (Newer) that Judge trusts with the issuers in `certs`. Nothing when
+  /// there is none; the last refusal when none is trusted.
+  Result<std::optional<TrustedOffice>> Newest(
+      std::string_view subject, const std::vector<SignedText>& candidates,
+      const std::vector<SignedText>& certs) const;
+
   /// Judges a certificate given as text (one just issued, before it is
   /// installed) with the issuing certificates in `certs`.
   Result<TrustedOffice> Judge(const SignedText& cert,
