@@ -30,6 +30,16 @@ struct ByteClass {
 };
 constexpr ByteClass kClass;
 
+// The bytes that make a written field need quotes.
+struct QuoteClass {
+  bool c[256] = {};
+  constexpr QuoteClass() {
+    for (char ch : {',', '"', '\r', '\n'})
+      c[static_cast<unsigned char>(ch)] = true;
+  }
+};
+constexpr QuoteClass kNeedsQuotes;
+
 const icu::Normalizer2* Nfc() {
   static const icu::Normalizer2* nfc = [] {
     UErrorCode status = U_ZERO_ERROR;
@@ -586,16 +596,23 @@ Result<bool> Reader::Next() {
 }
 
 void Writer::Field(std::string_view f) {
-  bool quote = f.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
+  // One pass over the bytes with a table (find_first_of would call memchr
+  // once per byte); most fields need no quotes and are appended whole.
+  std::size_t i = 0;
+  while (i < f.size() && !kNeedsQuotes.c[static_cast<unsigned char>(f[i])]) ++i;
+  if (i == f.size()) {
     buf_.append(f);
     return;
   }
   buf_.push_back('"');
-  for (char c : f) {
-    if (c == '"') buf_.push_back('"');
-    buf_.push_back(c);
+  for (;;) {
+    std::size_t q = f.find('"');
+    if (q == std::string_view::npos) break;
+    buf_.append(f.substr(0, q + 1));
+    buf_.push_back('"');
+    f.remove_prefix(q + 1);
   }
+  buf_.append(f);
   buf_.push_back('"');
 }
 

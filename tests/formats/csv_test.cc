@@ -142,6 +142,11 @@ TEST_CASE("the writer quotes only what needs it, and reads back the same") {
   Result<Parsed> p = ReadAll("a,b,c,d,e\r\n" + std::string(AsChars(out)));
   REQUIRE(p.ok());
   CHECK(p->rows[0][3] == "two\nlines");
+  // Quotes at either end, a lone carriage return, quotes only.
+  out.clear();
+  REQUIRE(w.Write({"\"", "\"a\"", "cr\r", "\"\"", "x"}).ok());
+  REQUIRE(w.Flush().ok());
+  CHECK(AsChars(out) == "\"\"\"\",\"\"\"a\"\"\",\"cr\r\",\"\"\"\"\"\",x\r\n");
 }
 
 TEST_CASE("encoding names parse") {
