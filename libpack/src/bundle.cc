@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "base/os.h"
 #include "formats/bagit.h"
@@ -158,31 +161,45 @@ Status WriteFileSynced(const std::string& path, std::string_view data,
   return f.Close(path);
 }
 
-// Copies a file, flushing it, and returns its SHA-512 when asked.
+// Where a copy goes: to the medium being delivered (flushed, and its
+// cached pages dropped so that reading back reads the medium itself), or
+// into a private work folder that is removed afterwards (neither).
+enum class CopyTo { kMedium, kScratch };
+
+// Copies a file, hashing it when asked; `copied` hears of each piece. The
+// source is read ahead by a second thread, so reading overlaps writing and
+// hashing.
 Status CopyFile(const os::Dir& from_dir, const std::string& name,
-                const std::string& to, keys::Hasher* hasher,
-                const Progress& progress, std::uint64_t* done,
-                std::uint64_t total, std::string_view what) {
+                const std::string& to, keys::Hasher* hasher, CopyTo where,
+                const std::function<void(std::uint64_t)>& copied) {
   XJ_ASSIGN_OR_RETURN(os::File in, from_dir.OpenFile(name));
-  int fd = ::open(to.c_str(),
-                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd =
+      ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+             where == CopyTo::kMedium ? 0644 : 0600);
   if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", to));
   os::File out(fd);
-  os::FdSource src(in.fd());
+  os::FdSource raw(in.fd());
+  std::optional<PrefetchSource> ahead;
+  Source* src = &raw;
+  struct stat st;
+  if (::fstat(in.fd(), &st) == 0 && st.st_size > (4 << 20)) {
+    ahead.emplace(&raw);
+    src = &*ahead;
+  }
   os::FdSink sink(fd);
   Bytes buf(1 << 20);
   for (;;) {
-    XJ_ASSIGN_OR_RETURN(std::size_t n, src.Read(buf));
+    XJ_ASSIGN_OR_RETURN(std::size_t n, src->Read(buf));
     if (n == 0) break;
     XJ_RETURN_IF_ERROR(sink.Write(ByteSpan(buf.data(), n)));
     if (hasher != nullptr) hasher->Update(ByteSpan(buf.data(), n));
-    *done += n;
-    if (progress) progress(what, *done, total);
+    if (copied) copied(n);
   }
-  if (::fsync(fd) != 0)
-    return os::ErrnoStatus(errno, fmt::format("writing {}", to));
-  // Drop the cached pages, so reading back reads the medium itself.
-  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  if (where == CopyTo::kMedium) {
+    if (::fsync(fd) != 0)
+      return os::ErrnoStatus(errno, fmt::format("writing {}", to));
+    (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  }
   return out.Close(to);
 }
 
@@ -771,6 +788,59 @@ class CheckedVolumes final : public Source {
   std::unique_ptr<VolumeCheck> check_;
   Status failed_ = Status::Ok();
 };
+
+// Checks every volume's size and SHA-512, several at once (one a core),
+// noting each volume's state; fails with the first bad one, in order.
+Status HashVolumes(const std::vector<std::string>& paths, BundleReport* r,
+                   const Progress& progress) {
+  std::size_t n = paths.size();
+  std::vector<Status> results(n, Status::Ok());
+  std::vector<char> judged(n, 0);  // read to the end and judged
+  std::uint64_t total = 0, done = 0;
+  for (const auto& v : r->statement.volumes) total += v.size;
+  std::mutex mu;  // guards done and the progress callback
+  std::atomic<std::size_t> next{0};
+  auto work = [&]() {
+    Bytes buf(1 << 20);
+    for (std::size_t i = next++; i < n; i = next++) {
+      results[i] = [&]() -> Status {
+        XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
+        XJ_ASSIGN_OR_RETURN(os::File f, dir.OpenFile(os::BaseName(paths[i])));
+        VolumeCheck check(r->statement.volumes[i], r->volumes[i].name);
+        os::FdSource raw(f.fd());
+        PrefetchSource src(&raw);
+        for (;;) {
+          XJ_ASSIGN_OR_RETURN(std::size_t k, src.Read(buf));
+          if (k == 0) break;
+          check.Update(ByteSpan(buf.data(), k));
+          std::lock_guard<std::mutex> lock(mu);
+          done += k;
+          if (progress) progress("verifying", done, total);
+        }
+        judged[i] = 1;
+        return check.Finish();
+      }();
+    }
+  };
+  std::size_t threads = std::min<std::size_t>(
+      n, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Status& s = results[i];
+    if (!judged[i]) continue;
+    r->volumes[i].state =
+        s.ok() ? VolumeState::kPresent
+        : s.code() == Code::kIntegrity &&
+                s.message().find("SHA-512") != std::string::npos
+            ? VolumeState::kWrongHash
+            : VolumeState::kWrongSize;
+  }
+  for (const Status& s : results) XJ_RETURN_IF_ERROR(s);
+  return Status::Ok();
+}
 
 // The header of an age payload, read without keys: exactly one X25519
 // stanza per addressed office, nothing else, at most 64 KiB.
@@ -1593,6 +1663,10 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
     std::stable_partition(names.begin(), names.end(),
                           [](const std::string& n) { return n != kStatement; });
     std::uint64_t done = 0;
+    auto written = [&](std::uint64_t n) {
+      done += n;
+      if (req.progress) req.progress("writing", done, needed);
+    };
     std::vector<std::string> chain_names;
     for (const std::string& n : names) {
       if (n == "chain") {
@@ -1603,15 +1677,15 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
         XJ_ASSIGN_OR_RETURN(os::Dir cd, os::Dir::Open(outbox_dir + "/chain"));
         XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
         for (const std::string& c : chain_names) {
-          XJ_RETURN_IF_ERROR(CopyFile(cd, c, to + "/" + c, nullptr,
-                                      req.progress, &done, needed, "writing")
-                                 .WithContext("writing the stick"));
+          XJ_RETURN_IF_ERROR(
+              CopyFile(cd, c, to + "/" + c, nullptr, CopyTo::kMedium, written)
+                  .WithContext("writing the stick"));
         }
         XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
         continue;
       }
       XJ_RETURN_IF_ERROR(CopyFile(from, n, media_tmp + "/" + n, nullptr,
-                                  req.progress, &done, needed, "writing")
+                                  CopyTo::kMedium, written)
                              .WithContext("writing the stick"));
     }
     XJ_RETURN_IF_ERROR(os::SyncDirectory(media_tmp));
@@ -2053,11 +2127,11 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
                       LocateVolumes(inv, &r, false));
   XJ_RETURN_IF_ERROR(
       CheckPayloadHeader(paths[0], 1 + r.statement.copy_to.size()));
-  CheckedVolumes volumes(paths, &r, req.progress, "verifying");
   if (req.identities == nullptr) {
-    XJ_RETURN_IF_ERROR(volumes.Drain());
+    XJ_RETURN_IF_ERROR(HashVolumes(paths, &r, req.progress));
     return r;
   }
+  CheckedVolumes volumes(paths, &r, req.progress, "verifying");
   // One pass: the volumes are hashed as they are decrypted, and a damaged
   // volume is named as such rather than as a failed decryption.
   Status opened = OpenPayload(volumes, &r, *req.identities, "", 2000000);
@@ -2154,6 +2228,60 @@ static Status Record(
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.receipts_dir));
   out->receipt_dir = dir;
   return Status::Ok();
+}
+
+// Copies the volumes into the quarantine, each hashed as it is copied and
+// judged against the statement; several at once, one a core. Fails with
+// the first volume, in order, that is not as signed.
+static Result<std::vector<std::string>> CopyVolumesIn(
+    const std::vector<std::string>& paths, const BundleReport& r,
+    const std::string& quarantine, const Progress& progress) {
+  std::size_t n = paths.size();
+  std::vector<std::string> copies(n);
+  std::vector<Status> results(n, Status::Ok());
+  std::uint64_t total = 0, done = 0;
+  for (const auto& v : r.statement.volumes) total += v.size;
+  std::mutex mu;  // guards done and the progress callback
+  std::atomic<std::size_t> next{0};
+  auto work = [&]() {
+    for (std::size_t i = next++; i < n; i = next++) {
+      results[i] = [&]() -> Status {
+        XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
+        copies[i] = quarantine + "/" + r.volumes[i].name;
+        keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+        XJ_RETURN_IF_ERROR(CopyFile(dir, os::BaseName(paths[i]), copies[i], &h,
+                                    CopyTo::kScratch, [&](std::uint64_t k) {
+                                      std::lock_guard<std::mutex> lock(mu);
+                                      done += k;
+                                      if (progress)
+                                        progress("copying", done, total);
+                                    }));
+        XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(copies[i]));
+        const ft::Volume& want = r.statement.volumes[i];
+        if (size != want.size) {
+          return Error(size < want.size ? Code::kTruncated : Code::kIntegrity,
+                       "volume {} is {} bytes, the statement says {}{}",
+                       r.volumes[i].name, size, want.size,
+                       size < want.size ? " (truncated)" : "");
+        }
+        if (ToHex(h.Finish()) != want.sha512) {
+          return Error(Code::kIntegrity,
+                       "volume {} does not match its SHA-512 in the "
+                       "statement: damaged or altered",
+                       r.volumes[i].name);
+        }
+        return Status::Ok();
+      }();
+    }
+  };
+  std::size_t threads = std::min<std::size_t>(
+      n, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const Status& s : results) XJ_RETURN_IF_ERROR(s);
+  return copies;
 }
 
 Result<UnpackResult> Unpack(const UnpackRequest& req) {
@@ -2277,32 +2405,10 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
     ~Cleanup() { RemoveTree(dir); }
   } cleanup{quarantine};
   // Each volume is read once: hashed as it is copied in; only the copy is
-  // decrypted.
-  std::vector<std::string> copies;
-  std::uint64_t total = 0, done = 0;
-  for (const auto& v : r.statement.volumes) total += v.size;
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
-    std::string copy = quarantine + "/" + r.volumes[i].name;
-    keys::Hasher h(keys::Hasher::Algorithm::kSha512);
-    XJ_RETURN_IF_ERROR(CopyFile(dir, os::BaseName(paths[i]), copy, &h,
-                                req.progress, &done, total, "copying"));
-    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(copy));
-    const ft::Volume& want = r.statement.volumes[i];
-    if (size != want.size) {
-      return Error(size < want.size ? Code::kTruncated : Code::kIntegrity,
-                   "volume {} is {} bytes, the statement says {}{}",
-                   r.volumes[i].name, size, want.size,
-                   size < want.size ? " (truncated)" : "");
-    }
-    if (ToHex(h.Finish()) != want.sha512) {
-      return Error(Code::kIntegrity,
-                   "volume {} does not match its SHA-512 in the statement: "
-                   "damaged or altered",
-                   r.volumes[i].name);
-    }
-    copies.push_back(copy);
-  }
+  // decrypted. Volumes are independent, so several are copied at once, one
+  // a core.
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> copies,
+                      CopyVolumesIn(paths, r, quarantine, req.progress));
   // The header is judged before any key derivation, on the copy.
   XJ_RETURN_IF_ERROR(
       CheckPayloadHeader(copies[0], 1 + r.statement.copy_to.size()));
