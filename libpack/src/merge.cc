@@ -3,9 +3,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -14,6 +19,7 @@
 #include "formats/bagit.h"
 #include "formats/csv.h"
 #include "keys/crypto.h"
+#include "libpack/roster.h"
 #include "libpack/trust.h"
 
 namespace xj::pack {
@@ -119,89 +125,57 @@ using Counts = std::map<
     std::tuple<std::string, std::string, std::string, std::string, std::string>,
     std::uint64_t>;
 
-// One school's counts, read once however many holders above it ask.
-Status CountLeaf(const Leaf& l, std::map<std::string, Counts>* cache,
-                 Counts* into) {
-  auto it = cache->find(l.registry);
-  if (it == cache->end()) {
-    XJ_ASSIGN_OR_RETURN(std::string school, SchoolCode(l.registry));
-    // The bag's students.csv is the normalised UTF-8 the school signed;
-    // counting needs four columns of each record, read in one pass
-    // (quoted fields as RFC 4180 has them).
-    std::string path = l.registry + "/students.csv";
-    XJ_ASSIGN_OR_RETURN(Bytes data, os::ReadFile(path, std::size_t{4} << 30));
-    std::string_view text = AsChars(data);
-    std::vector<std::string_view> fields;
-    std::size_t pos = 0;
-    auto next_record = [&]() {
-      fields.clear();
-      if (pos >= text.size()) return false;
-      std::size_t start = pos;
-      bool quoted = false;
-      for (; pos < text.size(); ++pos) {
-        char ch = text[pos];
-        if (ch == '"') {
-          quoted = !quoted;
-        } else if (!quoted && ch == ',') {
-          fields.push_back(text.substr(start, pos - start));
-          start = pos + 1;
-        } else if (!quoted && (ch == '\n' || ch == '\r')) {
-          break;
-        }
-      }
-      fields.push_back(text.substr(start, pos - start));
-      if (pos < text.size() && text[pos] == '\r') ++pos;
-      if (pos < text.size() && text[pos] == '\n') ++pos;
-      return true;
-    };
-    if (!next_record()) return Error(Code::kRejected, "{}: no header", path);
-    std::size_t at[4];
-    const char* names[4] = {"grade", "sex", "status", "migrant"};
-    for (int i = 0; i < 4; ++i) {
-      auto h = std::find(fields.begin(), fields.end(), names[i]);
-      if (h == fields.end()) {
-        return Error(Code::kRejected, "{}: no {} column", path, names[i]);
-      }
-      at[i] = static_cast<std::size_t>(h - fields.begin());
-    }
-    // Few distinct keys, many records: count by the four values joined,
-    // then spell the keys out once.
-    std::unordered_map<std::string, std::uint64_t> by;
-    std::string key;
-    std::size_t columns = fields.size(), line = 1;
-    while (next_record()) {
-      ++line;
-      if (fields.size() != columns) {
-        return Error(Code::kRejected, "{}:{}: {} fields, the header has {}",
-                     path, line, fields.size(), columns);
-      }
-      key.clear();
-      for (int i = 0; i < 4; ++i) {
-        if (i) key += '\x1f';
-        if (at[i] < fields.size()) key += fields[at[i]];
-      }
-      ++by[key];
-    }
-    Counts c;
-    for (const auto& [k, n] : by) {
-      std::string_view rest = k;
-      std::string v[4];
-      for (int i = 0; i < 4; ++i) {
-        std::size_t sep = rest.find('\x1f');
-        v[i] = std::string(rest.substr(0, sep));
-        rest = sep == std::string_view::npos ? std::string_view()
-                                             : rest.substr(sep + 1);
-      }
-      c[{school, v[0], v[1], v[2], v[3]}] += n;
-    }
-    it = cache->emplace(l.registry, std::move(c)).first;
+// A school's registry counted: its code, and its students.csv streamed
+// through a RosterCounter in pieces (memory stays small whatever the file).
+Result<Counts> CountRegistry(const std::string& registry) {
+  XJ_ASSIGN_OR_RETURN(std::string school, SchoolCode(registry));
+  std::string path = registry + "/students.csv";
+  XJ_ASSIGN_OR_RETURN(os::File f, os::OpenForRead(path));
+  RosterCounter counter(path);
+  os::FdSource src(f.fd());
+  Bytes buf(1 << 20);
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(std::size_t n, src.Read(buf));
+    if (n == 0) break;
+    XJ_RETURN_IF_ERROR(counter.Feed(ByteSpan(buf.data(), n)));
   }
-  for (const auto& [k, n] : it->second) (*into)[k] += n;
+  XJ_ASSIGN_OR_RETURN(auto by, counter.Finish());
+  Counts c;
+  for (const auto& [v, n] : by) c[{school, v[0], v[1], v[2], v[3]}] += n;
+  return c;
+}
+
+// Schools' counts by folder, shared by the threads that check held bundles.
+struct CountCache {
+  std::mutex mu;
+  std::map<std::string, Counts> by;
+};
+
+// One school's counts, read once however many holders above it ask.
+Status CountLeaf(const Leaf& l, CountCache* cache, Counts* into) {
+  // One spelling of each folder ("a//b" and "a/b" are one school).
+  std::string key;
+  for (char c : l.registry) {
+    if (c != '/' || key.empty() || key.back() != '/') key += c;
+  }
+  const Counts* counts = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(cache->mu);
+    auto it = cache->by.find(key);
+    if (it != cache->by.end()) counts = &it->second;
+  }
+  if (counts == nullptr) {
+    XJ_ASSIGN_OR_RETURN(Counts c, CountRegistry(key));
+    std::lock_guard<std::mutex> lock(cache->mu);
+    counts = &cache->by.emplace(key, std::move(c)).first->second;
+  }
+  // A map's entries stay where they are: read without the lock.
+  for (const auto& [k, n] : *counts) (*into)[k] += n;
   return Status::Ok();
 }
 
 Result<std::string> SummaryOf(const std::vector<Leaf>& leaves,
-                              std::map<std::string, Counts>* cache) {
+                              CountCache* cache) {
   Counts counts;
   for (const Leaf& l : leaves) XJ_RETURN_IF_ERROR(CountLeaf(l, cache, &counts));
   std::string out = "school_code,grade,sex,status,migrant,count\r\n";
@@ -218,8 +192,119 @@ struct Held {
   const TrustSource& trust;
   std::vector<HeldSchool>* out;
   std::vector<std::pair<ft::BundleStatement, std::string>>* bundles;
-  std::map<std::string, Counts>* counts;
+  CountCache* counts;
+  bool parallel;  // the children of the first holder with several are
+                  // checked on a thread a core
 };
+
+Status VerifyHeldAt(const Held& h, const std::string& prefix,
+                    const ft::BundleStatement& holder,
+                    std::vector<std::string> path, int depth);
+
+// Checks one bundle a holder lists: its statement and signatures under its
+// chain (judged at the holder's time), what it must be to sit there, its
+// bag against the outer manifest, then what it holds. Adds its records.
+Status VerifyChild(const Held& h, const std::string& prefix,
+                   const ft::BundleStatement& holder, const ft::Child& c,
+                   const std::vector<std::string>& path, int depth,
+                   std::uint64_t* records);
+
+Status VerifyChild(const Held& h, const std::string& prefix,
+                   const ft::BundleStatement& holder, const ft::Child& c,
+                   const std::vector<std::string>& path, int depth,
+                   std::uint64_t* records) {
+  std::string where = prefix + "data/children/" + c.id;
+  // Certificates are judged at the time the holder was made.
+  TrustSource t = h.trust;
+  t.now = holder.created;
+  Result<BundleReport> r = AuthenticateHeldBundle(h.root + "/" + where, t);
+  if (!r.ok()) return r.status().WithContext(where);
+  const ft::BundleStatement& st = r->statement;
+  if (r->statement_sha256 != c.sha256 || st.id != c.id) {
+    return Error(Code::kRejected,
+                 "{}: its statement is not the one {} lists (SHA-256 {})",
+                 where, holder.id, c.sha256);
+  }
+  if (st.recipient != holder.sender) {
+    return Error(Code::kRejected,
+                 "{}: addressed to {}, and it is held by {}'s bundle", where,
+                 st.recipient, holder.sender);
+  }
+  if (std::find(r->chain_codes.begin() + 1, r->chain_codes.end(),
+                holder.sender) == r->chain_codes.end()) {
+    return Error(Code::kRejected, "{}: its sender {} is not certified under {}",
+                 where, st.sender, holder.sender);
+  }
+  if (st.created > holder.created || st.period != holder.period ||
+      (st.kind != holder.kind && st.kind != "correction")) {
+    return Error(Code::kRejected,
+                 "{}: a child must be of the holder's period and kind and "
+                 "made before it ({} {} {}; the holder {} {} {})",
+                 where, st.period, st.kind, st.created, holder.period,
+                 holder.kind, holder.created);
+  }
+  // The held bag is the one the child's statement names: its tag
+  // manifest, and every file as the outer bag's manifest hashed it.
+  std::string bag = where + "/bag/";
+  XJ_ASSIGN_OR_RETURN(
+      std::string tm,
+      ReadText(h.root + "/" + bag + std::string(bagit::kTagManifest), 1 << 20));
+  if (Sha512Hex(AsBytes(tm)) != st.bag_tagmanifest_sha512) {
+    return Error(Code::kIntegrity,
+                 "{}: the held bag's tag manifest is not the one its "
+                 "statement names",
+                 where);
+  }
+  XJ_ASSIGN_OR_RETURN(auto tags, bagit::ParseManifest(tm));
+  std::string manifest_text;
+  for (const auto& [p, hash] : tags) {
+    auto outer = h.manifest.find(bag + p);
+    if (outer == h.manifest.end() || outer->second != hash) {
+      return Error(Code::kIntegrity, "{}{}: not as its tag manifest says", bag,
+                   p);
+    }
+  }
+  XJ_ASSIGN_OR_RETURN(
+      manifest_text,
+      ReadText(h.root + "/" + bag + std::string(bagit::kManifest), 64 << 20));
+  XJ_ASSIGN_OR_RETURN(auto files, bagit::ParseManifest(manifest_text));
+  std::uint64_t octets = 0;
+  for (const auto& [p, hash] : files) {
+    auto outer = h.manifest.find(bag + p);
+    if (outer == h.manifest.end() || outer->second != hash) {
+      return Error(Code::kIntegrity, "{}{}: not as its manifest says", bag, p);
+    }
+    XJ_ASSIGN_OR_RETURN(std::uint64_t size,
+                        os::FileSize(h.root + "/" + bag + p));
+    octets += size;
+  }
+  std::size_t payload = 0;
+  std::string data_prefix = bag + "data/";
+  for (auto it = h.manifest.lower_bound(data_prefix);
+       it != h.manifest.end() &&
+       it->first.compare(0, data_prefix.size(), data_prefix) == 0;
+       ++it) {
+    ++payload;
+  }
+  if (payload != files.size()) {
+    return Error(Code::kRejected,
+                 "{}: the held bag has {} payload file(s), its manifest "
+                 "lists {}",
+                 where, payload, files.size());
+  }
+  if (bagit::Oxum(octets, files.size()) != st.bag_oxum) {
+    return Error(Code::kIntegrity,
+                 "{}: the held bag holds {}, its statement says {}", where,
+                 bagit::Oxum(octets, files.size()), st.bag_oxum);
+  }
+  if (h.bundles != nullptr) h.bundles->push_back({st, r->statement_sha256});
+  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, bag, st, path, depth + 1));
+  if (st.children.empty()) {
+    h.out->back().signer = r->chain.empty() ? "" : r->chain[0];
+  }
+  *records += st.records;
+  return Status::Ok();
+}
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
                     const ft::BundleStatement& holder,
@@ -282,100 +367,56 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     return Status::Ok();
   }
   std::uint64_t held_records = 0;
-  for (const ft::Child& c : holder.children) {
-    std::string where = prefix + "data/children/" + c.id;
-    // Certificates are judged at the time the holder was made.
-    TrustSource t = h.trust;
-    t.now = holder.created;
-    Result<BundleReport> r = AuthenticateHeldBundle(h.root + "/" + where, t);
-    if (!r.ok()) return r.status().WithContext(where);
-    const ft::BundleStatement& st = r->statement;
-    if (r->statement_sha256 != c.sha256 || st.id != c.id) {
-      return Error(Code::kRejected,
-                   "{}: its statement is not the one {} lists (SHA-256 {})",
-                   where, holder.id, c.sha256);
-    }
-    if (st.recipient != holder.sender) {
-      return Error(Code::kRejected,
-                   "{}: addressed to {}, and it is held by {}'s bundle", where,
-                   st.recipient, holder.sender);
-    }
-    if (std::find(r->chain_codes.begin() + 1, r->chain_codes.end(),
-                  holder.sender) == r->chain_codes.end()) {
-      return Error(Code::kRejected,
-                   "{}: its sender {} is not certified under {}", where,
-                   st.sender, holder.sender);
-    }
-    if (st.created > holder.created || st.period != holder.period ||
-        (st.kind != holder.kind && st.kind != "correction")) {
-      return Error(Code::kRejected,
-                   "{}: a child must be of the holder's period and kind and "
-                   "made before it ({} {} {}; the holder {} {} {})",
-                   where, st.period, st.kind, st.created, holder.period,
-                   holder.kind, holder.created);
-    }
-    // The held bag is the one the child's statement names: its tag
-    // manifest, and every file as the outer bag's manifest hashed it.
-    std::string bag = where + "/bag/";
-    XJ_ASSIGN_OR_RETURN(
-        std::string tm,
-        ReadText(h.root + "/" + bag + std::string(bagit::kTagManifest),
-                 1 << 20));
-    if (Sha512Hex(AsBytes(tm)) != st.bag_tagmanifest_sha512) {
-      return Error(Code::kIntegrity,
-                   "{}: the held bag's tag manifest is not the one its "
-                   "statement names",
-                   where);
-    }
-    XJ_ASSIGN_OR_RETURN(auto tags, bagit::ParseManifest(tm));
-    std::string manifest_text;
-    for (const auto& [p, hash] : tags) {
-      auto outer = h.manifest.find(bag + p);
-      if (outer == h.manifest.end() || outer->second != hash) {
-        return Error(Code::kIntegrity, "{}{}: not as its tag manifest says",
-                     bag, p);
+  std::size_t n = holder.children.size();
+  std::size_t threads = std::min<std::size_t>(
+      n, std::max(1u, std::thread::hardware_concurrency()));
+  if (!h.parallel || threads < 2) {
+    for (const ft::Child& c : holder.children)
+      XJ_RETURN_IF_ERROR(
+          VerifyChild(h, prefix, holder, c, path, depth, &held_records));
+  } else {
+    // Each child on its own, a thread a core; the results are taken in
+    // the holder's order, and the first failure in that order is the one
+    // reported (children after it are not started).
+    struct Result1 {
+      Status status = Status::Ok();
+      std::vector<HeldSchool> out;
+      std::vector<std::pair<ft::BundleStatement, std::string>> bundles;
+      std::uint64_t records = 0;
+    };
+    std::vector<Result1> results(n);
+    std::atomic<std::size_t> next{0}, first_bad{n};
+    auto work = [&]() {
+      for (std::size_t i = next++; i < n && i < first_bad; i = next++) {
+        Held mine{h.root,
+                  h.manifest,
+                  h.trust,
+                  &results[i].out,
+                  h.bundles == nullptr ? nullptr : &results[i].bundles,
+                  h.counts,
+                  false};
+        results[i].status =
+            VerifyChild(mine, prefix, holder, holder.children[i], path, depth,
+                        &results[i].records);
+        if (!results[i].status.ok()) {
+          std::size_t bad = first_bad.load();
+          while (i < bad && !first_bad.compare_exchange_weak(bad, i)) {
+          }
+        }
       }
-    }
-    XJ_ASSIGN_OR_RETURN(
-        manifest_text,
-        ReadText(h.root + "/" + bag + std::string(bagit::kManifest), 64 << 20));
-    XJ_ASSIGN_OR_RETURN(auto files, bagit::ParseManifest(manifest_text));
-    std::uint64_t octets = 0;
-    for (const auto& [p, hash] : files) {
-      auto outer = h.manifest.find(bag + p);
-      if (outer == h.manifest.end() || outer->second != hash) {
-        return Error(Code::kIntegrity, "{}{}: not as its manifest says", bag,
-                     p);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    for (Result1& r : results) {
+      XJ_RETURN_IF_ERROR(r.status);
+      for (HeldSchool& s1 : r.out) h.out->push_back(std::move(s1));
+      if (h.bundles != nullptr) {
+        for (auto& b : r.bundles) h.bundles->push_back(std::move(b));
       }
-      XJ_ASSIGN_OR_RETURN(std::uint64_t size,
-                          os::FileSize(h.root + "/" + bag + p));
-      octets += size;
+      held_records += r.records;
     }
-    std::size_t payload = 0;
-    std::string data_prefix = bag + "data/";
-    for (auto it = h.manifest.lower_bound(data_prefix);
-         it != h.manifest.end() &&
-         it->first.compare(0, data_prefix.size(), data_prefix) == 0;
-         ++it) {
-      ++payload;
-    }
-    if (payload != files.size()) {
-      return Error(Code::kRejected,
-                   "{}: the held bag has {} payload file(s), its manifest "
-                   "lists {}",
-                   where, payload, files.size());
-    }
-    if (bagit::Oxum(octets, files.size()) != st.bag_oxum) {
-      return Error(Code::kIntegrity,
-                   "{}: the held bag holds {}, its statement says {}", where,
-                   bagit::Oxum(octets, files.size()), st.bag_oxum);
-    }
-    if (h.bundles != nullptr) h.bundles->push_back({st, r->statement_sha256});
-    XJ_RETURN_IF_ERROR(VerifyHeldAt(h, bag, st, path, depth + 1));
-    if (st.children.empty()) {
-      h.out->back().signer = r->chain.empty() ? "" : r->chain[0];
-    }
-    held_records += st.records;
   }
   if (held_records != holder.records) {
     return Error(Code::kRejected,
@@ -469,7 +510,7 @@ class AuditSink final : public FindingSink {
 Result<std::string> MergedSummary(const std::string& dir) {
   std::vector<Leaf> leaves;
   XJ_RETURN_IF_ERROR(CollectLeaves(dir, "", "", &leaves));
-  std::map<std::string, Counts> cache;
+  CountCache cache;
   return SummaryOf(leaves, &cache);
 }
 
@@ -483,8 +524,8 @@ Result<std::vector<HeldSchool>> VerifyHeld(
   XJ_ASSIGN_OR_RETURN(auto lines, bagit::ParseManifest(text));
   std::map<std::string, std::string> manifest(lines.begin(), lines.end());
   std::vector<HeldSchool> out;
-  std::map<std::string, Counts> counts;
-  Held h{bag_dir, manifest, trust, &out, held, &counts};
+  CountCache counts;
+  Held h{bag_dir, manifest, trust, &out, held, &counts, true};
   XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0));
   return out;
 }
@@ -739,7 +780,7 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
                  audit.errors);
   }
   // data/merged/: the counts and the audit.
-  std::map<std::string, Counts> cache;
+  CountCache cache;
   XJ_ASSIGN_OR_RETURN(std::string summary, SummaryOf(leaves, &cache));
   std::string merged = work + "/merged";
   XJ_RETURN_IF_ERROR(os::MakeDirectories(merged, 0700));
