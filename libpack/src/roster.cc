@@ -1,63 +1,124 @@
 #include "libpack/roster.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace xj::pack {
 namespace {
 
-// The bytes that end an unquoted run in a CSV record.
-struct CsvSpecial {
-  bool c[256] = {};
-  constexpr CsvSpecial() {
-    for (char ch : {',', '"', '\r', '\n'})
-      c[static_cast<unsigned char>(ch)] = true;
-  }
+// Where the bytes that matter to CSV structure are among 16 at `p` (`n`
+// of them, at most 16), as bits: commas, and the rest (quote, CR, LF).
+struct Marks {
+  std::uint32_t commas = 0, others = 0;
 };
-constexpr CsvSpecial kSpecial;
+Marks Structural(const std::uint8_t* p, std::size_t n) {
+  Marks k;
+#if defined(__SSE2__)
+  if (n == 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    k.commas = static_cast<std::uint32_t>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(','))));
+    __m128i o =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+    k.others = static_cast<std::uint32_t>(_mm_movemask_epi8(o));
+    return k;
+  }
+#endif
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint8_t c = p[i];
+    if (c == ',') k.commas |= 1u << i;
+    if (c == '"' || c == '\r' || c == '\n') k.others |= 1u << i;
+  }
+  return k;
+}
 
 }  // namespace
 
+// Only the structural bytes are visited, sixteen at a time: a field's
+// bytes are kept as a run (from `run` to the comma or line end that ends
+// it, quotes included), and only for the header and the four columns.
 Status RosterCounter::Feed(ByteSpan data) {
-  const std::uint8_t* p = data.data();
-  const std::uint8_t* end = p + data.size();
-  while (p < end) {
-    if (swallow_lf_) {
-      swallow_lf_ = false;
-      if (*p == '\n') {
-        ++p;
+  const std::uint8_t* b = data.data();
+  const std::size_t n = data.size();
+  std::size_t start = 0;
+  if (n > 0 && swallow_lf_) {
+    swallow_lf_ = false;
+    if (b[0] == '\n') start = 1;  // the LF of a CR LF split between pieces
+  }
+  constexpr std::size_t kNone = ~std::size_t{0};
+  std::size_t run = start, skip = kNone, last_end = kNone;
+  // The state in locals while the loop runs (kept in registers).
+  bool quoted = quoted_;
+  std::size_t kept_columns = slot_.size();
+  for (std::size_t block = start & ~std::size_t{15}; block < n; block += 16) {
+    Marks k = Structural(b + block, std::min<std::size_t>(16, n - block));
+    if (block < start) {
+      std::uint32_t from = ~((1u << (start - block)) - 1);
+      k.commas &= from;
+      k.others &= from;
+    }
+    // Most blocks hold only commas between fields nobody counts: step
+    // over them at once.
+    if (!quoted && k.others == 0 && records_ != 0) {
+      std::size_t commas = static_cast<std::size_t>(std::popcount(k.commas));
+      std::size_t next =
+          field_ < next_kept_.size() ? next_kept_[field_] : kNone;
+      if (commas == 0) continue;
+      if (next > field_ + commas - 1) {
+        field_ += commas;
+        run = block + 32 - static_cast<std::size_t>(std::countl_zero(k.commas));
         continue;
       }
     }
-    open_ = true;
-    if (quoted_) {
-      // Inside quotes only a quote matters.
-      const std::uint8_t* q = static_cast<const std::uint8_t*>(
-          std::memchr(p, '"', static_cast<std::size_t>(end - p)));
-      const std::uint8_t* stop = q == nullptr ? end : q;
-      Keep(p, stop);
-      p = stop;
-      if (q == nullptr) break;
-      Keep(p, p + 1);
-      quoted_ = false;
-      ++p;
-      continue;
-    }
-    const std::uint8_t* stop = p;
-    while (stop < end && !kSpecial.c[*stop]) ++stop;
-    Keep(p, stop);
-    p = stop;
-    if (p == end) break;
-    std::uint8_t c = *p++;
-    if (c == '"') {
-      Keep(p - 1, p);
-      quoted_ = true;
-    } else if (c == ',') {
-      ++field_;
-    } else {
+    std::uint32_t m = k.commas | k.others;
+    while (m != 0) {
+      std::size_t q = block + static_cast<std::size_t>(std::countr_zero(m));
+      m &= m - 1;
+      std::uint8_t c = b[q];
+      if (quoted) {
+        quoted = c != '"';
+        continue;
+      }
+      if (c == '"') {
+        quoted = true;
+        continue;
+      }
+      if (c == ',') {
+        if (records_ == 0 || (field_ < kept_columns && slot_[field_] >= 0))
+          Keep(b + run, b + q);
+        ++field_;
+        run = q + 1;
+        continue;
+      }
+      if (q == skip) continue;  // the LF of a CR LF
+      Keep(b + run, b + q);
+      run = q + 1;
       XJ_RETURN_IF_ERROR(EndRecord());
-      swallow_lf_ = c == '\r';
+      kept_columns = slot_.size();  // set by the header
+      if (c == '\r') {
+        if (q + 1 == n) {
+          swallow_lf_ = true;
+        } else if (b[q + 1] == '\n') {
+          skip = q + 1;
+          run = q + 2;
+        }
+      }
+      last_end = run;
     }
+  }
+  quoted_ = quoted;
+  Keep(b + run, b + n);
+  if (last_end == kNone) {
+    open_ = open_ || start < n;
+  } else {
+    open_ = last_end < n;
   }
   return Status::Ok();
 }
@@ -115,6 +176,10 @@ Status RosterCounter::EndRecord() {
       std::size_t at = static_cast<std::size_t>(h - header_.begin());
       if (slot_[at] < 0) slot_[at] = i;
     }
+    // For each column, the first counted one at or after it.
+    next_kept_.assign(fields + 1, ~std::size_t{0});
+    for (std::size_t f = fields; f-- > 0;)
+      next_kept_[f] = slot_[f] >= 0 ? f : next_kept_[f + 1];
     return Status::Ok();
   }
   if (fields != columns_) {

@@ -38,6 +38,11 @@ class RosterCounter {
   std::uint64_t records() const { return records_; }
 
  private:
+  // Whether the current field's bytes are wanted (the header's, and the
+  // four columns').
+  bool Kept() const {
+    return records_ == 0 || (field_ < slot_.size() && slot_[field_] >= 0);
+  }
   void Keep(const std::uint8_t* from, const std::uint8_t* to);
   Status EndRecord();
 
@@ -46,7 +51,8 @@ class RosterCounter {
   std::size_t field_ = 0, columns_ = 0;
   std::uint64_t records_ = 0;  // the header included
   std::vector<std::string> header_;
-  std::vector<int> slot_;  // column -> which of the four, or -1
+  std::vector<int> slot_;               // column -> which of the four, or -1
+  std::vector<std::size_t> next_kept_;  // column -> next counted column
   std::array<std::string, 4> value_;
   std::string key_;
   std::unordered_map<std::string, std::uint64_t> by_;
