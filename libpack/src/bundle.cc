@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -875,6 +877,145 @@ Status CheckPayloadHeader(const std::string& first_volume,
   return Status::Ok();
 }
 
+// Hashes (and writes) the bag's files on worker threads while the archive
+// goes on streaming: SHA-512 of every file is the largest cost of checking
+// a bag. Files are taken in order, one worker a file, and chunks of one
+// file reach its worker in order; at most `max_bytes` of buffers wait at a
+// time (counted whole, however little of each a small file fills).
+class FileHashers {
+ public:
+  explicit FileHashers(std::size_t workers, std::size_t max_bytes = 8 << 20)
+      : max_bytes_(max_bytes) {
+    for (std::size_t i = 0; i < workers; ++i)
+      threads_.emplace_back([this] { Work(); });
+  }
+  ~FileHashers() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+  /// A buffer to fill with the next chunk (1 MiB).
+  Bytes Buffer() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!spare_.empty()) {
+      Bytes b = std::move(spare_.back());
+      spare_.pop_back();
+      return b;
+    }
+    return Bytes(kChunk);
+  }
+  /// Starts the next file; `out` (may be closed) receives its bytes.
+  void Begin(os::File out, std::string name) {
+    auto f = std::make_shared<Job>();
+    f->out = std::move(out);
+    f->name = std::move(name);
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(f);
+    unclaimed_.push_back(f);
+    current_ = f;
+    changed_.notify_all();
+  }
+  /// The next `n` bytes of the current file, in `buf`.
+  void Data(Bytes buf, std::size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return queued_ < max_bytes_ || !error_.ok(); });
+    queued_ += buf.size();
+    current_->chunks.push_back({std::move(buf), n});
+    changed_.notify_all();
+  }
+  void End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_->ended = true;
+    changed_.notify_all();
+  }
+  /// The first error so far (the reader stops early on one).
+  Status error() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_;
+  }
+  /// Waits for every file begun; their SHA-512s in hex, in order.
+  Result<std::vector<std::string>> Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] {
+      return !error_.ok() || std::all_of(jobs_.begin(), jobs_.end(),
+                                         [](const auto& j) { return j->done; });
+    });
+    if (!error_.ok()) return error_;
+    std::vector<std::string> out;
+    for (const auto& j : jobs_) out.push_back(j->sha512);
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 1 << 20;
+  struct Chunk {
+    Bytes data;
+    std::size_t size;
+  };
+  struct Job {
+    os::File out;
+    std::string name;
+    std::deque<Chunk> chunks;
+    bool ended = false, done = false;
+    std::string sha512;
+  };
+
+  void Work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      changed_.wait(lock, [&] { return stop_ || !unclaimed_.empty(); });
+      if (stop_) return;
+      std::shared_ptr<Job> j = unclaimed_.front();
+      unclaimed_.pop_front();
+      keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+      Status failed;
+      for (;;) {
+        changed_.wait(lock,
+                      [&] { return stop_ || !j->chunks.empty() || j->ended; });
+        if (stop_) return;
+        if (j->chunks.empty()) break;  // ended
+        Chunk c = std::move(j->chunks.front());
+        j->chunks.pop_front();
+        lock.unlock();
+        ByteSpan data(c.data.data(), c.size);
+        h.Update(data);
+        if (failed.ok() && j->out.is_open()) {
+          os::FdSink sink(j->out.fd());
+          failed = sink.Write(data);
+        }
+        lock.lock();
+        queued_ -= c.data.size();
+        spare_.push_back(std::move(c.data));
+        changed_.notify_all();
+      }
+      lock.unlock();
+      if (failed.ok() && j->out.is_open()) failed = j->out.Close(j->name);
+      std::string hex = ToHex(h.Finish());
+      lock.lock();
+      j->sha512 = std::move(hex);
+      j->done = true;
+      if (!failed.ok() && error_.ok()) error_ = failed;
+      changed_.notify_all();
+    }
+  }
+
+  std::size_t max_bytes_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::shared_ptr<Job>> jobs_;
+  std::deque<std::shared_ptr<Job>> unclaimed_;
+  std::shared_ptr<Job> current_;
+  std::vector<Bytes> spare_;
+  std::size_t queued_ = 0;
+  Status error_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 // Validates the bag as its tar streams by; optionally writes the files.
 class BagCheck {
  public:
@@ -987,7 +1128,7 @@ class BagCheck {
     }
     if (path.compare(0, 5, "data/") == 0) {
       if (stage_ != Stage::kData) return unexpected();
-      keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+      XJ_RETURN_IF_ERROR(hashers_.error());
       os::File out;
       if (!out_root_.empty()) {
         std::string full = out_root_ + "/" + path;
@@ -999,33 +1140,36 @@ class BagCheck {
           return os::ErrnoStatus(errno, fmt::format("creating {}", full));
         out = os::File(fd);
       }
+      hashers_.Begin(std::move(out), path);
       std::uint64_t got = 0;
       for (;;) {
-        XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(buf_));
+        Bytes chunk = hashers_.Buffer();
+        XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(chunk));
         if (n == 0) break;
-        h.Update(ByteSpan(buf_.data(), n));
-        if (out.is_open()) {
-          os::FdSink sink(out.fd());
-          XJ_RETURN_IF_ERROR(sink.Write(ByteSpan(buf_.data(), n)));
-        }
+        hashers_.Data(std::move(chunk), n);
         got += n;
       }
+      hashers_.End();
       if (got != size)
         return Error(Code::kTruncated, "bag file {} is cut short", path);
-      if (out.is_open()) XJ_RETURN_IF_ERROR(out.Close(path));
-      std::string line = bagit::ManifestLine(ToHex(h.Finish()), path);
-      manifest_.Update(AsBytes(line));
-      if (lines_.size() + line.size() <= kExplainLimit) {
-        lines_ += line;
-      } else {
-        lines_overflow_ = true;
-      }
+      paths_.push_back(path);
       octets_ += size;
       ++files_;
       return Status::Ok();
     }
     if (path == bagit::kManifest) {
       if (stage_ != Stage::kData) return unexpected();
+      // The payload's hashes, in the archive's order, make the manifest.
+      XJ_ASSIGN_OR_RETURN(std::vector<std::string> hashes, hashers_.Wait());
+      for (std::size_t i = 0; i < hashes.size(); ++i) {
+        std::string line = bagit::ManifestLine(hashes[i], paths_[i]);
+        manifest_.Update(AsBytes(line));
+        if (lines_.size() + line.size() <= kExplainLimit) {
+          lines_ += line;
+        } else {
+          lines_overflow_ = true;
+        }
+      }
       XJ_ASSIGN_OR_RETURN(std::string text, ReadSmallOrStream(tar, size));
       (void)text;
       if (manifest_text_sha512_ != ToHex(manifest_.Finish())) {
@@ -1159,6 +1303,9 @@ class BagCheck {
   std::string manifest_text_sha512_;
   std::uint64_t octets_ = 0, files_ = 0;
   Bytes buf_ = Bytes(1 << 20);
+  std::vector<std::string> paths_;  // the payload's files, in order
+  FileHashers hashers_{
+      std::max<std::size_t>(2, std::thread::hardware_concurrency())};
 };
 
 // Limits for the payload, from what the statement signs.
