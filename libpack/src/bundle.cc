@@ -791,6 +791,60 @@ class CheckedVolumes final : public Source {
   Status failed_ = Status::Ok();
 };
 
+// Copies the volumes into the quarantine, each hashed as it is copied and
+// judged against the statement; several at once, one a core. Fails with
+// the first volume, in order, that is not as signed.
+Result<std::vector<std::string>> CopyVolumesIn(
+    const std::vector<std::string>& paths, const BundleReport& r,
+    const std::string& quarantine, const Progress& progress) {
+  std::size_t n = paths.size();
+  std::vector<std::string> copies(n);
+  std::vector<Status> results(n, Status::Ok());
+  std::uint64_t total = 0, done = 0;
+  for (const auto& v : r.statement.volumes) total += v.size;
+  std::mutex mu;  // guards done and the progress callback
+  std::atomic<std::size_t> next{0};
+  auto work = [&]() {
+    for (std::size_t i = next++; i < n; i = next++) {
+      results[i] = [&]() -> Status {
+        XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
+        copies[i] = quarantine + "/" + r.volumes[i].name;
+        keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+        XJ_RETURN_IF_ERROR(CopyFile(dir, os::BaseName(paths[i]), copies[i], &h,
+                                    CopyTo::kScratch, [&](std::uint64_t k) {
+                                      std::lock_guard<std::mutex> lock(mu);
+                                      done += k;
+                                      if (progress)
+                                        progress("copying", done, total);
+                                    }));
+        XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(copies[i]));
+        const ft::Volume& want = r.statement.volumes[i];
+        if (size != want.size) {
+          return Error(size < want.size ? Code::kTruncated : Code::kIntegrity,
+                       "volume {} is {} bytes, the statement says {}{}",
+                       r.volumes[i].name, size, want.size,
+                       size < want.size ? " (truncated)" : "");
+        }
+        if (ToHex(h.Finish()) != want.sha512) {
+          return Error(Code::kIntegrity,
+                       "volume {} does not match its SHA-512 in the "
+                       "statement: damaged or altered",
+                       r.volumes[i].name);
+        }
+        return Status::Ok();
+      }();
+    }
+  };
+  std::size_t threads = std::min<std::size_t>(
+      n, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const Status& s : results) XJ_RETURN_IF_ERROR(s);
+  return copies;
+}
+
 // Checks every volume's size and SHA-512, several at once (one a core),
 // noting each volume's state; fails with the first bad one, in order.
 Status HashVolumes(const std::vector<std::string>& paths, BundleReport* r,
@@ -2278,6 +2332,42 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
     XJ_RETURN_IF_ERROR(HashVolumes(paths, &r, req.progress));
     return r;
   }
+  if (!r.statement.children.empty()) {
+    // A merged bundle: the bundles it holds are judged from their own
+    // files, so its bag is extracted, as unpack would, into a private work
+    // folder of the home that is removed whatever happens.
+    if (req.trust.store == nullptr) {
+      return Status(Code::kInvalidArgument,
+                    "a merged bundle's children are judged by their "
+                    "certificates: verify it with -i in an office home, not "
+                    "with -p");
+    }
+    XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(req.trust.store->home()));
+    struct Cleanup {
+      std::string dir;
+      ~Cleanup() { RemoveTree(dir); }
+    } cleanup{work};
+    XJ_ASSIGN_OR_RETURN(MediaInfo where, ProbeMedia(work));
+    XJ_ASSIGN_OR_RETURN(PayloadLimits limits, LimitsOf(r.statement));
+    std::uint64_t needed = limits.octets + (limits.files + 8) * 4096;
+    for (const auto& v : r.statement.volumes) needed += v.size;
+    XJ_RETURN_IF_ERROR(CheckRoom(where, work, needed,
+                                 "checking the bundles it holds (the volumes "
+                                 "and the bag, for a while)",
+                                 "free some space in the office home"));
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> copies,
+                        CopyVolumesIn(paths, r, work, req.progress));
+    XJ_RETURN_IF_ERROR(
+        CheckPayloadHeader(copies[0], 1 + r.statement.copy_to.size()));
+    std::string bag = work + "/" + r.statement.id;
+    if (::mkdir(bag.c_str(), 0700) != 0)
+      return os::ErrnoStatus(errno, "creating the bag folder");
+    VolumeReader plain(copies);
+    XJ_RETURN_IF_ERROR(OpenPayload(plain, &r, *req.identities, bag, 2000000));
+    XJ_ASSIGN_OR_RETURN(r.schools,
+                        VerifyHeld(bag, r.statement, req.trust, nullptr));
+    return r;
+  }
   CheckedVolumes volumes(paths, &r, req.progress, "verifying");
   // One pass: the volumes are hashed as they are decrypted, and a damaged
   // volume is named as such rather than as a failed decryption.
@@ -2375,60 +2465,6 @@ static Status Record(
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.receipts_dir));
   out->receipt_dir = dir;
   return Status::Ok();
-}
-
-// Copies the volumes into the quarantine, each hashed as it is copied and
-// judged against the statement; several at once, one a core. Fails with
-// the first volume, in order, that is not as signed.
-static Result<std::vector<std::string>> CopyVolumesIn(
-    const std::vector<std::string>& paths, const BundleReport& r,
-    const std::string& quarantine, const Progress& progress) {
-  std::size_t n = paths.size();
-  std::vector<std::string> copies(n);
-  std::vector<Status> results(n, Status::Ok());
-  std::uint64_t total = 0, done = 0;
-  for (const auto& v : r.statement.volumes) total += v.size;
-  std::mutex mu;  // guards done and the progress callback
-  std::atomic<std::size_t> next{0};
-  auto work = [&]() {
-    for (std::size_t i = next++; i < n; i = next++) {
-      results[i] = [&]() -> Status {
-        XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
-        copies[i] = quarantine + "/" + r.volumes[i].name;
-        keys::Hasher h(keys::Hasher::Algorithm::kSha512);
-        XJ_RETURN_IF_ERROR(CopyFile(dir, os::BaseName(paths[i]), copies[i], &h,
-                                    CopyTo::kScratch, [&](std::uint64_t k) {
-                                      std::lock_guard<std::mutex> lock(mu);
-                                      done += k;
-                                      if (progress)
-                                        progress("copying", done, total);
-                                    }));
-        XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(copies[i]));
-        const ft::Volume& want = r.statement.volumes[i];
-        if (size != want.size) {
-          return Error(size < want.size ? Code::kTruncated : Code::kIntegrity,
-                       "volume {} is {} bytes, the statement says {}{}",
-                       r.volumes[i].name, size, want.size,
-                       size < want.size ? " (truncated)" : "");
-        }
-        if (ToHex(h.Finish()) != want.sha512) {
-          return Error(Code::kIntegrity,
-                       "volume {} does not match its SHA-512 in the "
-                       "statement: damaged or altered",
-                       r.volumes[i].name);
-        }
-        return Status::Ok();
-      }();
-    }
-  };
-  std::size_t threads = std::min<std::size_t>(
-      n, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  for (const Status& s : results) XJ_RETURN_IF_ERROR(s);
-  return copies;
 }
 
 Result<UnpackResult> Unpack(const UnpackRequest& req) {

@@ -350,6 +350,15 @@ M=m2/XJ/340102-3401-000001
 # The city: trusted from its root; unpacked, every school re-checked.
 expect 0 "" "$XJ" verify "$M" --home city
 out_has "certified:   340102 瑶海区教育体育局 (county, 3401-000001)"
+# With the identity, verify checks every held school too, writing nothing
+# but a work folder that goes again.
+expect 0 "" "$XJ" verify "$M" --home city -i city/keys/office.key $PW
+out_has "school:      3134000000, "
+out_has "signed by 3134000000 瑶海区第1初级中学 (school,"
+out_has "result:      complete"
+[ -z "$(ls -A city/work 2>/dev/null)" ] || fail "verify left $(ls -A city/work)"
+expect 2 "verify it with -i in an office home" \
+  "$XJ" verify "$M" -p county/keys/clerk.pub -i city/keys/office.key $PW
 expect 0 "" "$XJ" unpack "$M" -o in-city --home city $PW
 out_has "school:      3134000000, "
 out_has "signed by 3134000000 瑶海区第1初级中学 (school,"
@@ -374,6 +383,8 @@ F=$(python3 "$HERE/forge_bundle.py" held-altered "$M" "$H" "$CITY_AGE" evil.key 
   fail "forging a merged bundle"
 cp -a city.fresh city2
 expect 0 "" "$XJ" verify "$F" --home city2
+expect 1 "data/registry/students.csv: not as its manifest says" \
+  "$XJ" verify "$F" --home city2 -i city2/keys/office.key $PW
 expect 1 "data/registry/students.csv: not as its manifest says" \
   "$XJ" unpack "$F" -o in-city2 --home city2 $PW
 absent in-city2/340102-3401-000001
@@ -443,6 +454,9 @@ expect 1 "needs the signatures clerk=1 leader=1 and has clerk=1" "$XJ" verify cl
 # signed which records.
 expect 0 "" "$XJ" verify "$C" --home prov
 out_has "certified:   3401 合肥市教育局 (city, 340000-000001)"
+expect 0 "" "$XJ" verify "$C" --home prov -i prov/keys/office.key $PW --json
+out_has '"level":"complete"'
+out_has '"school":"3434000000"'
 expect 0 "" "$XJ" unpack "$C" -o in-prov --home prov $PW --json
 out_has '"school":"2134000000"'
 out_has '"school":"3434000000"'

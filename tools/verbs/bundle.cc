@@ -503,7 +503,8 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
       "certificate chain is judged by the office home's root, and without "
       "either only integrity is checked")(
       "identity,i", po::value(&identity_files)->value_name("FILE"),
-      "the office identity: also decrypt (writing nothing) and check the bag")(
+      "the office identity: also decrypt and check the bag (and every "
+      "bundle a merged one holds), writing nothing to the stick or ledger")(
       "strict", po::bool_switch(&strict),
       "a revocation list past its next update rejects (else a warning)")(
       "home", po::value(&home_flag)->value_name("DIR"),
@@ -568,17 +569,23 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
         "{\"ok\":true,\"verb\":\"verify\",\"level\":\"%s\",%s,\"signatures\":%"
         "s,"
         "\"volumes\":%s,\"bag_files\":%llu,\"bag_bytes\":%llu,"
-        "%s,\"warnings\":%s}\n",
+        "%s,\"schools\":%s,\"warnings\":%s}\n",
         level, JsonStatement(*r).c_str(), JsonSignatures(*r).c_str(),
         JsonVolumes(*r).c_str(), static_cast<unsigned long long>(r->files),
         static_cast<unsigned long long>(r->payload_bytes),
-        JsonTrust(*r).c_str(), JsonWarnings(*r).c_str());
+        JsonTrust(*r).c_str(), JsonSchools(r->schools).c_str(),
+        JsonWarnings(*r).c_str());
     return kExitOk;
   }
   for (const std::string& w : r->warnings) cli.Warn(w);
   if (cli.flags.quiet) return kExitOk;
   PrintReport(*r);
   PrintTrust(*r);
+  for (const pack::HeldSchool& h : r->schools) {
+    std::printf("school:      %s, %llu records, bundle %s signed by %s\n",
+                h.school.c_str(), static_cast<unsigned long long>(h.records),
+                h.bundle.c_str(), h.signer.c_str());
+  }
   std::printf(
       "result:      %s\n",
       std::string_view(level) == "complete"

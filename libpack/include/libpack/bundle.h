@@ -159,6 +159,14 @@ struct SignatureReport {
   std::string problem;  ///< why not, when not
 };
 
+struct HeldSchool {
+  std::string bundle;             ///< the school's own bundle id
+  std::string school;             ///< its sender
+  std::string signer;             ///< the certificate that signed it
+  std::vector<std::string> path;  ///< bundle ids from the top down to it
+  std::uint64_t records = 0;
+};
+
 struct BundleReport {
   std::string dir;
   formats::trust::BundleStatement statement;
@@ -185,6 +193,9 @@ struct BundleReport {
   std::vector<std::string> chain_codes;
   std::uint64_t payload_bytes = 0;  ///< plaintext checked (complete level)
   std::uint64_t files = 0;          ///< bag files checked (complete level)
+  /// For a merged bundle checked complete: every school it holds, each
+  /// checked down to its own signature.
+  std::vector<HeldSchool> schools;
 };
 
 /// How a reader trusts signatures: public keys given directly, or the
@@ -247,14 +258,6 @@ struct UnpackRequest {
 
 /// A school whose records a bundle holds, found by following the children
 /// down to the leaves.
-struct HeldSchool {
-  std::string bundle;             ///< the school's own bundle id
-  std::string school;             ///< its sender
-  std::string signer;             ///< the certificate that signed it
-  std::vector<std::string> path;  ///< bundle ids from the top down to it
-  std::uint64_t records = 0;
-};
-
 struct UnpackResult {
   BundleReport report;
   std::string bag_dir;
