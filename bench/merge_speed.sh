@@ -47,6 +47,10 @@ rm -f province-bench/ledger.sqlite
 /usr/bin/time -f "%e %M" -o t.verify "$X" verify "$C" --home province-bench -q
 read -r vs vm <t.verify
 printf 'verify (chain, signatures, volumes)   %7.2f s  peak %6.1f MiB\n' "$vs" "$(echo "$vm / 1024" | bc -l)"
+/usr/bin/time -f "%e %M" -o t.verifyi "$X" verify "$C" --home province-bench -q \
+  -i province-bench/keys/office.key --passphrase-file demo.pass
+read -r ws wm <t.verifyi
+printf 'verify -i (and every held bundle)     %7.2f s  peak %6.1f MiB\n' "$ws" "$(echo "$wm / 1024" | bc -l)"
 /usr/bin/time -f "%e %M" -o t.unpack "$X" unpack "$C" -o intake-bench \
   --home province-bench --passphrase-file demo.pass --json >unpack.json
 read -r us um <t.unpack
