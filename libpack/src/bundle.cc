@@ -962,12 +962,16 @@ class FileHashers {
     }
     return Bytes(kChunk);
   }
-  /// Starts the next file; `out` (may be closed) receives its bytes.
+  /// Starts the next file; `out` (may be closed) receives its bytes. Waits
+  /// while many files are unfinished (each may hold a descriptor).
   void Begin(os::File out, std::string name) {
     auto f = std::make_shared<Job>();
     f->out = std::move(out);
     f->name = std::move(name);
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] {
+      return jobs_.size() < kMaxJobs || !error_.ok() || jobs_.front()->done;
+    });
     jobs_.push_back(f);
     unclaimed_.push_back(f);
     current_ = f;
@@ -991,21 +995,30 @@ class FileHashers {
     std::lock_guard<std::mutex> lock(mu_);
     return error_;
   }
-  /// Waits for every file begun; their SHA-512s in hex, in order.
-  Result<std::vector<std::string>> Wait() {
+  /// The SHA-512s (hex) of the files finished so far, in the order they
+  /// were begun, each given once; with `all`, waits for every file begun.
+  Result<std::vector<std::string>> Take(bool all) {
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] {
-      return !error_.ok() || std::all_of(jobs_.begin(), jobs_.end(),
-                                         [](const auto& j) { return j->done; });
-    });
+    if (all) {
+      changed_.wait(lock, [&] {
+        return !error_.ok() ||
+               std::all_of(jobs_.begin(), jobs_.end(),
+                           [](const auto& j) { return j->done; });
+      });
+    }
     if (!error_.ok()) return error_;
     std::vector<std::string> out;
-    for (const auto& j : jobs_) out.push_back(j->sha512);
+    while (!jobs_.empty() && jobs_.front()->done) {
+      out.push_back(std::move(jobs_.front()->sha512));
+      jobs_.pop_front();
+    }
+    changed_.notify_all();
     return out;
   }
 
  private:
   static constexpr std::size_t kChunk = 1 << 20;
+  static constexpr std::size_t kMaxJobs = 256;  // files begun, not taken
   struct Chunk {
     Bytes data;
     std::size_t size;
@@ -1060,7 +1073,7 @@ class FileHashers {
   std::size_t max_bytes_;
   std::mutex mu_;
   std::condition_variable changed_;
-  std::vector<std::shared_ptr<Job>> jobs_;
+  std::deque<std::shared_ptr<Job>> jobs_;  // begun, not yet taken
   std::deque<std::shared_ptr<Job>> unclaimed_;
   std::shared_ptr<Job> current_;
   std::vector<Bytes> spare_;
@@ -1202,6 +1215,7 @@ class BagCheck {
         if (n == 0) break;
         hashers_.Data(std::move(chunk), n);
         got += n;
+        if (got % (64 << 20) < n) XJ_RETURN_IF_ERROR(hashers_.error());
       }
       hashers_.End();
       if (got != size)
@@ -1209,21 +1223,15 @@ class BagCheck {
       paths_.push_back(path);
       octets_ += size;
       ++files_;
+      XJ_ASSIGN_OR_RETURN(std::vector<std::string> done, hashers_.Take(false));
+      AddManifestLines(done);
       return Status::Ok();
     }
     if (path == bagit::kManifest) {
       if (stage_ != Stage::kData) return unexpected();
       // The payload's hashes, in the archive's order, make the manifest.
-      XJ_ASSIGN_OR_RETURN(std::vector<std::string> hashes, hashers_.Wait());
-      for (std::size_t i = 0; i < hashes.size(); ++i) {
-        std::string line = bagit::ManifestLine(hashes[i], paths_[i]);
-        manifest_.Update(AsBytes(line));
-        if (lines_.size() + line.size() <= kExplainLimit) {
-          lines_ += line;
-        } else {
-          lines_overflow_ = true;
-        }
-      }
+      XJ_ASSIGN_OR_RETURN(std::vector<std::string> rest, hashers_.Take(true));
+      AddManifestLines(rest);
       XJ_ASSIGN_OR_RETURN(std::string text, ReadSmallOrStream(tar, size));
       (void)text;
       if (manifest_text_sha512_ != ToHex(manifest_.Finish())) {
@@ -1357,7 +1365,20 @@ class BagCheck {
   std::string manifest_text_sha512_;
   std::uint64_t octets_ = 0, files_ = 0;
   Bytes buf_ = Bytes(1 << 20);
-  std::vector<std::string> paths_;  // the payload's files, in order
+  std::deque<std::string> paths_;  // payload files whose hash is to come
+  // The manifest lines of the next files in order, from their hashes.
+  void AddManifestLines(const std::vector<std::string>& hashes) {
+    for (const std::string& h : hashes) {
+      std::string line = bagit::ManifestLine(h, paths_.front());
+      paths_.pop_front();
+      manifest_.Update(AsBytes(line));
+      if (lines_.size() + line.size() <= kExplainLimit) {
+        lines_ += line;
+      } else {
+        lines_overflow_ = true;
+      }
+    }
+  }
   FileHashers hashers_{
       std::max<std::size_t>(2, std::thread::hardware_concurrency())};
 };
