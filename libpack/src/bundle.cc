@@ -962,6 +962,11 @@ class FileHashers {
     }
     return Bytes(kChunk);
   }
+  /// Gives back a buffer that was not filled.
+  void Return(Bytes buf) {
+    std::lock_guard<std::mutex> lock(mu_);
+    spare_.push_back(std::move(buf));
+  }
   /// Starts the next file; `out` (may be closed) receives its bytes. Waits
   /// while many files are unfinished (each may hold a descriptor).
   void Begin(os::File out, std::string name) {
@@ -1212,7 +1217,10 @@ class BagCheck {
       for (;;) {
         Bytes chunk = hashers_.Buffer();
         XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(chunk));
-        if (n == 0) break;
+        if (n == 0) {
+          hashers_.Return(std::move(chunk));
+          break;
+        }
         hashers_.Data(std::move(chunk), n);
         got += n;
         if (got % (64 << 20) < n) XJ_RETURN_IF_ERROR(hashers_.error());
