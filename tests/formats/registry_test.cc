@@ -298,6 +298,9 @@ TEST_CASE(
   CHECK(MaskValue(Mask::kId, "港澳通行证一二三四五六") ==
         "港澳通行***三四五六");
   CHECK(MaskValue(Mask::kPhone, "123") == "***");
+  // Found by fuzzing: a date mask kept four bytes, half of a character.
+  CHECK(MaskValue(Mask::kDate, "王建国") == "****-**-**");
+  CHECK(MaskValue(Mask::kDate, "2015年3月") == "2015-**-**");
 }
 
 TEST_CASE("dates: parsing, ages and the year before") {
