@@ -65,9 +65,9 @@ wait
 printf '%-18s %12s %9s %7s %8s %7s %s\n' target executions exec/s cov ft corpus crashes
 for n in "${targets[@]}"; do
   log=$work/$n/log
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
-  last=$(grep -E '^#[0-9]+' "$log" | tail -n1)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1 || true)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1 || true)
+  last=$(grep -E '^#[0-9]+' "$log" | tail -n1 || true)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
