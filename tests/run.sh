@@ -1,7 +1,9 @@
 #!/bin/bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is
 # missing, builds, runs every test; then builds again with AddressSanitizer
-# and UndefinedBehaviorSanitizer and runs every test there too.
+# and UndefinedBehaviorSanitizer and runs every test there too; then builds
+# the fuzz targets with clang and libFuzzer and runs each for a fixed number
+# of inputs (tests/fuzz).
 #
 # usage: tests/run.sh
 set -euo pipefail
@@ -25,4 +27,7 @@ run_suite build "release build"
 tools/bootstrap.sh build-asan -DXJPACK_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   run_suite build-asan "ASan+UBSan build"
+tools/bootstrap.sh build-fuzz -DXJPACK_FUZZ=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+run_suite build-fuzz "libFuzzer build (clang, ASan+UBSan)"
 echo "== all tests passed"

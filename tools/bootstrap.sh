@@ -17,6 +17,7 @@ PACKAGES=(
   age minisign zstd                      # interop tests and stock recovery
   fusefat fuse3 dosfstools               # bundles on a real FAT32 file system
   mandoc clang-format python3 bsdutils time  # lint, terminal tests, bench
+  clang libclang-rt-14-dev               # fuzz targets: clang, libFuzzer's runtime
 )
 
 missing=()

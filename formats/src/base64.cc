@@ -53,6 +53,15 @@ Status Diagnose(std::string_view text, Base64 variant) {
                "bits)");
 }
 
+// libsodium 1.0.18 decodes every byte from 0x80 up as if it were '/', so
+// "QUJ\xe3" decodes like "QUJ/": the alphabet is checked here first.
+bool OnlyAlphabet(std::string_view text) {
+  for (char c : text) {
+    if (!InAlphabet(c) && c != '=') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string EncodeBase64(ByteSpan data, Base64 variant) {
@@ -65,6 +74,7 @@ std::string EncodeBase64(ByteSpan data, Base64 variant) {
 
 Result<Bytes> DecodeBase64(std::string_view text, Base64 variant,
                            std::size_t max_size) {
+  if (!OnlyAlphabet(text)) return Diagnose(text, variant);
   std::size_t bound = text.size() / 4 * 3 + 3;
   Bytes out(std::min(bound, max_size));
   std::size_t len = 0;
@@ -83,6 +93,7 @@ Result<Bytes> DecodeBase64(std::string_view text, Base64 variant,
 
 Result<std::size_t> DecodeBase64Into(std::string_view text, Base64 variant,
                                      MutableByteSpan out) {
+  if (!OnlyAlphabet(text)) return Diagnose(text, variant);
   std::size_t len = 0;
   errno = 0;
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(),

@@ -535,8 +535,14 @@ std::string MaskValue(Mask mask, std::string_view v) {
           !v.empty() && (v[0] == 'G' || v[0] == 'J' || v[0] == 'L') ? 5 : 4;
       return KeepEnds(cps, lead, 4);
     }
-    case Mask::kDate:
-      return v.size() >= 4 ? std::string(v.substr(0, 4)) + "-**-**" : "****";
+    case Mask::kDate: {
+      // Only a year is kept: four bytes of anything else could cut a
+      // character in half, or show a name typed in the wrong column.
+      if (v.size() < 4) return "****";
+      bool year = std::all_of(v.begin(), v.begin() + 4,
+                              [](char c) { return c >= '0' && c <= '9'; });
+      return year ? std::string(v.substr(0, 4)) + "-**-**" : "****-**-**";
+    }
     case Mask::kPhone:
       return KeepEnds(CodePoints(v), 3, 4);
     case Mask::kAddress: {

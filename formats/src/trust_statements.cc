@@ -330,9 +330,11 @@ Result<CertStatement> ParseCert(std::string_view text) {
        {&c.deliver_policy, c.issue_policy ? &*c.issue_policy : nullptr}) {
     if (p == nullptr) continue;
     for (const auto& [role, n] : p->groups) {
+      // clang 14 cannot capture a structured binding: name it first.
+      const std::string& needed = role;
       auto have = static_cast<int>(
           std::count_if(c.keys.begin(), c.keys.end(),
-                        [&](const KeyEntry& k) { return k.role == role; }));
+                        [&](const KeyEntry& k) { return k.role == needed; }));
       if (have < n) {
         return Whole(
             fmt::format("a policy needs {} {} signature(s), and "

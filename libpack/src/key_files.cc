@@ -290,7 +290,9 @@ Result<std::vector<keys::X25519PublicKey>> LoadRecipients(
 bool LooksLikeSecretKey(const std::string& path) {
   Result<os::File> file = os::OpenForRead(path);
   if (!file.ok()) return false;
-  Result<SecretBuffer> head = SecretBuffer::Allocate(4096);
+  // As much as the loaders read: an identity after long comments is still
+  // an identity, and --force must not overwrite it.
+  Result<SecretBuffer> head = SecretBuffer::Allocate(kMaxKeyFile);
   if (!head.ok()) return false;
   os::FdSource source(file->fd());
   Result<std::size_t> n = ReadFull(source, head->mutable_span());

@@ -35,6 +35,23 @@ TEST_CASE("base64 decoding accepts only the canonical encoding") {
   CHECK(EncodeBase64(AsBytes("hi"), Base64::kPadded) == "aGk=");
 }
 
+TEST_CASE(
+    "base64 decoding refuses bytes above 0x7f, which libsodium reads as '/'") {
+  // Found by fuzzing: libsodium 1.0.18 decoded "QUJ\xe3" as "QUJ/", so a
+  // minisign signature, an age header or armor had more than one spelling.
+  CHECK_FAILS_WITH(DecodeBase64("QUJ\xe3", Base64::kPadded), Code::kMalformed,
+                   "invalid base64 byte 0xe3 at position 4");
+  CHECK_FAILS_WITH(DecodeBase64("QUJ\x80", Base64::kUnpadded), Code::kMalformed,
+                   "invalid base64 byte 0x80");
+  std::uint8_t three[3];
+  CHECK_FAILS_WITH(DecodeBase64Exact("QU\xffv", Base64::kPadded, three),
+                   Code::kMalformed, "invalid base64 byte 0xff at position 3");
+  std::uint8_t room[8];
+  CHECK_FAILS_WITH(DecodeBase64Into("QUJ\xc3", Base64::kPadded, room),
+                   Code::kMalformed, "invalid base64 byte 0xc3");
+  CHECK(*DecodeBase64("QUJ/", Base64::kPadded) == ToBytes("AB\x7f"));
+}
+
 TEST_CASE("Bech32 encodes age keys as stock age does") {
   Bytes b42(32, 0x42);
   CHECK(EncodeBech32("AGE-SECRET-KEY-", b42, true) ==

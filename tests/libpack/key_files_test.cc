@@ -153,6 +153,14 @@ TEST_CASE("secret keys of every kind are recognised, other files are not") {
                   "# age-keygen\nAGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2"
                   "VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\n");
   test::WriteFile(dir / "data.csv", "a,b\n1,2\n");
+  // Found by the key_files fuzz target's oracle: a key after 4 KiB of
+  // comments loaded as an identity but was not recognised as a secret.
+  test::WriteFile(dir / "long.txt",
+                  "# " + std::string(5000, 'x') +
+                      "\nAGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2"
+                      "VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\n");
+  REQUIRE(LoadIdentities(dir / "long.txt", pass).ok());
+  CHECK(LooksLikeSecretKey(dir / "long.txt"));
   CHECK(LooksLikeSecretKey(dir / "s.key"));
   CHECK(LooksLikeSecretKey(dir / "o.key"));
   CHECK(LooksLikeSecretKey(dir / "plain.txt"));
