@@ -536,6 +536,14 @@ Result<std::vector<std::string>> Reader::ReadHeader() {
       return Error(
           1, fmt::format("header column {} has no name", names.size() + 1));
     }
+    // U+FEFF in a name is a byte order mark in the wrong place (a file
+    // saved twice with one): refused, not dropped, since a writer would
+    // put it back at the start of the file where readers take it for one.
+    if (name.find("\xEF\xBB\xBF") != std::string::npos) {
+      return Error(1, fmt::format("header column {} holds a byte order mark "
+                                  "(U+FEFF); save the file once as UTF-8",
+                                  names.size() + 1));
+    }
     if (std::find(names.begin(), names.end(), name) != names.end()) {
       return Error(1, fmt::format("header names column \"{}\" twice",
                                   EscapeForDisplay(name)));

@@ -59,6 +59,21 @@ TEST_CASE("a UTF-8 byte order mark is skipped and reported") {
   CHECK(p->info.encoding == Encoding::kUtf8);
 }
 
+TEST_CASE("a byte order mark inside a header name is refused, not dropped") {
+  // A file saved twice with a mark: the second would be taken for the
+  // first once the file is written again.
+  CHECK_FAILS_WITH(ReadAll("\xEF\xBB\xBF\xEF\xBB\xBF"
+                           "a,b\r\n1,2\r\n"),
+                   Code::kMalformed,
+                   "header column 1 holds a byte order mark (U+FEFF)");
+  CHECK_FAILS_WITH(ReadAll("a,b\xEF\xBB\xBF\r\n1,2\r\n"), Code::kMalformed,
+                   "header column 2 holds a byte order mark");
+  // GB18030 spells U+FEFF 84 31 95 33.
+  CHECK_FAILS_WITH(
+      ReadAll("\x84\x31\x95\x33\xC3\xFB,b\r\n1,2\r\n", Encoding::kGb18030),
+      Code::kMalformed, "holds a byte order mark");
+}
+
 TEST_CASE("GB18030 is detected when the bytes are not UTF-8, or named") {
   Result<std::string> gb = Utf8ToGb18030("name,place\n张三,安徽省合肥市\n");
   REQUIRE(gb.ok());
