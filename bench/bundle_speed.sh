@@ -162,7 +162,7 @@ cpu() {  # cpu VAR CMD...: the best user+system seconds of CMD
 tar -cf plain.tar -C "$dir" school
 cat "$keep_bundle"/payload.tar.zst.age* >payload.age
 zstd -q -1 -T1 -c plain.tar >plain.tar.zst
-cpu f_hash_in bash -c "find school -type f -print0 | xargs -0 cat | openssl dgst -sha512"
+cpu f_hash_in bash -c "find school -type f -print0 | xargs -0 openssl dgst -sha512"
 cpu f_hash_vol openssl dgst -sha512 payload.age
 cpu f_zstd zstd -q -1 -T1 -c plain.tar
 cpu f_age age -r "$recipient" -o /dev/null plain.tar.zst

@@ -2399,8 +2399,13 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
   }
   CheckedVolumes volumes(paths, &r, req.progress, "verifying");
   // One pass: the volumes are hashed as they are decrypted, and a damaged
-  // volume is named as such rather than as a failed decryption.
-  Status opened = OpenPayload(volumes, &r, *req.identities, "", 2000000);
+  // volume is named as such rather than as a failed decryption. Reading
+  // and hashing them has a thread of its own, ahead of the decryption.
+  Status opened;
+  {
+    PrefetchSource ahead(&volumes);
+    opened = OpenPayload(ahead, &r, *req.identities, "", 2000000);
+  }  // the read-ahead has stopped: what it did not read, Drain reads
   XJ_RETURN_IF_ERROR(volumes.Drain());
   XJ_RETURN_IF_ERROR(opened);
   return r;
