@@ -19,6 +19,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 XJ=${XJPACK:?set XJPACK to the xjpack binary}
 PATTERN=${1:-*}
+# (on tmpfs where there is one: the corpus is many small files, fsynced)
+[ -z "${TMPDIR:-}" ] && [ -w /dev/shm ] && TMPDIR=/dev/shm
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/xjadv-XXXXXX") || exit 1
 [ "${XJADV_KEEP:-0}" = 1 ] || trap 'rm -rf "$SCRATCH"' EXIT
 SECONDS=0
@@ -180,6 +182,10 @@ for case in "$CORPUS"/cases/$PATTERN/; do
   [ -f "$case/expect" ] || continue
   run_case "${case%/}"
 done
+[ $((passed + failed + known)) -gt 0 ] || {
+  echo "FAIL: no case matches $PATTERN"
+  failed=1
+}
 echo "hostile corpus: $((passed + failed + known)) cases in ${SECONDS}s; $known known bug(s)"
 [ "$failed" = 0 ] || echo "failed: ${failures[*]}"
 echo "adversarial: $passed passed, $failed failed"

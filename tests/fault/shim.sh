@@ -15,6 +15,7 @@
 # XJFAULT_PRELOAD names the shim (with libasan before it in the ASan
 # build); XJFAULT_POINTS (default 8) sets how many points of each kind.
 HERE=$(cd "$(dirname "$0")" && pwd)
+[ -w /dev/shm ] && export TMPDIR=/dev/shm # fsync is slow on disks, and free on tmpfs
 . "$HERE/lib.sh"
 SHIM=${XJFAULT_PRELOAD:?set XJFAULT_PRELOAD to the fault shim (libxjfault.so)}
 for lib in ${SHIM//:/ }; do
