@@ -10,7 +10,8 @@
  *                  Default: write,fsync,rename.
  *   XJFAULT_AT     the 1-based number of the counted call to act on; unset
  *                  or 0: count only.
- *   XJFAULT_MODE   eio (default), enospc, or kill.
+ *   XJFAULT_MODE   eio (default), enospc, kill, or int (SIGINT is raised
+ *                  and the call goes on: an interruption at that point).
  *   XJFAULT_STICKY 1: every counted call from the Nth on fails (a disk that
  *                  stays broken), not only the Nth.
  *   XJFAULT_COUNT  a file to which the process appends, at exit, the number
@@ -42,6 +43,7 @@ static int families = F_WRITE | F_FSYNC | F_RENAME;
 static long at;
 static int mode_errno = EIO;
 static int mode_kill;
+static int mode_int;
 static int sticky;
 static const char* count_file;
 static atomic_long counted;
@@ -62,6 +64,8 @@ static void init(void) {
     mode_errno = ENOSPC;
   else if (m && strcmp(m, "kill") == 0)
     mode_kill = 1;
+  else if (m && strcmp(m, "int") == 0)
+    mode_int = 1;
   const char* s = getenv("XJFAULT_STICKY");
   sticky = s && strcmp(s, "1") == 0;
   count_file = getenv("XJFAULT_COUNT");
@@ -98,6 +102,10 @@ static int fault(int family, int fd) {
   if (mode_kill) {
     kill(getpid(), SIGKILL);
     pause();
+  }
+  if (mode_int) {
+    kill(getpid(), SIGINT);
+    return 0;
   }
   errno = mode_errno;
   return 1;
