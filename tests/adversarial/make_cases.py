@@ -1383,9 +1383,9 @@ c.home("prov.fresh").expect("verify", 1, "awaits a leader's approval").expect(
 
 def forge_school(name, why, change_files=None, change_entries=None, code=1, msg="",
                  verbs=("unpack", "merge-to-3401"), fail=True):
-    c, d = chain_case(name, why)
-    # verify with a home but no identity looks at the chain, not inside
-    c.expect("verify", 0, "")
+    c, d = chain_case(name, why, fail=fail)
+    if "verify" not in verbs:  # with a home but no identity, verify looks at the chain only
+        c.expect("verify", 0, "")
     stmt = fg.stmt_of(d)
     files = fg.bag_files(S_BAG)
     if change_files:
