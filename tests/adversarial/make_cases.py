@@ -1161,6 +1161,22 @@ c, d = chain_case("crl_by_revoked_issuer", "the county's own list travels with t
                   "that revokes the county", home="other.fresh")
 with_crls(d, CRL["3401-1"], CRL["340102-1"])
 c.expect("verify", 1, "")
+# A compromised key: the city's list names the school's clerk key, which
+# no certificate below the city may then carry.
+shutil.copytree(C / "homes" / "city.fresh", C / "homes" / "city.keyrevoked", symlinks=True)
+CLERK_ID = next(S1.glob("bundle.stmt.*.minisig")).name.split(".")[2]
+xj("cert", "revoke", "--key-id", CLERK_ID, "--reason", "key-compromise", "-k", K / "cl1.key",
+   "--home", C / "homes/city.keyrevoked", *PW)
+KEYCRL = C / "homes" / "city.keyrevoked" / "trust" / "crl-3401-1.stmt"
+c = Case("crl_key_compromise_held", "the verifier holds the city's list naming the school's "
+         "clerk key as compromised")
+c.stick(S1)
+c.home("city.keyrevoked").expect("verify", 1, f"key {CLERK_ID} of 2134000000")
+c, d = chain_case("crl_key_compromise_carried", "the chain carries the city's list naming the "
+                  "school's clerk key as compromised (the school re-signs with its other key)",
+                  home="other.fresh")
+with_crls(d, KEYCRL)
+c.expect("verify", 1, f"key {CLERK_ID} of 2134000000").expect("verify", 1, "was revoked by 3401 (CRL 1)")
 c, d = chain_case("crl_rolled_back", "the chain carries the county's list 1, and the verifier "
                   "holds list 2, which revokes the school", home="county.crl")
 with_crls(d, CRL["340102-1"])
