@@ -80,17 +80,20 @@ Result<std::string> MakeWorkDir(const Home& home) {
   return MakeWorkDirIn(home.work());
 }
 
-Result<std::string> MakeWorkDirIn(const std::string& parent) {
+void RemoveStaleWorkDirs(const std::string& parent) {
   // Work folders of processes that are gone hold plaintext nobody needs.
   Result<std::vector<std::string>> names = os::ListDirectory(parent);
-  if (names.ok()) {
-    for (const std::string& n : *names) {
-      if (n.rfind(".xjpack-work-", 0) != 0) continue;
-      int pid = std::atoi(n.c_str() + 13);
-      if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
-        RemoveTree(parent + "/" + n);
-    }
+  if (!names.ok()) return;
+  for (const std::string& n : *names) {
+    if (n.rfind(".xjpack-work-", 0) != 0) continue;
+    int pid = std::atoi(n.c_str() + 13);
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+      RemoveTree(parent + "/" + n);
   }
+}
+
+Result<std::string> MakeWorkDirIn(const std::string& parent) {
+  RemoveStaleWorkDirs(parent);
   std::uint8_t r[6];
   keys::RandomBytes(r);
   std::string dir =

@@ -705,6 +705,9 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   req.identities = &identities;
   ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
   req.progress = progress.Callback();
+  // The quarantine of an unpack killed there goes, also when this run only
+  // completes what the killed one had put in place and makes none of its own.
+  pack::RemoveStaleWorkDirs(req.output);
   std::optional<os::CancellableScope> interruptible(std::in_place);
   Result<pack::UnpackResult> r = pack::Unpack(req);
   interruptible.reset();

@@ -43,6 +43,9 @@ Status WriteStream(const Home& home, const std::string& sender,
 Result<std::string> MakeWorkDir(const Home& home);
 /// The same in another folder (unpack's quarantine beside its destination).
 Result<std::string> MakeWorkDirIn(const std::string& parent);
+/// Removes the work folders (.xjpack-work-<pid>-*) in `parent` of
+/// processes that are gone; MakeWorkDirIn does so first.
+void RemoveStaleWorkDirs(const std::string& parent);
 
 /// Removes a folder and everything in it (work folders, quarantine).
 void RemoveTree(const std::string& path);
