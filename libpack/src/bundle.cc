@@ -1658,7 +1658,34 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   // signed, so it is never used twice.
   XJ_ASSIGN_OR_RETURN(StreamState stream,
                       ReadStream(req.home, sender, req.recipient.code));
+  // A pack that stopped after taking its number: if its bundle reached the
+  // outbox (the statement names the same previous one), it is the stream's
+  // newest, and the next one follows it.
+  if (stream.last_seq > 0) {
+    std::string taken =
+        req.home.outbox() + "/" +
+        ft::BundleId(sender, req.recipient.code, stream.last_seq) + "/" +
+        std::string(kStatement);
+    Result<Bytes> text = os::Exists(taken)
+                             ? os::ReadFile(taken, ft::kMaxStatement)
+                             : Result<Bytes>(Status(Code::kNotFound, ""));
+    if (text.ok()) {
+      Result<ft::BundleStatement> st = ft::ParseBundle(AsChars(*text));
+      if (st.ok() && st->seq == stream.last_seq &&
+          st->prev == stream.last_hash) {
+        stream.last_hash = Sha256Hex(*text);
+        XJ_RETURN_IF_ERROR(
+            WriteStream(req.home, sender, req.recipient.code, stream));
+      }
+    }
+  }
   std::uint64_t seq = stream.last_seq + 1;
+  if (stream.last_hash == "none") {
+    // Only the first number was ever taken, and nothing under it left this
+    // home (a statement reaches a stick only after the stream records it):
+    // the stream opens at seq 1 again, as a stream must.
+    seq = 1;
+  }
   XJ_RETURN_IF_ERROR(WriteStream(req.home, sender, req.recipient.code,
                                  {seq, stream.last_hash}));
   std::string id = ft::BundleId(sender, req.recipient.code, seq);
@@ -2420,6 +2447,9 @@ std::string Signers(const BundleReport& r) {
   return fmt::format("{}", fmt::join(signers, ", "));
 }
 
+static Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
+                           std::int64_t clock, UnpackResult* out);
+
 // After the bag is in place: the ledger records the bundle (one
 // transaction), then the recipient signs its receipt.
 static Status Record(
@@ -2448,11 +2478,19 @@ static Status Record(
       out->learned_error = learned.status().message();
     }
   }
+  return WriteReceipt(req, r, clock, out);
+}
+
+// The receipt: signed by this office, with its chain, in the outbox (for
+// the bundle's recipient, when unpack was given the key to sign it).
+static Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
+                           std::int64_t clock, UnpackResult* out) {
+  const TrustStore* store = req.trust.store;
+  const ft::BundleStatement& st = r.statement;
   if (req.receipt_key == nullptr || store == nullptr ||
       req.receipts_dir.empty() || store->office().code != st.recipient) {
     return Status::Ok();
   }
-  // The receipt: signed by this office, with its chain, in the outbox.
   ft::ReceiptStatement rc;
   rc.bundle = st.id;
   rc.bundle_sha256 = r.statement_sha256;
@@ -2551,9 +2589,15 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                                           req.accept_seq_jump));
     if (a.kind == Admission::kAlreadyAccepted) {
       UnpackResult out;
-      out.report = std::move(r);
       out.already_accepted = a.accepted_at;
       if (os::IsDirectory(final_dir)) out.bag_dir = final_dir;
+      // A run stopped after the ledger took the bundle but before its
+      // receipt was written: the receipt is written now.
+      if (!req.receipts_dir.empty() &&
+          !os::Exists(req.receipts_dir + "/" + r.statement.id)) {
+        XJ_RETURN_IF_ERROR(WriteReceipt(req, r, clock, &out));
+      }
+      out.report = std::move(r);
       return out;
     }
     for (std::string& w : a.warnings) r.warnings.push_back(std::move(w));
@@ -2635,6 +2679,10 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   VolumeReader plain_copies(copies);
   XJ_RETURN_IF_ERROR(
       OpenPayload(plain_copies, &r, *req.identities, bag, req.max_files));
+  // A school's bundle: its records are the signing school's, as many as
+  // it says (what a merge checks of every school bundle it holds).
+  if (r.statement.children.empty())
+    XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
   // A merged bundle: every child it holds, down to the schools, before
   // anything is moved into place.
   std::vector<HeldSchool> schools;

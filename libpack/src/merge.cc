@@ -130,6 +130,8 @@ using Counts = std::map<
 Result<Counts> CountRegistry(const std::string& registry) {
   XJ_ASSIGN_OR_RETURN(std::string school, SchoolCode(registry));
   std::string path = registry + "/students.csv";
+  // No roster (packed with --allow-errors): no students.
+  if (!os::Exists(path)) return Counts();
   XJ_ASSIGN_OR_RETURN(os::File f, os::OpenForRead(path));
   RosterCounter counter(path);
   os::FdSource src(f.fd());
@@ -514,6 +516,33 @@ Result<std::string> MergedSummary(const std::string& dir) {
   XJ_RETURN_IF_ERROR(CollectLeaves(dir, "", "", &leaves));
   CountCache cache;
   return SummaryOf(leaves, &cache);
+}
+
+Status CheckSchoolBag(const std::string& bag, const ft::BundleStatement& st) {
+  std::vector<Leaf> leaves;
+  XJ_RETURN_IF_ERROR(CollectLeaves(bag, st.sender, st.id, &leaves));
+  if (leaves.size() != 1 || leaves[0].registry != bag + "/data/registry") {
+    return Error(Code::kRejected,
+                 "{}: the bag holds other bundles, and its statement lists "
+                 "none",
+                 st.id);
+  }
+  XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(leaves[0].registry));
+  if (code != st.sender) {
+    return Error(Code::kRejected,
+                 "{}: the registry is school {}'s, and school {} signed it",
+                 st.id, EscapeForDisplay(code), st.sender);
+  }
+  XJ_ASSIGN_OR_RETURN(Counts counts, CountRegistry(leaves[0].registry));
+  std::uint64_t students = 0;
+  for (const auto& [k, n] : counts) students += n;
+  if (students != st.records) {
+    return Error(Code::kRejected,
+                 "{}: the statement says {} records, its students.csv holds "
+                 "{}",
+                 st.id, st.records, students);
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<HeldSchool>> VerifyHeld(

@@ -214,6 +214,16 @@ Result<bool> TarReader::Next(TarEntry* entry) {
                  why);
   };
   if (name == nullptr) return refuse("a name that is not UTF-8");
+  // POSIX ustar headers, with pax extended headers where needed: not GNU
+  // tar's long-name records, nor the old v7 header without ustar magic.
+  int format = archive_format(r.a);
+  if (format != ARCHIVE_FORMAT_TAR_USTAR &&
+      format != ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE &&
+      format != ARCHIVE_FORMAT_TAR_PAX_RESTRICTED) {
+    return refuse(format == ARCHIVE_FORMAT_TAR_GNUTAR
+                      ? "a GNU tar header (the format is POSIX ustar and pax)"
+                      : "a header that is not POSIX ustar or pax");
+  }
   if (archive_entry_hardlink(e) != nullptr) return refuse("a hard link");
   if (archive_entry_symlink(e) != nullptr ||
       archive_entry_filetype(e) == AE_IFLNK) {

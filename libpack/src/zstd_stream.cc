@@ -80,6 +80,7 @@ struct ZstdDecompressSource::Impl {
   ZSTD_inBuffer input{nullptr, 0, 0};
   bool eof = false;
   bool frame_done = true;  // no frame open yet
+  bool one_done = false;   // a frame has ended
   std::uint64_t produced = 0, max_output = 0;
   Status status;
   ~Impl() {
@@ -115,6 +116,14 @@ Result<std::size_t> ZstdDecompressSource::Read(MutableByteSpan buf) {
       if (n == 0) d.eof = true;
       d.input = {d.inbuf.data(), n, 0};
     }
+    if (d.one_done && d.input.pos < d.input.size) {
+      // The payload is one frame: nothing, not even a skippable frame,
+      // follows it.
+      d.status = Status(Code::kTrailingData,
+                        "the compressed payload goes on after its one zstd "
+                        "frame");
+      return d.status;
+    }
     if (d.input.pos == d.input.size && d.eof) {
       if (!d.frame_done) {
         d.status = Status(Code::kTruncated,
@@ -132,6 +141,7 @@ Result<std::size_t> ZstdDecompressSource::Read(MutableByteSpan buf) {
       return d.status;
     }
     d.frame_done = rc == 0;
+    if (d.frame_done) d.one_done = true;
     d.produced += out.pos;
     if (d.produced > d.max_output) {
       d.status =

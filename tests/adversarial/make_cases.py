@@ -628,7 +628,7 @@ forge_plain("tar_out_of_order", "entries out of byte order",
 forge_plain("tar_gnu_longname", "a GNU long-name entry (type L), which the pax-only archive "
             "format does not allow, for a file the manifest lists",
             change_files=add_file("data/registry/photos/" + "n" * 120 + ".jpg"),
-            raw_tar=lambda e: fg.tar_bytes(e, tarfile.GNU_FORMAT), msg="")
+            raw_tar=lambda e: fg.tar_bytes(e, tarfile.GNU_FORMAT), msg="a GNU tar header")
 forge_plain("tar_truncated", "the tar ends in the middle of a file (sound crypto around it)",
             raw_tar=lambda e: fg.tar_bytes(e)[:len(fg.tar_bytes(e)) // 2], msg="")
 forge_plain("tar_no_end", "the tar lacks its two zero blocks",
@@ -679,7 +679,8 @@ plain_in_age("zstd_truncated_frame", "the zstd frame cut short (sound crypto aro
              fg.zstd_bytes(honest_tar, "-3")[:-100])
 plain_in_age("zstd_two_frames", "two zstd frames: the format allows one",
              fg.zstd_bytes(honest_tar[:len(honest_tar) // 2], "-3")
-             + fg.zstd_bytes(honest_tar[len(honest_tar) // 2:], "-3"))
+             + fg.zstd_bytes(honest_tar[len(honest_tar) // 2:], "-3"),
+             "after its one zstd frame")
 plain_in_age("zstd_bad_checksum", "a zstd frame whose content checksum is wrong",
              (lambda z: z[:-1] + bytes([z[-1] ^ 1]))(fg.zstd_bytes(honest_tar, "-3")), "")
 
@@ -1445,9 +1446,9 @@ forge_school("school_signer_other", "a school's registry naming another school t
              change_files=lambda f: f.__setitem__(
                  "data/registry/school.csv",
                  f["data/registry/school.csv"].replace(b"2134000000", b"3134000000")),
-             msg="")
+             msg="and school 2134000000 signed it")
 forge_school("school_records_count", "records claims more students than students.csv holds",
-             change_files=lambda f: None, msg="")
+             change_files=lambda f: None, msg="records, its students.csv holds")
 (lambda d: school_resign(d, re.sub(r"records: (\d+)", lambda m: f"records: {int(m.group(1)) + 5}",
                                    fg.stmt_of(d))))(
     CASES / "school_records_count_fail" / "bundle" / "XJ" / S1.name)

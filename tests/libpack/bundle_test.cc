@@ -135,6 +135,29 @@ TEST_CASE("tar: the reader refuses unsafe entries by name") {
             .find("differs from another only in case") != std::string::npos);
   CHECK(ErrorOf(RawTar({RawHeader("b/a\\b", '0', 0)})).find("unsafe path") !=
         std::string::npos);
+  // GNU tar's long-name record ('L', GNU magic) before the entry it names.
+  auto gnu_magic = [](Bytes h) {
+    std::memcpy(h.data() + 257, "ustar  ", 8);
+    std::memset(h.data() + 148, ' ', 8);
+    unsigned sum = 0;
+    for (std::uint8_t b : h) sum += b;
+    std::snprintf(reinterpret_cast<char*>(h.data()) + 148, 8, "%06o", sum);
+    return h;
+  };
+  Bytes name_block(512, 0);
+  std::memcpy(name_block.data(), "b/xy", 4);
+  CHECK(ErrorOf(RawTar({gnu_magic(RawHeader("././@LongLink", 'L', 4)),
+                        name_block, gnu_magic(RawHeader("b/x", '0', 0))}))
+            .find("a GNU tar header") != std::string::npos);
+  // Nor the old v7 header, without the ustar magic.
+  Bytes v7 = RawHeader("b/x", '0', 0);
+  std::memset(v7.data() + 257, 0, 8);
+  std::memset(v7.data() + 148, ' ', 8);
+  unsigned sum = 0;
+  for (std::uint8_t b : v7) sum += b;
+  std::snprintf(reinterpret_cast<char*>(v7.data()) + 148, 8, "%06o", sum);
+  CHECK(ErrorOf(RawTar({v7})).find("not POSIX ustar or pax") !=
+        std::string::npos);
 }
 
 TEST_CASE("tar: limits on files, file size and total size") {
@@ -240,6 +263,14 @@ TEST_CASE("zstd: output cap, window cap, truncation and junk") {
   Bytes junk = small;
   junk.push_back(0x42);
   CHECK_FALSE(Decompress(junk, 10000).ok());
+  // One frame only: a second, whole and sound, is refused.
+  Bytes two = small;
+  two.insert(two.end(), small.begin(), small.end());
+  r = Decompress(two, 10000);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kTrailingData);
+  CHECK(r.status().message().find("after its one zstd frame") !=
+        std::string::npos);
 }
 
 TEST_CASE("volumes: split at the size, the last one short, names") {

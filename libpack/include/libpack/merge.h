@@ -66,4 +66,12 @@ Result<std::vector<HeldSchool>> VerifyHeld(
 /// (a bag): counts by school, grade, sex, status and migrant flag.
 Result<std::string> MergedSummary(const std::string& dir);
 
+/// A school's own bag, as unpack extracted it (`bag` is its folder): it
+/// holds only a registry (data/registry, and data/check), whose school.csv
+/// names the bundle's sender and whose students.csv holds as many students
+/// as the statement's `records` line; the checks a merge makes of every
+/// school bundle it holds.
+Status CheckSchoolBag(const std::string& bag,
+                      const formats::trust::BundleStatement& statement);
+
 }  // namespace xj::pack
