@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <charconv>
+#include <chrono>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -1309,10 +1310,15 @@ Result<CheckTotals> CheckRegistry(const RegistryData& data,
     XJ_RETURN_IF_ERROR(check.Run());
   }
   if (tree) {
+    auto start = std::chrono::steady_clock::now();
+    totals.cross_school_keys = keys.student_nos.size() + keys.id_numbers.size();
     ReportDuplicates(keys.student_nos, keys, "student_no", "student number",
                      sink, totals);
     ReportDuplicates(keys.id_numbers, keys, "id_number", "ID number", sink,
                      totals);
+    totals.cross_school_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
   }
   return totals;
 }

@@ -119,14 +119,16 @@ int RunCheck(Cli& cli, const std::vector<std::string>& args) {
     std::printf(
         "\n],\"totals\":{\"schools\":%llu,\"records\":{%s},\"errors\":%llu,"
         "\"warnings\":%llu,\"abandoned_files\":%llu,\"normalized_fields\":%llu,"
-        "\"gb18030_files\":%llu},\"ok\":%s}\n",
+        "\"gb18030_files\":%llu,\"cross_school_keys\":%llu,"
+        "\"cross_school_seconds\":%.3f},\"ok\":%s}\n",
         static_cast<unsigned long long>(totals->schools), per_file.c_str(),
         static_cast<unsigned long long>(totals->errors),
         static_cast<unsigned long long>(totals->warnings),
         static_cast<unsigned long long>(totals->abandoned_files),
         static_cast<unsigned long long>(totals->normalized_fields),
         static_cast<unsigned long long>(totals->gb18030_files),
-        totals->errors == 0 ? "true" : "false");
+        static_cast<unsigned long long>(totals->cross_school_keys),
+        totals->cross_school_seconds, totals->errors == 0 ? "true" : "false");
   } else if (!cli.flags.quiet) {
     std::printf("checked %s, %s against schema %s (sha256 %s): %s, %s\n",
                 Plural(totals->schools, "school", "schools").c_str(),

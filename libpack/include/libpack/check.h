@@ -59,6 +59,11 @@ struct CheckTotals {
   std::uint64_t abandoned_files = 0;
   std::uint64_t normalized_fields = 0;
   std::uint64_t gb18030_files = 0;
+  /// Over a tree of schools: the student numbers and ID numbers compared
+  /// across schools, and the seconds that comparison took (the keys are
+  /// gathered as each school's students.csv is checked).
+  std::uint64_t cross_school_keys = 0;
+  double cross_school_seconds = 0;
 };
 
 /// Checks `options.dir`: one school when it holds school.csv, otherwise
