@@ -53,11 +53,13 @@ class Utf8Locale {
 la_ssize_t WriteCallback(archive*, void* data, const void* buf,
                          std::size_t len) {
   auto* impl = static_cast<TarWriter::Impl*>(data);
-  Status s =
-      impl->out->Write(ByteSpan(static_cast<const std::uint8_t*>(buf), len));
-  if (!s.ok()) {
-    impl->status = s;
-    return -1;
+  // Once the sink has failed, the rest is dropped and the failure reported
+  // by the TarWriter call that caused the write. libarchive is never told
+  // (a failed write callback leaves it in a state whose buffers
+  // archive_write_free does not release: libarchive 3.6 leaks them).
+  if (impl->status.ok()) {
+    impl->status =
+        impl->out->Write(ByteSpan(static_cast<const std::uint8_t*>(buf), len));
   }
   return static_cast<la_ssize_t>(len);
 }
@@ -97,6 +99,7 @@ Status TarWriter::Begin(const std::string& path, std::uint64_t size) {
   archive_entry_set_gid(e, 0);
   int rc = archive_write_header(impl_->a, e);
   archive_entry_free(e);
+  if (!impl_->status.ok()) return impl_->status;
   if (rc != ARCHIVE_OK)
     return impl_->Fail(fmt::format("writing the header of {}", path));
   impl_->left = size;
@@ -108,6 +111,7 @@ Status TarWriter::Data(ByteSpan data) {
     return Status(Code::kInternal, "tar: entry longer than declared");
   while (!data.empty()) {
     la_ssize_t n = archive_write_data(impl_->a, data.data(), data.size());
+    if (!impl_->status.ok()) return impl_->status;
     if (n <= 0) return impl_->Fail("writing data");
     data = data.subspan(static_cast<std::size_t>(n));
     impl_->left -= static_cast<std::uint64_t>(n);
