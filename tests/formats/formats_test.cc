@@ -90,6 +90,18 @@ TEST_CASE("age key strings parse strictly and name what is wrong") {
                    Code::kUnsupported, "post-quantum");
   CHECK_FAILS_WITH(age::ParseRecipient("RWQf6LRCGA9i53mlYecO4IzT51TGPpvW"),
                    Code::kBadKey, "expected \"age1");
+  // An X25519 recipient whose data happens to begin "tag" is one (it was
+  // once taken for a hardware-tag recipient: one key in about 33 000);
+  // those, and post-quantum ones, are told by their own prefix.
+  std::string tagged =
+      "age1tagac08k96gz6u9vzav9f3eqw6lk806lt7ygjc7a5tdgfkw7ft8qs4m5d5";
+  REQUIRE(age::ParseRecipient(tagged).ok());
+  CHECK(age::EncodeRecipient(*age::ParseRecipient(tagged)) == tagged);
+  Bytes some(33, 7);
+  CHECK_FAILS_WITH(age::ParseRecipient(EncodeBech32("age1tag", some, false)),
+                   Code::kUnsupported, "hardware-tag");
+  CHECK_FAILS_WITH(age::ParseRecipient(EncodeBech32("age1pq", some, false)),
+                   Code::kUnsupported, "post-quantum");
   CHECK(
       age::EncodeRecipient(*age::ParseRecipient(
           "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj")) ==
