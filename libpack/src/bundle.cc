@@ -156,7 +156,7 @@ Status WriteFileSynced(const std::string& path, std::string_view data,
                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", path));
   os::File f(fd);
-  os::FdSink sink(fd);
+  os::FdSink sink(fd, path);
   XJ_RETURN_IF_ERROR(sink.Write(AsBytes(data)));
   if (::fsync(fd) != 0)
     return os::ErrnoStatus(errno, fmt::format("writing {}", path));
@@ -188,7 +188,7 @@ Status CopyFile(const os::Dir& from_dir, const std::string& name,
     ahead.emplace(&raw);
     src = &*ahead;
   }
-  os::FdSink sink(fd);
+  os::FdSink sink(fd, to);
   Bytes buf(1 << 20);
   for (;;) {
     XJ_ASSIGN_OR_RETURN(std::size_t n, src->Read(buf));
@@ -1157,7 +1157,7 @@ class BagCheck {
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", full));
     os::File f(fd);
-    os::FdSink sink(fd);
+    os::FdSink sink(fd, full);
     XJ_RETURN_IF_ERROR(sink.Write(data));
     return f.Close(full);
   }
@@ -1873,106 +1873,130 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
       "the volumes, each with bundle.stmt and its signatures, to several "
       "sticks (verify and unpack take several folders)"));
   std::string xj = req.media + "/XJ";
-  struct MadeXj {  // an XJ folder made here goes again if it stays empty
-    std::string dir;
-    ~MadeXj() {
-      if (!dir.empty()) ::rmdir(dir.c_str());
-    }
-  } made_xj;
-  if (os::Exists(xj)) {
-    XJ_RETURN_IF_ERROR(os::Dir::Open(xj).status());  // a folder, not a link
-  } else if (::mkdir(xj.c_str(), 0755) != 0) {
-    return os::ErrnoStatus(errno, fmt::format("creating {}", xj));
-  } else {
-    made_xj.dir = xj;
-  }
   std::string final_dir = xj + "/" + id + (pending ? ".unapproved" : "");
-  if (os::Exists(final_dir)) {
-    return Error(Code::kAlreadyExists, "{} is already on the stick", final_dir);
-  }
-  // What an interrupted pack left is incomplete by definition: remove it.
-  RemoveStaleTemporaries(xj);
-  std::uint8_t r[6];
-  keys::RandomBytes(r);
-  std::string media_tmp =
-      fmt::format("{}/.xjtmp-{}-{}", xj, ::getpid(), ToHex(r));
-  if (::mkdir(media_tmp.c_str(), 0755) != 0) {
-    return os::ErrnoStatus(errno, fmt::format("creating {}", media_tmp));
-  }
-  struct MediaCleanup {
-    std::string dir, partial;
-    bool keep = false;
-    ~MediaCleanup() {
-      if (keep) return;
-      if (!partial.empty()) {
-        // The statement never arrived: take the statement-less folder away.
-        RemoveTree(partial);
+  // Writing the stick: a failure here leaves nothing of the bundle on it
+  // (and the bundle in the outbox). A full FAT stick often answers with
+  // another errno than ENOSPC (fusefat: EPERM, or ENOENT for a folder it
+  // could not give a cluster), so such failures carry a hint.
+  auto write_stick = [&]() -> Status {
+    struct MadeXj {  // an XJ folder made here goes again if it stays empty
+      std::string dir;
+      ~MadeXj() {
+        if (!dir.empty()) ::rmdir(dir.c_str());
       }
-      RemoveTree(dir);
+    } made_xj;
+    if (os::Exists(xj)) {
+      XJ_RETURN_IF_ERROR(os::Dir::Open(xj).status());  // a folder, not a link
+    } else if (::mkdir(xj.c_str(), 0755) != 0) {
+      return os::ErrnoStatus(errno, fmt::format("creating {}", xj));
+    } else {
+      made_xj.dir = xj;
     }
-  } media_cleanup{media_tmp, ""};
-  {
-    XJ_ASSIGN_OR_RETURN(os::Dir from, os::Dir::Open(outbox_dir));
-    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, from.List());
-    // Volumes first, the statement last: an interrupted copy never holds a
-    // statement beside a partial payload.
-    std::stable_partition(names.begin(), names.end(), IsVolumeName);
-    std::stable_partition(names.begin(), names.end(),
-                          [](const std::string& n) { return n != kStatement; });
-    std::uint64_t done = 0;
-    auto written = [&](std::uint64_t n) {
-      done += n;
-      if (req.progress) req.progress("writing", done, needed);
-    };
-    std::vector<std::string> chain_names;
-    for (const std::string& n : names) {
-      if (n == "chain") {
-        // The chain's statements and signatures, each a small file.
-        std::string to = media_tmp + "/chain";
-        if (::mkdir(to.c_str(), 0755) != 0)
-          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
-        XJ_ASSIGN_OR_RETURN(os::Dir cd, os::Dir::Open(outbox_dir + "/chain"));
-        XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
-        for (const std::string& c : chain_names) {
-          XJ_RETURN_IF_ERROR(
-              CopyFile(cd, c, to + "/" + c, nullptr, CopyTo::kMedium, written)
-                  .WithContext("writing the stick"));
+    if (os::Exists(final_dir)) {
+      return Error(Code::kAlreadyExists, "{} is already on the stick",
+                   final_dir);
+    }
+    // What an interrupted pack left is incomplete by definition: remove it.
+    RemoveStaleTemporaries(xj);
+    std::uint8_t r[6];
+    keys::RandomBytes(r);
+    std::string media_tmp =
+        fmt::format("{}/.xjtmp-{}-{}", xj, ::getpid(), ToHex(r));
+    if (::mkdir(media_tmp.c_str(), 0755) != 0) {
+      return os::ErrnoStatus(errno, fmt::format("creating {}", media_tmp));
+    }
+    struct MediaCleanup {
+      std::string dir, partial;
+      bool keep = false;
+      ~MediaCleanup() {
+        if (keep) return;
+        if (!partial.empty()) {
+          // The statement never arrived: take the statement-less folder away.
+          RemoveTree(partial);
         }
-        XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-        continue;
+        RemoveTree(dir);
       }
-      XJ_RETURN_IF_ERROR(CopyFile(from, n, media_tmp + "/" + n, nullptr,
-                                  CopyTo::kMedium, written)
-                             .WithContext("writing the stick"));
-    }
-    XJ_RETURN_IF_ERROR(os::SyncDirectory(media_tmp));
-    // Into place file by file, the statement last: only the last rename
-    // makes a bundle, and it is atomic. (Files, not the folder: renaming a
-    // folder loses its contents on some FUSE FAT drivers.)
-    if (::mkdir(final_dir.c_str(), 0755) != 0) {
-      return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
-    }
-    media_cleanup.partial = final_dir;
-    for (const std::string& n : names) {
-      if (n == "chain") {
-        std::string to = final_dir + "/chain";
-        if (::mkdir(to.c_str(), 0755) != 0)
-          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
-        for (const std::string& c : chain_names) {
-          XJ_RETURN_IF_ERROR(
-              os::RenameNoReplace(media_tmp + "/chain/" + c, to + "/" + c)
-                  .WithContext("writing the stick"));
+    } media_cleanup{media_tmp, ""};
+    {
+      XJ_ASSIGN_OR_RETURN(os::Dir from, os::Dir::Open(outbox_dir));
+      XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, from.List());
+      // Volumes first, the statement last: an interrupted copy never holds a
+      // statement beside a partial payload.
+      std::stable_partition(names.begin(), names.end(), IsVolumeName);
+      std::stable_partition(
+          names.begin(), names.end(),
+          [](const std::string& n) { return n != kStatement; });
+      std::uint64_t done = 0;
+      auto written = [&](std::uint64_t n) {
+        done += n;
+        if (req.progress) req.progress("writing", done, needed);
+      };
+      std::vector<std::string> chain_names;
+      for (const std::string& n : names) {
+        if (n == "chain") {
+          // The chain's statements and signatures, each a small file.
+          std::string to = media_tmp + "/chain";
+          if (::mkdir(to.c_str(), 0755) != 0)
+            return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+          XJ_ASSIGN_OR_RETURN(os::Dir cd, os::Dir::Open(outbox_dir + "/chain"));
+          XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
+          for (const std::string& c : chain_names) {
+            XJ_RETURN_IF_ERROR(
+                CopyFile(cd, c, to + "/" + c, nullptr, CopyTo::kMedium, written)
+                    .WithContext("writing the stick"));
+          }
+          XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
+          continue;
         }
-        XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-        ::rmdir((media_tmp + "/chain").c_str());
-        continue;
+        XJ_RETURN_IF_ERROR(CopyFile(from, n, media_tmp + "/" + n, nullptr,
+                                    CopyTo::kMedium, written)
+                               .WithContext("writing the stick"));
       }
-      XJ_RETURN_IF_ERROR(
-          os::RenameNoReplace(media_tmp + "/" + n, final_dir + "/" + n)
-              .WithContext("writing the stick"));
+      XJ_RETURN_IF_ERROR(os::SyncDirectory(media_tmp));
+      // Into place file by file, the statement last: only the last rename
+      // makes a bundle, and it is atomic. (Files, not the folder: renaming a
+      // folder loses its contents on some FUSE FAT drivers.)
+      if (::mkdir(final_dir.c_str(), 0755) != 0) {
+        return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
+      }
+      media_cleanup.partial = final_dir;
+      for (const std::string& n : names) {
+        if (n == "chain") {
+          std::string to = final_dir + "/chain";
+          if (::mkdir(to.c_str(), 0755) != 0)
+            return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+          for (const std::string& c : chain_names) {
+            XJ_RETURN_IF_ERROR(
+                os::RenameNoReplace(media_tmp + "/chain/" + c, to + "/" + c)
+                    .WithContext("writing the stick"));
+          }
+          XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
+          ::rmdir((media_tmp + "/chain").c_str());
+          continue;
+        }
+        XJ_RETURN_IF_ERROR(
+            os::RenameNoReplace(media_tmp + "/" + n, final_dir + "/" + n)
+                .WithContext("writing the stick"));
+      }
+      media_cleanup.keep = true;
+      ::rmdir(media_tmp.c_str());
     }
-    media_cleanup.keep = true;
-    ::rmdir(media_tmp.c_str());
+    return Status::Ok();
+  };
+  if (Status s = write_stick(); !s.ok()) {
+    if (s.hint().empty() &&
+        (s.code() == Code::kIoError || s.code() == Code::kNotFound ||
+         s.code() == Code::kNoSpace)) {
+      return std::move(s).WithHint(fmt::format(
+          "the stick may be full or failing (some FAT drivers report a full "
+          "disk as \"operation not permitted\" or \"no such file or "
+          "directory\"); nothing of this bundle is left on it, and the "
+          "bundle is kept in {}: copy that folder to {} on a stick with room, "
+          "and "
+          "check the copy with xjpack verify -p",
+          outbox_dir, final_dir));
+    }
+    return s;
   }
   XJ_RETURN_IF_ERROR(os::SyncDirectory(final_dir));
   XJ_RETURN_IF_ERROR(os::SyncDirectory(xj));

@@ -107,6 +107,7 @@ Status VolumeWriter::Open() {
                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", path));
   file_ = os::File(fd);
+  path_ = std::move(path);
   hasher_ = std::make_unique<keys::Hasher>(keys::Hasher::Algorithm::kSha512);
   size_ = 0;
   return Status::Ok();
@@ -127,7 +128,7 @@ Status VolumeWriter::Write(ByteSpan data) {
     if (!file_.is_open()) XJ_RETURN_IF_ERROR(Open());
     std::size_t take = static_cast<std::size_t>(
         std::min<std::uint64_t>(data.size(), max_size_ - size_));
-    os::FdSink sink(file_.fd());
+    os::FdSink sink(file_.fd(), path_);
     XJ_RETURN_IF_ERROR(sink.Write(data.subspan(0, take)));
     hasher_->Update(data.subspan(0, take));
     size_ += take;

@@ -73,13 +73,24 @@ full_outcome() {
   if [ "$2" = 0 ]; then echo "$1: done"; else echo "$1: exit $2: $(head -c 160 .err)"; fi
   case $2 in
     0) return 0 ;;
-    # (fusefat answers a full disk with EPERM: "operation not permitted")
-    3) grep -qiE "no space left on device|bytes free|needs [0-9]+ bytes|database or disk is full|disk I/O error|file too large|operation not permitted" .err ||
+    # (fusefat answers a full disk with EPERM, "operation not permitted",
+    # and, for a folder it made but could not give a cluster, ENOENT: "no
+    # such file or directory", accepted on FAT32 only, by FULL_EXTRA). The
+    # error line is what must say it, not the hint that follows it.
+    3) grep '^xjpack: error:' .err |
+      grep -qiE "no space left on device|bytes free|needs [0-9]+ bytes|database or disk is full|disk I/O error|file too large|operation not permitted${FULL_EXTRA:+|$FULL_EXTRA}" ||
       fail "$1: exit 3 without saying the disk is full: $(cat .err)" ;;
     *) fail "$1 exited $2 (expected 0, or 3): $(cat .err)" ;;
   esac
   CHECKS=$((CHECKS + 1))
   return 3
+}
+
+# stick_hint WHAT: a pack that failed while writing the stick says what to
+# do (the bundle waits in the outbox, to be copied to a stick with room).
+stick_hint() {
+  grep -q '^xjpack: hint: the stick may be full or failing.*is kept in .*/outbox/2134000000-340102-0000[0-9]*: copy that folder to' .err ||
+    fail "$1: no hint of the outbox copy: $(cat .err)"
 }
 
 setup_offices
@@ -105,7 +116,7 @@ pack_onto() { # pack_onto STICK LABEL
     fill "$stick" "$free"
     "$XJ" pack cty/2134000000 --to 340102 -o "$stick" --home school $PW -q >.out 2>.err
     if ! full_outcome "$what" $?; then
-      grep -q "bytes free" .err || midwrite=$((midwrite + 1))
+      grep -q "bytes free" .err || { midwrite=$((midwrite + 1)); stick_hint "$what"; }
       no_partial "$stick" county.fresh
       [ "$(sums cty)" = "$(cat cty.sums)" ] || fail "$what changed the source"
       room "$stick"
@@ -136,6 +147,7 @@ for n in 3 5 8 11 14 17 20 24; do
   "$XJ" pack cty/2134000000 --to 340102 -o istick --home school $PW -q >.out 2>.err
   if ! full_outcome "$what" $?; then
     midwrite=$((midwrite + 1))
+    stick_hint "$what"
     no_partial istick county.fresh
     [ "$(sums cty)" = "$(cat cty.sums)" ] || fail "$what changed the source"
     ls -a istick/XJ 2>/dev/null | grep -q '^\.xjtmp' && fail "$what left $(ls -a istick/XJ)"
@@ -162,8 +174,9 @@ if [ "$FAT" = 1 ]; then
     MOUNTS+=("$SCRATCH/fatstick")
     [ "$free" = 0 ] || truncate -s $((FATCAP - free)) fatstick/filler || fail "truncate on FAT32"
     "$XJ" pack cty/2134000000 --to 340102 -o fatstick --home school $PW -q >.out 2>.err
-    if ! full_outcome "$what" $?; then
+    if ! FULL_EXTRA="no such file or directory" full_outcome "$what" $?; then
       midwrite=$((midwrite + 1))
+      stick_hint "$what"
       no_partial fatstick county.fresh
       [ "$(sums cty)" = "$(cat cty.sums)" ] || fail "$what changed the source"
       truncate -s $((FATCAP - 4194304)) fatstick/filler

@@ -428,7 +428,11 @@ Status FdSink::Write(ByteSpan data) {
     if (g_cancelled.load()) return CancelledStatus();
     ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "writing output");
+    if (n < 0) {
+      return ErrnoStatus(errno, name_.empty()
+                                    ? std::string("writing output")
+                                    : fmt::format("writing {}", name_));
+    }
     data = data.subspan(static_cast<std::size_t>(n));
   }
   return Status::Ok();

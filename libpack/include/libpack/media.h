@@ -63,6 +63,7 @@ class VolumeWriter final : public Sink {
   Status Close();
 
   std::string dir_;
+  std::string path_;  // the volume being written
   std::uint64_t max_size_;
   os::File file_;
   std::unique_ptr<keys::Hasher> hasher_;

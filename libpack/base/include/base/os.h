@@ -116,11 +116,14 @@ class FdSource final : public Source {
 /// A Sink over a file descriptor it does not own.
 class FdSink final : public Sink {
  public:
-  explicit FdSink(int fd) : fd_(fd) {}
+  /// `name` (which must outlive the sink) is what errors call the file;
+  /// without one, "output".
+  explicit FdSink(int fd, std::string_view name = {}) : fd_(fd), name_(name) {}
   Status Write(ByteSpan data) override;
 
  private:
   int fd_;
+  std::string_view name_;
 };
 
 /// How an output file may treat an existing file of the same name.
