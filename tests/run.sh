@@ -22,12 +22,16 @@ run_suite() {
   return "$status"
 }
 
-tools/bootstrap.sh build
+# Line tables only (-g1): enough for backtraces and the sanitizers' reports,
+# and the builds take a third less time than with full debug information.
+G1=(-DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
+tools/bootstrap.sh build "${G1[@]}"
 run_suite build "release build"
-tools/bootstrap.sh build-asan -DXJPACK_SANITIZE=address,undefined
+tools/bootstrap.sh build-asan -DXJPACK_SANITIZE=address,undefined "${G1[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   run_suite build-asan "ASan+UBSan build"
-tools/bootstrap.sh build-fuzz -DXJPACK_FUZZ=ON \
+tools/bootstrap.sh build-fuzz -DXJPACK_FUZZ=ON "${G1[@]}" \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 run_suite build-fuzz "libFuzzer build (clang, ASan+UBSan)"
 echo "== all tests passed"
