@@ -149,7 +149,12 @@ Status CheckPath(std::string_view path) {
   if (!IsPlainText(path))
     return fail("control, bidi or invisible characters, or not UTF-8");
   Status nfc = trust::CheckValue(path);
-  if (!nfc.ok()) return fail(nfc.message());
+  if (!nfc.ok()) {
+    // (its messages speak of a "value": here it is the path)
+    std::string why = nfc.message();
+    if (why.rfind("value ", 0) == 0) why.replace(0, 5, "the path");
+    return fail(why);
+  }
   std::size_t start = 0;
   std::size_t chars = 0;
   for (char c : path) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;

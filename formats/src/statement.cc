@@ -174,6 +174,15 @@ Result<Statement> ParseStatement(std::string_view text, std::string_view type,
       if ((rules[k].count == LabelRule::kOne ||
            rules[k].count == LabelRule::kRepeated) &&
           seen[k] == 0) {
+        // Missing here; if it comes later, the order is what is wrong.
+        std::string later = "\n" + std::string(rules[k].label) + ": ";
+        if (start > 0 &&
+            text.find(later, start - 1) != std::string_view::npos) {
+          return fail(line_no,
+                      fmt::format("\"{}\" is out of order: \"{}\" comes "
+                                  "before it",
+                                  label, rules[k].label));
+        }
         return fail(line_no, fmt::format("\"{}\" is missing", rules[k].label));
       }
     }

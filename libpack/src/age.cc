@@ -503,9 +503,9 @@ class PayloadSource final : public Source {
       if (rem < kTag) {
         Finish(Error(
             Code::kTruncated,
-            "the file ends inside chunk {}: {} bytes left, a chunk has at "
+            "the file ends inside chunk {}: {} byte{} left, a chunk has at "
             "least {} (truncated)",
-            counter_, rem, kTag));
+            counter_, rem, rem == 1 ? "" : "s", kTag));
         return;
       }
       if (rem == kTag && counter_ > 0) {

@@ -382,9 +382,11 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
   return inv;
 }
 
+// `keys_from_chain`: the keys are the sender's certified ones (not given
+// with -p), which a refusal names.
 Result<BundleReport> ReadStatementAndSignatures(
     const Inventory& inv, const std::vector<TrustedKey>& keys,
-    bool require_trust) {
+    bool require_trust, bool keys_from_chain = false) {
   BundleReport r;
   r.dir = inv.dirs[0].path();
   Result<ft::BundleStatement> st = ft::ParseBundle(inv.statement_text);
@@ -463,7 +465,9 @@ Result<BundleReport> ReadStatementAndSignatures(
                      name, key->name);
       }
       if (key->role != s.role) {
-        return Error(Code::kBadSignature, "{}: signed as {} by {}, a {} key",
+        return Error(Code::kBadSignature,
+                     "{}: the signature claims the role {}, but {} is trusted "
+                     "only as {}",
                      name, s.role, key->name, key->role);
       }
       s.valid = true;
@@ -478,6 +482,18 @@ Result<BundleReport> ReadStatementAndSignatures(
     if (valid == 0) {
       std::vector<std::string> ids;
       for (const SignatureReport& s : r.signatures) ids.push_back(s.key_id);
+      if (keys_from_chain) {
+        std::vector<std::string> certified;
+        for (const TrustedKey& k : keys) certified.push_back(k.name);
+        return Error(Code::kBadSignature,
+                     "the bundle is signed only by key(s) {}, which the "
+                     "sender's certificate does not hold (it certifies {})",
+                     fmt::join(ids, ", "), fmt::join(certified, ", "))
+            .WithHint(
+                "the sender signed with a key that is not certified: it "
+                "must sign with a certified key, or have this key certified "
+                "(xjpack cert issue)");
+      }
       return Error(Code::kBadSignature,
                    "the bundle is signed only by unknown key(s) {}",
                    fmt::join(ids, ", "))
@@ -615,7 +631,7 @@ Result<BundleReport> Authenticate(const Inventory& inv,
     return r;
   }
   XJ_ASSIGN_OR_RETURN(BundleReport r,
-                      ReadStatementAndSignatures(inv, *keys, require));
+                      ReadStatementAndSignatures(inv, *keys, require, true));
   std::vector<pack::trust::GoodSignature> good;
   for (const SignatureReport& sr : r.signatures) {
     if (!sr.valid) continue;
@@ -924,9 +940,10 @@ Status CheckPayloadHeader(const std::string& first_volume,
   }
   if (x25519 != offices) {
     return Error(Code::kRejected,
-                 "the payload is encrypted to {} keys, but the statement names "
-                 "{} office(s)",
-                 x25519, offices);
+                 "the payload is encrypted to {} key{}, but the statement "
+                 "names {} office{}",
+                 x25519, x25519 == 1 ? "" : "s", offices,
+                 offices == 1 ? "" : "s");
   }
   return Status::Ok();
 }
@@ -1249,8 +1266,10 @@ class BagCheck {
           bagit::ManifestLine(manifest_text_sha512_, bagit::kManifest);
       if (bagit::Oxum(octets_, files_) != st_.bag_oxum) {
         return Error(Code::kRejected,
-                     "the bag holds {}, the statement says Payload-Oxum {}",
-                     bagit::Oxum(octets_, files_), st_.bag_oxum);
+                     "the bag holds {} bytes in {} files (Payload-Oxum {}), "
+                     "the statement's bag-oxum says {}",
+                     octets_, files_, bagit::Oxum(octets_, files_),
+                     st_.bag_oxum);
       }
       stage_ = Stage::kTagManifest;
       return Status::Ok();
@@ -1265,11 +1284,7 @@ class BagCheck {
                       "statement: the bag "
                       "was altered");
       }
-      if (text != tag_lines_) {
-        return Status(
-            Code::kIntegrity,
-            "the bag's tag files do not match tagmanifest-sha512.txt");
-      }
+      if (text != tag_lines_) return ExplainTagMismatch(text);
       stage_ = Stage::kDone;
       return Status::Ok();
     }
@@ -1316,12 +1331,51 @@ class BagCheck {
   std::string last_;
   std::string tag_lines_;
   // The first difference between the bag and its manifest, named.
+  // Which tag file's line is wrong, missing or extra (the tag manifest is
+  // signed, so the tag files, or the sender's tools, are what is wrong).
+  Status ExplainTagMismatch(const std::string& text) const {
+    constexpr std::string_view kTm = bagit::kTagManifest;
+    Result<std::vector<std::pair<std::string, std::string>>> theirs =
+        bagit::ParseManifest(text);
+    if (!theirs.ok()) return theirs.status().WithContext(kTm);
+    Result<std::vector<std::pair<std::string, std::string>>> ours =
+        bagit::ParseManifest(tag_lines_);
+    if (!ours.ok()) return ours.status().WithContext("the bag's tag files");
+    std::map<std::string, std::string> listed(theirs->begin(), theirs->end());
+    for (const auto& [path, hash] : *ours) {
+      auto it = listed.find(path);
+      if (it == listed.end()) {
+        return Error(Code::kIntegrity, "{} has no line for {}", kTm, path);
+      }
+      if (it->second != hash) {
+        return Error(Code::kIntegrity, "{} does not match its SHA-512 in {}",
+                     path, kTm);
+      }
+      listed.erase(it);
+    }
+    if (!listed.empty()) {
+      return Error(Code::kIntegrity,
+                   "{} lists {}, which is not a tag file of "
+                   "the bag",
+                   kTm, EscapeForDisplay(listed.begin()->first));
+    }
+    return Error(Code::kIntegrity,
+                 "{} lists the bag's tag files in another "
+                 "order or form than a bag's",
+                 kTm);
+  }
+
   Status ExplainMismatch() const {
     constexpr std::string_view kGeneric =
         "the bag's files do not match manifest-sha512.txt: a file was "
         "altered, added or removed";
     if (lines_overflow_ || manifest_text_.empty()) {
       return Status(Code::kIntegrity, std::string(kGeneric));
+    }
+    // A manifest that is not well formed (lines out of order, say) is
+    // named as such, before any file is blamed.
+    if (auto parsed = bagit::ParseManifest(manifest_text_); !parsed.ok()) {
+      return parsed.status().WithContext(bagit::kManifest);
     }
     auto split = [](std::string_view text) {
       std::vector<std::pair<std::string_view, std::string_view>>
@@ -1447,6 +1501,13 @@ Status OpenPayload(Source& volumes, BundleReport* report,
       ZstdDecompressSource::Create(plain->get(), limits.max_output()));
   TarLimits tl;
   tl.max_files = std::min<std::uint64_t>(limits.files + kTagFiles, max_files);
+  tl.max_files_why =
+      tl.max_files < max_files
+          ? fmt::format(
+                "the statement's bag-oxum counts {} payload files, "
+                "and a bag has {} tag files",
+                limits.files, kTagFiles)
+          : std::string("the most a bundle may hold");
   tl.max_total = limits.max_output();
   // Two cores: one reads, hashes, decrypts and decompresses the volumes,
   // the other checks (and writes) the archive.

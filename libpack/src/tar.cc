@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <deque>
+#include <optional>
 
 #include "formats/bagit.h"
 
@@ -128,6 +131,165 @@ Status TarWriter::Finish() {
 
 // ---- reading ----
 
+namespace {
+// Follows the archive's headers through the raw bytes libarchive is handed,
+// to see each entry's name as it is stored. libarchive composes a UTF-8
+// name to NFC as it reads it, so a name stored decomposed (or otherwise
+// changed by its reading) would pass unseen; the reader compares the two.
+class StoredNames {
+ public:
+  void Feed(ByteSpan data) {
+    while (!data.empty() && state_ != State::kEnd && broken_.empty()) {
+      switch (state_) {
+        case State::kSkip: {
+          std::uint64_t take = std::min<std::uint64_t>(skip_, data.size());
+          skip_ -= take;
+          data = data.subspan(static_cast<std::size_t>(take));
+          if (skip_ == 0) state_ = State::kHeader;
+          break;
+        }
+        case State::kHeader: {
+          std::size_t take = std::min(kBlock - header_.size(), data.size());
+          header_.insert(header_.end(), data.begin(), data.begin() + take);
+          data = data.subspan(take);
+          if (header_.size() == kBlock) Header();
+          break;
+        }
+        case State::kPax: {
+          std::size_t take = static_cast<std::size_t>(
+              std::min<std::uint64_t>(pax_left_, data.size()));
+          pax_.append(reinterpret_cast<const char*>(data.data()), take);
+          pax_left_ -= take;
+          data = data.subspan(take);
+          if (pax_left_ == 0) Pax();
+          break;
+        }
+        case State::kEnd:
+          break;
+      }
+    }
+  }
+  // The stored name of the next entry, once its header went by.
+  std::optional<std::string> Pop() {
+    if (names_.empty()) return std::nullopt;
+    std::string n = std::move(names_.front());
+    names_.pop_front();
+    return n;
+  }
+  const std::string& broken() const { return broken_; }
+
+ private:
+  static constexpr std::size_t kBlock = 512;
+  static constexpr std::uint64_t kMaxPax = 64 << 10;
+  enum class State { kHeader, kPax, kSkip, kEnd };
+
+  static std::uint64_t Padded(std::uint64_t n) { return (n + 511) / 512 * 512; }
+  std::string Field(std::size_t at, std::size_t len) const {
+    const char* p = reinterpret_cast<const char*>(header_.data()) + at;
+    return std::string(p, strnlen(p, len));
+  }
+  void Header() {
+    if (std::all_of(header_.begin(), header_.end(),
+                    [](std::uint8_t b) { return b == 0; })) {
+      state_ = State::kEnd;  // the end-of-archive blocks
+      return;
+    }
+    std::uint64_t size = 0;
+    if (header_[124] & 0x80) {
+      if (!pax_size_) broken_ = "a size in base-256";
+    } else {
+      for (std::size_t i = 124; i < 136; ++i) {
+        char c = static_cast<char>(header_[i]);
+        if (c == 0 || c == ' ') continue;
+        if (c < '0' || c > '7' || size > (std::uint64_t{1} << 60)) {
+          broken_ = "a size that is not an octal number";
+          break;
+        }
+        size = size * 8 + static_cast<std::uint64_t>(c - '0');
+      }
+    }
+    char type = static_cast<char>(header_[156]);
+    if (type == 'x') {
+      if (size > kMaxPax) broken_ = "a pax header over 64 KiB";
+      pax_.clear();
+      pax_left_ = size;
+      pax_pad_ = Padded(size) - size;
+      state_ = size == 0 ? State::kHeader : State::kPax;
+      if (size == 0) Pax();
+    } else if (type == 'g') {
+      Skip(Padded(size));
+    } else {
+      std::string name = Field(0, 100);
+      std::string prefix = Field(345, 155);
+      if (pax_path_) {
+        name = *pax_path_;
+      } else if (!prefix.empty() && Field(257, 5) == "ustar") {
+        name = prefix + "/" + name;
+      }
+      names_.push_back(std::move(name));
+      if (pax_size_) size = *pax_size_;
+      pax_path_.reset();
+      pax_size_.reset();
+      Skip(Padded(size));
+    }
+    header_.clear();
+  }
+  // "LEN key=value\n" records
+  void Pax() {
+    std::string_view rest = pax_;
+    while (!rest.empty()) {
+      std::size_t sp = rest.find(' ');
+      std::uint64_t len = 0;
+      bool ok = sp != std::string_view::npos && sp > 0 && sp < 20;
+      for (std::size_t i = 0; ok && i < sp; ++i) {
+        ok = rest[i] >= '0' && rest[i] <= '9';
+        len = len * 10 + static_cast<std::uint64_t>(rest[i] - '0');
+      }
+      if (!ok || len <= sp + 1 || len > rest.size() || rest[len - 1] != '\n') {
+        broken_ = "a pax record that is not \"LENGTH key=value\"";
+        return;
+      }
+      std::string_view rec = rest.substr(sp + 1, len - sp - 2);
+      rest.remove_prefix(len);
+      std::size_t eq = rec.find('=');
+      if (eq == std::string_view::npos) {
+        broken_ = "a pax record without \"=\"";
+        return;
+      }
+      std::string_view key = rec.substr(0, eq), value = rec.substr(eq + 1);
+      if (key == "path") pax_path_ = std::string(value);
+      if (key == "size") {
+        std::uint64_t n = 0;
+        bool digits = !value.empty() && value.size() < 20;
+        for (char c : value) {
+          digits = digits && c >= '0' && c <= '9';
+          n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        if (!digits) {
+          broken_ = "a pax size that is not a number";
+          return;
+        }
+        pax_size_ = n;
+      }
+    }
+    Skip(pax_pad_);
+  }
+  void Skip(std::uint64_t n) {
+    skip_ = n;
+    state_ = n == 0 ? State::kHeader : State::kSkip;
+  }
+
+  State state_ = State::kHeader;
+  Bytes header_;
+  std::string pax_;
+  std::uint64_t pax_left_ = 0, pax_pad_ = 0, skip_ = 0;
+  std::optional<std::string> pax_path_;
+  std::optional<std::uint64_t> pax_size_;
+  std::deque<std::string> names_;
+  std::string broken_;
+};
+}  // namespace
+
 struct TarReader::Impl {
   archive* a = nullptr;
   Source* in = nullptr;
@@ -140,10 +302,12 @@ struct TarReader::Impl {
   std::uint64_t delivered = 0, end_of_data = 0;
   bool at_end = false;
   std::set<std::string> names, folded;
+  StoredNames stored;
   ~Impl() {
     if (a != nullptr) archive_read_free(a);
   }
   void Account(ByteSpan data) {
+    stored.Feed(data);
     for (std::size_t i = data.size(); i > 0; --i) {
       if (data[i - 1] != 0) {
         end_of_data = delivered + i;
@@ -240,7 +404,30 @@ Result<bool> TarReader::Next(TarEntry* entry) {
   if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
     return refuse("no size");
   Status path_ok = formats::bagit::CheckPath(name);
-  if (!path_ok.ok()) return refuse(path_ok.message());
+  if (!path_ok.ok()) {
+    // (the message names the path)
+    return Error(Code::kRejected,
+                 "the archive holds an {}; nothing is extracted",
+                 path_ok.message());
+  }
+  // The name as stored, not only as libarchive read it.
+  std::optional<std::string> stored = r.stored.Pop();
+  if (!stored) {
+    return refuse(r.stored.broken().empty()
+                      ? std::string("a header that could not be followed")
+                      : "a header with " + r.stored.broken());
+  }
+  if (*stored != name) {
+    Status as_stored = formats::bagit::CheckPath(*stored);
+    if (!as_stored.ok()) {
+      return Error(Code::kRejected,
+                   "the archive holds an {} (as stored; it reads as \"{}\"); "
+                   "nothing is extracted",
+                   as_stored.message(), shown);
+    }
+    return refuse(fmt::format("stored as \"{}\"",
+                              EscapeForDisplay(stored->substr(0, 200))));
+  }
   std::string path(name);
   if (!r.names.insert(path).second) return refuse("a name that appears twice");
   if (!r.folded.insert(CaseFold(path)).second) {
@@ -248,8 +435,11 @@ Result<bool> TarReader::Next(TarEntry* entry) {
   }
   auto size = static_cast<std::uint64_t>(archive_entry_size(e));
   if (++r.files > r.limits.max_files) {
-    return Error(Code::kRejected, "the archive holds more than {} files",
-                 r.limits.max_files);
+    return Error(Code::kRejected, "the archive holds more than {} files{}",
+                 r.limits.max_files,
+                 r.limits.max_files_why.empty()
+                     ? std::string()
+                     : " (" + r.limits.max_files_why + ")");
   }
   if (size > r.limits.max_file_size)
     return refuse("a file larger than allowed");

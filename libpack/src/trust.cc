@@ -629,12 +629,20 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
       // The issuer's own certificate, judged up to the root.
       const SignedText* issuer = nullptr;
       TrustedOffice office;
+      Status passed_over = Status::Ok();  // why a certificate of it was not
       for (const SignedText& c : certs) {
         Result<ft::CertStatement> q = ParseCertCached(c.text);
         if (!q.ok() || q->subject != crl.issuer) continue;
         // An issuer revoked by the lists already trusted publishes none.
         Result<TrustedOffice> t = Walk(c, certs);
-        if (!t.ok() || !CheckRevocation(*t).ok()) continue;
+        if (!t.ok()) {
+          passed_over = t.status();
+          continue;
+        }
+        if (Status revoked = CheckRevocation(*t); !revoked.ok()) {
+          passed_over = revoked;
+          continue;
+        }
         bool has_keys = std::all_of(
             crl.issuer_keys.begin(), crl.issuer_keys.end(),
             [&](const std::string& kid) {
@@ -647,6 +655,11 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
         issuer = &c;
         office = std::move(t).value();
         break;
+      }
+      if (issuer == nullptr && !passed_over.ok()) {
+        return Error(Code::kBadSignature,
+                     "{}: its issuer {} is not trusted to publish it: {}",
+                     s.name, crl.issuer, passed_over.message());
       }
       if (issuer == nullptr) {
         return Error(Code::kBadSignature,

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <thread>
 
@@ -136,8 +137,12 @@ Result<std::size_t> ZstdDecompressSource::Read(MutableByteSpan buf) {
     std::size_t rc = ZSTD_decompressStream(d.dctx, &out, &d.input);
     if (ZSTD_isError(rc)) {
       d.status =
-          Error(Code::kMalformed, "the compressed payload is damaged: {}",
-                ZSTD_getErrorName(rc));
+          d.produced == 0 && ZSTD_getErrorCode(rc) == ZSTD_error_prefix_unknown
+              ? Status(Code::kMalformed,
+                       "the payload is not zstd-compressed: it does not begin "
+                       "with a zstd frame")
+              : Error(Code::kMalformed, "the compressed payload is damaged: {}",
+                      ZSTD_getErrorName(rc));
       return d.status;
     }
     d.frame_done = rc == 0;

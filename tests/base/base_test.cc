@@ -41,6 +41,10 @@ TEST_CASE(
   CHECK(EscapeForDisplay("\xc0\xaf") == "\\x{C0}\\x{AF}");   // overlong '/'
   CHECK(EscapeForDisplay("\xc2\x85") == "\\u{85}");          // C1 NEL
   CHECK(EscapeForDisplay("back\\slash") == "back\\\\slash");
+  // Escaping what is escaped already: controls again, backslashes not.
+  CHECK(EscapeControlsForDisplay(EscapeForDisplay("a\\b\u202Ec\x1b")) ==
+        "a\\\\b\\u{202E}c\\u{1B}");
+  CHECK(EscapeControlsForDisplay("x\u202Ey\\z") == "x\\u{202E}y\\z");
 }
 
 TEST_CASE("hex helpers round-trip and group by four") {

@@ -82,7 +82,7 @@ expect 4 "none of the identities given opens this bundle: it is addressed to 340
   "$XJ" verify "$B" -p clerk.pub -i other.key $PW
 expect 1 "the bundle is signed only by unknown key(s)" "$XJ" verify "$B" -p stranger.pub
 expect 1 "give the sender's public key with -p" "$XJ" verify "$B" -p stranger.pub
-expect 1 "signed as clerk by" "$XJ" verify "$B" -p leader:clerk.pub
+expect 1 "the signature claims the role clerk, but" "$XJ" verify "$B" -p leader:clerk.pub
 
 mkdir out
 expect 0 "" "$XJ" unpack "$B" -p clerk.pub -i county.key $PW -o out

@@ -143,7 +143,8 @@ TEST_CASE("statement text rules: each violation is named") {
   Refused(With("records", ""), "\"records\" is missing");
   // Fixed order; a repeated label only where allowed, sorted and distinct.
   Refused(With("sender-ref", "recipient: 340102\nsender-ref: none"),
-          "line 4: \"sender-ref\" is missing");
+          "line 4: \"recipient\" is out of order: \"sender-ref\" comes "
+          "before it");
   Refused(With("kind", "kind: census\nid: 3401020001-340102-000007"),
           "line 9: \"id\" is out of order");
   Refused(With("kind", "kind: census\nkind: census"),

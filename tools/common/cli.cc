@@ -97,10 +97,13 @@ std::string JsonString(std::string_view s) {
 
 int Cli::Fail(const Status& status) {
   int code = ExitCodeFor(status);
-  std::string message = EscapeForDisplay(status.message());
+  // (names in messages are escaped where the message is made; this only
+  // guards the terminal against what was not)
+  std::string message = EscapeControlsForDisplay(status.message());
   std::fprintf(stderr, "xjpack: error: %s\n", message.c_str());
   if (!status.hint().empty()) {
-    std::fprintf(stderr, "xjpack: hint: %s\n", status.hint().c_str());
+    std::fprintf(stderr, "xjpack: hint: %s\n",
+                 EscapeControlsForDisplay(status.hint()).c_str());
   }
   if (flags.json) {
     std::printf(

@@ -101,7 +101,8 @@ std::string GroupedHex(ByteSpan data) {
   return out;
 }
 
-std::string EscapeForDisplay(std::string_view text) {
+namespace {
+std::string Escape(std::string_view text, bool backslashes) {
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -113,7 +114,7 @@ std::string EscapeForDisplay(std::string_view text) {
       ++i;
       continue;
     }
-    if (cp == '\\') {
+    if (cp == '\\' && backslashes) {
       out += "\\\\";
     } else if (Misleading(cp)) {
       out += fmt::format("\\u{{{:X}}}", static_cast<std::uint32_t>(cp));
@@ -123,6 +124,14 @@ std::string EscapeForDisplay(std::string_view text) {
     i += n;
   }
   return out;
+}
+}  // namespace
+
+std::string EscapeForDisplay(std::string_view text) {
+  return Escape(text, true);
+}
+std::string EscapeControlsForDisplay(std::string_view text) {
+  return Escape(text, false);
 }
 
 bool IsPlainText(std::string_view text) {

@@ -37,6 +37,7 @@ class TarWriter {
 
 struct TarLimits {
   std::uint64_t max_files = 1000000;
+  std::string max_files_why;  // where max_files comes from, for the message
   std::uint64_t max_file_size = std::uint64_t{1} << 32;
   std::uint64_t max_total = std::uint64_t{1} << 40;
 };

@@ -41,9 +41,15 @@ std::string GroupedHex(ByteSpan data);
 
 /// `text` with bytes that could mislead a reader escaped: C0 controls but
 /// TAB, DEL, C1 controls, bidi controls and default-ignorable code points
-/// become \u{XXXX}; invalid UTF-8 bytes become \x{XX}. Everything untrusted
-/// shown to a person goes through this.
+/// become \u{XXXX}; invalid UTF-8 bytes become \x{XX}; a backslash is
+/// doubled, so that the escapes are unambiguous. Everything untrusted shown
+/// to a person goes through this.
 std::string EscapeForDisplay(std::string_view text);
+
+/// The same, leaving backslashes as they are: for text whose untrusted
+/// parts were escaped already (an error message naming escaped file names),
+/// as a last guard before a terminal, without escaping the escapes again.
+std::string EscapeControlsForDisplay(std::string_view text);
 
 /// True when `text` is valid UTF-8 holding nothing EscapeForDisplay would
 /// escape, and no TAB: text safe to sign and to show as it is.
