@@ -436,7 +436,10 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
   for (const ft::Policy* p :
        {&c.deliver_policy, c.issue_policy ? &*c.issue_policy : nullptr}) {
     if (p == nullptr) continue;
-    for (const auto& [r, n] : p->groups) {
+    for (const auto& group : p->groups) {
+      // (not a structured binding: clang 14 cannot capture one)
+      const auto& r = group.first;
+      const auto n = group.second;
       auto have =
           std::count_if(c.keys.begin(), c.keys.end(),
                         [&](const ft::KeyEntry& k) { return k.role == r; });

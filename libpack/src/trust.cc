@@ -289,7 +289,10 @@ Status Verifier::AddRoots(const std::vector<SignedText>& roots) {
   std::sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
     return a.first.version < b.first.version;
   });
-  for (const auto& [r, s] : parsed) {
+  for (const auto& parsed_root : parsed) {
+    // (not a structured binding: clang 14 cannot capture one)
+    const auto& r = parsed_root.first;
+    const auto& s = parsed_root.second;
     const ft::RootStatement& top = roots_.back();
     if (r.version <= top.version) {
       // Known versions must be the very ones held.
@@ -463,7 +466,9 @@ Status Verifier::WalkFrom(const SignedText& cur,
     return Newer(a.first, b.first);
   });
   Status first = Status::Ok();
-  for (const auto& [p, parent] : parents) {
+  for (const auto& candidate : parents) {
+    const auto& p = candidate.first;
+    const auto& parent = candidate.second;
     Status link = [&]() -> Status {
       if (!p.issue_policy) {
         return Error(Code::kBadSignature,
