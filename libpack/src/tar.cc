@@ -198,14 +198,18 @@ class StoredNames {
     if (header_[124] & 0x80) {
       if (!pax_size_) broken_ = "a size in base-256";
     } else {
-      for (std::size_t i = 124; i < 136; ++i) {
-        char c = static_cast<char>(header_[i]);
-        if (c == 0 || c == ' ') continue;
-        if (c < '0' || c > '7' || size > (std::uint64_t{1} << 60)) {
+      // As libarchive reads it: spaces, octal digits, then the digits end;
+      // anything but NUL or space after them is refused, so that the two
+      // readers never disagree on where the next header is.
+      std::size_t i = 124;
+      while (i < 136 && header_[i] == ' ') ++i;
+      for (; i < 136 && header_[i] >= '0' && header_[i] <= '7'; ++i)
+        size = size * 8 + static_cast<std::uint64_t>(header_[i] - '0');
+      for (; i < 136; ++i) {
+        if (header_[i] != 0 && header_[i] != ' ') {
           broken_ = "a size that is not an octal number";
           break;
         }
-        size = size * 8 + static_cast<std::uint64_t>(c - '0');
       }
     }
     char type = static_cast<char>(header_[156]);
@@ -411,12 +415,14 @@ Result<bool> TarReader::Next(TarEntry* entry) {
                  path_ok.message());
   }
   // The name as stored, not only as libarchive read it.
-  std::optional<std::string> stored = r.stored.Pop();
-  if (!stored) {
-    return refuse(r.stored.broken().empty()
-                      ? std::string("a header that could not be followed")
-                      : "a header with " + r.stored.broken());
+  if (!r.stored.broken().empty()) {
+    return Error(Code::kRejected,
+                 "the archive holds a header with {} (at or after \"{}\"); "
+                 "nothing is extracted",
+                 r.stored.broken(), shown);
   }
+  std::optional<std::string> stored = r.stored.Pop();
+  if (!stored) return refuse("a header that could not be followed");
   if (*stored != name) {
     Status as_stored = formats::bagit::CheckPath(*stored);
     if (!as_stored.ok()) {
@@ -464,6 +470,10 @@ Result<std::size_t> TarReader::Read(MutableByteSpan buf) {
 Status TarReader::Finish() {
   Impl& r = *impl_;
   if (!r.at_end) return Status(Code::kInternal, "tar: Finish before the end");
+  if (!r.stored.broken().empty()) {
+    return Error(Code::kRejected, "the archive holds a header with {}",
+                 r.stored.broken());
+  }
   for (;;) {
     XJ_ASSIGN_OR_RETURN(std::size_t n, r.in->Read(r.buf));
     if (n == 0) break;

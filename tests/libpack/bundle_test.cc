@@ -200,6 +200,15 @@ TEST_CASE("tar: a name is judged as stored, not as libarchive reads it") {
   REQUIRE_MESSAGE(back.ok(), back.status().ToString());
   CHECK(back->at(0).first == "b/s");
   CHECK(back->at(0).second == "abc");
+  // A size field with digits after its end: refused.
+  Bytes odd = RawHeader("b/o", '0', 0);
+  std::memcpy(odd.data() + 124, "0000000 003", 12);
+  std::memset(odd.data() + 148, ' ', 8);
+  unsigned sum = 0;
+  for (std::uint8_t b : odd) sum += b;
+  std::snprintf(reinterpret_cast<char*>(odd.data()) + 148, 8, "%06o", sum);
+  // (libarchive refuses it too, before the scanner can)
+  CHECK(ErrorOf(RawTar({odd})) != "(no error)");
   // A pax record the scanner cannot follow is refused, not passed by.
   std::vector<Bytes> bad = PaxEntry("99 path=b/y\n", "b/x", 0);
   CHECK(ErrorOf(RawTar(bad)).find("(no error)") == std::string::npos);
