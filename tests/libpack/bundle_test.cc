@@ -66,6 +66,14 @@ std::string ErrorOf(ByteSpan tar, const TarLimits& limits = {}) {
   return r.ok() ? std::string("(no error)") : r.status().message();
 }
 
+// Sets a header's checksum field (after any change to the header).
+void Checksum(Bytes& h) {
+  std::memset(h.data() + 148, ' ', 8);
+  unsigned sum = 0;
+  for (std::uint8_t b : h) sum += b;
+  std::snprintf(reinterpret_cast<char*>(h.data()) + 148, 8, "%06o", sum);
+}
+
 // A ustar header for one entry, checksummed (to build what our writer never
 // would).
 Bytes RawHeader(const std::string& name, char type, std::uint64_t size,
@@ -83,10 +91,7 @@ Bytes RawHeader(const std::string& name, char type, std::uint64_t size,
               std::min<std::size_t>(link.size(), 100));
   std::memcpy(h.data() + 257, "ustar", 6);
   std::memcpy(h.data() + 263, "00", 2);
-  std::memset(h.data() + 148, ' ', 8);
-  unsigned sum = 0;
-  for (std::uint8_t b : h) sum += b;
-  std::snprintf(reinterpret_cast<char*>(h.data()) + 148, 8, "%06o", sum);
+  Checksum(h);
   return h;
 }
 
@@ -138,10 +143,7 @@ TEST_CASE("tar: the reader refuses unsafe entries by name") {
   // GNU tar's long-name record ('L', GNU magic) before the entry it names.
   auto gnu_magic = [](Bytes h) {
     std::memcpy(h.data() + 257, "ustar  ", 8);
-    std::memset(h.data() + 148, ' ', 8);
-    unsigned sum = 0;
-    for (std::uint8_t b : h) sum += b;
-    std::snprintf(reinterpret_cast<char*>(h.data()) + 148, 8, "%06o", sum);
+    Checksum(h);
     return h;
   };
   Bytes name_block(512, 0);
@@ -152,10 +154,7 @@ TEST_CASE("tar: the reader refuses unsafe entries by name") {
   // Nor the old v7 header, without the ustar magic.
   Bytes v7 = RawHeader("b/x", '0', 0);
   std::memset(v7.data() + 257, 0, 8);
-  std::memset(v7.data() + 148, ' ', 8);
-  unsigned sum = 0;
-  for (std::uint8_t b : v7) sum += b;
-  std::snprintf(reinterpret_cast<char*>(v7.data()) + 148, 8, "%06o", sum);
+  Checksum(v7);
   CHECK(ErrorOf(RawTar({v7})).find("not POSIX ustar or pax") !=
         std::string::npos);
 }
@@ -203,10 +202,7 @@ TEST_CASE("tar: a name is judged as stored, not as libarchive reads it") {
   // A size field with digits after its end: refused.
   Bytes odd = RawHeader("b/o", '0', 0);
   std::memcpy(odd.data() + 124, "0000000 003", 12);
-  std::memset(odd.data() + 148, ' ', 8);
-  unsigned sum = 0;
-  for (std::uint8_t b : odd) sum += b;
-  std::snprintf(reinterpret_cast<char*>(odd.data()) + 148, 8, "%06o", sum);
+  Checksum(odd);
   // (libarchive refuses it too, before the scanner can)
   CHECK(ErrorOf(RawTar({odd})) != "(no error)");
   // A pax record the scanner cannot follow is refused, not passed by.
