@@ -6,6 +6,10 @@
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -30,6 +34,30 @@ struct ByteClass {
 };
 constexpr ByteClass kClass;
 
+// The first byte in [p, end) that an unquoted field cannot hold as an
+// ordinary byte (a kClass byte), or end. Sixteen bytes at a time where
+// SSE2 is there (every x86-64): fields are short, but records are long.
+inline std::size_t SkipOrdinary(const std::uint8_t* b, std::size_t p,
+                                std::size_t end) {
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'),
+                cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'),
+                nul = _mm_setzero_si128();
+  while (p + 16 <= end) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + p));
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)),
+                     _mm_cmpeq_epi8(v, nul)));
+    if (int bits = _mm_movemask_epi8(m))
+      return p + static_cast<std::size_t>(__builtin_ctz(bits));
+    p += 16;
+  }
+#endif
+  while (p < end && kClass.c[b[p]] == 0) ++p;
+  return p;
+}
+
 // The bytes that make a written field need quotes.
 struct QuoteClass {
   bool c[256] = {};
@@ -49,20 +77,50 @@ const icu::Normalizer2* Nfc() {
   return nfc;
 }
 
-// True when every non-ASCII character is in U+4000..U+9FFF (CJK
-// ideographs, Extension A, Yijing symbols): all are NFC-stable starters, so
-// such text is already in NFC and ICU need not look at it.
-bool PlainCjk(const std::uint8_t* p, std::size_t n) {
+// The characters of the Basic Multilingual Plane that NFC leaves alone
+// whatever surrounds them (ICU's "inert": no decomposition, combining
+// class 0, composes with nothing): text of ASCII and such characters only
+// is in NFC, with no need to ask ICU field by field. One bit a code
+// point, 8 KiB, made once.
+struct InertTable {
+  std::uint64_t bits[0x10000 / 64] = {};
+  InertTable() {
+    const icu::Normalizer2* nfc = Nfc();
+    if (nfc == nullptr) return;  // nothing is known to be inert
+    for (UChar32 c = 0x80; c < 0x10000; ++c) {
+      if (nfc->isInert(c)) bits[c >> 6] |= std::uint64_t{1} << (c & 63);
+    }
+  }
+  bool Inert(std::uint32_t c) const { return (bits[c >> 6] >> (c & 63)) & 1; }
+};
+
+const InertTable& Inert() {
+  static const InertTable table;
+  return table;
+}
+
+// True when every non-ASCII character of valid UTF-8 is inert: such text
+// is in NFC already, and ICU need not look at it.
+bool AllInert(const std::uint8_t* p, std::size_t n) {
+  const InertTable& inert = Inert();
   std::size_t i = 0;
   while (i < n) {
     std::uint8_t c = p[i];
+    std::uint32_t cp;
     if (c < 0x80) {
       ++i;
-    } else if (c >= 0xE4 && c <= 0xE9) {
+      continue;
+    }
+    if (c < 0xE0) {
+      cp = (c & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu);
+      i += 2;
+    } else if (c < 0xF0) {
+      cp = (c & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu);
       i += 3;
     } else {
-      return false;
+      return false;  // beyond the BMP: left to ICU
     }
+    if (!inert.Inert(cp)) return false;
   }
   return true;
 }
@@ -97,63 +155,110 @@ Result<std::uint64_t> LineAt(int fd, std::uint64_t offset) {
   return line;
 }
 
-// Validates a whole file as UTF-8 in chunks. Returns 0 when valid, else the
-// 1-based line of the first invalid byte.
-Result<std::uint64_t> FirstInvalidUtf8Line(int fd, std::size_t skip) {
+// What a scan of UTF-8 found.
+struct Utf8Scan {
+  std::size_t valid = 0;  // bytes checked, all of them valid
+  bool bad = false;       // the byte at `valid` starts no valid sequence
+  bool plain = true;      // every non-ASCII character is inert (InertTable)
+};
+
+// Scans b[0, n) as UTF-8, stopping at the first invalid byte, or, when
+// more input follows (!final), before a sequence the end cuts short. It
+// also finds whether the text is "plain" (see InertTable): a file that is
+// needs no normalisation check at all.
+Utf8Scan ScanUtf8(const std::uint8_t* b, std::size_t n, bool final) {
+  Utf8Scan s;
+  const InertTable& inert = Inert();
+  std::size_t i = 0;
+  while (i < n) {
+    // ASCII runs, sixteen bytes at a time.
+    while (i + 16 <= n) {
+      std::uint64_t x, y;
+      std::memcpy(&x, b + i, 8);
+      std::memcpy(&y, b + i + 8, 8);
+      if ((x | y) & 0x8080808080808080ULL) break;
+      i += 16;
+    }
+    if (i >= n) break;
+    std::uint8_t c = b[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // The common case first: a three-byte sequence whose second byte has no
+    // range of its own to respect (not E0, which has overlongs, nor ED,
+    // which has surrogates). Chinese text is nearly all of this.
+    if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 3 <= n) {
+      if ((b[i + 1] & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80) break;
+      std::uint32_t cp =
+          (c & 0x0Fu) << 12 | (b[i + 1] & 0x3Fu) << 6 | (b[i + 2] & 0x3Fu);
+      s.plain = s.plain && inert.Inert(cp);
+      i += 3;
+      continue;
+    }
+    std::size_t len = (c & 0xE0) == 0xC0   ? 2
+                      : (c & 0xF0) == 0xE0 ? 3
+                      : (c & 0xF8) == 0xF0 ? 4
+                                           : 0;
+    if (len == 0) break;
+    if (i + len > n) {
+      // Cut short: invalid at the end of the input, else left for the
+      // next call if what there is could still begin a sequence.
+      bool ok = true;
+      for (std::size_t k = i + 1; k < n; ++k) ok = ok && (b[k] & 0xC0) == 0x80;
+      if (final || !ok) break;
+      s.valid = i;
+      return s;
+    }
+    // Continuation bytes, then no overlong forms, surrogates or values
+    // above U+10FFFF.
+    bool ok = true;
+    for (std::size_t k = 1; k < len; ++k) ok = ok && (b[i + k] & 0xC0) == 0x80;
+    std::uint8_t c1 = b[i + 1];
+    if (!ok || (len == 2 && c < 0xC2) || (len == 3 && c == 0xE0 && c1 < 0xA0) ||
+        (len == 3 && c == 0xED && c1 >= 0xA0) ||
+        (len == 4 && c == 0xF0 && c1 < 0x90) ||
+        (len == 4 && (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)))) {
+      break;
+    }
+    if (s.plain) {
+      std::uint32_t cp = len == 2   ? (c & 0x1Fu) << 6 | (c1 & 0x3Fu)
+                         : len == 3 ? (c & 0x0Fu) << 12 | (c1 & 0x3Fu) << 6 |
+                                          (b[i + 2] & 0x3Fu)
+                                    : 0;  // beyond the BMP: not judged here
+      s.plain = len < 4 && inert.Inert(cp);
+    }
+    i += len;
+  }
+  s.valid = i;
+  s.bad = i < n;
+  return s;
+}
+
+// Validates a whole file as UTF-8 in chunks, from byte `skip`. Returns 0
+// when valid, else the 1-based line of the first invalid byte; *plain as
+// in Utf8Scan, for the whole file (a property of each character alone, so
+// chunks can be judged apart).
+Result<std::uint64_t> FirstInvalidUtf8Line(int fd, std::size_t skip,
+                                           bool* plain) {
   std::unique_ptr<std::uint8_t[]> storage(new std::uint8_t[kChunk + 4]);
   std::uint8_t* buf = storage.get();
   std::size_t carry = 0;
   std::uint64_t base = skip;  // file offset of buf[0]
+  *plain = true;
   for (;;) {
     ssize_t got =
         ::pread(fd, buf + carry, kChunk, static_cast<off_t>(base + carry));
     if (got < 0) return os::ErrnoStatus(errno, "reading");
     std::size_t have = carry + static_cast<std::size_t>(got);
     bool eof = got == 0;
-    std::size_t i = 0;
-    while (i < have) {
-      // ASCII runs, sixteen bytes at a time.
-      while (i + 16 <= have) {
-        std::uint64_t a, b;
-        std::memcpy(&a, buf + i, 8);
-        std::memcpy(&b, buf + i + 8, 8);
-        if ((a | b) & 0x8080808080808080ULL) break;
-        i += 16;
-      }
-      if (i >= have) break;
-      std::uint8_t c = buf[i];
-      if (c < 0x80) {
-        ++i;
-        continue;
-      }
-      std::size_t len = (c & 0xE0) == 0xC0   ? 2
-                        : (c & 0xF0) == 0xE0 ? 3
-                        : (c & 0xF8) == 0xF0 ? 4
-                                             : 0;
-      if (len == 0) return LineAt(fd, base + i);
-      if (i + len > have) {
-        if (eof) return LineAt(fd, base + i);
-        break;  // an incomplete sequence: carry it into the next chunk
-      }
-      // Continuation bytes, then no overlong forms, surrogates or values
-      // above U+10FFFF.
-      bool ok = true;
-      for (std::size_t k = 1; k < len; ++k)
-        ok = ok && (buf[i + k] & 0xC0) == 0x80;
-      std::uint8_t c1 = buf[i + 1];
-      if (!ok || (len == 2 && c < 0xC2) ||
-          (len == 3 && c == 0xE0 && c1 < 0xA0) ||
-          (len == 3 && c == 0xED && c1 >= 0xA0) ||
-          (len == 4 && c == 0xF0 && c1 < 0x90) ||
-          (len == 4 && (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)))) {
-        return LineAt(fd, base + i);
-      }
-      i += len;
-    }
+    Utf8Scan s = ScanUtf8(buf, have, eof);
+    *plain = *plain && s.plain;
+    if (s.bad) return LineAt(fd, base + s.valid);
     if (eof) return std::uint64_t{0};
-    carry = have - i;
-    std::memmove(buf, buf + i, carry);
-    base += i;
+    carry = have - s.valid;
+    std::memmove(buf, buf + s.valid, carry);
+    base += s.valid;
   }
 }
 
@@ -323,8 +428,56 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
                     "the file starts with a UTF-8 byte order mark but "
                     "--encoding gb18030 was given");
   }
+  struct stat st;
+  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  std::size_t size = regular ? static_cast<std::size_t>(st.st_size) : kChunk;
+  r->scratch_.reserve(options.max_record);
   if (enc == Encoding::kAuto || enc == Encoding::kUtf8) {
-    XJ_ASSIGN_OR_RETURN(std::uint64_t bad, FirstInvalidUtf8Line(fd, skip));
+    // A file that fits in one buffer (a school's files nearly always do) is
+    // read once: checked as UTF-8 there, then parsed from it while it is
+    // still in the cache.
+    constexpr std::size_t kRoom = kPooledSize - 64;
+    if (regular && size <= kRoom + skip && 2 * options.max_record <= kChunk) {
+      std::unique_ptr<std::uint8_t[]> buf = TakeBuffer(kPooledSize);
+      std::size_t have = 0;
+      bool eof = false;
+      while (have < kRoom) {
+        ssize_t n = ::pread(fd, buf.get() + have, kRoom - have,
+                            static_cast<off_t>(skip + have));
+        if (n < 0)
+          return os::ErrnoStatus(errno, fmt::format("reading {}", path));
+        if (n == 0) {
+          eof = true;
+          break;
+        }
+        have += static_cast<std::size_t>(n);
+      }
+      r->buf_ = std::move(buf);
+      r->buf_size_ = kPooledSize;
+      // (A file that grew past the buffer meanwhile is read the long way.)
+      if (eof) {
+        Utf8Scan scan = ScanUtf8(r->buf_.get(), have, true);
+        if (!scan.bad) {
+          r->info_.encoding = Encoding::kUtf8;
+          r->nfc_ = scan.plain;
+          r->end_ = have;
+          r->eof_ = true;
+          return r;
+        }
+        if (enc == Encoding::kUtf8 || r->info_.bom) {
+          std::uint64_t line =
+              1 + static_cast<std::uint64_t>(std::count(
+                      r->buf_.get(), r->buf_.get() + scan.valid, '\n'));
+          return r->Error(line, "bytes that are not valid UTF-8");
+        }
+        enc = Encoding::kGb18030;
+      }
+    }
+  }
+  if (enc == Encoding::kAuto || enc == Encoding::kUtf8) {
+    bool plain = false;
+    XJ_ASSIGN_OR_RETURN(std::uint64_t bad,
+                        FirstInvalidUtf8Line(fd, skip, &plain));
     if (bad != 0) {
       if (enc == Encoding::kUtf8 || r->info_.bom) {
         return r->Error(bad, "bytes that are not valid UTF-8");
@@ -332,6 +485,7 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
       enc = Encoding::kGb18030;
     } else {
       enc = Encoding::kUtf8;
+      r->nfc_ = plain;
     }
   }
   r->info_.encoding = enc;
@@ -346,12 +500,9 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
   } else {
     r->source_ = r->raw_.get();
   }
+  if (r->buf_) return r;  // the whole-file buffer, now to be refilled
   // The buffer holds a chunk, or the whole of a small file; it need not be
   // zeroed (a school has many small files).
-  struct stat st;
-  std::size_t size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
-                         ? static_cast<std::size_t>(st.st_size)
-                         : kChunk;
   std::size_t want = std::max(kChunk, 2 * options.max_record);
   // Decoded GB18030 is larger than the file, so only UTF-8 files shrink it.
   if (enc != Encoding::kGb18030 && size + 64 < want) {
@@ -447,7 +598,7 @@ Result<bool> Reader::ParseRecord() {
         }
       } else {
         std::size_t start = p;
-        while (p < end_ && kClass.c[b[p]] == 0) ++p;
+        p = SkipOrdinary(b, p, end_);
         if (p == end_ && !eof_) {
           need_more = true;
           break;
@@ -567,15 +718,16 @@ Result<bool> Reader::Next() {
                              spans_.size(), columns_));
   }
   ++info_.records;
-  // Unicode NFC: only fields with non-ASCII bytes can change.
-  const icu::Normalizer2* nfc = Nfc();
+  // Unicode NFC: only fields with non-ASCII bytes can change, and none in
+  // a file found in NFC when it was opened.
+  const icu::Normalizer2* nfc = nfc_ ? nullptr : Nfc();
   for (Span& s : spans_) {
+    if (nfc == nullptr) break;
     const std::uint8_t* data =
         s.scratch
             ? reinterpret_cast<const std::uint8_t*>(scratch_.data()) + s.offset
             : buf_.get() + s.offset;
-    if (nfc == nullptr || !HasHighBit(data, s.size) || PlainCjk(data, s.size))
-      continue;
+    if (!HasHighBit(data, s.size) || AllInert(data, s.size)) continue;
     UErrorCode status = U_ZERO_ERROR;
     icu::StringPiece piece(reinterpret_cast<const char*>(data),
                            static_cast<int32_t>(s.size));

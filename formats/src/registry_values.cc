@@ -441,6 +441,15 @@ std::optional<Problem> CheckCitizenId(std::string_view v, bool allow15,
   return std::nullopt;
 }
 
+CitizenId CitizenIdParts(std::string_view v) {
+  CitizenId id;
+  id.region = std::string(v.substr(0, 6));
+  id.birth = {Num(v.substr(6, 4)), Num(v.substr(10, 2)), Num(v.substr(12, 2))};
+  id.sequence = Num(v.substr(14, 3));
+  id.male = id.sequence % 2 == 1;
+  return id;
+}
+
 std::optional<Date> StudentNumberBirthDate(std::string_view v) {
   if (v.size() != 19) return std::nullopt;
   std::string_view digits = v.substr(7, 8);

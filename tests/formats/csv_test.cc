@@ -145,6 +145,81 @@ TEST_CASE("records longer than the read buffer still parse") {
   CHECK(p->rows[1500][0] == std::string(400, 'x') + "\"q");
 }
 
+TEST_CASE("a file larger than the read buffer is checked as UTF-8 whole") {
+  // Small files are read once into the buffer and checked there; larger
+  // ones are checked in chunks first. Characters of three and four bytes
+  // fall across every chunk boundary; the file is still UTF-8.
+  std::string big = "a,b\n";
+  int rows = 0;
+  while (big.size() < (3u << 20)) {
+    big += std::to_string(rows) + ",\xE5\xBC\xA0\xF0\xA0\x80\x80" +
+           std::string(rows % 7, 'x') + "\xE4\xB8\x89\n";
+    ++rows;
+  }
+  Result<Parsed> p = ReadAll(big);
+  REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  CHECK(p->info.encoding == Encoding::kUtf8);
+  REQUIRE(p->rows.size() == static_cast<std::size_t>(rows));
+  CHECK(p->rows.back()[1] == "\xE5\xBC\xA0\xF0\xA0\x80\x80" +
+                                 std::string((rows - 1) % 7, 'x') +
+                                 "\xE4\xB8\x89");
+  // One byte that is not UTF-8 near the end: its line when UTF-8 was
+  // named, and GB18030 when guessing, whichever way the file was read.
+  for (std::size_t size : {std::size_t{1000}, std::size_t{3} << 20}) {
+    CAPTURE(size);
+    std::string text = "a\n";
+    std::uint64_t lines = 1;
+    while (text.size() < size) {
+      text += "abc\n";
+      ++lines;
+    }
+    text += "\xC4\xE3\n";  // 你 in GB18030
+    CHECK_FAILS_WITH(
+        ReadAll(text, Encoding::kUtf8), Code::kMalformed,
+        fmt::format("t.csv:{}: bytes that are not valid UTF-8", lines + 1));
+    Result<Parsed> guessed = ReadAll(text);
+    REQUIRE_MESSAGE(guessed.ok(), guessed.status().ToString());
+    CHECK(guessed->info.encoding == Encoding::kGb18030);
+    CHECK(guessed->rows.back()[0] == "\xE4\xBD\xA0");
+    CHECK(guessed->rows.size() == lines);
+  }
+}
+
+TEST_CASE("a field that needs NFC is found in a file of plain Chinese text") {
+  // Files of ASCII and common CJK ideographs skip the per-field check; one
+  // character outside that range anywhere, in a small file or a large one,
+  // brings it back.
+  for (std::size_t size : {std::size_t{100}, std::size_t{2} << 20}) {
+    CAPTURE(size);
+    std::string text = "n,m\n";
+    std::size_t rows = 0;
+    while (text.size() < size) {
+      text += "\xE5\xBC\xA0\xE4\xB8\x89,1\n";
+      ++rows;
+    }
+    text += "\xE5\xBC\xA0,e\xCC\x81\n";
+    Result<Parsed> p = ReadAll(text);
+    REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+    REQUIRE(p->rows.size() == rows + 1);
+    CHECK(p->rows.back()[1] == "\xC3\xA9");
+    CHECK(p->info.normalized_fields == 1);
+  }
+}
+
+TEST_CASE("NFC is judged across the chunks of a large file") {
+  // An "e" ends the first 1 MiB chunk and its combining accent begins the
+  // next: the pair must still be composed.
+  std::string text = "n\n";
+  while (text.size() + 40 < (std::size_t{1} << 20)) text += "abcdefghij\n";
+  text += std::string((std::size_t{1} << 20) - 1 - text.size(), 'x');
+  text += "e\xCC\x81\n";
+  REQUIRE(text[(std::size_t{1} << 20) - 1] == 'e');
+  Result<Parsed> p = ReadAll(text);
+  REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  CHECK(p->rows.back()[0].substr(p->rows.back()[0].size() - 3) == "x\xC3\xA9");
+  CHECK(p->info.normalized_fields == 1);
+}
+
 TEST_CASE("the writer quotes only what needs it, and reads back the same") {
   Bytes out;
   MemorySink sink(&out);

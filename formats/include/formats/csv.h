@@ -85,6 +85,7 @@ class Reader {
   std::size_t buf_size_ = 0;
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
+  bool nfc_ = false;        // the whole file is UTF-8 in NFC already
   std::uint64_t line_ = 1;  // line of buf_[pos_]
   std::uint64_t record_line_ = 0;
   std::size_t columns_ = 0;
