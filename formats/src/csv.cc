@@ -171,67 +171,99 @@ Utf8Scan ScanUtf8(const std::uint8_t* b, std::size_t n, bool final) {
   const InertTable& inert = Inert();
   std::size_t i = 0;
   while (i < n) {
-    // ASCII runs, sixteen bytes at a time.
-    while (i + 16 <= n) {
-      std::uint64_t x, y;
-      std::memcpy(&x, b + i, 8);
-      std::memcpy(&y, b + i + 8, 8);
-      if ((x | y) & 0x8080808080808080ULL) break;
-      i += 16;
+    std::size_t stop = n;  // where the steps one character at a time end
+#if defined(__SSE2__)
+    if (i + 16 <= n) {
+      // Sixteen bytes at once (i is where a character begins), when they
+      // are ASCII and three-byte sequences, as nearly all Chinese text
+      // is: each lead E1..EF but ED followed by exactly two continuation
+      // bytes, nothing else above 0x7F. (E0 and ED limit their second
+      // byte; they, and everything else, go one character at a time.)
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+      unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
+      if (high == 0) {
+        i += 16;
+        continue;
+      }
+      unsigned cont = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64))));  // 80..BF
+      unsigned lead = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(
+          _mm_and_si128(v, _mm_set1_epi8(static_cast<char>(0xF0))),
+          _mm_set1_epi8(static_cast<char>(0xE0)))));  // E0..EF
+      unsigned odd = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+          _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xE0))),
+          _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xED))))));
+      if (odd == 0 && high == (cont | lead) &&
+          cont == (((lead << 1) | (lead << 2)) & 0xFFFF)) {
+        // A sequence the block cuts short is left for the next one.
+        unsigned tail = lead & 0xC000;
+        unsigned upto = tail ? static_cast<unsigned>(__builtin_ctz(tail)) : 16;
+        if (s.plain) {
+          for (unsigned m = lead & ((1u << upto) - 1); m != 0; m &= m - 1) {
+            const std::uint8_t* q = b + i + __builtin_ctz(m);
+            std::uint32_t cp =
+                (q[0] & 0x0Fu) << 12 | (q[1] & 0x3Fu) << 6 | (q[2] & 0x3Fu);
+            if (!inert.Inert(cp)) {
+              s.plain = false;
+              break;
+            }
+          }
+        }
+        i += upto;
+        continue;
+      }
+      stop = i + 16;
     }
-    if (i >= n) break;
-    std::uint8_t c = b[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // The common case first: a three-byte sequence whose second byte has no
-    // range of its own to respect (not E0, which has overlongs, nor ED,
-    // which has surrogates). Chinese text is nearly all of this.
-    if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 3 <= n) {
-      if ((b[i + 1] & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80) break;
-      std::uint32_t cp =
-          (c & 0x0Fu) << 12 | (b[i + 1] & 0x3Fu) << 6 | (b[i + 2] & 0x3Fu);
-      s.plain = s.plain && inert.Inert(cp);
-      i += 3;
-      continue;
-    }
-    std::size_t len = (c & 0xE0) == 0xC0   ? 2
-                      : (c & 0xF0) == 0xE0 ? 3
-                      : (c & 0xF8) == 0xF0 ? 4
-                                           : 0;
-    if (len == 0) break;
-    if (i + len > n) {
-      // Cut short: invalid at the end of the input, else left for the
-      // next call if what there is could still begin a sequence.
-      bool ok = true;
-      for (std::size_t k = i + 1; k < n; ++k) ok = ok && (b[k] & 0xC0) == 0x80;
-      if (final || !ok) break;
+#endif
+    while (i < stop) {
+      std::uint8_t c = b[i];
+      if (c < 0x80) {
+        ++i;
+        continue;
+      }
+      std::size_t len = (c & 0xE0) == 0xC0   ? 2
+                        : (c & 0xF0) == 0xE0 ? 3
+                        : (c & 0xF8) == 0xF0 ? 4
+                                             : 0;
       s.valid = i;
-      return s;
+      if (len == 0) {
+        s.bad = true;
+        return s;
+      }
+      if (i + len > n) {
+        // Cut short: invalid at the end of the input, else left for the
+        // next call if what there is could still begin a sequence.
+        bool ok = true;
+        for (std::size_t k = i + 1; k < n; ++k)
+          ok = ok && (b[k] & 0xC0) == 0x80;
+        s.bad = final || !ok;
+        return s;
+      }
+      // Continuation bytes, then no overlong forms, surrogates or values
+      // above U+10FFFF.
+      bool ok = true;
+      for (std::size_t k = 1; k < len; ++k)
+        ok = ok && (b[i + k] & 0xC0) == 0x80;
+      std::uint8_t c1 = b[i + 1];
+      if (!ok || (len == 2 && c < 0xC2) ||
+          (len == 3 && c == 0xE0 && c1 < 0xA0) ||
+          (len == 3 && c == 0xED && c1 >= 0xA0) ||
+          (len == 4 && c == 0xF0 && c1 < 0x90) ||
+          (len == 4 && (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)))) {
+        s.bad = true;
+        return s;
+      }
+      if (s.plain) {
+        std::uint32_t cp = len == 2   ? (c & 0x1Fu) << 6 | (c1 & 0x3Fu)
+                           : len == 3 ? (c & 0x0Fu) << 12 | (c1 & 0x3Fu) << 6 |
+                                            (b[i + 2] & 0x3Fu)
+                                      : 0;  // beyond the BMP: not judged here
+        s.plain = len < 4 && inert.Inert(cp);
+      }
+      i += len;
     }
-    // Continuation bytes, then no overlong forms, surrogates or values
-    // above U+10FFFF.
-    bool ok = true;
-    for (std::size_t k = 1; k < len; ++k) ok = ok && (b[i + k] & 0xC0) == 0x80;
-    std::uint8_t c1 = b[i + 1];
-    if (!ok || (len == 2 && c < 0xC2) || (len == 3 && c == 0xE0 && c1 < 0xA0) ||
-        (len == 3 && c == 0xED && c1 >= 0xA0) ||
-        (len == 4 && c == 0xF0 && c1 < 0x90) ||
-        (len == 4 && (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)))) {
-      break;
-    }
-    if (s.plain) {
-      std::uint32_t cp = len == 2   ? (c & 0x1Fu) << 6 | (c1 & 0x3Fu)
-                         : len == 3 ? (c & 0x0Fu) << 12 | (c1 & 0x3Fu) << 6 |
-                                          (b[i + 2] & 0x3Fu)
-                                    : 0;  // beyond the BMP: not judged here
-      s.plain = len < 4 && inert.Inert(cp);
-    }
-    i += len;
   }
-  s.valid = i;
-  s.bad = i < n;
+  s.valid = n;
   return s;
 }
 
@@ -746,11 +778,12 @@ Result<bool> Reader::Next() {
     scratch_ += normalized_;
     ++info_.normalized_fields;
   }
-  fields_.clear();
-  for (const Span& s : spans_) {
-    fields_.emplace_back(
-        s.scratch ? std::string_view(scratch_).substr(s.offset, s.size)
-                  : AsChars(ByteSpan(buf_.get() + s.offset, s.size)));
+  fields_.resize(spans_.size());
+  const char* raw = reinterpret_cast<const char*>(buf_.get());
+  for (std::size_t i = 0; i < spans_.size(); ++i) {
+    const Span& s = spans_[i];
+    fields_[i] = std::string_view(
+        s.scratch ? scratch_.data() + s.offset : raw + s.offset, s.size);
   }
   return true;
 }

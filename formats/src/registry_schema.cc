@@ -229,6 +229,7 @@ class Parser {
           {code, std::string(parts[1]), std::string(parts[2])});
     }
     if (table->codes.empty()) return Fail(start_line, "a table needs codes");
+    table->Seal();
     std::string name = table->name;
     schema_->tables.emplace(name, std::move(table));
     return Status::Ok();
@@ -464,7 +465,49 @@ class Parser {
 
 }  // namespace
 
+namespace {
+
+// A code of up to seven bytes as one number (its length in the top byte),
+// or 0.
+std::uint64_t PackCode(std::string_view code) {
+  if (code.size() > 7) return 0;
+  std::uint64_t k = std::uint64_t{code.size()} << 56;
+  for (std::size_t i = 0; i < code.size(); ++i)
+    k |= std::uint64_t{static_cast<unsigned char>(code[i])} << (8 * i);
+  return k;
+}
+
+}  // namespace
+
+void CodeTable::Seal() {
+  packed_.clear();
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    std::uint64_t k = PackCode(codes[i].code);
+    if (k == 0) {
+      packed_.clear();  // a long code: Find keeps to the strings
+      return;
+    }
+    packed_.emplace_back(k, i);
+  }
+  std::sort(packed_.begin(), packed_.end());
+}
+
 const CodeEntry* CodeTable::Find(std::string_view code) const {
+  if (!packed_.empty() && packed_.size() == codes.size()) {
+    std::uint64_t k = PackCode(code);
+    if (k == 0) return nullptr;
+    if (packed_.size() <= 32) {  // most tables: a scan of numbers
+      for (const auto& [key, at] : packed_) {
+        if (key == k) return &codes[at];
+      }
+      return nullptr;
+    }
+    auto it =
+        std::lower_bound(packed_.begin(), packed_.end(), k,
+                         [](const std::pair<std::uint64_t, std::size_t>& e,
+                            std::uint64_t key) { return e.first < key; });
+    return it != packed_.end() && it->first == k ? &codes[it->second] : nullptr;
+  }
   // Most tables are small: a scan beats hashing a fresh string.
   if (codes.size() <= 24) {
     for (const CodeEntry& c : codes) {

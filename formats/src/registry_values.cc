@@ -70,17 +70,23 @@ bool IsCjk(char32_t c) {
 }
 
 std::optional<Problem> CheckText(std::string_view v, std::int64_t max) {
+  // One pass: control characters, and the characters counted (every byte
+  // that does not continue a UTF-8 sequence).
+  std::int64_t chars = 0;
+  bool control = false;
   for (char c : v) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      return Err("text.control", "holds a control character or line break");
-    }
+    control |= u < 0x20 || u == 0x7f;
+    chars += (u & 0xC0) != 0x80;
+  }
+  if (control) {
+    return Err("text.control", "holds a control character or line break");
   }
   if (v.front() == ' ' || v.back() == ' ' || v.substr(0, 3) == "\u3000" ||
       (v.size() >= 3 && v.substr(v.size() - 3) == "\u3000")) {
     return Err("text.whitespace", "begins or ends with a space");
   }
-  if (static_cast<std::int64_t>(CodePoints(v)) > max) {
+  if (chars > max) {
     return Err("text.length", fmt::format("longer than {} characters", max));
   }
   return std::nullopt;
@@ -140,7 +146,8 @@ std::optional<Problem> CheckDate(std::string_view v) {
       !AllDigits(v.substr(8, 2))) {
     return Err("date.format", "expected a date as YYYY-MM-DD");
   }
-  if (!ParseDate(v)) return Err("date.invalid", "not a real calendar date");
+  if (!IsReal(Num(v.substr(0, 4)), Num(v.substr(5, 2)), Num(v.substr(8, 2))))
+    return Err("date.invalid", "not a real calendar date");
   return std::nullopt;
 }
 
@@ -390,21 +397,33 @@ std::optional<Problem> CheckCitizenId(std::string_view v, bool allow15,
                 Num(v.substr(10, 2))};
     id.sequence = Num(v.substr(12, 3));
   } else if (v.size() == 18) {
-    if (!AllDigits(v.substr(0, 17)) || !(IsDigit(v[17]) || v[17] == 'X')) {
-      if (v[17] == 'x' && AllDigits(v.substr(0, 17))) {
+    // The digits checked and weighed in one pass.
+    static constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                         3, 7, 9,  10, 5, 8, 4, 2};
+    unsigned d[17];
+    unsigned bad = 0;
+    int sum = 0;
+    for (int i = 0; i < 17; ++i) {
+      d[i] = static_cast<unsigned>(static_cast<unsigned char>(v[i]) - '0');
+      bad |= d[i] > 9;
+      sum += static_cast<int>(d[i]) * kWeights[i];
+    }
+    if (bad || !(IsDigit(v[17]) || v[17] == 'X')) {
+      if (v[17] == 'x' && !bad) {
         return Err("citizen-id.lowercase-x",
                    "the check character X must be uppercase");
       }
       return Err("citizen-id.charset",
                  "expected 17 digits and a check digit or X");
     }
-    if (CitizenIdCheckChar(v.substr(0, 17)) != v[17]) {
+    if ("10X98765432"[sum % 11] != v[17]) {
       return Err("citizen-id.check-digit",
                  "the check digit does not match the other 17 digits");
     }
-    id.birth = {Num(v.substr(6, 4)), Num(v.substr(10, 2)),
-                Num(v.substr(12, 2))};
-    id.sequence = Num(v.substr(14, 3));
+    id.birth = {static_cast<int>(d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]),
+                static_cast<int>(d[10] * 10 + d[11]),
+                static_cast<int>(d[12] * 10 + d[13])};
+    id.sequence = static_cast<int>(d[14] * 100 + d[15] * 10 + d[16]);
   } else {
     return Err("citizen-id.length",
                allow15 ? "expected 18 characters (or the old 15 digits)"
@@ -418,11 +437,13 @@ std::optional<Problem> CheckCitizenId(std::string_view v, bool allow15,
     return Err("citizen-id.future",
                "the birth date inside the number is after the census");
   }
-  id.region = std::string(v.substr(0, 6));
   id.male = id.sequence % 2 == 1;
-  if (out != nullptr) *out = id;
+  if (out != nullptr) {
+    *out = id;
+    out->region = std::string(v.substr(0, 6));
+  }
   if (ctx.divisions != nullptr) {
-    const Division* d = ctx.divisions->Find(id.region);
+    const Division* d = ctx.divisions->Find(v.substr(0, 6));
     if (d == nullptr) {
       return Warn("citizen-id.region",
                   "the region code (first six digits) is not in the division "
@@ -481,7 +502,7 @@ std::optional<Problem> CheckValue(const FieldSpec& f, std::string_view v,
     case Validator::kIdNumberAny:
       // Only a resident identity card (type 1) has GB 11643 structure;
       // other documents are free text.
-      if (ctx.type_value == "1") {
+      if (ctx.type_value.size() == 1 && ctx.type_value[0] == '1') {
         return CheckCitizenId(v, f.validator == Validator::kIdNumberAny, ctx);
       }
       return CheckText(v, 40);

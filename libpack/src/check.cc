@@ -129,10 +129,13 @@ class KeyIndex {
  public:
   static constexpr std::uint32_t kNone = UINT32_MAX;
 
-  // The id of `key`, and whether it was added now.
-  std::pair<std::uint32_t, bool> Insert(std::string_view key) {
+  // The id of `key`, and whether it was added now; *packed is its
+  // PackKey().
+  std::pair<std::uint32_t, bool> Insert(std::string_view key,
+                                        std::uint64_t* packed) {
     std::uint32_t next = size();
-    if (std::uint64_t k = PackKey(key)) {
+    *packed = PackKey(key);
+    if (std::uint64_t k = *packed) {
       if ((used_ + 1) * 2 > slots_.size()) Grow();
       std::size_t i = Slot(k);
       while (slots_[i].key != 0) {
@@ -623,7 +626,9 @@ class SchoolCheck {
       std::optional<Date> birth =
           Good(f_birth) ? reg::ParseDate(row[f_birth]) : std::nullopt;
       // Identity: the ID number agrees with the birth date and sex.
-      if (row[f_idtype] == "1" && Good(f_id) && id.size() == 18) {
+      std::string_view idtype = row[f_idtype];
+      bool id_card = idtype.size() == 1 && idtype[0] == '1';
+      if (id_card && Good(f_id) && id.size() == 18) {
         // It passed its own check: the GB 11643 structure holds.
         reg::CitizenId cid = reg::CitizenIdParts(id);
         if (birth && cid.birth != *birth) {
@@ -663,33 +668,31 @@ class SchoolCheck {
       }
       // Uniqueness within the school.
       if (!no.empty()) {
-        auto [sid, fresh] = student_ids_.Insert(no);
+        std::uint64_t k = 0;
+        auto [sid, fresh] = student_ids_.Insert(no, &k);
         if (fresh) students_.push_back(s);
         if (!fresh) {
           Error(file, line, "student_no", "unique.student-no",
                 fmt::format("the student number is already used on line {}",
                             students_[sid].line),
                 no_mask, no);
-        } else if (keys_ != nullptr && Good(f_no)) {
-          if (std::uint64_t k = PackKey(no)) {
-            keys_->student_nos.push_back(
-                {k, school_index_, static_cast<std::uint32_t>(line)});
-          }
+        } else if (keys_ != nullptr && Good(f_no) && k != 0) {
+          keys_->student_nos.push_back(
+              {k, school_index_, static_cast<std::uint32_t>(line)});
         }
       }
-      if (!id.empty() && row[f_idtype] == "1") {
-        auto [iid, fresh] = ids.Insert(id);
+      if (!id.empty() && id_card) {
+        std::uint64_t k = 0;
+        auto [iid, fresh] = ids.Insert(id, &k);
         if (fresh) id_lines.push_back(line);
         if (!fresh) {
           Error(file, line, "id_number", "unique.id-number",
                 fmt::format("the ID number is already used on line {}",
                             id_lines[iid]),
                 id_mask, id);
-        } else if (keys_ != nullptr && Good(f_id)) {
-          if (std::uint64_t k = PackKey(id)) {
-            keys_->id_numbers.push_back(
-                {k, school_index_, static_cast<std::uint32_t>(line)});
-          }
+        } else if (keys_ != nullptr && Good(f_id) && k != 0) {
+          keys_->id_numbers.push_back(
+              {k, school_index_, static_cast<std::uint32_t>(line)});
         }
       }
       // Grade and class.

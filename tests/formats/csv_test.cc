@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
+
+#include "formats/utf8.h"
 #include "support/test_util.h"
 
 namespace xj::formats::csv {
@@ -218,6 +221,82 @@ TEST_CASE("NFC is judged across the chunks of a large file") {
   REQUIRE_MESSAGE(p.ok(), p.status().ToString());
   CHECK(p->rows.back()[0].substr(p->rows.back()[0].size() - 3) == "x\xC3\xA9");
   CHECK(p->info.normalized_fields == 1);
+}
+
+TEST_CASE("the reader's UTF-8 check agrees with a plain validator") {
+  // Random text of ASCII and of two-, three- and four-byte characters
+  // (the edge cases of E0, ED, F0 and F4 among them), half of it damaged
+  // at a random byte: the reader, which takes sixteen bytes at a time where
+  // it can, must accept exactly what formats::IsValidUtf8 accepts, and
+  // hand out each undamaged text in NFC.
+  struct Piece {
+    std::string bytes, nfc;
+  };
+  const std::vector<Piece> pieces = {
+      {"a", "a"},
+      {"7", "7"},
+      {" ", " "},
+      {"\xC2\x80", "\xC2\x80"},
+      {"\xDF\xBF", "\xDF\xBF"},
+      {"e\xCC\x81", "\xC3\xA9"},         // e + combining acute
+      {"\xEF\xA4\x80", "\xE8\xB1\x88"},  // U+F900, a compatibility ideograph
+      {"\xE0\xA0\x80", "\xE0\xA0\x80"},
+      {"\xE0\xBF\xBF", "\xE0\xBF\xBF"},
+      {"\xED\x9F\xBF", "\xED\x9F\xBF"},
+      {"\xEE\x80\x80", "\xEE\x80\x80"},
+      {"\xEF\xBC\x8C", "\xEF\xBC\x8C"},  // ，
+      {"\xE5\xAD\xA6", "\xE5\xAD\xA6"},  // 学
+      {"\xE7\xB1\x8D", "\xE7\xB1\x8D"},  // 籍
+      {"\xE4\xB8\x80", "\xE4\xB8\x80"},
+      {"\xF0\x90\x80\x80", "\xF0\x90\x80\x80"},
+      {"\xF0\xA0\x80\x80", "\xF0\xA0\x80\x80"},
+      {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},
+  };
+  const std::vector<std::size_t> simple = {0, 1, 2, 10, 11, 12, 13, 14};
+  const std::vector<std::string> damage = {
+      "\x80",         "\xBF",         "\xC0\x80",         "\xC1\xBF",
+      "\xE0\x80\x80", "\xE0\x9F\xBF", "\xED\xA0\x80",     "\xED\xBF\xBF",
+      "\xE5\xAD",     "\xE5",         "\xF0\x80\x80\x80", "\xF4\x90\x80\x80",
+      "\xF5\x80\x80", "\xFF",
+  };
+  std::mt19937 rng(20261202);
+  test::TempDir dir;
+  int accepted = 0, refused = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text, nfc;
+    for (std::uint32_t k = 1 + rng() % 48; k > 0; --k) {
+      // Mostly what the sixteen-byte path takes (ASCII, and three-byte
+      // characters led by E1..EF but ED), the rest one in five.
+      const Piece& p = rng() % 5 != 0 ? pieces[simple[rng() % simple.size()]]
+                                      : pieces[rng() % pieces.size()];
+      text += p.bytes;
+      nfc += p.nfc;
+    }
+    bool damaged = rng() % 2 == 1;
+    if (damaged) {
+      text.insert(rng() % (text.size() + 1), damage[rng() % damage.size()]);
+    }
+    CAPTURE(round);
+    test::WriteFile(dir / "t.csv", "h\n" + text + "\n");
+    ReaderOptions opt;
+    opt.encoding = Encoding::kUtf8;
+    Result<std::unique_ptr<Reader>> r = Reader::Open(dir / "t.csv", "t", opt);
+    bool valid = formats::IsValidUtf8(text);
+    REQUIRE(r.ok() == valid);
+    if (!valid) {
+      CHECK(r.status().message() == "t:2: bytes that are not valid UTF-8");
+      ++refused;
+      continue;
+    }
+    ++accepted;
+    REQUIRE((*r)->ReadHeader().ok());
+    Result<bool> more = (*r)->Next();
+    REQUIRE(more.ok());
+    REQUIRE(*more);
+    if (!damaged) CHECK((*r)->fields()[0] == nfc);
+  }
+  CHECK(accepted > 1000);
+  CHECK(refused > 1000);
 }
 
 TEST_CASE("the writer quotes only what needs it, and reads back the same") {

@@ -39,6 +39,12 @@ struct CodeTable {
 
   bool Contains(std::string_view code) const { return Find(code) != nullptr; }
   const CodeEntry* Find(std::string_view code) const;
+  /// Makes Find faster once `codes` is complete (every code is packed into
+  /// a number, when all are short); Find works without it.
+  void Seal();
+
+ private:
+  std::vector<std::pair<std::uint64_t, std::size_t>> packed_;  // sorted
 };
 
 /// The built-in checks a field can name. Adding one is a code change; which
