@@ -145,8 +145,17 @@ class KeyIndex {
       slots_[i] = {k, next};
       ++used_;
     } else {
-      auto [it, fresh] = other_.emplace(std::string(key), next);
-      if (!fresh) return {it->second, false};
+      // Other keys: by hash, compared with the copy kept in the arena.
+      if ((others_ + 1) * 2 > other_slots_.size()) GrowOthers();
+      std::uint64_t h = HashOf(key);
+      std::size_t i = OtherSlot(h);
+      for (; other_slots_[i].id != kNone;
+           i = (i + 1) & (other_slots_.size() - 1)) {
+        if (other_slots_[i].hash == h && Key(other_slots_[i].id) == key)
+          return {other_slots_[i].id, false};
+      }
+      other_slots_[i] = {h, next};
+      ++others_;
     }
     arena_.append(key);
     ends_.push_back(static_cast<std::uint32_t>(arena_.size()));
@@ -162,8 +171,14 @@ class KeyIndex {
       }
       return kNone;
     }
-    auto it = other_.find(std::string(key));
-    return it == other_.end() ? kNone : it->second;
+    if (other_slots_.empty()) return kNone;
+    std::uint64_t h = HashOf(key);
+    for (std::size_t i = OtherSlot(h); other_slots_[i].id != kNone;
+         i = (i + 1) & (other_slots_.size() - 1)) {
+      if (other_slots_[i].hash == h && Key(other_slots_[i].id) == key)
+        return other_slots_[i].id;
+    }
+    return kNone;
   }
 
   std::string_view Key(std::uint32_t id) const {
@@ -198,10 +213,44 @@ class KeyIndex {
     }
   }
 
+  struct OtherEntry {
+    std::uint64_t hash;
+    std::uint32_t id;  // kNone: free
+  };
+
+  static std::uint64_t HashOf(std::string_view key) {
+    std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+    for (char c : key) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ull;
+    }
+    return h;
+  }
+
+  std::size_t OtherSlot(std::uint64_t h) const {
+    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >>
+                                    other_shift_);
+  }
+
+  void GrowOthers() {
+    std::vector<OtherEntry> old = std::move(other_slots_);
+    std::size_t n = old.empty() ? 256 : old.size() * 2;
+    other_slots_.assign(n, OtherEntry{0, kNone});
+    other_shift_ = 64 - static_cast<int>(std::countr_zero(n));
+    for (const OtherEntry& e : old) {
+      if (e.id == kNone) continue;
+      std::size_t i = OtherSlot(e.hash);
+      while (other_slots_[i].id != kNone) i = (i + 1) & (n - 1);
+      other_slots_[i] = e;
+    }
+  }
+
   std::vector<Entry> slots_;
   std::size_t used_ = 0;
   int shift_ = 64;
-  std::unordered_map<std::string, std::uint32_t> other_;
+  std::vector<OtherEntry> other_slots_;
+  std::size_t others_ = 0;
+  int other_shift_ = 64;
   std::string arena_;
   std::vector<std::uint32_t> ends_;  // where each key ends in arena_
 };
@@ -246,8 +295,37 @@ struct PrevStudent {
 struct Change {
   std::uint64_t line;
   int type;
-  std::string student_no;
+  std::uint32_t student_no;  // its id in SchoolCheck::change_nos_
   int to_grade;
+};
+
+// The change types a student has, as a set: one bit a type below 64 (all
+// the codes of the built-in table), the rest apart.
+struct TypeSet {
+  std::uint64_t bits = 0;
+  std::vector<int> more;
+  void Add(int t) {
+    if (t >= 0 && t < 64) {
+      bits |= std::uint64_t{1} << t;
+    } else if (std::find(more.begin(), more.end(), t) == more.end()) {
+      more.push_back(t);
+    }
+  }
+  bool Has(int t) const {
+    return t >= 0 && t < 64
+               ? (bits >> t & 1) != 0
+               : std::find(more.begin(), more.end(), t) != more.end();
+  }
+  template <typename F>
+  bool Any(F pred) const {
+    for (int t = 0; t < 64; ++t) {
+      if ((bits >> t & 1) && pred(t)) return true;
+    }
+    for (int t : more) {
+      if (pred(t)) return true;
+    }
+    return false;
+  }
 };
 
 // A record with its fields addressed by schema field index.
@@ -862,23 +940,28 @@ class SchoolCheck {
         f_appr = spec.FieldIndex("approval_date"),
         f_to_grade = spec.FieldIndex("to_grade");
     Mask no_mask = spec.fields[static_cast<std::size_t>(f_no)].mask;
-    std::unordered_map<std::string, std::uint64_t> ids;
+    KeyIndex ids;
+    std::vector<std::uint64_t> id_lines;  // by id in `ids`
     Date period_start = reg::YearBefore(census_);
     std::vector<Change> pending;  // checked against the roster afterwards
     XJ_RETURN_IF_ERROR(ForEachRow(spec, &changes_ok_, [&](const Row& row) {
       std::uint64_t line = row.line();
       std::string_view cid = row[f_id];
       if (!cid.empty()) {
-        auto [it, fresh] = ids.emplace(std::string(cid), line);
+        std::uint64_t packed = 0;
+        auto [at, fresh] = ids.Insert(cid, &packed);
+        if (fresh) id_lines.push_back(line);
         if (!fresh) {
           Error(spec.name, line, "change_id", "unique.change-id",
                 fmt::format("the change number is already used on line {}",
-                            it->second),
+                            id_lines[at]),
                 Mask::kNone, cid);
         }
       }
       int type = Good(f_type) ? ToInt(row[f_type], 0) : 0;
-      std::string no(row[f_no]);
+      std::string_view no = row[f_no];
+      std::uint64_t packed = 0;
+      std::uint32_t no_id = change_nos_.Insert(no, &packed).first;
       if (type != 0) ++change_count_[type];
       std::optional<Date> eff =
           Good(f_eff) ? reg::ParseDate(row[f_eff]) : std::nullopt;
@@ -897,7 +980,7 @@ class SchoolCheck {
               row[f_appr]);
       }
       if (type != 0 && !no.empty() && Good(f_no))
-        pending.push_back({line, type, no, 0});
+        pending.push_back({line, type, no_id, 0});
       if (type == kWithdrawal && school_ok_ && school_type_ != "34") {
         Error(spec.name, line, "change_type", "change.withdrawal-compulsory",
               "withdrawal (24) is possible only in senior high school; in "
@@ -907,21 +990,19 @@ class SchoolCheck {
         Error(spec.name, line, "from_school", "change.self-transfer",
               "a transfer in from the school itself");
       }
-      changes_.push_back({line, type, no, ToInt(row[f_to_grade], 0)});
+      changes_.push_back({line, type, no_id, ToInt(row[f_to_grade], 0)});
     }));
     if (!changes_ok_ || !students_ok_) return Status::Ok();
     // Whether a change fits the roster depends on the student's other
     // changes this year: suspended, then transferred out, is not missing.
-    std::unordered_map<std::string, std::set<int>> types;
-    for (const Change& c : pending) types[c.student_no].insert(c.type);
-    auto also = [&](const std::string& no, bool (*pred)(int)) {
-      for (int t : types[no]) {
-        if (pred(t)) return true;
-      }
-      return false;
+    std::vector<TypeSet> types(change_nos_.size());
+    for (const Change& c : pending) types[c.student_no].Add(c.type);
+    auto also = [&](std::uint32_t no, bool (*pred)(int)) {
+      return types[no].Any(pred);
     };
     for (const Change& c : pending) {
-      std::uint32_t sid = student_ids_.Find(c.student_no);
+      std::string_view no = change_nos_.Key(c.student_no);
+      std::uint32_t sid = student_ids_.Find(no);
       bool present = sid != KeyIndex::kNone;
       if (LeavesSchool(c.type) && present && !also(c.student_no, [](int t) {
             return t == kAdmitted || t == kTransferIn;
@@ -930,7 +1011,7 @@ class SchoolCheck {
               fmt::format("a change of type {} means the student left, but the "
                           "student is still in students.csv (line {})",
                           c.type, students_[sid].line),
-              no_mask, c.student_no);
+              no_mask, no);
       } else if (NeedsStudent(c.type) && !present &&
                  !also(c.student_no, LeavesSchool)) {
         Error(spec.name, c.line, "student_no", "change.student-missing",
@@ -938,13 +1019,13 @@ class SchoolCheck {
                   "a change of type {} needs the student in students.csv, and "
                   "there is none with this number",
                   c.type),
-              no_mask, c.student_no);
+              no_mask, no);
       } else if (c.type == kDropout && present &&
                  students_[sid].status != '3') {
         Error(spec.name, c.line, "student_no", "change.dropout-status",
               "a dropout (28) is recorded but the student's status is not 3 "
               "(辍学)",
-              no_mask, c.student_no);
+              no_mask, no);
       }
     }
     return Status::Ok();
@@ -1092,7 +1173,8 @@ class SchoolCheck {
     // Which change types each student has this year.
     std::unordered_map<std::string, std::set<int>> types;
     for (const Change& c : changes_) {
-      if (c.type != 0) types[c.student_no].insert(c.type);
+      if (c.type != 0)
+        types[std::string(change_nos_.Key(c.student_no))].insert(c.type);
     }
     auto has = [&](const std::string& no, std::initializer_list<int> wanted) {
       auto it = types.find(no);
@@ -1204,6 +1286,7 @@ class SchoolCheck {
   std::map<char, int> status_count_;
   std::map<int, int> change_count_;
   std::vector<Change> changes_;
+  KeyIndex change_nos_;  // the student numbers changes.csv names
 };
 
 // Schools below `dir`, as paths relative to it ("" for dir itself).

@@ -351,6 +351,60 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     CHECK(x.Check().Rules() ==
           Rules({"change.student-missing", "yoy.vanished"}));
   }
+  SUBCASE("unique.change-id names the first line") {
+    School x;
+    Csv c = Csv::Load(x.F("changes.csv"));
+    REQUIRE(c.rows.size() > 4);
+    c.At(4, "change_id") = c.At(1, "change_id");
+    c.Save(x.F("changes.csv"));
+    Collect got = x.Check();
+    REQUIRE(got.Rules() == Rules({"unique.change-id"}));
+    CHECK(got.findings[0].line == 6);
+    CHECK(got.findings[0].message ==
+          "the change number is already used on line 3");
+  }
+  SUBCASE("change.student-present") {
+    School x;
+    Csv st = Csv::Load(x.F("students.csv"));
+    std::size_t row = st.Find("status", "1");
+    std::string no = st.At(row, "student_no");
+    Csv c = Csv::Load(x.F("changes.csv"));
+    c.rows.push_back(c.rows[c.Find("change_type", "27")]);
+    c.rows.back()[c.Col("change_id")] = "2026-9997";
+    c.rows.back()[c.Col("student_no")] = no;
+    c.Save(x.F("changes.csv"));
+    Csv sum = Csv::Load(x.F("summary.csv"));
+    sum.Bump("transferred-out", "", "", 1);
+    sum.Save(x.F("summary.csv"));
+    Collect got = x.Check();
+    REQUIRE(got.Rules() == Rules({"change.student-present"}));
+    CHECK(got.findings[0].line == c.rows.size() + 1);
+    CHECK(got.findings[0].message ==
+          fmt::format("a change of type 27 means the student left, but the "
+                      "student is still in students.csv (line {})",
+                      row + 2));
+  }
+  SUBCASE("citizen-id.sex") {
+    // The ID number says the other sex; the Anhui number and the summary
+    // are made to agree with the new sex, so only the ID number is wrong.
+    School x;
+    Csv st = Csv::Load(x.F("students.csv"));
+    std::size_t row = st.Find("status", "1");
+    std::string grade = st.At(row, "grade");
+    std::string old_sex = st.At(row, "sex");
+    std::string new_sex = old_sex == "1" ? "2" : "1";
+    st.At(row, "sex") = new_sex;
+    std::string& anhui = st.At(row, "anhui_no");
+    if (!anhui.empty()) anhui[11] = new_sex == "1" ? '1' : '2';
+    st.Save(x.F("students.csv"));
+    Csv sum = Csv::Load(x.F("summary.csv"));
+    sum.Bump("enrolled", grade, old_sex, -1);
+    sum.Bump("enrolled", grade, new_sex, 1);
+    sum.Save(x.F("summary.csv"));
+    Collect got = x.Check();
+    REQUIRE(got.Rules() == Rules({"citizen-id.sex"}));
+    CHECK(got.findings[0].line == row + 2);
+  }
   SUBCASE("change.dropout-status") {
     School x;
     Csv st = Csv::Load(x.F("students.csv"));
