@@ -197,8 +197,8 @@ struct Held {
   std::vector<HeldSchool>* out;
   std::vector<std::pair<ft::BundleStatement, std::string>>* bundles;
   CountCache* counts;
-  bool parallel;  // the children of the first holder with several are
-                  // checked on a thread a core
+  bool parallel;  // the children of the first holder with many (below
+                  // here) may be checked on a thread a core
 };
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
@@ -374,7 +374,11 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   std::size_t n = holder.children.size();
   std::size_t threads = std::min<std::size_t>(
       n, std::max(1u, std::thread::hardware_concurrency()));
-  if (!h.parallel || threads < 2) {
+  // Threads share out the children of the first holder with many: a
+  // city's few counties go one after another, and each county's schools
+  // are shared out, so no thread waits long for another at the end.
+  constexpr std::size_t kMany = 16;
+  if (!h.parallel || threads < 2 || n < kMany) {
     for (const ft::Child& c : holder.children)
       XJ_RETURN_IF_ERROR(
           VerifyChild(h, prefix, holder, c, path, depth, &held_records));

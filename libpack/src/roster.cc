@@ -1,6 +1,7 @@
 #include "libpack/roster.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -39,6 +40,19 @@ Marks Structural(const std::uint8_t* p, std::size_t n) {
   return k;
 }
 
+// Bits set in a 16-bit mask, by table: std::popcount is a library call
+// where the CPU's instruction is not assumed (plain x86-64).
+std::size_t Popcount16(std::uint32_t m) {
+  static constexpr auto kBits = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int i = 0; i < 256; ++i)
+      t[static_cast<std::size_t>(i)] =
+          static_cast<std::uint8_t>(std::popcount(static_cast<unsigned>(i)));
+    return t;
+  }();
+  return kBits[m & 0xFF] + kBits[(m >> 8) & 0xFF];
+}
+
 }  // namespace
 
 // Only the structural bytes are visited, sixteen at a time: a field's
@@ -67,7 +81,7 @@ Status RosterCounter::Feed(ByteSpan data) {
     // Most blocks hold only commas between fields nobody counts: step
     // over them at once.
     if (!quoted && k.others == 0 && records_ != 0) {
-      std::size_t commas = static_cast<std::size_t>(std::popcount(k.commas));
+      std::size_t commas = Popcount16(k.commas);
       std::size_t next =
           field_ < next_kept_.size() ? next_kept_[field_] : kNone;
       if (commas == 0) continue;
@@ -127,6 +141,16 @@ Result<RosterCounter::ByValues> RosterCounter::Finish() {
   if (open_) XJ_RETURN_IF_ERROR(EndRecord());
   if (records_ == 0) return Error(Code::kRejected, "{}: no header", path_);
   ByValues out;
+  for (const auto& [k, n] : packed_by_) {
+    std::array<std::string, 4> v;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+      std::size_t len = (k >> (48 + 3 * i)) & 7;
+      for (std::size_t j = 0; j < len; ++j, ++at)
+        v[i] += static_cast<char>((k >> (8 * at)) & 0xFF);
+    }
+    out[v] += n;
+  }
   for (const auto& [k, n] : by_) {
     std::array<std::string, 4> v;
     std::string_view rest = k;
@@ -186,13 +210,30 @@ Status RosterCounter::EndRecord() {
     return Error(Code::kRejected, "{}:{}: {} fields, the header has {}", path_,
                  records_, fields, columns_);
   }
-  key_.clear();
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (i) key_ += '\x1f';
-    key_ += value_[i];
-    value_[i].clear();
+  // Short values (nearly always: "11", "1", "1", "0") make one number:
+  // three bits of length each, then their bytes, six at most.
+  std::uint64_t packed = 0;
+  std::size_t bytes = 0;
+  bool fits = true;
+  for (std::size_t i = 0; i < 4 && fits; ++i) {
+    const std::string& v = value_[i];
+    fits = v.size() <= 6 && bytes + v.size() <= 6;
+    if (!fits) break;
+    packed |= std::uint64_t{v.size()} << (48 + 3 * i);
+    for (char c : v)
+      packed |= std::uint64_t{static_cast<unsigned char>(c)} << (8 * bytes++);
   }
-  ++by_[key_];
+  if (fits) {
+    ++packed_by_[packed];
+  } else {
+    key_.clear();
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i) key_ += '\x1f';
+      key_ += value_[i];
+    }
+    ++by_[key_];
+  }
+  for (std::string& v : value_) v.clear();
   return Status::Ok();
 }
 

@@ -41,6 +41,30 @@ TEST_CASE("a roster is counted by its four columns, quoted fields and all") {
   CHECK(*r == want);
 }
 
+TEST_CASE("long values are counted apart from short ones, byte for byte") {
+  // Values of up to six bytes in all are counted by a packed number, longer
+  // ones by their text: both must keep every spelling apart and give it
+  // back exactly.
+  Result<ByValues> r = Count(
+      "grade,sex,status,migrant\r\n"
+      "11,1,1,0\r\n"
+      "\"11\",1,1,0\r\n"
+      "11,1,1,0\r\n"
+      "110,1,1,0\r\n"
+      "1,11,1,0\r\n"
+      ",,,\r\n"
+      "\"one grade\",\"\xE7\x94\xB7\",1,0\r\n"
+      ",,,\r\n");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  ByValues want = {{{"11", "1", "1", "0"}, 2},
+                   {{"\"11\"", "1", "1", "0"}, 1},
+                   {{"110", "1", "1", "0"}, 1},
+                   {{"1", "11", "1", "0"}, 1},
+                   {{"", "", "", ""}, 2},
+                   {{"\"one grade\"", "\"\xE7\x94\xB7\"", "1", "0"}, 1}};
+  CHECK(*r == want);
+}
+
 TEST_CASE("the counts do not depend on where the pieces end") {
   Result<ByValues> whole = Count(kRoster);
   REQUIRE(whole.ok());

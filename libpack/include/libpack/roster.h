@@ -55,7 +55,9 @@ class RosterCounter {
   std::vector<std::size_t> next_kept_;  // column -> next counted column
   std::array<std::string, 4> value_;
   std::string key_;
-  std::unordered_map<std::string, std::uint64_t> by_;
+  std::unordered_map<std::uint64_t, std::uint64_t> packed_by_;  // see EndRecord
+  std::unordered_map<std::string, std::uint64_t>
+      by_;  // values too long to pack
 };
 
 }  // namespace xj::pack
