@@ -12,6 +12,13 @@
 # on a fresh copy of the province's home, so nothing is "already accepted".
 # Wall time is one run; peak memory is the largest resident set.
 #
+# unpack checks the held bundles while the extracted files are flushed to
+# the disk (the check only reads them), so what the check adds to the
+# unpack is the part that runs on after the flush ends. The same unpack is
+# then made into memory (tmpfs), where nothing is flushed and the whole
+# check is added: the share there is the check's cost against the fastest
+# storage, not the disk's.
+#
 #   targets: checking the held bundles adds under 10% to the unpack;
 #            duplicate detection over 10 M records under 60 s on one core,
 #            under 2 GiB
@@ -58,22 +65,49 @@ python3 - "$us" "$um" unpack.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[3]))
 wall, peak = float(sys.argv[1]), int(sys.argv[2]) / 1024
-total, held = d["seconds"]["total"], d["seconds"]["held"]
+t = d["seconds"]
+total, held, flush, beyond = t["total"], t["held"], t["flush"], t["held_beyond_flush"]
 print(f"unpack (verify, decrypt, extract, bag) {wall:7.2f} s  peak {peak:6.1f} MiB")
-print(f"  of which the held bundles           {held:7.2f} s  = {100 * held / (total - held):.1f}% "
-      f"added to the rest ({len(d['schools'])} schools checked down to their signatures)")
+print(f"  of which the held bundles           {held:7.2f} s  ({len(d['schools'])} schools checked down to their signatures),")
+print(f"    alongside the flush to the disk     {flush:7.2f} s;")
+print(f"    beyond the end of the flush         {beyond:7.2f} s  = {100 * beyond / (total - beyond):.1f}% added to the rest")
 PY
+# The same unpack into memory (tmpfs), where there is no flush to overlap:
+# the held bundles' whole check is added.
+if [ -d /dev/shm ] && [ "$(df -Pm /dev/shm | awk 'NR==2 {print $4}')" -gt 2048 ]; then
+  mem=$(mktemp -d /dev/shm/xjmerge-XXXXXX)
+  cp -a province "$mem/home"
+  rm -f "$mem/home/ledger.sqlite"
+  "$X" unpack "$C" -o "$mem/intake" --home "$mem/home" --passphrase-file demo.pass \
+    --json >unpack-mem.json
+  rm -rf "$mem"
+  python3 - unpack-mem.json <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["seconds"]
+total, held = t["total"], t["held"]
+print(f"unpack into memory (tmpfs)            {total:7.2f} s")
+print(f"  of which the held bundles           {held:7.2f} s  = {100 * held / (total - held):.1f}% added to the rest (no flush)")
+PY
+fi
 
 if [ "$dup" -gt 0 ]; then
-  "$X" synth -o province-data --level province --students "$dup" --seed 3 -q
-  records=$(find province-data -name students.csv -exec cat {} + | wc -l)
-  /usr/bin/time -f "%e %U %M" -o t.check "$X" check province-data -q --json >check.json || true
-  read -r cs cu cm <t.check
+  # In memory when there is room (about 0.5 KB a student), so that the
+  # disk does not set the pace.
+  pdir=$PWD/province-data
+  if [ -d /dev/shm ] && [ "$(df -Pm /dev/shm | awk 'NR==2 {print $4}')" -gt $((dup / 1500 + 1024)) ]; then
+    pdir=$(mktemp -d /dev/shm/xjdup-XXXXXX)/province-data
+    trap 'rm -rf "$dir" "$(dirname "$pdir")"' EXIT
+  fi
+  "$X" synth -o "$pdir" --level province --students "$dup" --seed 3 -q
+  records=$(find "$pdir" -name students.csv -exec cat {} + | wc -l)
+  /usr/bin/time -f "%e %U %S %M" -o t.check "$X" check "$pdir" -q --json >check.json || true
+  read -r cs cu csys cm <t.check
+  cu=$(echo "$cu + $csys" | bc -l)
   read -r keys ks < <(python3 -c '
 import json, sys
 t = json.load(open(sys.argv[1]))["totals"]
 print(t["cross_school_keys"], t["cross_school_seconds"])' check.json)
-  printf 'check of %d students in every field, with the cross-school duplicates: %.1f s (%.1f s CPU), peak %.0f MiB (one core)\n' \
+  printf 'check of %d students in every field, with the cross-school duplicates: %.1f s (%.1f s CPU, user and system), peak %.0f MiB (one core)\n' \
     "$records" "$cs" "$cu" "$(echo "$cm / 1024" | bc -l)"
   printf '  of which comparing the %d student and ID numbers across schools: %.2f s (the keys are gathered as each school is read)\n' \
     "$keys" "$ks"

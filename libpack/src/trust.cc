@@ -118,6 +118,23 @@ Result<ft::CertStatement> ParseCertCached(std::string_view text) {
   return c;
 }
 
+// Root statements likewise: every chain carries the same root history.
+Result<ft::RootStatement> ParseRootCached(std::string_view text) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, ft::RootStatement> parsed;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = parsed.find(std::string(text));
+    if (it != parsed.end()) return it->second;
+  }
+  Result<ft::RootStatement> r = ft::ParseRoot(text);
+  if (r.ok()) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (parsed.size() < 1000) parsed.emplace(std::string(text), *r);
+  }
+  return r;
+}
+
 std::string SignatureFileName(std::string_view statement_file,
                               const formats::minisign::KeyId& id) {
   return fmt::format("{}.{}.minisig", statement_file, KeyIdToString(id));
@@ -241,7 +258,7 @@ Status MeetPolicy(const std::vector<GoodSignature>& good,
 // ---- roots ----
 
 Result<ft::RootStatement> CheckRootSelfSigned(const SignedText& root) {
-  Result<ft::RootStatement> r = ft::ParseRoot(root.text);
+  Result<ft::RootStatement> r = ParseRootCached(root.text);
   if (!r.ok()) return r.status().WithContext(root.name);
   XJ_ASSIGN_OR_RETURN(Judgement j,
                       JudgeSignatures(root, "root", ft::RootId(r->version),
@@ -282,7 +299,7 @@ Verifier::Verifier(std::vector<ft::RootStatement> installed,
 Status Verifier::AddRoots(const std::vector<SignedText>& roots) {
   std::vector<std::pair<ft::RootStatement, const SignedText*>> parsed;
   for (const SignedText& s : roots) {
-    Result<ft::RootStatement> r = ft::ParseRoot(s.text);
+    Result<ft::RootStatement> r = ParseRootCached(s.text);
     if (!r.ok()) return r.status().WithContext(s.name);
     parsed.push_back({std::move(r).value(), &s});
   }

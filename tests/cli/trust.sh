@@ -461,6 +461,15 @@ expect 0 "" "$XJ" unpack "$C" -o in-prov --home prov $PW --json
 out_has '"school":"2134000000"'
 out_has '"school":"3434000000"'
 out_has '"signer":"3134000000 瑶海区第1初级中学 (school,'
+# The times: the held bundles were checked while the extracted files were
+# flushed, and what they added beyond the flush is at most what they took.
+python3 - "$SCRATCH/.out" <<'PY' || fail "unpack --json: seconds"
+import json, sys
+t = json.load(open(sys.argv[1]))["seconds"]
+assert set(t) == {"total", "held", "flush", "held_beyond_flush"}, t
+assert 0 < t["held"] <= t["total"] and 0 <= t["flush"] <= t["total"], t
+assert 0 <= t["held_beyond_flush"] <= t["held"], t
+PY
 [ -f in-prov/3401-340000-000001/data/children/340102-3401-000002/bag/data/children/3134000000-340102-000002/bag/data/registry/students.csv ] ||
   fail "the province does not hold the school's records"
 

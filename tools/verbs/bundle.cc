@@ -720,14 +720,15 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
     std::printf(
         "{\"ok\":true,\"verb\":\"unpack\",%s,\"bag\":%s,\"bag_files\":%llu,"
         "\"bag_bytes\":%llu,\"already_accepted\":%s,\"receipt\":%s,%s,"
-        "\"schools\":%s,\"seconds\":{\"total\":%.3f,\"held\":%.3f},"
-        "\"warnings\":%s}\n",
+        "\"schools\":%s,\"seconds\":{\"total\":%.3f,\"held\":%.3f,"
+        "\"flush\":%.3f,\"held_beyond_flush\":%.3f},\"warnings\":%s}\n",
         JsonStatement(r->report).c_str(), JsonString(r->bag_dir).c_str(),
         static_cast<unsigned long long>(r->report.files),
         static_cast<unsigned long long>(r->report.payload_bytes),
         JsonString(r->already_accepted).c_str(),
         JsonString(r->receipt_dir).c_str(), JsonTrust(r->report).c_str(),
         JsonSchools(r->schools).c_str(), r->seconds, r->held_seconds,
+        r->flush_seconds, r->held_beyond_flush_seconds,
         JsonWarnings(r->report).c_str());
     return kExitOk;
   }

@@ -269,8 +269,12 @@ struct UnpackResult {
   /// why not, if that failed (the bundle is accepted all the same).
   std::vector<std::string> learned;
   std::string learned_error;
-  /// Wall seconds of the whole unpack and of checking the held bundles.
-  double seconds = 0, held_seconds = 0;
+  /// Wall seconds of the whole unpack, of checking the held bundles, of
+  /// flushing the extracted files to the disk (which runs at the same
+  /// time), and of the check beyond the end of the flush: what the held
+  /// bundles added to the unpack.
+  double seconds = 0, held_seconds = 0, flush_seconds = 0,
+         held_beyond_flush_seconds = 0;
   /// For a merged bundle: every school it holds, each checked down to its
   /// own signature.
   std::vector<HeldSchool> schools;

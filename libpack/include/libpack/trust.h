@@ -85,6 +85,8 @@ bool Newer(const ft::CertStatement& a, const ft::CertStatement& b);
 /// ft::ParseCert, remembered for the process (the chains of a merged
 /// bundle's schools repeat the same certificates).
 Result<ft::CertStatement> ParseCertCached(std::string_view text);
+/// The same for root statements.
+Result<ft::RootStatement> ParseRootCached(std::string_view text);
 
 /// SHA-256 of a statement's bytes, lowercase hex.
 std::string StatementSha256(std::string_view text);
