@@ -462,7 +462,8 @@ std::optional<Problem> CheckCitizenId(std::string_view v, bool allow15,
   return std::nullopt;
 }
 
-CitizenId CitizenIdParts(std::string_view v) {
+std::optional<CitizenId> CitizenIdParts(std::string_view v) {
+  if (v.size() != 18 || !AllDigits(v.substr(0, 17))) return std::nullopt;
   CitizenId id;
   id.region = std::string(v.substr(0, 6));
   id.birth = {Num(v.substr(6, 4)), Num(v.substr(10, 2)), Num(v.substr(12, 2))};

@@ -311,11 +311,6 @@ struct TypeSet {
       more.push_back(t);
     }
   }
-  bool Has(int t) const {
-    return t >= 0 && t < 64
-               ? (bits >> t & 1) != 0
-               : std::find(more.begin(), more.end(), t) != more.end();
-  }
   template <typename F>
   bool Any(F pred) const {
     for (int t = 0; t < 64; ++t) {
@@ -706,15 +701,17 @@ class SchoolCheck {
       // Identity: the ID number agrees with the birth date and sex.
       std::string_view idtype = row[f_idtype];
       bool id_card = idtype.size() == 1 && idtype[0] == '1';
-      if (id_card && Good(f_id) && id.size() == 18) {
-        // It passed its own check: the GB 11643 structure holds.
-        reg::CitizenId cid = reg::CitizenIdParts(id);
-        if (birth && cid.birth != *birth) {
+      // (It passed its own check: when the schema checks it as an ID
+      // number, its GB 11643 structure holds.)
+      std::optional<reg::CitizenId> cid;
+      if (id_card && Good(f_id)) cid = reg::CitizenIdParts(id);
+      if (cid) {
+        if (birth && cid->birth != *birth) {
           Error(file, line, "id_number", "citizen-id.birth-date",
                 "the birth date inside the ID number differs from birth_date",
                 id_mask, id);
         }
-        if ((s.sex == '1' || s.sex == '2') && cid.male != (s.sex == '1')) {
+        if ((s.sex == '1' || s.sex == '2') && cid->male != (s.sex == '1')) {
           Error(file, line, "id_number", "citizen-id.sex",
                 "the ID number's sequence digit says the other sex (odd = "
                 "male)",

@@ -156,6 +156,19 @@ TEST_CASE("GB 11643 vectors: valid, invalid and policy cases") {
   CHECK(CheckCitizenId("340102870315123", false, Context())->rule ==
         "citizen-id.length");
   CHECK(CitizenIdCheckChar("34010219870315123") == '9');
+  // Taken apart without checking again, as CheckCitizenId would.
+  CitizenId full;
+  REQUIRE_FALSE(CheckCitizenId("340102198703151239", false, Context(), &full)
+                    .has_value());
+  std::optional<CitizenId> parts = CitizenIdParts("340102198703151239");
+  REQUIRE(parts);
+  CHECK(parts->region == full.region);
+  CHECK(parts->birth == full.birth);
+  CHECK(parts->sequence == full.sequence);
+  CHECK(parts->male == full.male);
+  CHECK(parts->male);  // sequence 123: odd
+  CHECK_FALSE(CitizenIdParts("34010219870315123"));
+  CHECK_FALSE(CitizenIdParts("3401021987031512A9"));
 }
 
 // One field of a made-up spec for each validator.

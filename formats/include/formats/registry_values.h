@@ -69,8 +69,9 @@ std::optional<Problem> CheckCitizenId(std::string_view id, bool allow15,
                                       CitizenId* out = nullptr);
 
 /// The parts of an 18-character citizen ID that CheckCitizenId has passed
-/// (with no error): no check again.
-CitizenId CitizenIdParts(std::string_view id);
+/// (with no error), without checking it again; nullopt when it is not 17
+/// digits and a check character.
+std::optional<CitizenId> CitizenIdParts(std::string_view id);
 
 /// The birth date held in a national student number (G: the ID number's;
 /// J and L: characters 8-15), when it has one.
