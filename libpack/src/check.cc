@@ -129,13 +129,14 @@ class KeyIndex {
  public:
   static constexpr std::uint32_t kNone = UINT32_MAX;
 
-  // The id of `key`, and whether it was added now; *packed is its
-  // PackKey().
+  // The id of `key`, and whether it was added now; *packed, if asked for,
+  // is its PackKey().
   std::pair<std::uint32_t, bool> Insert(std::string_view key,
-                                        std::uint64_t* packed) {
+                                        std::uint64_t* packed = nullptr) {
     std::uint32_t next = size();
-    *packed = PackKey(key);
-    if (std::uint64_t k = *packed) {
+    std::uint64_t k = PackKey(key);
+    if (packed != nullptr) *packed = k;
+    if (k != 0) {
       if ((used_ + 1) * 2 > slots_.size()) Grow();
       std::size_t i = Slot(k);
       while (slots_[i].key != 0) {
@@ -945,8 +946,7 @@ class SchoolCheck {
       std::uint64_t line = row.line();
       std::string_view cid = row[f_id];
       if (!cid.empty()) {
-        std::uint64_t packed = 0;
-        auto [at, fresh] = ids.Insert(cid, &packed);
+        auto [at, fresh] = ids.Insert(cid);
         if (fresh) id_lines.push_back(line);
         if (!fresh) {
           Error(spec.name, line, "change_id", "unique.change-id",
@@ -957,8 +957,7 @@ class SchoolCheck {
       }
       int type = Good(f_type) ? ToInt(row[f_type], 0) : 0;
       std::string_view no = row[f_no];
-      std::uint64_t packed = 0;
-      std::uint32_t no_id = change_nos_.Insert(no, &packed).first;
+      std::uint32_t no_id = change_nos_.Insert(no).first;
       if (type != 0) ++change_count_[type];
       std::optional<Date> eff =
           Good(f_eff) ? reg::ParseDate(row[f_eff]) : std::nullopt;

@@ -215,9 +215,9 @@ Status RosterCounter::EndRecord() {
   std::uint64_t packed = 0;
   std::size_t bytes = 0;
   bool fits = true;
-  for (std::size_t i = 0; i < 4 && fits; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     const std::string& v = value_[i];
-    fits = v.size() <= 6 && bytes + v.size() <= 6;
+    fits = bytes + v.size() <= 6;
     if (!fits) break;
     packed |= std::uint64_t{v.size()} << (48 + 3 * i);
     for (char c : v)

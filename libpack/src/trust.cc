@@ -100,39 +100,38 @@ bool VerifiedBefore(std::string_view text, std::string_view signature_file,
 
 }  // namespace
 
-// Certificates parsed before, remembered for the process: every school's
-// chain in a merged bundle repeats its county's, city's and province's.
-Result<ft::CertStatement> ParseCertCached(std::string_view text) {
-  static std::mutex mu;
-  static std::unordered_map<std::string, ft::CertStatement> parsed;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = parsed.find(std::string(text));
-    if (it != parsed.end()) return it->second;
-  }
-  Result<ft::CertStatement> c = ft::ParseCert(text);
-  if (c.ok()) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (parsed.size() < 20000) parsed.emplace(std::string(text), *c);
-  }
-  return c;
-}
+namespace {
 
-// Root statements likewise: every chain carries the same root history.
-Result<ft::RootStatement> ParseRootCached(std::string_view text) {
+// Statements of type T parsed before, remembered for the process (up to
+// `limit` of them): one cache for each parser.
+template <typename T, Result<T> (*Parse)(std::string_view), std::size_t limit>
+Result<T> ParseRemembered(std::string_view text) {
   static std::mutex mu;
-  static std::unordered_map<std::string, ft::RootStatement> parsed;
+  static std::unordered_map<std::string, T> parsed;
   {
     std::lock_guard<std::mutex> lock(mu);
     auto it = parsed.find(std::string(text));
     if (it != parsed.end()) return it->second;
   }
-  Result<ft::RootStatement> r = ft::ParseRoot(text);
+  Result<T> r = Parse(text);
   if (r.ok()) {
     std::lock_guard<std::mutex> lock(mu);
-    if (parsed.size() < 1000) parsed.emplace(std::string(text), *r);
+    if (parsed.size() < limit) parsed.emplace(std::string(text), *r);
   }
   return r;
+}
+
+}  // namespace
+
+// Certificates: every school's chain in a merged bundle repeats its
+// county's, city's and province's.
+Result<ft::CertStatement> ParseCertCached(std::string_view text) {
+  return ParseRemembered<ft::CertStatement, ft::ParseCert, 20000>(text);
+}
+
+// Root statements: every chain carries the same root history.
+Result<ft::RootStatement> ParseRootCached(std::string_view text) {
+  return ParseRemembered<ft::RootStatement, ft::ParseRoot, 1000>(text);
 }
 
 std::string SignatureFileName(std::string_view statement_file,
