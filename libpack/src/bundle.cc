@@ -390,7 +390,8 @@ Result<BundleReport> ReadStatementAndSignatures(
     bool require_trust, bool keys_from_chain = false) {
   BundleReport r;
   r.dir = inv.dirs[0].path();
-  Result<ft::BundleStatement> st = ft::ParseBundle(inv.statement_text);
+  Result<ft::BundleStatement> st =
+      pack::trust::ParseBundleCached(inv.statement_text);
   if (!st.ok()) return st.status().WithContext(std::string(kStatement));
   r.statement = std::move(st).value();
   r.statement_sha256 = Sha256Hex(AsBytes(inv.statement_text));
@@ -513,7 +514,8 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                                               const TrustSource& source,
                                               BundleReport* r,
                                               ft::Policy* policy) {
-  Result<ft::BundleStatement> parsed = ft::ParseBundle(inv.statement_text);
+  Result<ft::BundleStatement> parsed =
+      pack::trust::ParseBundleCached(inv.statement_text);
   if (!parsed.ok()) return parsed.status().WithContext(std::string(kStatement));
   const ft::BundleStatement& st = *parsed;
   if (!inv.chain) {
@@ -1109,8 +1111,10 @@ class FileHashers {
 // Validates the bag as its tar streams by; optionally writes the files.
 class BagCheck {
  public:
-  BagCheck(const ft::BundleStatement& st, std::string out_root)
-      : st_(st), out_root_(std::move(out_root)) {}
+  // `held`, if given, is told of each payload file once it is written.
+  BagCheck(const ft::BundleStatement& st, std::string out_root,
+           HeldCheck* held = nullptr)
+      : st_(st), out_root_(std::move(out_root)), held_(held) {}
 
   Status Run(TarReader& tar, BundleReport* report) {
     TarEntry e;
@@ -1222,7 +1226,13 @@ class BagCheck {
       os::File out;
       if (!out_root_.empty()) {
         std::string full = out_root_ + "/" + path;
-        XJ_RETURN_IF_ERROR(os::MakeDirectories(os::DirName(full), 0700));
+        // Files come folder by folder: each folder is made (or looked for)
+        // once, for its first file.
+        std::string dir = os::DirName(full);
+        if (dir != made_dir_) {
+          XJ_RETURN_IF_ERROR(os::MakeDirectories(dir, 0700));
+          made_dir_ = std::move(dir);
+        }
         int fd =
             ::open(full.c_str(),
                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -1246,7 +1256,7 @@ class BagCheck {
       hashers_.End();
       if (got != size)
         return Error(Code::kTruncated, "bag file {} is cut short", path);
-      paths_.push_back(path);
+      paths_.push_back({path, size});
       octets_ += size;
       ++files_;
       XJ_ASSIGN_OR_RETURN(std::vector<std::string> done, hashers_.Take(false));
@@ -1328,6 +1338,8 @@ class BagCheck {
 
   const ft::BundleStatement& st_;
   std::string out_root_;
+  HeldCheck* held_;
+  std::string made_dir_;  // the folder of the last payload file
   Stage stage_ = Stage::kBagInfo;
   std::string last_;
   std::string tag_lines_;
@@ -1428,11 +1440,14 @@ class BagCheck {
   std::string manifest_text_sha512_;
   std::uint64_t octets_ = 0, files_ = 0;
   Bytes buf_ = Bytes(1 << 20);
-  std::deque<std::string> paths_;  // payload files whose hash is to come
+  // Payload files whose hash is to come, and their sizes.
+  std::deque<std::pair<std::string, std::uint64_t>> paths_;
   // The manifest lines of the next files in order, from their hashes.
   void AddManifestLines(const std::vector<std::string>& hashes) {
     for (const std::string& h : hashes) {
-      std::string line = bagit::ManifestLine(h, paths_.front());
+      const auto& [path, size] = paths_.front();
+      std::string line = bagit::ManifestLine(h, path);
+      if (held_ != nullptr) held_->Written(path, h, size);
       paths_.pop_front();
       manifest_.Update(AsBytes(line));
       if (lines_.size() + line.size() <= kExplainLimit) {
@@ -1474,7 +1489,8 @@ Result<PayloadLimits> LimitsOf(const ft::BundleStatement& st) {
 // Decrypts the volumes and checks (or extracts) the bag.
 Status OpenPayload(Source& volumes, BundleReport* report,
                    const std::vector<keys::X25519Identity>& identities,
-                   const std::string& out_root, std::uint64_t max_files) {
+                   const std::string& out_root, std::uint64_t max_files,
+                   HeldCheck* held = nullptr) {
   const ft::BundleStatement& st = report->statement;
   age::DecryptOptions opt;
   opt.reject_unknown_stanzas = true;
@@ -1515,7 +1531,7 @@ Status OpenPayload(Source& volumes, BundleReport* report,
   PrefetchSource ahead(zstd.get());
   XJ_ASSIGN_OR_RETURN(std::unique_ptr<TarReader> tar,
                       TarReader::Open(&ahead, tl));
-  BagCheck check(st, out_root);
+  BagCheck check(st, out_root, held);
   XJ_RETURN_IF_ERROR(check.Run(*tar, report));
   // Only zeros may follow the archive, and they too must authenticate.
   XJ_RETURN_IF_ERROR(tar->Finish());
@@ -2504,10 +2520,12 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
     std::string bag = work + "/" + r.statement.id;
     if (::mkdir(bag.c_str(), 0700) != 0)
       return os::ErrnoStatus(errno, "creating the bag folder");
+    // Each child is checked as soon as its files are extracted.
+    HeldCheck held(bag, r.statement, req.trust);
     VolumeReader plain(copies);
-    XJ_RETURN_IF_ERROR(OpenPayload(plain, &r, *req.identities, bag, 2000000));
-    XJ_ASSIGN_OR_RETURN(r.schools,
-                        VerifyHeld(bag, r.statement, req.trust, nullptr));
+    XJ_RETURN_IF_ERROR(
+        OpenPayload(plain, &r, *req.identities, bag, 2000000, &held));
+    XJ_ASSIGN_OR_RETURN(r.schools, held.Finish());
     return r;
   }
   CheckedVolumes volumes(paths, &r, req.progress, "verifying");
@@ -2762,22 +2780,26 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   std::string bag = quarantine + "/" + r.statement.id;
   if (::mkdir(bag.c_str(), 0700) != 0)
     return os::ErrnoStatus(errno, "creating the bag folder");
-  VolumeReader plain_copies(copies);
-  XJ_RETURN_IF_ERROR(
-      OpenPayload(plain_copies, &r, *req.identities, bag, req.max_files));
-  // A school's bundle: its records are the signing school's, as many as
-  // it says (what a merge checks of every school bundle it holds).
-  if (r.statement.children.empty())
-    XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
-  // A merged bundle: every child it holds, down to the schools, before
-  // anything is moved into place.
-  std::vector<HeldSchool> schools;
-  std::vector<std::pair<ft::BundleStatement, std::string>> held;
   if (!r.statement.children.empty() && req.trust.store == nullptr) {
     return Status(Code::kInvalidArgument,
                   "a merged bundle's children are judged by their "
                   "certificates: unpack it in an office home, not with -p");
   }
+  // A merged bundle: every child it holds, down to the schools, before
+  // anything is moved into place. Each child is checked as soon as its
+  // files are extracted, while the rest of the bag still is.
+  std::optional<HeldCheck> early;
+  if (!r.statement.children.empty() && !req.held_after_extract)
+    early.emplace(bag, r.statement, req.trust);
+  VolumeReader plain_copies(copies);
+  XJ_RETURN_IF_ERROR(OpenPayload(plain_copies, &r, *req.identities, bag,
+                                 req.max_files, early ? &*early : nullptr));
+  // A school's bundle: its records are the signing school's, as many as
+  // it says (what a merge checks of every school bundle it holds).
+  if (r.statement.children.empty())
+    XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
+  std::vector<HeldSchool> schools;
+  std::vector<std::pair<ft::BundleStatement, std::string>> held;
   // Everything extracted reaches the disk before it appears in place. The
   // flush runs on its own thread while the held bundles are checked (the
   // check only reads), so on a disk the check mostly fits in the time the
@@ -2794,12 +2816,15 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
       });
   double held_seconds = 0, held_beyond = 0;
   if (!r.statement.children.empty()) {
-    XJ_ASSIGN_OR_RETURN(schools,
-                        VerifyHeld(bag, r.statement, req.trust, &held));
+    Result<std::vector<HeldSchool>> checked =
+        early ? early->Finish(&held)
+              : VerifyHeld(bag, r.statement, req.trust, &held);
     Clock::time_point held_end = Clock::now();
+    Status synced = flushed.get();
+    XJ_ASSIGN_OR_RETURN(schools, std::move(checked));
+    XJ_RETURN_IF_ERROR(synced);
     held_seconds =
         std::chrono::duration<double>(held_end - flush_start).count();
-    XJ_RETURN_IF_ERROR(flushed.get());
     held_beyond = std::max(
         0.0, std::chrono::duration<double>(held_end - flush_end).count());
     // Nested streams: a held bundle equivocating with one accepted before
@@ -2821,6 +2846,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   out.bag_dir = final_dir;
   out.schools = std::move(schools);
   out.held_seconds = held_seconds;
+  out.held_early_seconds = early ? early->early_seconds() : 0;
   out.flush_seconds = flush_seconds;
   out.held_beyond_flush_seconds = held_beyond;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "base/os.h"
 
@@ -32,6 +34,11 @@ class Stmt {
     return *this;
   }
   int Step() { return sqlite3_step(s_); }
+  /// Ready to run again, with new values.
+  void Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   std::string Text(int col) const {
     const unsigned char* t = sqlite3_column_text(s_, col);
     return t == nullptr ? std::string() : reinterpret_cast<const char*>(t);
@@ -183,12 +190,18 @@ Result<Admission> Ledger::Admit(const formats::trust::BundleStatement& st,
   return a;
 }
 
-Result<bool> Ledger::AdmitHeld(const formats::trust::BundleStatement& st,
-                               const std::string& sha256) const {
-  Stmt q(db_,
-         "SELECT sha256, accepted_at FROM accepted WHERE sender=?1 AND "
-         "recipient=?2 AND seq=?3");
-  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+namespace {
+
+constexpr const char* kSelectAccepted =
+    "SELECT sha256, accepted_at FROM accepted WHERE sender=?1 AND "
+    "recipient=?2 AND seq=?3";
+
+// Whether a held statement is accepted already (false: new); `q` is
+// kSelectAccepted, prepared.
+Result<bool> AdmitHeldWith(Stmt& q, sqlite3* db, const std::string& path,
+                           const formats::trust::BundleStatement& st,
+                           const std::string& sha256) {
+  q.Reset();
   q.Bind(1, st.sender)
       .Bind(2, st.recipient)
       .Bind(3, static_cast<std::int64_t>(st.seq));
@@ -200,8 +213,17 @@ Result<bool> Ledger::AdmitHeld(const formats::trust::BundleStatement& st,
                  "from the one accepted on {} (statement {})",
                  st.id, st.seq, st.sender, q.Text(1), q.Text(0));
   }
-  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  if (rc != SQLITE_DONE) return DbError(db, path, "reading the ledger");
   return false;
+}
+
+}  // namespace
+
+Result<bool> Ledger::AdmitHeld(const formats::trust::BundleStatement& st,
+                               const std::string& sha256) const {
+  Stmt q(db_, kSelectAccepted);
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  return AdmitHeldWith(q, db_, path_, st, sha256);
 }
 
 AcceptedBundle AcceptedFrom(const formats::trust::BundleStatement& st,
@@ -222,15 +244,19 @@ AcceptedBundle AcceptedFrom(const formats::trust::BundleStatement& st,
 Result<std::vector<HeldStatement>> Ledger::NewHeld(
     const std::vector<HeldStatement>& held) const {
   std::vector<HeldStatement> fresh;
+  // Each stream position seen among the held, with its statement's hash.
+  std::map<std::tuple<std::string, std::string, std::uint64_t>, std::string>
+      seen;
+  Stmt q(db_, kSelectAccepted);
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
   for (const HeldStatement& h : held) {
-    XJ_ASSIGN_OR_RETURN(bool known, AdmitHeld(h.first, h.second));
-    auto same = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) {
-      return f.first.sender == h.first.sender &&
-             f.first.recipient == h.first.recipient &&
-             f.first.seq == h.first.seq;
-    });
-    if (same != fresh.end()) {
-      if (same->second != h.second) {
+    XJ_ASSIGN_OR_RETURN(bool known,
+                        AdmitHeldWith(q, db_, path_, h.first, h.second));
+    auto [at, first] = seen.emplace(
+        std::make_tuple(h.first.sender, h.first.recipient, h.first.seq),
+        h.second);
+    if (!first) {
+      if (at->second != h.second) {
         return Error(Code::kRejected,
                      "equivocation: two held bundles {} with other content",
                      h.first.id);
@@ -249,50 +275,56 @@ Status Ledger::Accept(const AcceptedBundle& b, std::int64_t clock) {
 Status Ledger::AcceptAll(const std::vector<AcceptedBundle>& bundles,
                          std::int64_t clock) {
   XJ_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  for (const AcceptedBundle& b : bundles) {
-    Status s = Insert(b, clock);
-    if (!s.ok()) {
-      (void)Exec("ROLLBACK");
-      return s;
-    }
+  Status s = Insert(bundles, clock);
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
   }
   return Exec("COMMIT");
 }
 
-Status Ledger::Insert(const AcceptedBundle& b, std::int64_t clock) {
-  auto rollback = [](Status s) { return s; };
+// Each statement prepared once, for all the bundles (a merged bundle
+// brings its thousands of held ones).
+Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
+                      std::int64_t clock) {
+  auto failed = [&](std::string_view what) {
+    return DbError(db_, path_, what);
+  };
+  Stmt accepted(db_,
+                "INSERT INTO accepted (sender, recipient, seq, id, sha256, "
+                "kind, period, created, accepted_at, signers) VALUES "
+                "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+  Stmt mark(db_,
+            "INSERT INTO meta (key, value) VALUES ('high-water-mark', ?1) ON "
+            "CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
+  Stmt audit(
+      db_,
+      "INSERT INTO audit (time, event, bundle, detail) VALUES (?1,?2,?3,?4)");
+  if (!accepted.ok() || !mark.ok()) return failed("writing the ledger");
+  if (!audit.ok()) return failed("writing the audit log");
   std::string now = os::FormatUtc(clock);
-  {
-    Stmt q(db_,
-           "INSERT INTO accepted (sender, recipient, seq, id, sha256, kind, "
-           "period, created, accepted_at, signers) VALUES "
-           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
-    if (!q.ok()) return rollback(DbError(db_, path_, "writing the ledger"));
-    q.Bind(1, b.sender)
-        .Bind(2, b.recipient)
-        .Bind(3, static_cast<std::int64_t>(b.seq));
-    q.Bind(4, b.id).Bind(5, b.sha256).Bind(6, b.kind).Bind(7, b.period);
-    q.Bind(8, b.created).Bind(9, now).Bind(10, b.signers);
-    if (q.Step() != SQLITE_DONE)
-      return rollback(DbError(db_, path_, "writing the ledger"));
-  }
   // The high-water mark: never lowered, never past the clock + 24 h.
   std::string cap = os::FormatUtc(clock + kDay);
-  std::string mark = std::min(b.created, cap);
-  {
-    Stmt q(db_,
-           "INSERT INTO meta (key, value) VALUES ('high-water-mark', ?1) ON "
-           "CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
-    if (!q.ok()) return rollback(DbError(db_, path_, "writing the ledger"));
-    q.Bind(1, mark);
-    if (q.Step() != SQLITE_DONE)
-      return rollback(DbError(db_, path_, "writing the ledger"));
+  for (const AcceptedBundle& b : bundles) {
+    accepted.Reset();
+    accepted.Bind(1, b.sender)
+        .Bind(2, b.recipient)
+        .Bind(3, static_cast<std::int64_t>(b.seq));
+    accepted.Bind(4, b.id).Bind(5, b.sha256).Bind(6, b.kind).Bind(7, b.period);
+    accepted.Bind(8, b.created).Bind(9, now).Bind(10, b.signers);
+    if (accepted.Step() != SQLITE_DONE) return failed("writing the ledger");
+    mark.Reset();
+    mark.Bind(1, std::min(b.created, cap));
+    if (mark.Step() != SQLITE_DONE) return failed("writing the ledger");
+    std::string detail = fmt::format("from {} seq {} signed by {} statement {}",
+                                     b.sender, b.seq, b.signers, b.sha256);
+    if (!b.override_reason.empty())
+      detail += fmt::format("; override: {}", b.override_reason);
+    audit.Reset();
+    audit.Bind(1, now).Bind(2, "accepted").Bind(3, b.id).Bind(4, detail);
+    if (audit.Step() != SQLITE_DONE) return failed("writing the audit log");
   }
-  std::string detail = fmt::format("from {} seq {} signed by {} statement {}",
-                                   b.sender, b.seq, b.signers, b.sha256);
-  if (!b.override_reason.empty())
-    detail += fmt::format("; override: {}", b.override_reason);
-  return Audit("accepted", b.id, detail, clock);
+  return Status::Ok();
 }
 
 Status Ledger::Audit(std::string_view event, std::string_view bundle,

@@ -5,10 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -77,7 +81,7 @@ Status CollectLeaves(const std::string& bag, const std::string& signer,
     std::string dir = children + "/" + id;
     XJ_ASSIGN_OR_RETURN(std::string text,
                         ReadText(dir + "/bundle.stmt", ft::kMaxStatement));
-    Result<ft::BundleStatement> st = ft::ParseBundle(text);
+    Result<ft::BundleStatement> st = trust::ParseBundleCached(text);
     if (!st.ok()) return st.status().WithContext(dir + "/bundle.stmt");
     XJ_RETURN_IF_ERROR(
         CollectLeaves(dir + "/bag", st->sender, id, out, depth + 1));
@@ -190,15 +194,31 @@ Result<std::string> SummaryOf(const std::vector<Leaf>& leaves,
   return out;
 }
 
+// One held bundle checked: what it adds to its holder's results.
+struct ChildResult {
+  Status status = Status::Ok();
+  std::vector<HeldSchool> out;
+  std::vector<std::pair<ft::BundleStatement, std::string>> bundles;
+  std::uint64_t records = 0;
+};
+
 struct Held {
   const std::string& root;
-  const std::map<std::string, std::string>& manifest;  // of the outer bag
+  // The outer bag's files (path, SHA-512): its manifest, or the files
+  // below one child as they were extracted.
+  const std::map<std::string, std::string>& manifest;
   const TrustSource& trust;
   std::vector<HeldSchool>* out;
   std::vector<std::pair<ft::BundleStatement, std::string>>* bundles;
   CountCache* counts;
   bool parallel;  // the children of the first holder with many (below
                   // here) may be checked on a thread a core
+  // The outer holder's children checked already (by index), while the bag
+  // was extracted; the rest are checked here.
+  std::vector<std::optional<ChildResult>>* early = nullptr;
+  // The sizes of the files in `manifest`, when known (else each is asked
+  // of the file system).
+  const std::map<std::string, std::uint64_t>* sizes = nullptr;
 };
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
@@ -278,9 +298,15 @@ Status VerifyChild(const Held& h, const std::string& prefix,
     if (outer == h.manifest.end() || outer->second != hash) {
       return Error(Code::kIntegrity, "{}{}: not as its manifest says", bag, p);
     }
-    XJ_ASSIGN_OR_RETURN(std::uint64_t size,
-                        os::FileSize(h.root + "/" + bag + p));
-    octets += size;
+    std::optional<std::uint64_t> size;
+    if (h.sizes != nullptr) {
+      auto known = h.sizes->find(bag + p);
+      if (known != h.sizes->end()) size = known->second;
+    }
+    if (!size) {
+      XJ_ASSIGN_OR_RETURN(size, os::FileSize(h.root + "/" + bag + p));
+    }
+    octets += *size;
   }
   std::size_t payload = 0;
   std::string data_prefix = bag + "data/";
@@ -372,6 +398,35 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   }
   std::uint64_t held_records = 0;
   std::size_t n = holder.children.size();
+  // Each child's result, taken in the holder's order: the first failure in
+  // that order is the one reported (children after it are not started).
+  std::vector<ChildResult> results(n);
+  std::vector<char> done(n, 0);
+  std::size_t first_bad_early = n;
+  if (h.early != nullptr && prefix.empty()) {
+    for (std::size_t i = 0; i < n && i < h.early->size(); ++i) {
+      std::optional<ChildResult>& e = (*h.early)[i];
+      if (!e) continue;
+      results[i] = std::move(*e);
+      e.reset();
+      done[i] = 1;
+      if (!results[i].status.ok())
+        first_bad_early = std::min(first_bad_early, i);
+    }
+  }
+  auto check = [&](std::size_t i, bool parallel) {
+    Held mine{h.root,
+              h.manifest,
+              h.trust,
+              &results[i].out,
+              h.bundles == nullptr ? nullptr : &results[i].bundles,
+              h.counts,
+              parallel,
+              nullptr,
+              h.sizes};
+    results[i].status = VerifyChild(mine, prefix, holder, holder.children[i],
+                                    path, depth, &results[i].records);
+  };
   std::size_t threads = std::min<std::size_t>(
       n, std::max(1u, std::thread::hardware_concurrency()));
   // Threads share out the children of the first holder with many: a
@@ -379,33 +434,17 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   // are shared out, so no thread waits long for another at the end.
   constexpr std::size_t kMany = 16;
   if (!h.parallel || threads < 2 || n < kMany) {
-    for (const ft::Child& c : holder.children)
-      XJ_RETURN_IF_ERROR(
-          VerifyChild(h, prefix, holder, c, path, depth, &held_records));
+    for (std::size_t i = 0; i < n && i <= first_bad_early; ++i) {
+      if (!done[i]) check(i, h.parallel);
+      if (!results[i].status.ok()) break;
+    }
   } else {
-    // Each child on its own, a thread a core; the results are taken in
-    // the holder's order, and the first failure in that order is the one
-    // reported (children after it are not started).
-    struct Result1 {
-      Status status = Status::Ok();
-      std::vector<HeldSchool> out;
-      std::vector<std::pair<ft::BundleStatement, std::string>> bundles;
-      std::uint64_t records = 0;
-    };
-    std::vector<Result1> results(n);
-    std::atomic<std::size_t> next{0}, first_bad{n};
+    // Each child on its own, a thread a core.
+    std::atomic<std::size_t> next{0}, first_bad{first_bad_early};
     auto work = [&]() {
       for (std::size_t i = next++; i < n && i < first_bad; i = next++) {
-        Held mine{h.root,
-                  h.manifest,
-                  h.trust,
-                  &results[i].out,
-                  h.bundles == nullptr ? nullptr : &results[i].bundles,
-                  h.counts,
-                  false};
-        results[i].status =
-            VerifyChild(mine, prefix, holder, holder.children[i], path, depth,
-                        &results[i].records);
+        if (done[i]) continue;
+        check(i, false);
         if (!results[i].status.ok()) {
           std::size_t bad = first_bad.load();
           while (i < bad && !first_bad.compare_exchange_weak(bad, i)) {
@@ -417,14 +456,14 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
     work();
     for (std::thread& t : pool) t.join();
-    for (Result1& r : results) {
-      XJ_RETURN_IF_ERROR(r.status);
-      for (HeldSchool& s1 : r.out) h.out->push_back(std::move(s1));
-      if (h.bundles != nullptr) {
-        for (auto& b : r.bundles) h.bundles->push_back(std::move(b));
-      }
-      held_records += r.records;
+  }
+  for (ChildResult& r : results) {
+    XJ_RETURN_IF_ERROR(r.status);
+    for (HeldSchool& s1 : r.out) h.out->push_back(std::move(s1));
+    if (h.bundles != nullptr) {
+      for (auto& b : r.bundles) h.bundles->push_back(std::move(b));
     }
+    held_records += r.records;
   }
   if (held_records != holder.records) {
     return Error(Code::kRejected,
@@ -549,20 +588,184 @@ Status CheckSchoolBag(const std::string& bag, const ft::BundleStatement& st) {
   return Status::Ok();
 }
 
+namespace {
+
+// The holder's checks over the extracted bag, with what was checked of its
+// children before (`early`, if any) and the school counts read so far.
+Result<std::vector<HeldSchool>> VerifyHeldIn(
+    const std::string& bag_dir, const ft::BundleStatement& holder,
+    const TrustSource& trust,
+    std::vector<std::pair<ft::BundleStatement, std::string>>* held,
+    CountCache* counts, std::vector<std::optional<ChildResult>>* early) {
+  // The bag's manifest is what the children not checked yet are held to.
+  std::map<std::string, std::string> manifest;
+  if (early == nullptr ||
+      std::any_of(early->begin(), early->end(),
+                  [](const auto& e) { return !e.has_value(); })) {
+    XJ_ASSIGN_OR_RETURN(
+        std::string text,
+        ReadText(bag_dir + "/" + std::string(bagit::kManifest), 256 << 20));
+    XJ_ASSIGN_OR_RETURN(auto lines, bagit::ParseManifest(text));
+    manifest.insert(lines.begin(), lines.end());
+  }
+  std::vector<HeldSchool> out;
+  Held h{bag_dir, manifest, trust, &out, held, counts, true, early};
+  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0));
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<HeldSchool>> VerifyHeld(
     const std::string& bag_dir, const ft::BundleStatement& holder,
     const TrustSource& trust,
     std::vector<std::pair<ft::BundleStatement, std::string>>* held) {
-  XJ_ASSIGN_OR_RETURN(
-      std::string text,
-      ReadText(bag_dir + "/" + std::string(bagit::kManifest), 256 << 20));
-  XJ_ASSIGN_OR_RETURN(auto lines, bagit::ParseManifest(text));
-  std::map<std::string, std::string> manifest(lines.begin(), lines.end());
-  std::vector<HeldSchool> out;
   CountCache counts;
-  Held h{bag_dir, manifest, trust, &out, held, &counts, true};
-  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0));
-  return out;
+  return VerifyHeldIn(bag_dir, holder, trust, held, &counts, nullptr);
+}
+
+struct HeldCheck::Impl {
+  using Clock = std::chrono::steady_clock;
+  struct Job {
+    std::size_t index;
+    std::map<std::string, std::string> files;  // below the child, hashed
+    std::map<std::string, std::uint64_t> sizes;
+  };
+
+  std::string root;
+  ft::BundleStatement holder;
+  TrustSource trust;
+  std::map<std::string, std::size_t> index;  // of each listed child
+  std::size_t last = 0;  // the listed child whose files come last
+  CountCache counts;
+
+  // The child whose files are arriving (main thread only).
+  std::string current;
+  bool collecting = false;
+  std::map<std::string, std::string> files;
+  std::map<std::string, std::uint64_t> sizes;
+
+  std::mutex mu;
+  std::condition_variable ready;
+  std::deque<Job> jobs;
+  bool closed = false, stop = false;
+  std::vector<std::optional<ChildResult>> results;
+  Clock::time_point finish_start = Clock::time_point::max();
+  double early = 0;
+  std::thread worker;
+
+  // The current child's files are all there: it is checked.
+  void Close() {
+    if (!collecting) return;
+    collecting = false;
+    auto it = index.find(current);
+    if (it != index.end()) {
+      std::lock_guard<std::mutex> lock(mu);
+      jobs.push_back({it->second, std::move(files), std::move(sizes)});
+      ready.notify_one();
+    }
+    files.clear();
+    sizes.clear();
+  }
+
+  // Checks children as they come, until closed and none is left.
+  void Work() {
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      ready.wait(lock, [&] { return stop || closed || !jobs.empty(); });
+      if (stop || jobs.empty()) return;
+      Job job = std::move(jobs.front());
+      jobs.pop_front();
+      lock.unlock();
+      Clock::time_point start = Clock::now();
+      ChildResult r;
+      // The last child is checked on every core: the bag has little left
+      // to extract by then.
+      Held h{root,    job.files,         trust,   &r.out,    &r.bundles,
+             &counts, job.index == last, nullptr, &job.sizes};
+      r.status = VerifyChild(h, "", holder, holder.children[job.index],
+                             {holder.id}, 0, &r.records);
+      Clock::time_point end = Clock::now();
+      lock.lock();
+      results[job.index] = std::move(r);
+      if (start < finish_start) {
+        early +=
+            std::chrono::duration<double>(std::min(end, finish_start) - start)
+                .count();
+      }
+    }
+  }
+};
+
+HeldCheck::HeldCheck(std::string bag_dir, const ft::BundleStatement& holder,
+                     const TrustSource& trust)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.root = std::move(bag_dir);
+  m.holder = holder;
+  m.trust = trust;
+  for (std::size_t i = 0; i < holder.children.size(); ++i) {
+    const std::string& id = holder.children[i].id;
+    m.index.emplace(id, i);
+    if (id > holder.children[m.last].id) m.last = i;
+  }
+  m.results.resize(holder.children.size());
+  // The bag's extraction comes first: the children are checked in the
+  // time it leaves.
+  m.worker = std::thread([&m] {
+    os::LowerThreadPriority();
+    m.Work();
+  });
+}
+
+HeldCheck::~HeldCheck() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stop = true;
+  }
+  impl_->ready.notify_all();
+  if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+void HeldCheck::Written(const std::string& path, const std::string& sha512,
+                        std::uint64_t size) {
+  Impl& m = *impl_;
+  constexpr std::string_view kChildren = "data/children/";
+  std::string id;
+  if (path.compare(0, kChildren.size(), kChildren) == 0) {
+    std::size_t end = path.find('/', kChildren.size());
+    id = path.substr(kChildren.size(), end == std::string::npos
+                                           ? std::string::npos
+                                           : end - kChildren.size());
+  }
+  if (m.collecting && id != m.current) m.Close();
+  if (id.empty()) return;
+  if (!m.collecting) {
+    m.current = id;
+    m.collecting = true;
+  }
+  m.files.emplace(path, sha512);
+  m.sizes.emplace(path, size);
+}
+
+Result<std::vector<HeldSchool>> HeldCheck::Finish(
+    std::vector<std::pair<ft::BundleStatement, std::string>>* held) {
+  Impl& m = *impl_;
+  m.Close();
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    m.closed = true;
+    m.finish_start = Impl::Clock::now();
+  }
+  m.ready.notify_all();
+  m.Work();  // this thread helps with what is left
+  m.worker.join();
+  return VerifyHeldIn(m.root, m.holder, m.trust, held, &m.counts, &m.results);
+}
+
+double HeldCheck::early_seconds() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->early;
 }
 
 Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {

@@ -129,6 +129,10 @@ Result<ft::CertStatement> ParseCertCached(std::string_view text) {
   return ParseRemembered<ft::CertStatement, ft::ParseCert, 20000>(text);
 }
 
+Result<ft::BundleStatement> ParseBundleCached(std::string_view text) {
+  return ParseRemembered<ft::BundleStatement, ft::ParseBundle, 20000>(text);
+}
+
 // Root statements: every chain carries the same root history.
 Result<ft::RootStatement> ParseRootCached(std::string_view text) {
   return ParseRemembered<ft::RootStatement, ft::ParseRoot, 1000>(text);

@@ -388,6 +388,11 @@ expect 1 "data/registry/students.csv: not as its manifest says" \
 expect 1 "data/registry/students.csv: not as its manifest says" \
   "$XJ" unpack "$F" -o in-city2 --home city2 $PW
 absent in-city2/340102-3401-000001
+# The children are checked as their files are extracted; checked after the
+# whole bag instead, they fail alike.
+expect 1 "data/registry/students.csv: not as its manifest says" \
+  "$XJ" unpack "$F" -o in-city2 --home city2 $PW --held-after-extract
+absent in-city2/340102-3401-000001
 # ... nor backdate its statement, so that its children are judged at a
 # time of its choosing.
 F3=$(python3 "$HERE/forge_bundle.py" backdated "$M" "$H" "$CITY_AGE" evil.key evil.pub forged3) ||
@@ -399,11 +404,17 @@ F4=$(python3 "$HERE/forge_bundle.py" records "$M" "$H" "$CITY_AGE" evil.key evil
   fail "forging a merged bundle's record count"
 expect 1 "records, the bundles it holds" "$XJ" unpack "$F4" -o in-city2 --home city2 $PW
 absent in-city2/340102-3401-000001
+expect 1 "records, the bundles it holds" "$XJ" unpack "$F4" -o in-city2 --home city2 $PW \
+  --held-after-extract
+absent in-city2/340102-3401-000001
 # ... nor may it add a registry of its own beside the children it holds.
 F2=$(python3 "$HERE/forge_bundle.py" merged-registry "$M" "$H" "$CITY_AGE" evil.key evil.pub forged2) ||
   fail "forging a merged bundle with a registry"
 expect 1 "data/registry: not part of a merged bag" \
   "$XJ" unpack "$F2" -o in-city2 --home city2 $PW
+absent in-city2/340102-3401-000001
+expect 1 "data/registry: not part of a merged bag" \
+  "$XJ" unpack "$F2" -o in-city2 --home city2 $PW --held-after-extract
 absent in-city2/340102-3401-000001
 # A school's newer census goes into the next merge; its old one cannot be
 # slipped back in, nor one school's bundle held twice.
@@ -457,18 +468,31 @@ out_has "certified:   3401 合肥市教育局 (city, 340000-000001)"
 expect 0 "" "$XJ" verify "$C" --home prov -i prov/keys/office.key $PW --json
 out_has '"level":"complete"'
 out_has '"school":"3434000000"'
+cp -a prov prov-after  # as it was before the unpack, for a second one
 expect 0 "" "$XJ" unpack "$C" -o in-prov --home prov $PW --json
 out_has '"school":"2134000000"'
 out_has '"school":"3434000000"'
 out_has '"signer":"3134000000 瑶海区第1初级中学 (school,'
-# The times: the held bundles were checked while the extracted files were
-# flushed, and what they added beyond the flush is at most what they took.
+# The times: the held bundles were checked while the bag was extracted,
+# the rest while the extracted files were flushed, and what they added
+# beyond the flush is at most what they took.
+cp "$SCRATCH/.out" unpack-early.json
 python3 - "$SCRATCH/.out" <<'PY' || fail "unpack --json: seconds"
 import json, sys
 t = json.load(open(sys.argv[1]))["seconds"]
-assert set(t) == {"total", "held", "flush", "held_beyond_flush"}, t
+assert set(t) == {"total", "held_early", "held", "flush", "held_beyond_flush"}, t
 assert 0 < t["held"] <= t["total"] and 0 <= t["flush"] <= t["total"], t
+assert 0 < t["held_early"] <= t["total"], t
 assert 0 <= t["held_beyond_flush"] <= t["held"], t
+PY
+# Checked only after the whole bag is extracted, the same schools and
+# signers come out, and nothing was checked early.
+expect 0 "" "$XJ" unpack "$C" -o in-prov-after --home prov-after $PW --json --held-after-extract
+python3 - unpack-early.json "$SCRATCH/.out" <<'PY' || fail "unpack --held-after-extract differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["schools"] == b["schools"] and len(a["schools"]) == 3, (a["schools"], b["schools"])
+assert b["seconds"]["held_early"] == 0 and b["seconds"]["held"] > 0, b["seconds"]
 PY
 [ -f in-prov/3401-340000-000001/data/children/340102-3401-000002/bag/data/children/3134000000-340102-000002/bag/data/registry/students.csv ] ||
   fail "the province does not hold the school's records"

@@ -597,6 +597,13 @@ Result<File> CreateAnonymousTempFile() {
   return File(fd);
 }
 
+void LowerThreadPriority() {
+#if defined(__linux__)
+  // PRIO_PROCESS with a thread id sets that thread's nice value alone.
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+#endif
+}
+
 void HardenProcess() {
   struct rlimit none = {0, 0};
   ::setrlimit(RLIMIT_CORE, &none);

@@ -107,7 +107,7 @@ class Ledger {
  private:
   Ledger() = default;
   Status Exec(const char* sql);
-  Status Insert(const AcceptedBundle& bundle, std::int64_t clock);
+  Status Insert(const std::vector<AcceptedBundle>& bundles, std::int64_t clock);
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,40 @@ Result<std::vector<HeldSchool>> VerifyHeld(
     const TrustSource& trust,
     std::vector<std::pair<formats::trust::BundleStatement, std::string>>* held =
         nullptr);
+
+/// VerifyHeld, begun while the bag is still being extracted: each child
+/// the holder lists is checked, on a thread of its own, as soon as every
+/// file below data/children/<child-id>/ has been written and hashed (the
+/// archive holds a child's files one after another), against those
+/// hashes. The extraction itself then checks that they are the bag's
+/// manifest; a bag that fails there fails whatever the children gave. The
+/// children are checked exactly as VerifyHeld checks them, and Finish does
+/// the rest (the children not yet checked, and the holder's own checks)
+/// and reports the first failure in the holder's order, as VerifyHeld.
+class HeldCheck {
+ public:
+  HeldCheck(std::string bag_dir, const formats::trust::BundleStatement& holder,
+            const TrustSource& trust);
+  ~HeldCheck();  ///< stops, after the child being checked
+  HeldCheck(const HeldCheck&) = delete;
+  HeldCheck& operator=(const HeldCheck&) = delete;
+
+  /// A payload file of the bag ("data/..."), written, closed and hashed
+  /// (SHA-512, hex), of `size` bytes; in the bag's order.
+  void Written(const std::string& path, const std::string& sha512,
+               std::uint64_t size);
+  /// Once the whole bag is extracted and its manifest checked: waits for
+  /// the children begun, then as VerifyHeld.
+  Result<std::vector<HeldSchool>> Finish(
+      std::vector<std::pair<formats::trust::BundleStatement, std::string>>*
+          held = nullptr);
+  /// Wall seconds spent checking children while the bag was extracted.
+  double early_seconds() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// data/merged/summary.csv recomputed from every school held below `dir`
 /// (a bag): counts by school, grade, sex, status and migrant flag.

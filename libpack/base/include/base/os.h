@@ -177,6 +177,11 @@ std::string DirName(const std::string& path);
 /// The last component of a path.
 std::string BaseName(const std::string& path);
 
+/// Lowers the calling thread's scheduling priority (to nice 10, on Linux
+/// where each thread has its own), so that work done on the side takes only
+/// the time the other threads leave; best effort.
+void LowerThreadPriority();
+
 /// Turns off core dumps and ptrace attachment by other users' processes so
 /// secrets in memory do not end up on disk (RLIMIT_CORE 0, PR_SET_DUMPABLE 0).
 void HardenProcess();
