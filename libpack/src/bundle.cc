@@ -25,6 +25,7 @@
 #include "libpack/minisign.h"
 #include "libpack/office.h"
 #include "libpack/prefetch.h"
+#include "libpack/roster.h"
 #include "libpack/tar.h"
 #include "libpack/zstd_stream.h"
 
@@ -987,12 +988,15 @@ class FileHashers {
     std::lock_guard<std::mutex> lock(mu_);
     spare_.push_back(std::move(buf));
   }
-  /// Starts the next file; `out` (may be closed) receives its bytes. Waits
-  /// while many files are unfinished (each may hold a descriptor).
-  void Begin(os::File out, std::string name) {
+  /// Starts the next file; `out` (may be closed) receives its bytes, and
+  /// `roster` (if any) counts them as a roster. Waits while many files are
+  /// unfinished (each may hold a descriptor).
+  void Begin(os::File out, std::string name,
+             std::unique_ptr<RosterCounter> roster = nullptr) {
     auto f = std::make_shared<Job>();
     f->out = std::move(out);
     f->name = std::move(name);
+    f->roster = std::move(roster);
     std::unique_lock<std::mutex> lock(mu_);
     changed_.wait(lock, [&] {
       return jobs_.size() < kMaxJobs || !error_.ok() || jobs_.front()->done;
@@ -1020,9 +1024,15 @@ class FileHashers {
     std::lock_guard<std::mutex> lock(mu_);
     return error_;
   }
-  /// The SHA-512s (hex) of the files finished so far, in the order they
-  /// were begun, each given once; with `all`, waits for every file begun.
-  Result<std::vector<std::string>> Take(bool all) {
+  /// A file finished: its SHA-512 (hex), and its roster's counts if it
+  /// was counted.
+  struct Done {
+    std::string sha512;
+    std::shared_ptr<Result<RosterCounter::ByValues>> roster;
+  };
+  /// The files finished so far, in the order they were begun, each given
+  /// once; with `all`, waits for every file begun.
+  Result<std::vector<Done>> Take(bool all) {
     std::unique_lock<std::mutex> lock(mu_);
     if (all) {
       changed_.wait(lock, [&] {
@@ -1032,9 +1042,10 @@ class FileHashers {
       });
     }
     if (!error_.ok()) return error_;
-    std::vector<std::string> out;
+    std::vector<Done> out;
     while (!jobs_.empty() && jobs_.front()->done) {
-      out.push_back(std::move(jobs_.front()->sha512));
+      out.push_back({std::move(jobs_.front()->sha512),
+                     std::move(jobs_.front()->counted)});
       jobs_.pop_front();
     }
     changed_.notify_all();
@@ -1054,6 +1065,8 @@ class FileHashers {
     std::deque<Chunk> chunks;
     bool ended = false, done = false;
     std::string sha512;
+    std::unique_ptr<RosterCounter> roster;
+    std::shared_ptr<Result<RosterCounter::ByValues>> counted;
   };
 
   void Work() {
@@ -1064,7 +1077,7 @@ class FileHashers {
       std::shared_ptr<Job> j = unclaimed_.front();
       unclaimed_.pop_front();
       keys::Hasher h(keys::Hasher::Algorithm::kSha512);
-      Status failed;
+      Status failed, miscounted;
       for (;;) {
         changed_.wait(lock,
                       [&] { return stop_ || !j->chunks.empty() || j->ended; });
@@ -1075,6 +1088,8 @@ class FileHashers {
         lock.unlock();
         ByteSpan data(c.data.data(), c.size);
         h.Update(data);
+        if (j->roster != nullptr && miscounted.ok())
+          miscounted = j->roster->Feed(data);
         if (failed.ok() && j->out.is_open()) {
           os::FdSink sink(j->out.fd());
           failed = sink.Write(data);
@@ -1087,8 +1102,15 @@ class FileHashers {
       lock.unlock();
       if (failed.ok() && j->out.is_open()) failed = j->out.Close(j->name);
       std::string hex = ToHex(h.Finish());
+      std::shared_ptr<Result<RosterCounter::ByValues>> counted;
+      if (j->roster != nullptr) {
+        counted = std::make_shared<Result<RosterCounter::ByValues>>(
+            miscounted.ok() ? j->roster->Finish()
+                            : Result<RosterCounter::ByValues>(miscounted));
+      }
       lock.lock();
       j->sha512 = std::move(hex);
+      j->counted = std::move(counted);
       j->done = true;
       if (!failed.ok() && error_.ok()) error_ = failed;
       changed_.notify_all();
@@ -1240,7 +1262,18 @@ class BagCheck {
           return os::ErrnoStatus(errno, fmt::format("creating {}", full));
         out = os::File(fd);
       }
-      hashers_.Begin(std::move(out), path);
+      // A held school's roster is counted as it streams by, for the
+      // check of the bundles held (which would read it again).
+      std::unique_ptr<RosterCounter> roster;
+      constexpr std::string_view kRoster = "/bag/data/registry/students.csv";
+      if (held_ != nullptr && !out_root_.empty() &&
+          path.compare(0, 14, "data/children/") == 0 &&
+          path.size() > kRoster.size() &&
+          path.compare(path.size() - kRoster.size(), kRoster.size(), kRoster) ==
+              0) {
+        roster = std::make_unique<RosterCounter>(out_root_ + "/" + path);
+      }
+      hashers_.Begin(std::move(out), path, std::move(roster));
       std::uint64_t got = 0;
       for (;;) {
         Bytes chunk = hashers_.Buffer();
@@ -1259,14 +1292,16 @@ class BagCheck {
       paths_.push_back({path, size});
       octets_ += size;
       ++files_;
-      XJ_ASSIGN_OR_RETURN(std::vector<std::string> done, hashers_.Take(false));
+      XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
+                          hashers_.Take(false));
       AddManifestLines(done);
       return Status::Ok();
     }
     if (path == bagit::kManifest) {
       if (stage_ != Stage::kData) return unexpected();
       // The payload's hashes, in the archive's order, make the manifest.
-      XJ_ASSIGN_OR_RETURN(std::vector<std::string> rest, hashers_.Take(true));
+      XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> rest,
+                          hashers_.Take(true));
       AddManifestLines(rest);
       XJ_ASSIGN_OR_RETURN(std::string text, ReadSmallOrStream(tar, size));
       (void)text;
@@ -1443,11 +1478,12 @@ class BagCheck {
   // Payload files whose hash is to come, and their sizes.
   std::deque<std::pair<std::string, std::uint64_t>> paths_;
   // The manifest lines of the next files in order, from their hashes.
-  void AddManifestLines(const std::vector<std::string>& hashes) {
-    for (const std::string& h : hashes) {
+  void AddManifestLines(const std::vector<FileHashers::Done>& done) {
+    for (const FileHashers::Done& d : done) {
+      const std::string& h = d.sha512;
       const auto& [path, size] = paths_.front();
       std::string line = bagit::ManifestLine(h, path);
-      if (held_ != nullptr) held_->Written(path, h, size);
+      if (held_ != nullptr) held_->Written(path, h, size, d.roster.get());
       paths_.pop_front();
       manifest_.Update(AsBytes(line));
       if (lines_.size() + line.size() <= kExplainLimit) {

@@ -129,25 +129,37 @@ using Counts = std::map<
     std::tuple<std::string, std::string, std::string, std::string, std::string>,
     std::uint64_t>;
 
+// Rosters counted as they were extracted, by registry folder.
+using Rosters = std::map<std::string, Result<RosterCounter::ByValues>>;
+
 // A school's registry counted: its code, and its students.csv streamed
-// through a RosterCounter in pieces (memory stays small whatever the file).
-Result<Counts> CountRegistry(const std::string& registry) {
+// through a RosterCounter in pieces (memory stays small whatever the file),
+// or `counted`, what a RosterCounter made of it as it was extracted.
+Result<Counts> CountRegistry(
+    const std::string& registry,
+    const Result<RosterCounter::ByValues>* counted = nullptr) {
   XJ_ASSIGN_OR_RETURN(std::string school, SchoolCode(registry));
   std::string path = registry + "/students.csv";
-  // No roster (packed with --allow-errors): no students.
-  if (!os::Exists(path)) return Counts();
-  XJ_ASSIGN_OR_RETURN(os::File f, os::OpenForRead(path));
-  RosterCounter counter(path);
-  os::FdSource src(f.fd());
-  // One buffer a thread, kept: zeroing a fresh one for each of thousands of
-  // schools cost more than counting them.
-  static thread_local Bytes buf(1 << 20);
-  for (;;) {
-    XJ_ASSIGN_OR_RETURN(std::size_t n, src.Read(buf));
-    if (n == 0) break;
-    XJ_RETURN_IF_ERROR(counter.Feed(ByteSpan(buf.data(), n)));
+  RosterCounter::ByValues by;
+  if (counted != nullptr) {
+    if (!counted->ok()) return counted->status();
+    by = **counted;
+  } else {
+    // No roster (packed with --allow-errors): no students.
+    if (!os::Exists(path)) return Counts();
+    XJ_ASSIGN_OR_RETURN(os::File f, os::OpenForRead(path));
+    RosterCounter counter(path);
+    os::FdSource src(f.fd());
+    // One buffer a thread, kept: zeroing a fresh one for each of thousands
+    // of schools cost more than counting them.
+    static thread_local Bytes buf(1 << 20);
+    for (;;) {
+      XJ_ASSIGN_OR_RETURN(std::size_t n, src.Read(buf));
+      if (n == 0) break;
+      XJ_RETURN_IF_ERROR(counter.Feed(ByteSpan(buf.data(), n)));
+    }
+    XJ_ASSIGN_OR_RETURN(by, counter.Finish());
   }
-  XJ_ASSIGN_OR_RETURN(auto by, counter.Finish());
   Counts c;
   for (const auto& [v, n] : by) c[{school, v[0], v[1], v[2], v[3]}] += n;
   return c;
@@ -159,8 +171,10 @@ struct CountCache {
   std::map<std::string, Counts> by;
 };
 
-// One school's counts, read once however many holders above it ask.
-Status CountLeaf(const Leaf& l, CountCache* cache, Counts* into) {
+// One school's counts, read once however many holders above it ask (and
+// taken from `rosters` when it was counted as it was extracted).
+Status CountLeaf(const Leaf& l, CountCache* cache, Counts* into,
+                 const Rosters* rosters = nullptr) {
   // One spelling of each folder ("a//b" and "a/b" are one school).
   std::string key;
   for (char c : l.registry) {
@@ -173,7 +187,12 @@ Status CountLeaf(const Leaf& l, CountCache* cache, Counts* into) {
     if (it != cache->by.end()) counts = &it->second;
   }
   if (counts == nullptr) {
-    XJ_ASSIGN_OR_RETURN(Counts c, CountRegistry(key));
+    const Result<RosterCounter::ByValues>* counted = nullptr;
+    if (rosters != nullptr) {
+      auto it = rosters->find(key);
+      if (it != rosters->end()) counted = &it->second;
+    }
+    XJ_ASSIGN_OR_RETURN(Counts c, CountRegistry(key, counted));
     std::lock_guard<std::mutex> lock(cache->mu);
     counts = &cache->by.emplace(key, std::move(c)).first->second;
   }
@@ -219,6 +238,8 @@ struct Held {
   // The sizes of the files in `manifest`, when known (else each is asked
   // of the file system).
   const std::map<std::string, std::uint64_t>* sizes = nullptr;
+  // The schools' rosters counted as they were extracted, if any.
+  const Rosters* rosters = nullptr;
 };
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
@@ -383,8 +404,9 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     }
     // As many students as the statement says.
     Counts counts;
-    XJ_RETURN_IF_ERROR(CountLeaf(
-        {dir + "data/registry", holder.sender, holder.id}, h.counts, &counts));
+    XJ_RETURN_IF_ERROR(
+        CountLeaf({dir + "data/registry", holder.sender, holder.id}, h.counts,
+                  &counts, h.rosters));
     std::uint64_t students = 0;
     for (const auto& [k, n] : counts) students += n;
     if (students != holder.records) {
@@ -423,7 +445,8 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
               h.counts,
               parallel,
               nullptr,
-              h.sizes};
+              h.sizes,
+              h.rosters};
     results[i].status = VerifyChild(mine, prefix, holder, holder.children[i],
                                     path, depth, &results[i].records);
   };
@@ -630,6 +653,7 @@ struct HeldCheck::Impl {
     std::size_t index;
     std::map<std::string, std::string> files;  // below the child, hashed
     std::map<std::string, std::uint64_t> sizes;
+    Rosters rosters;  // by registry folder (a path as CountLeaf keys it)
   };
 
   std::string root;
@@ -644,6 +668,7 @@ struct HeldCheck::Impl {
   bool collecting = false;
   std::map<std::string, std::string> files;
   std::map<std::string, std::uint64_t> sizes;
+  Rosters rosters;
 
   std::mutex mu;
   std::condition_variable ready;
@@ -661,11 +686,13 @@ struct HeldCheck::Impl {
     auto it = index.find(current);
     if (it != index.end()) {
       std::lock_guard<std::mutex> lock(mu);
-      jobs.push_back({it->second, std::move(files), std::move(sizes)});
+      jobs.push_back(
+          {it->second, std::move(files), std::move(sizes), std::move(rosters)});
       ready.notify_one();
     }
     files.clear();
     sizes.clear();
+    rosters.clear();
   }
 
   // Checks children as they come, until closed and none is left.
@@ -681,8 +708,8 @@ struct HeldCheck::Impl {
       ChildResult r;
       // The last child is checked on every core: the bag has little left
       // to extract by then.
-      Held h{root,    job.files,         trust,   &r.out,    &r.bundles,
-             &counts, job.index == last, nullptr, &job.sizes};
+      Held h{root,    job.files,         trust,   &r.out,     &r.bundles,
+             &counts, job.index == last, nullptr, &job.sizes, &job.rosters};
       r.status = VerifyChild(h, "", holder, holder.children[job.index],
                              {holder.id}, 0, &r.records);
       Clock::time_point end = Clock::now();
@@ -728,7 +755,8 @@ HeldCheck::~HeldCheck() {
 }
 
 void HeldCheck::Written(const std::string& path, const std::string& sha512,
-                        std::uint64_t size) {
+                        std::uint64_t size,
+                        const Result<RosterCounter::ByValues>* roster) {
   Impl& m = *impl_;
   constexpr std::string_view kChildren = "data/children/";
   std::string id;
@@ -746,6 +774,13 @@ void HeldCheck::Written(const std::string& path, const std::string& sha512,
   }
   m.files.emplace(path, sha512);
   m.sizes.emplace(path, size);
+  constexpr std::string_view kRoster = "/students.csv";
+  if (roster != nullptr && path.size() > kRoster.size() &&
+      path.compare(path.size() - kRoster.size(), kRoster.size(), kRoster) ==
+          0) {
+    m.rosters.emplace(
+        m.root + "/" + path.substr(0, path.size() - kRoster.size()), *roster);
+  }
 }
 
 Result<std::vector<HeldSchool>> HeldCheck::Finish(

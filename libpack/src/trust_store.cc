@@ -311,7 +311,7 @@ Result<trust::Verifier> TrustStore::MakeVerifier(
     trust::VerifierOptions options) const {
   std::vector<ft::RootStatement> roots;
   for (const trust::SignedText& s : files_.roots) {
-    Result<ft::RootStatement> r = ft::ParseRoot(s.text);
+    Result<ft::RootStatement> r = trust::ParseRootCached(s.text);
     if (!r.ok()) return r.status().WithContext(s.name);
     roots.push_back(std::move(r).value());
   }

@@ -25,6 +25,7 @@
 #include "base/status.h"
 #include "libpack/bundle.h"
 #include "libpack/ledger.h"
+#include "libpack/roster.h"
 
 namespace xj::pack {
 
@@ -81,9 +82,12 @@ class HeldCheck {
   HeldCheck& operator=(const HeldCheck&) = delete;
 
   /// A payload file of the bag ("data/..."), written, closed and hashed
-  /// (SHA-512, hex), of `size` bytes; in the bag's order.
+  /// (SHA-512, hex), of `size` bytes; in the bag's order. For a held
+  /// school's students.csv, `roster` may give its counts, taken as it was
+  /// written (else the file is counted when the school is checked).
   void Written(const std::string& path, const std::string& sha512,
-               std::uint64_t size);
+               std::uint64_t size,
+               const Result<RosterCounter::ByValues>* roster = nullptr);
   /// Once the whole bag is extracted and its manifest checked: waits for
   /// the children begun, then as VerifyHeld.
   Result<std::vector<HeldSchool>> Finish(
