@@ -80,10 +80,12 @@ unpack_run() { # HOME-COPY OUT JSON [flags]
   rm -rf "$home" "$out"
   cp -a province "$home"
   rm -f "$home/ledger.sqlite"
+  sync  # what earlier runs wrote is not flushed during this one
   "$X" unpack "$C" -o "$out" --home "$home" --passphrase-file demo.pass --json "$@" >"$json"
 }
 cp -a province province-time
 rm -f province-time/ledger.sqlite
+sync
 /usr/bin/time -f "%e %M" -o t.unpack "$X" unpack "$C" -o intake-bench \
   --home province-time --passphrase-file demo.pass --json >unpack.json
 read -r us um <t.unpack
