@@ -129,6 +129,11 @@ Result<ft::CertStatement> ParseCertCached(std::string_view text) {
   return ParseRemembered<ft::CertStatement, ft::ParseCert, 20000>(text);
 }
 
+// Revocation lists: every chain carries the newest of each issuer.
+Result<ft::CrlStatement> ParseCrlCached(std::string_view text) {
+  return ParseRemembered<ft::CrlStatement, ft::ParseCrl, 1000>(text);
+}
+
 Result<ft::BundleStatement> ParseBundleCached(std::string_view text) {
   return ParseRemembered<ft::BundleStatement, ft::ParseBundle, 20000>(text);
 }
@@ -639,7 +644,7 @@ void Verifier::AddKnownCrl(VerifiedCrl crl) {
 Status Verifier::AddCrls(const std::vector<SignedText>& crls,
                          const std::vector<SignedText>& certs) {
   for (const SignedText& s : crls) {
-    Result<ft::CrlStatement> parsed = ft::ParseCrl(s.text);
+    Result<ft::CrlStatement> parsed = ParseCrlCached(s.text);
     if (!parsed.ok()) return parsed.status().WithContext(s.name);
     const ft::CrlStatement& crl = *parsed;
     std::string id = ft::CrlId(crl.issuer, crl.number);

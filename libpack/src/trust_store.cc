@@ -34,7 +34,7 @@ Status CheckStatementName(const std::string& name, const std::string& text,
                  name, is, is);
   };
   if (name.rfind("root-", 0) == 0) {
-    Result<ft::RootStatement> r = ft::ParseRoot(text);
+    Result<ft::RootStatement> r = trust::ParseRootCached(text);
     if (!r.ok()) return r.status().WithContext(s.name);
     if (RootFileName(r->version) != name)
       return mismatch(RootFileName(r->version));
@@ -46,7 +46,7 @@ Status CheckStatementName(const std::string& name, const std::string& text,
       return mismatch(CertFileName(c->serial));
     out->certs.push_back(std::move(s));
   } else if (name.rfind("crl-", 0) == 0) {
-    Result<ft::CrlStatement> c = ft::ParseCrl(text);
+    Result<ft::CrlStatement> c = trust::ParseCrlCached(text);
     if (!c.ok()) return c.status().WithContext(s.name);
     std::string want = CrlFileName(c->issuer, c->number);
     if (want != name) return mismatch(want);

@@ -87,6 +87,8 @@ bool Newer(const ft::CertStatement& a, const ft::CertStatement& b);
 Result<ft::CertStatement> ParseCertCached(std::string_view text);
 /// The same for root statements.
 Result<ft::RootStatement> ParseRootCached(std::string_view text);
+/// The same for revocation lists.
+Result<ft::CrlStatement> ParseCrlCached(std::string_view text);
 /// Bundle statements: a merged bundle's schools are each read by every
 /// holder above them.
 Result<ft::BundleStatement> ParseBundleCached(std::string_view text);
