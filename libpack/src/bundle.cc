@@ -1265,12 +1265,9 @@ class BagCheck {
       // A held school's roster is counted as it streams by, for the
       // check of the bundles held (which would read it again).
       std::unique_ptr<RosterCounter> roster;
-      constexpr std::string_view kRoster = "/bag/data/registry/students.csv";
       if (held_ != nullptr && !out_root_.empty() &&
-          path.compare(0, 14, "data/children/") == 0 &&
-          path.size() > kRoster.size() &&
-          path.compare(path.size() - kRoster.size(), kRoster.size(), kRoster) ==
-              0) {
+          path.starts_with("data/children/") &&
+          path.ends_with("/bag/data/registry/students.csv")) {
         roster = std::make_unique<RosterCounter>(out_root_ + "/" + path);
       }
       hashers_.Begin(std::move(out), path, std::move(roster));

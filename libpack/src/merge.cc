@@ -774,13 +774,9 @@ void HeldCheck::Written(const std::string& path, const std::string& sha512,
   }
   m.files.emplace(path, sha512);
   m.sizes.emplace(path, size);
-  constexpr std::string_view kRoster = "/students.csv";
-  if (roster != nullptr && path.size() > kRoster.size() &&
-      path.compare(path.size() - kRoster.size(), kRoster.size(), kRoster) ==
-          0) {
-    m.rosters.emplace(
-        m.root + "/" + path.substr(0, path.size() - kRoster.size()), *roster);
-  }
+  // Keyed by its registry folder, as CountLeaf looks it up.
+  if (roster != nullptr)
+    m.rosters.emplace(m.root + "/" + os::DirName(path), *roster);
 }
 
 Result<std::vector<HeldSchool>> HeldCheck::Finish(
