@@ -13,6 +13,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -223,7 +224,8 @@ void RemoveStaleTemporaries(const std::string& dir) {
 // ---- reading a bundle folder ----
 
 struct Inventory {
-  std::vector<os::Dir> dirs;
+  std::vector<os::Dir> dirs;  // a stick's folders (none for a held bundle)
+  std::string path;           // the first folder
   std::string statement_text;
   std::vector<std::pair<std::string, Bytes>> signatures;  // name, content
   std::map<std::string, std::vector<std::size_t>>
@@ -290,6 +292,7 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
                    "{} is a symbolic link; a stick's folders hold none", up);
     }
     XJ_ASSIGN_OR_RETURN(os::Dir d, os::Dir::Open(p));
+    if (inv.dirs.empty()) inv.path = d.path();
     inv.dirs.push_back(std::move(d));
   }
   for (std::size_t i = 0; i < inv.dirs.size(); ++i) {
@@ -378,8 +381,8 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
   }
   if (inv.statement_text.empty()) {
     return Error(Code::kNotFound,
-                 "{}: no {} (is this a bundle folder XJ/<id>?)",
-                 inv.dirs[0].path(), kStatement);
+                 "{}: no {} (is this a bundle folder XJ/<id>?)", inv.path,
+                 kStatement);
   }
   return inv;
 }
@@ -390,7 +393,7 @@ Result<BundleReport> ReadStatementAndSignatures(
     const Inventory& inv, const std::vector<TrustedKey>& keys,
     bool require_trust, bool keys_from_chain = false) {
   BundleReport r;
-  r.dir = inv.dirs[0].path();
+  r.dir = inv.path;
   Result<ft::BundleStatement> st =
       pack::trust::ParseBundleCached(inv.statement_text);
   if (!st.ok()) return st.status().WithContext(std::string(kStatement));
@@ -1270,6 +1273,15 @@ class BagCheck {
           path.ends_with("/bag/data/registry/students.csv")) {
         roster = std::make_unique<RosterCounter>(out_root_ + "/" + path);
       }
+      // And the small files of a held child (its statement, signatures,
+      // chain and tag files) are kept, for the check to read from memory
+      // the bytes that were hashed.
+      std::optional<std::string> kept;
+      if (held_ != nullptr && roster == nullptr &&
+          path.starts_with("data/children/") && size <= kKeepBytes) {
+        kept.emplace();
+        kept->reserve(static_cast<std::size_t>(size));
+      }
       hashers_.Begin(std::move(out), path, std::move(roster));
       std::uint64_t got = 0;
       for (;;) {
@@ -1279,6 +1291,8 @@ class BagCheck {
           hashers_.Return(std::move(chunk));
           break;
         }
+        if (kept && got + n <= kKeepBytes)
+          kept->append(AsChars(ByteSpan(chunk.data(), n)));
         hashers_.Data(std::move(chunk), n);
         got += n;
         if (got % (64 << 20) < n) XJ_RETURN_IF_ERROR(hashers_.error());
@@ -1286,7 +1300,8 @@ class BagCheck {
       hashers_.End();
       if (got != size)
         return Error(Code::kTruncated, "bag file {} is cut short", path);
-      paths_.push_back({path, size});
+      if (kept && kept->size() != size) kept.reset();
+      paths_.push_back({path, size, std::move(kept)});
       octets_ += size;
       ++files_;
       XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
@@ -1472,15 +1487,26 @@ class BagCheck {
   std::string manifest_text_sha512_;
   std::uint64_t octets_ = 0, files_ = 0;
   Bytes buf_ = Bytes(1 << 20);
-  // Payload files whose hash is to come, and their sizes.
-  std::deque<std::pair<std::string, std::uint64_t>> paths_;
+  // Payload files whose hash is to come, their sizes, and the bytes of
+  // those kept for the held check.
+  struct Pending {
+    std::string path;
+    std::uint64_t size;
+    std::optional<std::string> kept;
+  };
+  static constexpr std::uint64_t kKeepBytes = 64 << 10;
+  std::deque<Pending> paths_;
   // The manifest lines of the next files in order, from their hashes.
   void AddManifestLines(const std::vector<FileHashers::Done>& done) {
     for (const FileHashers::Done& d : done) {
       const std::string& h = d.sha512;
-      const auto& [path, size] = paths_.front();
+      Pending& p = paths_.front();
+      const std::string& path = p.path;
       std::string line = bagit::ManifestLine(h, path);
-      if (held_ != nullptr) held_->Written(path, h, size, d.roster.get());
+      if (held_ != nullptr) {
+        held_->Written(path, h, p.size, d.roster.get(),
+                       p.kept ? &*p.kept : nullptr);
+      }
       paths_.pop_front();
       manifest_.Update(AsBytes(line));
       if (lines_.size() + line.size() <= kExplainLimit) {
@@ -2264,11 +2290,13 @@ Result<PackResult> PackContent(const PackRequest& req, BundleContent content) {
                      req.now != 0 ? req.now : os::NowUnix());
 }
 
-Result<BundleReport> AuthenticateHeldBundle(const std::string& dir,
+Result<BundleReport> AuthenticateHeldBundle(const FileView& files,
+                                            const std::string& dir,
                                             const TrustSource& trust) {
   Inventory inv;
-  XJ_ASSIGN_OR_RETURN(os::Dir d, os::Dir::Open(dir));
-  inv.dirs.push_back(d);
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<Folder> folder, files.Open(dir));
+  const Folder& d = *folder;
+  inv.path = d.path();
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, d.List());
   for (const std::string& n : names) {
     os::Dir::Kind kind = d.KindOf(n);
@@ -2277,7 +2305,7 @@ Result<BundleReport> AuthenticateHeldBundle(const std::string& dir,
         return Error(Code::kRejected, "{}/{} is not a folder", dir, n);
       if (n == "chain") {
         XJ_ASSIGN_OR_RETURN(ChainFiles c,
-                            ReadChainFolder(dir + "/chain", "chain/"));
+                            ReadChainFolder(files, dir + "/chain", "chain/"));
         inv.chain = std::move(c);
       }
       continue;

@@ -23,6 +23,7 @@
 #include "formats/bagit.h"
 #include "formats/csv.h"
 #include "keys/crypto.h"
+#include "libpack/file_view.h"
 #include "libpack/roster.h"
 #include "libpack/trust.h"
 
@@ -34,8 +35,9 @@ namespace bagit = formats::bagit;
 
 using keys::Sha512Hex;
 
-Result<std::string> ReadText(const std::string& path, std::size_t max) {
-  XJ_ASSIGN_OR_RETURN(Bytes b, os::ReadFile(path, max));
+Result<std::string> ReadText(const std::string& path, std::size_t max,
+                             const FileView& files = DiskFiles()) {
+  XJ_ASSIGN_OR_RETURN(Bytes b, files.ReadFile(path, max));
   return std::string(AsChars(b));
 }
 
@@ -50,13 +52,13 @@ struct Leaf {
 // the bags of its children.
 Status CollectLeaves(const std::string& bag, const std::string& signer,
                      const std::string& bundle, std::vector<Leaf>* out,
-                     int depth = 0) {
+                     const FileView& files = DiskFiles(), int depth = 0) {
   if (depth > 6) return Error(Code::kRejected, "{}: nested too deep", bag);
   // A school's bag holds data/registry (and data/check); a merged bag
   // data/children and data/merged; nothing else, and never both.
   std::vector<std::string> parts;
-  if (os::IsDirectory(bag + "/data")) {
-    XJ_ASSIGN_OR_RETURN(parts, os::ListDirectory(bag + "/data"));
+  if (files.IsDirectory(bag + "/data")) {
+    XJ_ASSIGN_OR_RETURN(parts, files.List(bag + "/data"));
   }
   bool merged =
       std::find(parts.begin(), parts.end(), "children") != parts.end();
@@ -75,16 +77,15 @@ Status CollectLeaves(const std::string& bag, const std::string& signer,
     return Status::Ok();
   }
   std::string children = bag + "/data/children";
-  XJ_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                      os::ListDirectory(children));
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> ids, files.List(children));
   for (const std::string& id : ids) {
     std::string dir = children + "/" + id;
-    XJ_ASSIGN_OR_RETURN(std::string text,
-                        ReadText(dir + "/bundle.stmt", ft::kMaxStatement));
+    XJ_ASSIGN_OR_RETURN(std::string text, ReadText(dir + "/bundle.stmt",
+                                                   ft::kMaxStatement, files));
     Result<ft::BundleStatement> st = trust::ParseBundleCached(text);
     if (!st.ok()) return st.status().WithContext(dir + "/bundle.stmt");
     XJ_RETURN_IF_ERROR(
-        CollectLeaves(dir + "/bag", st->sender, id, out, depth + 1));
+        CollectLeaves(dir + "/bag", st->sender, id, out, files, depth + 1));
   }
   return Status::Ok();
 }
@@ -240,6 +241,8 @@ struct Held {
   const std::map<std::string, std::uint64_t>* sizes = nullptr;
   // The schools' rosters counted as they were extracted, if any.
   const Rosters* rosters = nullptr;
+  // Where the files are read: the disk, or what the extraction kept.
+  const FileView* files = &DiskFiles();
 };
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
@@ -262,7 +265,8 @@ Status VerifyChild(const Held& h, const std::string& prefix,
   // Certificates are judged at the time the holder was made.
   TrustSource t = h.trust;
   t.now = holder.created;
-  Result<BundleReport> r = AuthenticateHeldBundle(h.root + "/" + where, t);
+  Result<BundleReport> r =
+      AuthenticateHeldBundle(*h.files, h.root + "/" + where, t);
   if (!r.ok()) return r.status().WithContext(where);
   const ft::BundleStatement& st = r->statement;
   if (r->statement_sha256 != c.sha256 || st.id != c.id) {
@@ -293,7 +297,8 @@ Status VerifyChild(const Held& h, const std::string& prefix,
   std::string bag = where + "/bag/";
   XJ_ASSIGN_OR_RETURN(
       std::string tm,
-      ReadText(h.root + "/" + bag + std::string(bagit::kTagManifest), 1 << 20));
+      ReadText(h.root + "/" + bag + std::string(bagit::kTagManifest), 1 << 20,
+               *h.files));
   if (Sha512Hex(AsBytes(tm)) != st.bag_tagmanifest_sha512) {
     return Error(Code::kIntegrity,
                  "{}: the held bag's tag manifest is not the one its "
@@ -309,9 +314,9 @@ Status VerifyChild(const Held& h, const std::string& prefix,
                    p);
     }
   }
-  XJ_ASSIGN_OR_RETURN(
-      manifest_text,
-      ReadText(h.root + "/" + bag + std::string(bagit::kManifest), 64 << 20));
+  XJ_ASSIGN_OR_RETURN(manifest_text, ReadText(h.root + "/" + bag +
+                                                  std::string(bagit::kManifest),
+                                              64 << 20, *h.files));
   XJ_ASSIGN_OR_RETURN(auto files, bagit::ParseManifest(manifest_text));
   std::uint64_t octets = 0;
   for (const auto& [p, hash] : files) {
@@ -325,7 +330,7 @@ Status VerifyChild(const Held& h, const std::string& prefix,
       if (known != h.sizes->end()) size = known->second;
     }
     if (!size) {
-      XJ_ASSIGN_OR_RETURN(size, os::FileSize(h.root + "/" + bag + p));
+      XJ_ASSIGN_OR_RETURN(size, h.files->Size(h.root + "/" + bag + p));
     }
     octets += *size;
   }
@@ -366,8 +371,8 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   std::string dir = h.root + "/" + prefix;
   std::string children = dir + "data/children";
   std::vector<std::string> held;
-  if (os::IsDirectory(children)) {
-    XJ_ASSIGN_OR_RETURN(held, os::ListDirectory(children));
+  if (h.files->IsDirectory(children)) {
+    XJ_ASSIGN_OR_RETURN(held, h.files->List(children));
   }
   std::set<std::string> listed, senders;
   for (const ft::Child& c : holder.children) {
@@ -446,7 +451,8 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
               parallel,
               nullptr,
               h.sizes,
-              h.rosters};
+              h.rosters,
+              h.files};
     results[i].status = VerifyChild(mine, prefix, holder, holder.children[i],
                                     path, depth, &results[i].records);
   };
@@ -495,10 +501,11 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   }
   // A merged summary must be what the schools below say.
   std::vector<Leaf> leaves;
-  XJ_RETURN_IF_ERROR(CollectLeaves(dir, holder.sender, holder.id, &leaves));
+  XJ_RETURN_IF_ERROR(
+      CollectLeaves(dir, holder.sender, holder.id, &leaves, *h.files));
   XJ_ASSIGN_OR_RETURN(std::string want, SummaryOf(leaves, h.counts));
   Result<std::string> have =
-      ReadText(dir + "data/merged/summary.csv", 64 << 20);
+      ReadText(dir + "data/merged/summary.csv", 64 << 20, *h.files);
   if (!have.ok() || *have != want) {
     return Error(Code::kRejected,
                  "{}data/merged/summary.csv differs from the counts of the "
@@ -653,6 +660,7 @@ struct HeldCheck::Impl {
     std::size_t index;
     std::map<std::string, std::string> files;  // below the child, hashed
     std::map<std::string, std::uint64_t> sizes;
+    std::map<std::string, std::string> bytes;  // the small files, kept
     Rosters rosters;  // by registry folder (a path as CountLeaf keys it)
   };
 
@@ -668,6 +676,7 @@ struct HeldCheck::Impl {
   bool collecting = false;
   std::map<std::string, std::string> files;
   std::map<std::string, std::uint64_t> sizes;
+  std::map<std::string, std::string> bytes;
   Rosters rosters;
 
   std::mutex mu;
@@ -686,12 +695,13 @@ struct HeldCheck::Impl {
     auto it = index.find(current);
     if (it != index.end()) {
       std::lock_guard<std::mutex> lock(mu);
-      jobs.push_back(
-          {it->second, std::move(files), std::move(sizes), std::move(rosters)});
+      jobs.push_back({it->second, std::move(files), std::move(sizes),
+                      std::move(bytes), std::move(rosters)});
       ready.notify_one();
     }
     files.clear();
     sizes.clear();
+    bytes.clear();
     rosters.clear();
   }
 
@@ -706,10 +716,14 @@ struct HeldCheck::Impl {
       lock.unlock();
       Clock::time_point start = Clock::now();
       ChildResult r;
+      // Its files as they were extracted: the small ones from memory.
+      KeptFiles kept(root, "data/children/" + holder.children[job.index].id,
+                     job.sizes, job.bytes);
       // The last child is checked on every core: the bag has little left
       // to extract by then.
       Held h{root,    job.files,         trust,   &r.out,     &r.bundles,
-             &counts, job.index == last, nullptr, &job.sizes, &job.rosters};
+             &counts, job.index == last, nullptr, &job.sizes, &job.rosters,
+             &kept};
       r.status = VerifyChild(h, "", holder, holder.children[job.index],
                              {holder.id}, 0, &r.records);
       Clock::time_point end = Clock::now();
@@ -756,7 +770,8 @@ HeldCheck::~HeldCheck() {
 
 void HeldCheck::Written(const std::string& path, const std::string& sha512,
                         std::uint64_t size,
-                        const Result<RosterCounter::ByValues>* roster) {
+                        const Result<RosterCounter::ByValues>* roster,
+                        std::string* bytes) {
   Impl& m = *impl_;
   constexpr std::string_view kChildren = "data/children/";
   std::string id;
@@ -774,6 +789,7 @@ void HeldCheck::Written(const std::string& path, const std::string& sha512,
   }
   m.files.emplace(path, sha512);
   m.sizes.emplace(path, size);
+  if (bytes != nullptr) m.bytes.emplace(path, std::move(*bytes));
   // Keyed by its registry folder, as CountLeaf looks it up.
   if (roster != nullptr)
     m.rosters.emplace(m.root + "/" + os::DirName(path), *roster);

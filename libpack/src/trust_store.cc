@@ -148,7 +148,15 @@ std::string CrlFileName(std::string_view issuer, std::uint64_t number) {
 Result<ChainFiles> ReadChainFolder(const std::string& path,
                                    std::string_view display,
                                    std::size_t max_files) {
-  XJ_ASSIGN_OR_RETURN(os::Dir d, os::Dir::Open(path));
+  return ReadChainFolder(DiskFiles(), path, display, max_files);
+}
+
+Result<ChainFiles> ReadChainFolder(const FileView& files,
+                                   const std::string& path,
+                                   std::string_view display,
+                                   std::size_t max_files) {
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<Folder> folder, files.Open(path));
+  const Folder& d = *folder;
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, d.List());
   ChainFiles out;
   std::vector<std::string> sigs;

@@ -42,6 +42,10 @@ def bag_files():
         files = alter_held(files)
     if case == "merged-registry":
         files = add_registry(files)
+    if case == "held-chain-extra":
+        files = held_chain_extra(files)
+    if case == "held-signature":
+        files = held_signature(files)
     return files
 
 
@@ -79,7 +83,30 @@ def add_registry(files):
     return remanifest(by_name)
 
 
-HELD = "data/children/3134000000-340102-000001/bag/data/registry/students.csv"
+HELD_CHILD = "data/children/3134000000-340102-000001"
+HELD = HELD_CHILD + "/bag/data/registry/students.csv"
+
+
+def held_chain_extra(files):
+    """A merger's forgery: a file of its own in a held school's chain/ (a
+    chain folder holds statements and signatures, nothing else)."""
+    by_name = dict(files)
+    by_name[HELD_CHILD + "/chain/notes.txt"] = b"nothing to see\n"
+    return remanifest(by_name)
+
+
+def held_signature(files):
+    """A merger's forgery: a held school's statement signature changed (one
+    byte of its Ed25519 signature), its own manifests made to agree."""
+    by_name = dict(files)
+    name = [p for p in by_name if p.startswith(HELD_CHILD + "/bundle.stmt.")
+            and p.endswith(".minisig")][0]
+    lines = by_name[name].decode().split("\n")
+    raw = bytearray(base64.b64decode(lines[1]))
+    raw[20] ^= 1
+    lines[1] = base64.b64encode(bytes(raw)).decode()
+    by_name[name] = "\n".join(lines).encode()
+    return remanifest(by_name)
 
 
 def alter_held(files):

@@ -1,6 +1,7 @@
 // POSIX (Linux) implementation of base/os.h.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -599,6 +600,9 @@ Result<File> CreateAnonymousTempFile() {
 
 void LowerThreadPriority() {
 #if defined(__linux__)
+  // SCHED_IDLE: the thread runs only on a core no other thread wants.
+  struct sched_param none = {};
+  if (::sched_setscheduler(0, SCHED_IDLE, &none) == 0) return;
   // PRIO_PROCESS with a thread id sets that thread's nice value alone.
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
 #endif

@@ -323,8 +323,10 @@ Result<ApproveResult> Approve(const ApprovalView& view, const TrustStore& store,
 
 /// Judges a bundle held inside another's bag (data/children/<id>/: its
 /// statement, signatures, chain/ and bag/, no volumes): statement and
-/// signatures under `trust`.
-Result<BundleReport> AuthenticateHeldBundle(const std::string& dir,
+/// signatures under `trust`; its files read through `files` (the disk, or
+/// what the extraction kept of them).
+Result<BundleReport> AuthenticateHeldBundle(const FileView& files,
+                                            const std::string& dir,
                                             const TrustSource& trust);
 
 /// The README.txt of a bundle, from its statement alone (UTF-8 with BOM,

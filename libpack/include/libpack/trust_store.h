@@ -22,6 +22,7 @@
 
 #include "base/status.h"
 #include "formats/trust_statements.h"
+#include "libpack/file_view.h"
 #include "libpack/home.h"
 #include "libpack/trust.h"
 
@@ -47,6 +48,11 @@ std::string CrlFileName(std::string_view issuer, std::uint64_t number);
 /// at most `max_files` files; each statement parses as what its name says.
 /// `display` prefixes file names in messages (e.g. "chain/").
 Result<ChainFiles> ReadChainFolder(const std::string& path,
+                                   std::string_view display,
+                                   std::size_t max_files = kMaxChainFiles);
+/// The same, read through `files` (what an extraction kept, say).
+Result<ChainFiles> ReadChainFolder(const FileView& files,
+                                   const std::string& path,
                                    std::string_view display,
                                    std::size_t max_files = kMaxChainFiles);
 

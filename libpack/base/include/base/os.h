@@ -177,9 +177,10 @@ std::string DirName(const std::string& path);
 /// The last component of a path.
 std::string BaseName(const std::string& path);
 
-/// Lowers the calling thread's scheduling priority (to nice 10, on Linux
-/// where each thread has its own), so that work done on the side takes only
-/// the time the other threads leave; best effort.
+/// Lowers the calling thread's scheduling priority (on Linux, where each
+/// thread has its own: SCHED_IDLE, else nice 10), so that work done on the
+/// side takes only the time the other threads leave; best effort. Threads
+/// it starts inherit it.
 void LowerThreadPriority();
 
 /// Turns off core dumps and ptrace attachment by other users' processes so
