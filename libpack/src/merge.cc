@@ -661,8 +661,12 @@ struct HeldCheck::Impl {
     std::map<std::string, std::string> files;  // below the child, hashed
     std::map<std::string, std::uint64_t> sizes;
     std::map<std::string, std::string> bytes;  // the small files, kept
+    std::size_t kept = 0;                      // their bytes
     Rosters rosters;  // by registry folder (a path as CountLeaf keys it)
   };
+  // At most this much of the held files is kept in memory at a time (the
+  // children not yet checked); beyond it they are read from the disk.
+  static constexpr std::size_t kMaxKept = 8 << 20;
 
   std::string root;
   ft::BundleStatement holder;
@@ -677,9 +681,11 @@ struct HeldCheck::Impl {
   std::map<std::string, std::string> files;
   std::map<std::string, std::uint64_t> sizes;
   std::map<std::string, std::string> bytes;
+  std::size_t kept_bytes = 0;  // in `bytes`
   Rosters rosters;
 
   std::mutex mu;
+  std::size_t kept_queued = 0;  // in the jobs not yet done
   std::condition_variable ready;
   std::deque<Job> jobs;
   bool closed = false, stop = false;
@@ -696,12 +702,14 @@ struct HeldCheck::Impl {
     if (it != index.end()) {
       std::lock_guard<std::mutex> lock(mu);
       jobs.push_back({it->second, std::move(files), std::move(sizes),
-                      std::move(bytes), std::move(rosters)});
+                      std::move(bytes), kept_bytes, std::move(rosters)});
+      kept_queued += kept_bytes;
       ready.notify_one();
     }
     files.clear();
     sizes.clear();
     bytes.clear();
+    kept_bytes = 0;
     rosters.clear();
   }
 
@@ -727,7 +735,9 @@ struct HeldCheck::Impl {
       r.status = VerifyChild(h, "", holder, holder.children[job.index],
                              {holder.id}, 0, &r.records);
       Clock::time_point end = Clock::now();
+      job.bytes.clear();
       lock.lock();
+      kept_queued -= job.kept;
       results[job.index] = std::move(r);
       if (start < finish_start) {
         early +=
@@ -789,7 +799,17 @@ void HeldCheck::Written(const std::string& path, const std::string& sha512,
   }
   m.files.emplace(path, sha512);
   m.sizes.emplace(path, size);
-  if (bytes != nullptr) m.bytes.emplace(path, std::move(*bytes));
+  if (bytes != nullptr) {
+    std::size_t queued;
+    {
+      std::lock_guard<std::mutex> lock(m.mu);
+      queued = m.kept_queued;
+    }
+    if (queued + m.kept_bytes + bytes->size() <= Impl::kMaxKept) {
+      m.kept_bytes += bytes->size();
+      m.bytes.emplace(path, std::move(*bytes));
+    }
+  }
   // Keyed by its registry folder, as CountLeaf looks it up.
   if (roster != nullptr)
     m.rosters.emplace(m.root + "/" + os::DirName(path), *roster);
