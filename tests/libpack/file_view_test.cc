@@ -79,7 +79,9 @@ TEST_CASE("kept files list, tell kinds and read as the disk does") {
   CHECK(*kept.List(c1 + "/bag/data") ==
         std::vector<std::string>{"a", "a-b", "a0", "registry"});
   // Every file reads the same, kept or not; sizes are the same.
-  for (const auto& [rel, size] : t.sizes) {
+  for (const auto& entry : t.sizes) {
+    const std::string& rel = entry.first;
+    const std::uint64_t size = entry.second;
     CAPTURE(rel);
     Result<Bytes> a = kept.ReadFile(t.root + "/" + rel, 1 << 20);
     REQUIRE(a.ok());
