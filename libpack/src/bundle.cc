@@ -955,11 +955,14 @@ Status CheckPayloadHeader(const std::string& first_volume,
   return Status::Ok();
 }
 
-// Hashes (and writes) the bag's files on worker threads while the archive
-// goes on streaming: SHA-512 of every file is the largest cost of checking
-// a bag. Files are taken in order, one worker a file, and chunks of one
-// file reach its worker in order; at most `max_bytes` of buffers wait at a
-// time (counted whole, however little of each a small file fills).
+// Hashes (and writes) the bag's larger files on worker threads while the
+// archive goes on streaming: SHA-512 of every file is the largest cost of
+// checking a bag. Files are taken in order, one worker a file, and chunks
+// of one file reach its worker in order; at most `max_bytes` of buffers
+// wait at a time (counted whole, however little of each a small file
+// fills). A small file is cheaper to hash where it was read than to hand
+// over (a handover wakes a thread, tens of thousands of times a city):
+// the reader hashes it and adds it as done (Add), in its place in order.
 class FileHashers {
  public:
   explicit FileHashers(std::size_t workers, std::size_t max_bytes = 8 << 20)
@@ -972,12 +975,20 @@ class FileHashers {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
     }
-    changed_.notify_all();
+    work_.notify_all();
     for (std::thread& t : threads_) t.join();
   }
 
-  /// A buffer to fill with the next chunk (1 MiB).
-  Bytes Buffer() {
+  /// A file finished: its SHA-512 (hex), and its roster's counts if it
+  /// was counted.
+  struct Done {
+    std::string sha512;
+    std::shared_ptr<Result<RosterCounter::ByValues>> roster;
+  };
+  /// A buffer to fill with the next chunk of a file with `left` bytes to
+  /// come: 1 MiB, or as much as is left.
+  Bytes Buffer(std::uint64_t left) {
+    if (left < kChunk) return Bytes(static_cast<std::size_t>(left) + 1);
     std::lock_guard<std::mutex> lock(mu_);
     if (!spare_.empty()) {
       Bytes b = std::move(spare_.back());
@@ -988,6 +999,7 @@ class FileHashers {
   }
   /// Gives back a buffer that was not filled.
   void Return(Bytes buf) {
+    if (buf.size() != kChunk) return;
     std::lock_guard<std::mutex> lock(mu_);
     spare_.push_back(std::move(buf));
   }
@@ -1001,49 +1013,89 @@ class FileHashers {
     f->name = std::move(name);
     f->roster = std::move(roster);
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] {
-      return jobs_.size() < kMaxJobs || !error_.ok() || jobs_.front()->done;
-    });
+    WaitForRoom(lock, true);
+    ++open_;
     jobs_.push_back(f);
     unclaimed_.push_back(f);
     current_ = f;
-    changed_.notify_all();
+    work_.notify_all();
+  }
+  /// The next file, hashed (and written) by the caller, and then, as
+  /// Take(false), the files finished so far. (With none before it
+  /// unfinished, it is done at once: nothing is waited for or locked.)
+  Result<std::vector<Done>> Add(std::string sha512) {
+    std::vector<Done> out;
+    // Only this thread changes jobs_ (workers change what a job holds).
+    if (jobs_.empty()) {
+      XJ_RETURN_IF_ERROR(error());
+      out.push_back({std::move(sha512), nullptr});
+      return out;
+    }
+    auto f = std::make_shared<Job>();
+    f->sha512 = std::move(sha512);
+    f->done = true;
+    std::unique_lock<std::mutex> lock(mu_);
+    WaitForRoom(lock, false);
+    jobs_.push_back(std::move(f));
+    return TakeLocked();
+  }
+  /// The next file, all of it (`n` bytes in `buf`): Begin, Data and End
+  /// at once.
+  void Whole(os::File out, std::string name,
+             std::unique_ptr<RosterCounter> roster, Bytes buf, std::size_t n) {
+    auto f = std::make_shared<Job>();
+    f->out = std::move(out);
+    f->name = std::move(name);
+    f->roster = std::move(roster);
+    f->ended = true;
+    std::size_t bytes = buf.size();
+    f->chunks.push_back({std::move(buf), n});
+    std::unique_lock<std::mutex> lock(mu_);
+    room_.wait(lock, [&] { return queued_ < max_bytes_ || !error_.ok(); });
+    WaitForRoom(lock, true);
+    queued_ += bytes;
+    ++open_;
+    jobs_.push_back(f);
+    unclaimed_.push_back(std::move(f));
+    // No worker waits for more of a file now (the last one streamed was
+    // ended): whichever wakes takes this one.
+    work_.notify_one();
   }
   /// The next `n` bytes of the current file, in `buf`.
   void Data(Bytes buf, std::size_t n) {
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] { return queued_ < max_bytes_ || !error_.ok(); });
+    room_.wait(lock, [&] { return queued_ < max_bytes_ || !error_.ok(); });
     queued_ += buf.size();
     current_->chunks.push_back({std::move(buf), n});
-    changed_.notify_all();
+    work_.notify_all();
   }
   void End() {
     std::lock_guard<std::mutex> lock(mu_);
     current_->ended = true;
-    changed_.notify_all();
+    work_.notify_all();
   }
   /// The first error so far (the reader stops early on one).
   Status error() {
+    if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
     std::lock_guard<std::mutex> lock(mu_);
     return error_;
   }
-  /// A file finished: its SHA-512 (hex), and its roster's counts if it
-  /// was counted.
-  struct Done {
-    std::string sha512;
-    std::shared_ptr<Result<RosterCounter::ByValues>> roster;
-  };
   /// The files finished so far, in the order they were begun, each given
   /// once; with `all`, waits for every file begun.
   Result<std::vector<Done>> Take(bool all) {
     std::unique_lock<std::mutex> lock(mu_);
     if (all) {
-      changed_.wait(lock, [&] {
+      room_.wait(lock, [&] {
         return !error_.ok() ||
                std::all_of(jobs_.begin(), jobs_.end(),
                            [](const auto& j) { return j->done; });
       });
     }
+    return TakeLocked();
+  }
+
+ private:
+  Result<std::vector<Done>> TakeLocked() {
     if (!error_.ok()) return error_;
     std::vector<Done> out;
     while (!jobs_.empty() && jobs_.front()->done) {
@@ -1051,13 +1103,13 @@ class FileHashers {
                      std::move(jobs_.front()->counted)});
       jobs_.pop_front();
     }
-    changed_.notify_all();
     return out;
   }
 
- private:
   static constexpr std::size_t kChunk = 1 << 20;
-  static constexpr std::size_t kMaxJobs = 256;  // files begun, not taken
+  // Files handed over and not yet done (each may hold a descriptor), and
+  // files begun and not yet taken.
+  static constexpr std::size_t kMaxOpen = 256, kMaxJobs = 8192;
   struct Chunk {
     Bytes data;
     std::size_t size;
@@ -1072,18 +1124,27 @@ class FileHashers {
     std::shared_ptr<Result<RosterCounter::ByValues>> counted;
   };
 
+  // Until fewer files are unfinished (of those handed over, if `open`),
+  // or the first is done (it is taken).
+  void WaitForRoom(std::unique_lock<std::mutex>& lock, bool open) {
+    room_.wait(lock, [&] {
+      return (jobs_.size() < kMaxJobs && (!open || open_ < kMaxOpen)) ||
+             !error_.ok() || jobs_.front()->done;
+    });
+  }
+
   void Work() {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
-      changed_.wait(lock, [&] { return stop_ || !unclaimed_.empty(); });
+      work_.wait(lock, [&] { return stop_ || !unclaimed_.empty(); });
       if (stop_) return;
       std::shared_ptr<Job> j = unclaimed_.front();
       unclaimed_.pop_front();
       keys::Hasher h(keys::Hasher::Algorithm::kSha512);
       Status failed, miscounted;
       for (;;) {
-        changed_.wait(lock,
-                      [&] { return stop_ || !j->chunks.empty() || j->ended; });
+        work_.wait(lock,
+                   [&] { return stop_ || !j->chunks.empty() || j->ended; });
         if (stop_) return;
         if (j->chunks.empty()) break;  // ended
         Chunk c = std::move(j->chunks.front());
@@ -1099,8 +1160,8 @@ class FileHashers {
         }
         lock.lock();
         queued_ -= c.data.size();
-        spare_.push_back(std::move(c.data));
-        changed_.notify_all();
+        if (c.data.size() == kChunk) spare_.push_back(std::move(c.data));
+        room_.notify_all();
       }
       lock.unlock();
       if (failed.ok() && j->out.is_open()) failed = j->out.Close(j->name);
@@ -1115,20 +1176,26 @@ class FileHashers {
       j->sha512 = std::move(hex);
       j->counted = std::move(counted);
       j->done = true;
-      if (!failed.ok() && error_.ok()) error_ = failed;
-      changed_.notify_all();
+      --open_;
+      if (!failed.ok() && error_.ok()) {
+        error_ = failed;
+        failed_.store(true, std::memory_order_release);
+      }
+      room_.notify_all();
     }
   }
 
   std::size_t max_bytes_;
   std::mutex mu_;
-  std::condition_variable changed_;
+  std::condition_variable work_;           // the workers wait on it
+  std::condition_variable room_;           // the reader waits on it
   std::deque<std::shared_ptr<Job>> jobs_;  // begun, not yet taken
   std::deque<std::shared_ptr<Job>> unclaimed_;
   std::shared_ptr<Job> current_;
   std::vector<Bytes> spare_;
-  std::size_t queued_ = 0;
+  std::size_t queued_ = 0, open_ = 0;
   Status error_;
+  std::atomic<bool> failed_{false};  // error_ is set
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };
@@ -1193,6 +1260,25 @@ class BagCheck {
     if (!out_root_.empty())
       XJ_RETURN_IF_ERROR(Write(std::string(what), AsBytes(text)));
     return text;
+  }
+
+  // Exactly `into.size()` bytes: the rest of the entry `path`.
+  Status ReadWhole(TarReader& tar, const std::string& path,
+                   MutableByteSpan into) {
+    std::size_t got = 0;
+    while (got < into.size()) {
+      XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(into.subspan(got)));
+      if (n == 0)
+        return Error(Code::kTruncated, "bag file {} is cut short", path);
+      got += n;
+    }
+    // The entry ends here.
+    XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(MutableByteSpan(buf_)));
+    if (n != 0) {
+      return Error(Code::kRejected, "bag file {} is longer than its header",
+                   path);
+    }
+    return Status::Ok();
   }
 
   Status Write(const std::string& path, ByteSpan data) {
@@ -1273,26 +1359,60 @@ class BagCheck {
           path.ends_with("/bag/data/registry/students.csv")) {
         roster = std::make_unique<RosterCounter>(out_root_ + "/" + path);
       }
-      // And the small files of a held child (its statement, signatures,
-      // chain and tag files) are kept, for the check to read from memory
-      // the bytes that were hashed.
-      std::optional<std::string> kept;
-      if (held_ != nullptr && roster == nullptr &&
-          path.starts_with("data/children/") && size <= kKeepBytes) {
-        kept.emplace();
-        kept->reserve(static_cast<std::size_t>(size));
+      // A small file is hashed and written here. And the small files of a
+      // held child that its check reads (its statement, signatures, chain,
+      // tag files and merged summary: not a school's registry files) are
+      // kept, for the check to read from memory the bytes that were hashed.
+      if (roster == nullptr && size <= kInlineBytes) {
+        std::string text(static_cast<std::size_t>(size), '\0');
+        XJ_RETURN_IF_ERROR(ReadWhole(
+            tar, path,
+            MutableByteSpan(reinterpret_cast<std::uint8_t*>(text.data()),
+                            text.size())));
+        if (out.is_open()) {
+          std::string full = out_root_ + "/" + path;
+          os::FdSink sink(out.fd(), full);
+          XJ_RETURN_IF_ERROR(sink.Write(AsBytes(text)));
+          XJ_RETURN_IF_ERROR(out.Close(full));
+        }
+        std::string sha512 = Sha512Hex(AsBytes(text));
+        std::optional<std::string> kept;
+        if (held_ != nullptr && path.starts_with("data/children/") &&
+            path.find("/bag/data/registry/") == std::string::npos &&
+            path.find("/bag/data/check/") == std::string::npos) {
+          kept = std::move(text);
+        }
+        paths_.push_back({path, size, std::move(kept)});
+        octets_ += size;
+        ++files_;
+        XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
+                            hashers_.Add(std::move(sha512)));
+        AddManifestLines(done);
+        return Status::Ok();
+      }
+      // One that fits a chunk is handed over whole (one handover).
+      if (size < kChunkBytes) {
+        Bytes whole(static_cast<std::size_t>(size));
+        XJ_RETURN_IF_ERROR(ReadWhole(tar, path, MutableByteSpan(whole)));
+        hashers_.Whole(std::move(out), path, std::move(roster),
+                       std::move(whole), static_cast<std::size_t>(size));
+        paths_.push_back({path, size, std::nullopt});
+        octets_ += size;
+        ++files_;
+        XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
+                            hashers_.Take(false));
+        AddManifestLines(done);
+        return Status::Ok();
       }
       hashers_.Begin(std::move(out), path, std::move(roster));
       std::uint64_t got = 0;
       for (;;) {
-        Bytes chunk = hashers_.Buffer();
+        Bytes chunk = hashers_.Buffer(got < size ? size - got : 0);
         XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(chunk));
         if (n == 0) {
           hashers_.Return(std::move(chunk));
           break;
         }
-        if (kept && got + n <= kKeepBytes)
-          kept->append(AsChars(ByteSpan(chunk.data(), n)));
         hashers_.Data(std::move(chunk), n);
         got += n;
         if (got % (64 << 20) < n) XJ_RETURN_IF_ERROR(hashers_.error());
@@ -1300,8 +1420,7 @@ class BagCheck {
       hashers_.End();
       if (got != size)
         return Error(Code::kTruncated, "bag file {} is cut short", path);
-      if (kept && kept->size() != size) kept.reset();
-      paths_.push_back({path, size, std::move(kept)});
+      paths_.push_back({path, size, std::nullopt});
       octets_ += size;
       ++files_;
       XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
@@ -1494,7 +1613,10 @@ class BagCheck {
     std::uint64_t size;
     std::optional<std::string> kept;
   };
-  static constexpr std::uint64_t kKeepBytes = 64 << 10;
+  // Files up to this size are hashed where they are read (and kept, when
+  // held).
+  static constexpr std::uint64_t kInlineBytes = 64 << 10;
+  static constexpr std::uint64_t kChunkBytes = 1 << 20;  // as FileHashers
   std::deque<Pending> paths_;
   // The manifest lines of the next files in order, from their hashes.
   void AddManifestLines(const std::vector<FileHashers::Done>& done) {

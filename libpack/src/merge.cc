@@ -48,14 +48,10 @@ struct Leaf {
   std::string bundle;
 };
 
-// The leaves below a bag: the bag itself when it holds a registry, else
-// the bags of its children.
-Status CollectLeaves(const std::string& bag, const std::string& signer,
-                     const std::string& bundle, std::vector<Leaf>* out,
-                     const FileView& files = DiskFiles(), int depth = 0) {
-  if (depth > 6) return Error(Code::kRejected, "{}: nested too deep", bag);
-  // A school's bag holds data/registry (and data/check); a merged bag
-  // data/children and data/merged; nothing else, and never both.
+// What a bag holds: a school's bag data/registry (and data/check), a
+// merged bag data/children and data/merged; nothing else, and never both.
+// True for a merged bag.
+Result<bool> CheckBagParts(const std::string& bag, const FileView& files) {
   std::vector<std::string> parts;
   if (files.IsDirectory(bag + "/data")) {
     XJ_ASSIGN_OR_RETURN(parts, files.List(bag + "/data"));
@@ -70,9 +66,20 @@ Status CollectLeaves(const std::string& bag, const std::string& signer,
                    EscapeForDisplay(p), merged ? "merged" : "school's");
     }
   }
+  if (!merged &&
+      std::find(parts.begin(), parts.end(), "registry") == parts.end())
+    return Error(Code::kRejected, "{}: a bag with no registry", bag);
+  return merged;
+}
+
+// The leaves below a bag: the bag itself when it holds a registry, else
+// the bags of its children.
+Status CollectLeaves(const std::string& bag, const std::string& signer,
+                     const std::string& bundle, std::vector<Leaf>* out,
+                     const FileView& files = DiskFiles(), int depth = 0) {
+  if (depth > 6) return Error(Code::kRejected, "{}: nested too deep", bag);
+  XJ_ASSIGN_OR_RETURN(bool merged, CheckBagParts(bag, files));
   if (!merged) {
-    if (std::find(parts.begin(), parts.end(), "registry") == parts.end())
-      return Error(Code::kRejected, "{}: a bag with no registry", bag);
     out->push_back({bag + "/data/registry", signer, bundle});
     return Status::Ok();
   }
@@ -126,28 +133,32 @@ Result<std::string> SchoolCode(const std::string& registry) {
   return rows[0][0];
 }
 
-using Counts = std::map<
-    std::tuple<std::string, std::string, std::string, std::string, std::string>,
-    std::uint64_t>;
-
 // Rosters counted as they were extracted, by registry folder.
 using Rosters = std::map<std::string, Result<RosterCounter::ByValues>>;
+
+// A school's registry counted: its code, its students by grade, sex,
+// status and migrant flag, and those counts as summary.csv lines.
+struct SchoolCounts {
+  std::string code;
+  Status counted;  // why the roster could not be counted, if it could not
+  RosterCounter::ByValues by;
+  std::uint64_t students = 0;
+  std::string lines;  // "code,grade,sex,status,migrant,count\r\n", sorted
+};
 
 // A school's registry counted: its code, and its students.csv streamed
 // through a RosterCounter in pieces (memory stays small whatever the file),
 // or `counted`, what a RosterCounter made of it as it was extracted.
-Result<Counts> CountRegistry(
+Result<SchoolCounts> CountRegistry(
     const std::string& registry,
     const Result<RosterCounter::ByValues>* counted = nullptr) {
-  XJ_ASSIGN_OR_RETURN(std::string school, SchoolCode(registry));
+  SchoolCounts c;
+  XJ_ASSIGN_OR_RETURN(c.code, SchoolCode(registry));
   std::string path = registry + "/students.csv";
-  RosterCounter::ByValues by;
-  if (counted != nullptr) {
-    if (!counted->ok()) return counted->status();
-    by = **counted;
-  } else {
+  auto count = [&]() -> Result<RosterCounter::ByValues> {
+    if (counted != nullptr) return *counted;
     // No roster (packed with --allow-errors): no students.
-    if (!os::Exists(path)) return Counts();
+    if (!os::Exists(path)) return RosterCounter::ByValues();
     XJ_ASSIGN_OR_RETURN(os::File f, os::OpenForRead(path));
     RosterCounter counter(path);
     os::FdSource src(f.fd());
@@ -159,57 +170,87 @@ Result<Counts> CountRegistry(
       if (n == 0) break;
       XJ_RETURN_IF_ERROR(counter.Feed(ByteSpan(buf.data(), n)));
     }
-    XJ_ASSIGN_OR_RETURN(by, counter.Finish());
+    return counter.Finish();
+  };
+  Result<RosterCounter::ByValues> by = count();
+  if (!by.ok()) {
+    c.counted = by.status();
+    return c;
   }
-  Counts c;
-  for (const auto& [v, n] : by) c[{school, v[0], v[1], v[2], v[3]}] += n;
+  c.by = std::move(*by);
+  // The values sort as the summary's columns do (a map of them).
+  for (const auto& [v, n] : c.by) {
+    c.students += n;
+    c.lines +=
+        fmt::format("{},{},{},{},{},{}\r\n", c.code, v[0], v[1], v[2], v[3], n);
+  }
   return c;
 }
 
 // Schools' counts by folder, shared by the threads that check held bundles.
 struct CountCache {
   std::mutex mu;
-  std::map<std::string, Counts> by;
+  std::map<std::string, SchoolCounts> by;
 };
 
 // One school's counts, read once however many holders above it ask (and
-// taken from `rosters` when it was counted as it was extracted).
-Status CountLeaf(const Leaf& l, CountCache* cache, Counts* into,
-                 const Rosters* rosters = nullptr) {
+// taken from `rosters` when it was counted as it was extracted). An entry
+// of the cache stays where it is: it is read without the lock.
+Result<const SchoolCounts*> CountLeaf(const Leaf& l, CountCache* cache,
+                                      const Rosters* rosters = nullptr) {
   // One spelling of each folder ("a//b" and "a/b" are one school).
   std::string key;
   for (char c : l.registry) {
     if (c != '/' || key.empty() || key.back() != '/') key += c;
   }
-  const Counts* counts = nullptr;
   {
     std::lock_guard<std::mutex> lock(cache->mu);
     auto it = cache->by.find(key);
-    if (it != cache->by.end()) counts = &it->second;
+    if (it != cache->by.end()) return &it->second;
   }
-  if (counts == nullptr) {
-    const Result<RosterCounter::ByValues>* counted = nullptr;
-    if (rosters != nullptr) {
-      auto it = rosters->find(key);
-      if (it != rosters->end()) counted = &it->second;
-    }
-    XJ_ASSIGN_OR_RETURN(Counts c, CountRegistry(key, counted));
-    std::lock_guard<std::mutex> lock(cache->mu);
-    counts = &cache->by.emplace(key, std::move(c)).first->second;
+  const Result<RosterCounter::ByValues>* counted = nullptr;
+  if (rosters != nullptr) {
+    auto it = rosters->find(key);
+    if (it != rosters->end()) counted = &it->second;
   }
-  // A map's entries stay where they are: read without the lock.
-  for (const auto& [k, n] : *counts) (*into)[k] += n;
-  return Status::Ok();
+  XJ_ASSIGN_OR_RETURN(SchoolCounts c, CountRegistry(key, counted));
+  std::lock_guard<std::mutex> lock(cache->mu);
+  return &cache->by.emplace(key, std::move(c)).first->second;
 }
 
+// summary.csv of the schools below a holder: counts by school, grade, sex,
+// status and migrant flag, in that order. Each school's lines are made
+// once; a holder's are theirs in school order (summed where two folders
+// name one school, which the checks refuse elsewhere).
 Result<std::string> SummaryOf(const std::vector<Leaf>& leaves,
                               CountCache* cache) {
-  Counts counts;
-  for (const Leaf& l : leaves) XJ_RETURN_IF_ERROR(CountLeaf(l, cache, &counts));
+  std::vector<const SchoolCounts*> schools;
+  for (const Leaf& l : leaves) {
+    XJ_ASSIGN_OR_RETURN(const SchoolCounts* c, CountLeaf(l, cache));
+    XJ_RETURN_IF_ERROR(c->counted);
+    schools.push_back(c);
+  }
+  std::stable_sort(schools.begin(), schools.end(),
+                   [](const SchoolCounts* a, const SchoolCounts* b) {
+                     return a->code < b->code;
+                   });
   std::string out = "school_code,grade,sex,status,migrant,count\r\n";
-  for (const auto& [k, n] : counts) {
-    out += fmt::format("{},{},{},{},{},{}\r\n", std::get<0>(k), std::get<1>(k),
-                       std::get<2>(k), std::get<3>(k), std::get<4>(k), n);
+  for (std::size_t i = 0; i < schools.size();) {
+    std::size_t j = i + 1;
+    while (j < schools.size() && schools[j]->code == schools[i]->code) ++j;
+    if (j == i + 1) {
+      out += schools[i]->lines;
+    } else {
+      std::map<std::array<std::string, 4>, std::uint64_t> sum;
+      for (std::size_t k = i; k < j; ++k) {
+        for (const auto& [v, n] : schools[k]->by) sum[v] += n;
+      }
+      for (const auto& [v, n] : sum) {
+        out += fmt::format("{},{},{},{},{},{}\r\n", schools[i]->code, v[0],
+                           v[1], v[2], v[3], n);
+      }
+    }
+    i = j;
   }
   return out;
 }
@@ -220,6 +261,7 @@ struct ChildResult {
   std::vector<HeldSchool> out;
   std::vector<std::pair<ft::BundleStatement, std::string>> bundles;
   std::uint64_t records = 0;
+  std::vector<Leaf> leaves;  // the schools' registries below it
 };
 
 struct Held {
@@ -247,20 +289,17 @@ struct Held {
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
                     const ft::BundleStatement& holder,
-                    std::vector<std::string> path, int depth);
+                    std::vector<std::string> path, int depth,
+                    std::vector<Leaf>* leaves);
 
 // Checks one bundle a holder lists: its statement and signatures under its
 // chain (judged at the holder's time), what it must be to sit there, its
-// bag against the outer manifest, then what it holds. Adds its records.
+// bag against the outer manifest, then what it holds. Adds its records,
+// and the schools' registries below it to `leaves`.
 Status VerifyChild(const Held& h, const std::string& prefix,
                    const ft::BundleStatement& holder, const ft::Child& c,
                    const std::vector<std::string>& path, int depth,
-                   std::uint64_t* records);
-
-Status VerifyChild(const Held& h, const std::string& prefix,
-                   const ft::BundleStatement& holder, const ft::Child& c,
-                   const std::vector<std::string>& path, int depth,
-                   std::uint64_t* records) {
+                   std::uint64_t* records, std::vector<Leaf>* leaves) {
   std::string where = prefix + "data/children/" + c.id;
   // Certificates are judged at the time the holder was made.
   TrustSource t = h.trust;
@@ -354,7 +393,7 @@ Status VerifyChild(const Held& h, const std::string& prefix,
                  bagit::Oxum(octets, files.size()), st.bag_oxum);
   }
   if (h.bundles != nullptr) h.bundles->push_back({st, r->statement_sha256});
-  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, bag, st, path, depth + 1));
+  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, bag, st, path, depth + 1, leaves));
   if (st.children.empty()) {
     h.out->back().signer = r->chain.empty() ? "" : r->chain[0];
   }
@@ -364,11 +403,16 @@ Status VerifyChild(const Held& h, const std::string& prefix,
 
 Status VerifyHeldAt(const Held& h, const std::string& prefix,
                     const ft::BundleStatement& holder,
-                    std::vector<std::string> path, int depth) {
+                    std::vector<std::string> path, int depth,
+                    std::vector<Leaf>* leaves) {
   if (depth > 6)
     return Error(Code::kRejected, "{}: children nested too deep", prefix);
   path.push_back(holder.id);
   std::string dir = h.root + "/" + prefix;
+  // The bag's own folder (no "/" at the end), as messages name it.
+  std::string bag_dir = dir;
+  while (bag_dir.size() > h.root.size() + 1 && bag_dir.back() == '/')
+    bag_dir.pop_back();
   std::string children = dir + "data/children";
   std::vector<std::string> held;
   if (h.files->IsDirectory(children)) {
@@ -399,21 +443,25 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
                    holder.id, c.id);
     }
   }
+  XJ_ASSIGN_OR_RETURN(bool merged, CheckBagParts(bag_dir, *h.files));
   if (holder.children.empty()) {
-    // The records are the signing school's own.
-    XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(dir + "data/registry"));
-    if (code != holder.sender) {
+    if (merged) {
+      return Error(Code::kRejected, "{}: a school's bag with data/children",
+                   bag_dir);
+    }
+    // The records are the signing school's own,
+    Leaf me{dir + "data/registry", holder.sender, holder.id};
+    XJ_ASSIGN_OR_RETURN(const SchoolCounts* c,
+                        CountLeaf(me, h.counts, h.rosters));
+    if (leaves != nullptr) leaves->push_back(me);
+    if (c->code != holder.sender) {
       return Error(Code::kRejected,
                    "{}: the registry is school {}'s, and school {} signed it",
-                   holder.id, EscapeForDisplay(code), holder.sender);
+                   holder.id, EscapeForDisplay(c->code), holder.sender);
     }
-    // As many students as the statement says.
-    Counts counts;
-    XJ_RETURN_IF_ERROR(
-        CountLeaf({dir + "data/registry", holder.sender, holder.id}, h.counts,
-                  &counts, h.rosters));
-    std::uint64_t students = 0;
-    for (const auto& [k, n] : counts) students += n;
+    // as many students as the statement says.
+    XJ_RETURN_IF_ERROR(c->counted);
+    std::uint64_t students = c->students;
     if (students != holder.records) {
       return Error(Code::kRejected,
                    "{}: the statement says {} records, its students.csv holds "
@@ -453,8 +501,9 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
               h.sizes,
               h.rosters,
               h.files};
-    results[i].status = VerifyChild(mine, prefix, holder, holder.children[i],
-                                    path, depth, &results[i].records);
+    results[i].status =
+        VerifyChild(mine, prefix, holder, holder.children[i], path, depth,
+                    &results[i].records, &results[i].leaves);
   };
   std::size_t threads = std::min<std::size_t>(
       n, std::max(1u, std::thread::hardware_concurrency()));
@@ -486,6 +535,8 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     work();
     for (std::thread& t : pool) t.join();
   }
+  // (The checks above each child are its own, as they were on the disk.)
+  std::vector<Leaf> below;
   for (ChildResult& r : results) {
     XJ_RETURN_IF_ERROR(r.status);
     for (HeldSchool& s1 : r.out) h.out->push_back(std::move(s1));
@@ -493,6 +544,7 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
       for (auto& b : r.bundles) h.bundles->push_back(std::move(b));
     }
     held_records += r.records;
+    for (Leaf& l : r.leaves) below.push_back(std::move(l));
   }
   if (held_records != holder.records) {
     return Error(Code::kRejected,
@@ -500,10 +552,7 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
                  holder.id, holder.records, held_records);
   }
   // A merged summary must be what the schools below say.
-  std::vector<Leaf> leaves;
-  XJ_RETURN_IF_ERROR(
-      CollectLeaves(dir, holder.sender, holder.id, &leaves, *h.files));
-  XJ_ASSIGN_OR_RETURN(std::string want, SummaryOf(leaves, h.counts));
+  XJ_ASSIGN_OR_RETURN(std::string want, SummaryOf(below, h.counts));
   Result<std::string> have =
       ReadText(dir + "data/merged/summary.csv", 64 << 20, *h.files);
   if (!have.ok() || *have != want) {
@@ -511,6 +560,9 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
                  "{}data/merged/summary.csv differs from the counts of the "
                  "schools {} holds",
                  prefix, holder.id);
+  }
+  if (leaves != nullptr) {
+    for (Leaf& l : below) leaves->push_back(std::move(l));
   }
   return Status::Ok();
 }
@@ -600,15 +652,14 @@ Status CheckSchoolBag(const std::string& bag, const ft::BundleStatement& st) {
                  "none",
                  st.id);
   }
-  XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(leaves[0].registry));
-  if (code != st.sender) {
+  XJ_ASSIGN_OR_RETURN(SchoolCounts c, CountRegistry(leaves[0].registry));
+  if (c.code != st.sender) {
     return Error(Code::kRejected,
                  "{}: the registry is school {}'s, and school {} signed it",
-                 st.id, EscapeForDisplay(code), st.sender);
+                 st.id, EscapeForDisplay(c.code), st.sender);
   }
-  XJ_ASSIGN_OR_RETURN(Counts counts, CountRegistry(leaves[0].registry));
-  std::uint64_t students = 0;
-  for (const auto& [k, n] : counts) students += n;
+  XJ_RETURN_IF_ERROR(c.counted);
+  std::uint64_t students = c.students;
   if (students != st.records) {
     return Error(Code::kRejected,
                  "{}: the statement says {} records, its students.csv holds "
@@ -640,7 +691,7 @@ Result<std::vector<HeldSchool>> VerifyHeldIn(
   }
   std::vector<HeldSchool> out;
   Held h{bag_dir, manifest, trust, &out, held, counts, true, early};
-  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0));
+  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0, nullptr));
   return out;
 }
 
@@ -685,7 +736,7 @@ struct HeldCheck::Impl {
   Rosters rosters;
 
   std::mutex mu;
-  std::size_t kept_queued = 0;  // in the jobs not yet done
+  std::atomic<std::size_t> kept_queued{0};  // in the jobs not yet done
   std::condition_variable ready;
   std::deque<Job> jobs;
   bool closed = false, stop = false;
@@ -733,7 +784,7 @@ struct HeldCheck::Impl {
              &counts, job.index == last, nullptr, &job.sizes, &job.rosters,
              &kept};
       r.status = VerifyChild(h, "", holder, holder.children[job.index],
-                             {holder.id}, 0, &r.records);
+                             {holder.id}, 0, &r.records, &r.leaves);
       Clock::time_point end = Clock::now();
       job.bytes.clear();
       lock.lock();
