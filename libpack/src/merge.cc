@@ -358,15 +358,30 @@ Status VerifyChild(const Held& h, const std::string& prefix,
                                               64 << 20, *h.files));
   XJ_ASSIGN_OR_RETURN(auto files, bagit::ParseManifest(manifest_text));
   std::uint64_t octets = 0;
+  std::string data_prefix = bag + "data/";
+  // The manifest's lines and the outer bag's files come in one order (by
+  // path): each is most likely the one after the last, else looked up.
+  auto next_outer = h.manifest.lower_bound(data_prefix);
+  std::map<std::string, std::uint64_t>::const_iterator next_size;
+  if (h.sizes != nullptr) next_size = h.sizes->lower_bound(data_prefix);
   for (const auto& [p, hash] : files) {
-    auto outer = h.manifest.find(bag + p);
+    std::string full = bag + p;
+    auto outer = next_outer != h.manifest.end() && next_outer->first == full
+                     ? next_outer
+                     : h.manifest.find(full);
     if (outer == h.manifest.end() || outer->second != hash) {
       return Error(Code::kIntegrity, "{}{}: not as its manifest says", bag, p);
     }
+    next_outer = std::next(outer);
     std::optional<std::uint64_t> size;
     if (h.sizes != nullptr) {
-      auto known = h.sizes->find(bag + p);
-      if (known != h.sizes->end()) size = known->second;
+      auto known = next_size != h.sizes->end() && next_size->first == full
+                       ? next_size
+                       : h.sizes->find(full);
+      if (known != h.sizes->end()) {
+        size = known->second;
+        next_size = std::next(known);
+      }
     }
     if (!size) {
       XJ_ASSIGN_OR_RETURN(size, h.files->Size(h.root + "/" + bag + p));
@@ -374,7 +389,6 @@ Status VerifyChild(const Held& h, const std::string& prefix,
     octets += *size;
   }
   std::size_t payload = 0;
-  std::string data_prefix = bag + "data/";
   for (auto it = h.manifest.lower_bound(data_prefix);
        it != h.manifest.end() &&
        it->first.compare(0, data_prefix.size(), data_prefix) == 0;
