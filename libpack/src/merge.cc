@@ -221,7 +221,7 @@ Result<const SchoolCounts*> CountLeaf(const Leaf& l, CountCache* cache,
 // summary.csv of the schools below a holder: counts by school, grade, sex,
 // status and migrant flag, in that order. Each school's lines are made
 // once; a holder's are theirs in school order (summed where two folders
-// name one school, which the checks refuse elsewhere).
+// hold registries of one school).
 Result<std::string> SummaryOf(const std::vector<Leaf>& leaves,
                               CountCache* cache) {
   std::vector<const SchoolCounts*> schools;
@@ -425,7 +425,7 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
   std::string dir = h.root + "/" + prefix;
   // The bag's own folder (no "/" at the end), as messages name it.
   std::string bag_dir = dir;
-  while (bag_dir.size() > h.root.size() + 1 && bag_dir.back() == '/')
+  while (bag_dir.size() > h.root.size() && bag_dir.back() == '/')
     bag_dir.pop_back();
   std::string children = dir + "data/children";
   std::vector<std::string> held;
