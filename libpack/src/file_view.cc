@@ -175,9 +175,10 @@ Result<Bytes> KeptFiles::ReadFile(const std::string& path,
 }
 
 bool KeptFiles::IsDirectory(const std::string& path) const {
+  // Below the scope every file is known, and a folder holds at least one
+  // (the archive makes no empty ones).
   std::string rel;
-  if (Covers(path, &rel) && KindOfRel(rel) == os::Dir::Kind::kFolder)
-    return true;
+  if (Covers(path, &rel)) return KindOfRel(rel) == os::Dir::Kind::kFolder;
   return FileView::IsDirectory(path);
 }
 

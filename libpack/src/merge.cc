@@ -845,7 +845,7 @@ HeldCheck::~HeldCheck() {
 
 void HeldCheck::Written(const std::string& path, const std::string& sha512,
                         std::uint64_t size,
-                        const Result<RosterCounter::ByValues>* roster,
+                        Result<RosterCounter::ByValues>* roster,
                         std::string* bytes) {
   Impl& m = *impl_;
   constexpr std::string_view kChildren = "data/children/";
@@ -862,8 +862,9 @@ void HeldCheck::Written(const std::string& path, const std::string& sha512,
     m.current = id;
     m.collecting = true;
   }
-  m.files.emplace(path, sha512);
-  m.sizes.emplace(path, size);
+  // The bag's files come in path order: each goes at the end.
+  m.files.emplace_hint(m.files.end(), path, sha512);
+  m.sizes.emplace_hint(m.sizes.end(), path, size);
   if (bytes != nullptr) {
     std::size_t queued;
     {
@@ -872,12 +873,12 @@ void HeldCheck::Written(const std::string& path, const std::string& sha512,
     }
     if (queued + m.kept_bytes + bytes->size() <= Impl::kMaxKept) {
       m.kept_bytes += bytes->size();
-      m.bytes.emplace(path, std::move(*bytes));
+      m.bytes.emplace_hint(m.bytes.end(), path, std::move(*bytes));
     }
   }
   // Keyed by its registry folder, as CountLeaf looks it up.
   if (roster != nullptr)
-    m.rosters.emplace(m.root + "/" + os::DirName(path), *roster);
+    m.rosters.emplace(m.root + "/" + os::DirName(path), std::move(*roster));
 }
 
 Result<std::vector<HeldSchool>> HeldCheck::Finish(

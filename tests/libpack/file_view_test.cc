@@ -106,6 +106,15 @@ TEST_CASE("kept files read the bytes that were kept, not the disk's") {
   const std::string c1 = t.root + "/data/children/C1";
   // The disk changed after the extraction hashed and kept the file.
   test::WriteFile(c1 + "/chain/cert-1.stmt", "changed\n");
+  // A folder below the scope is one the extraction wrote a file into,
+  // whatever the disk holds now (outside the scope, the disk answers).
+  std::filesystem::create_directories(c1 + "/extra");
+  test::WriteFile(c1 + "/extra/x", "x\n");
+  CHECK_FALSE(kept.IsDirectory(c1 + "/extra"));
+  CHECK_FALSE(kept.IsDirectory(c1 + "/nothing"));
+  CHECK(kept.IsDirectory(c1 + "/chain/"));
+  std::filesystem::create_directories(t.root + "/data/extra");
+  CHECK(kept.IsDirectory(t.root + "/data/extra"));
   CHECK(AsChars(*kept.ReadFile(c1 + "/chain/cert-1.stmt", 100)) == "cert\n");
   Result<std::unique_ptr<Folder>> chain = kept.Open(c1 + "/chain");
   REQUIRE(chain.ok());

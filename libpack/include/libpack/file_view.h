@@ -55,7 +55,10 @@ const FileView& DiskFiles();
 
 /// The files an extraction wrote below `root` + "/" + `scope` (paths
 /// relative to `root`), each with its size, and the bytes of those it
-/// kept. Both maps must outlive the view.
+/// kept. Below the scope, what is a folder is answered from the paths
+/// written alone (the archive makes no empty folder); files not kept are
+/// read from the disk, and what is outside the scope is the disk's. Both
+/// maps must outlive the view.
 class KeptFiles : public FileView {
  public:
   KeptFiles(std::string root, std::string scope,

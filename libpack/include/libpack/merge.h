@@ -83,13 +83,13 @@ class HeldCheck {
 
   /// A payload file of the bag ("data/..."), written, closed and hashed
   /// (SHA-512, hex), of `size` bytes; in the bag's order. For a held
-  /// school's students.csv, `roster` may give its counts, taken as it was
-  /// written (else the file is counted when the school is checked); and
-  /// `bytes`, if given, is the file's content, taken (moved from) to be
-  /// read from memory when the child is checked.
+  /// school's students.csv, `roster` may give its counts, taken (moved
+  /// from) as it was written (else the file is counted when the school is
+  /// checked); and `bytes`, if given, is the file's content, taken (moved
+  /// from) to be read from memory when the child is checked.
   void Written(const std::string& path, const std::string& sha512,
                std::uint64_t size,
-               const Result<RosterCounter::ByValues>* roster = nullptr,
+               Result<RosterCounter::ByValues>* roster = nullptr,
                std::string* bytes = nullptr);
   /// Once the whole bag is extracted and its manifest checked: waits for
   /// the children begun, then as VerifyHeld.
