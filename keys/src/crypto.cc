@@ -39,7 +39,15 @@ void HkdfSha256(ByteSpan ikm, ByteSpan salt, std::string_view info,
 }
 
 void Sha256(ByteSpan data, std::uint8_t out[32]) {
-  crypto_hash_sha256(out, data.data(), data.size());
+  // OpenSSL's, which uses the CPU's SHA instructions where it has them
+  // (a third of the time of libsodium's on a statement): a held city's
+  // check hashes each school's statements and certificates.
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr) !=
+          1 ||
+      len != 32) {
+    crypto_hash_sha256(out, data.data(), data.size());
+  }
 }
 
 struct Hasher::State {
