@@ -394,18 +394,22 @@ struct Decryptor::Chain {
 
 namespace {
 
+using PlaceName = std::function<std::string(std::uint64_t, std::uint64_t)>;
+
 // Authenticated plaintext, chunk by chunk (C2SP age §"Payload"): a chunk is
 // handed out only after its tag verifies; the first failure is sticky.
 class PayloadSource final : public Source {
  public:
   PayloadSource(std::unique_ptr<Decryptor::Chain> chain, keys::ChaChaPoly aead,
-                std::uint64_t base, Stage* stage, std::uint64_t* released)
+                std::uint64_t base, Stage* stage, std::uint64_t* released,
+                PlaceName place)
       : chain_(std::move(chain)),
         payload_(&chain_->reader()),
         aead_(std::move(aead)),
         base_(base),
         stage_(stage),
         released_(released),
+        place_(chain_->armored ? PlaceName() : std::move(place)),
         cipher_((kBatch + 1) * kEncChunk),
         plain_((kBatch + 1) * kChunk) {}
   ~PayloadSource() override { Wipe(plain_.data(), plain_.size()); }
@@ -431,9 +435,16 @@ class PayloadSource final : public Source {
   }
 
  private:
+  // The input's bytes first to last, as messages name them.
+  std::string Place(std::uint64_t first, std::uint64_t last) const {
+    if (place_) return place_(first, last);
+    if (first == last) return fmt::format("byte {}", first);
+    return fmt::format("bytes {}–{}", first, last);
+  }
+  // The chunk at cipher_[off].
   std::string SpanOf(std::size_t off) const {
-    return fmt::format("bytes {}–{}", base_ + off,
-                       base_ + off + std::min(kEncChunk, have_ - off) - 1);
+    return Place(base_ + off,
+                 base_ + off + std::min(kEncChunk, have_ - off) - 1);
   }
 
   // Decrypts the next batch of chunks into plain_; sets done_ at the end
@@ -474,10 +485,11 @@ class PayloadSource final : public Source {
         StreamNonce(counter_, true, nonce);
         if (aead_.Open(nonce, c, plain_.data() + len_)) {
           len_ += kChunk;
-          Finish(
-              Error(Code::kTrailingData,
-                    "data after the final chunk (chunk {}, ending at byte {})",
-                    counter_, base_ + off + kEncChunk));
+          Finish(Error(
+              Code::kTrailingData,
+              "data after the final chunk (chunk {}, which ends at {})",
+              counter_,
+              Place(base_ + off + kEncChunk - 1, base_ + off + kEncChunk - 1)));
         } else {
           Finish(
               Error(Code::kIntegrity,
@@ -553,6 +565,7 @@ class PayloadSource final : public Source {
   std::uint64_t base_;  // file offset of cipher_[0]
   Stage* stage_;
   std::uint64_t* released_;
+  PlaceName place_;
   Bytes cipher_, plain_;
   std::size_t have_ = 0, consumed_ = 0, pos_ = 0, len_ = 0;
   std::uint64_t counter_ = 0;
@@ -615,7 +628,7 @@ Result<std::unique_ptr<Source>> Decryptor::Open(Source& raw) {
   stage_ = Stage::kPayload;  // until the payload ends well
   return std::unique_ptr<Source>(std::make_unique<PayloadSource>(
       std::move(chain), std::move(aead), header_.size + kNonceSize, &stage_,
-      &released_));
+      &released_, options_.place));
 }
 
 Status Decryptor::Decrypt(Source& raw, Sink& out) {

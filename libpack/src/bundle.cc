@@ -1667,6 +1667,38 @@ Result<PayloadLimits> LimitsOf(const ft::BundleStatement& st) {
   return l;
 }
 
+// Names the payload's bytes first to last (offsets in the volumes joined)
+// by the volumes that hold them: "payload.tar.zst.age.003 bytes 10–99", or
+// "... .003 byte 65530 to ... .004 byte 9" across a volume's end. The sizes
+// are the statement's, which every volume has had by the time a decryption
+// error is told (a volume that does not is refused as such first).
+std::function<std::string(std::uint64_t, std::uint64_t)> VolumePlaces(
+    const ft::BundleStatement& st) {
+  std::vector<std::string> names = VolumeNames(st.volumes.size());
+  std::vector<std::uint64_t> starts;
+  std::uint64_t at = 0;
+  for (const ft::Volume& v : st.volumes) {
+    starts.push_back(at);
+    at += v.size;
+  }
+  if (names.empty()) return {};
+  return [names = std::move(names), starts = std::move(starts)](
+             std::uint64_t first, std::uint64_t last) {
+    // The last volume starting at or before x (an empty one holds nothing).
+    auto find = [&](std::uint64_t x) {
+      std::size_t i =
+          std::upper_bound(starts.begin(), starts.end(), x) - starts.begin();
+      return i == 0 ? std::size_t{0} : i - 1;
+    };
+    std::size_t i = find(first), j = find(last);
+    std::uint64_t a = first - starts[i], b = last - starts[j];
+    if (i != j)
+      return fmt::format("{} byte {} to {} byte {}", names[i], a, names[j], b);
+    if (a == b) return fmt::format("{} byte {}", names[i], a);
+    return fmt::format("{} bytes {}–{}", names[i], a, b);
+  };
+}
+
 // Decrypts the volumes and checks (or extracts) the bag.
 Status OpenPayload(Source& volumes, BundleReport* report,
                    const std::vector<keys::X25519Identity>& identities,
@@ -1676,6 +1708,7 @@ Status OpenPayload(Source& volumes, BundleReport* report,
   age::DecryptOptions opt;
   opt.reject_unknown_stanzas = true;
   opt.limits.max_bytes = kMaxHeader;
+  opt.place = VolumePlaces(st);
   age::Decryptor dec(opt);
   for (const auto& id : identities) dec.AddIdentity(&id);
   Result<std::unique_ptr<Source>> plain = dec.Open(volumes);

@@ -337,12 +337,30 @@ c.expect("verify", 0, "README.txt on the stick differs from what the statement s
 # =====================================================================
 
 
-def decrypt_error(orig, new):
+def volume_place(first, last, sizes):
+    """How xjpack names the payload's bytes first to last (offsets in the
+    volumes joined, both included), the volumes being of these sizes."""
+    names = (["payload.tar.zst.age"] if len(sizes) == 1 else
+             [f"payload.tar.zst.age.{i + 1:03d}" for i in range(len(sizes))])
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+
+    def find(x):  # the last volume starting at or before x
+        i = max(k for k in range(len(starts)) if starts[k] <= x)
+        return i, x - starts[i]
+    (i, a), (j, b) = find(first), find(last)
+    if i != j:
+        return f"{names[i]} byte {a} to {names[j]} byte {b}"
+    return f"{names[i]} byte {a}" if a == b else f"{names[i]} bytes {a}\u2013{b}"
+
+
+def decrypt_error(orig, new, sizes):
     """What xjpack says when it decrypts the age payload new (its volumes
-    joined), whose header is orig's, and which differs from the honest orig
-    by a cut, a flip or volumes moved around (so that the statement,
-    re-signed to match, leaves only the decryption to notice): the first
-    chunk that differs from orig's, or where new ends too early."""
+    joined, of these sizes), whose header is orig's, and which differs from
+    the honest orig by a cut, a flip or volumes moved around (so that the
+    statement, re-signed to match, leaves only the decryption to notice):
+    the first chunk that differs from orig's, or where new ends too early.
+    A chunk is named by the volumes that hold it."""
+    assert sum(sizes) == len(new)
     h, start, _ = fg.age_layout(orig)
     assert new[:h] == orig[:h], "the header differs: not a case for decrypt_error"
     n = len(new)
@@ -365,11 +383,11 @@ def decrypt_error(orig, new):
         last = b == n and b - a < fg.CHUNK
         same = nonce_ok and new[a:b] == orig[a:b] and last == (b == len(orig))
         if not same and last:
-            return (f"chunk {k} (bytes {a}\u2013{b - 1}), the last in the file, failed "
+            return (f"chunk {k} ({volume_place(a, b - 1, sizes)}), the last in the file, failed "
                     "authentication: the file was altered, damaged or cut short")
         if not same:
-            return (f"chunk {k} (bytes {a}\u2013{b - 1}) failed authentication: the file was "
-                    "altered or damaged")
+            return (f"chunk {k} ({volume_place(a, b - 1, sizes)}) failed authentication: the "
+                    "file was altered or damaged")
         assert not last, "new decrypts as orig does: not a hostile case"
         k += 1
 
@@ -401,7 +419,7 @@ vs = [v for _, v in fg.volumes_of(d)]
 vs[1], vs[2] = vs[2], vs[1]
 fg.write_volumes(d, vs)
 fg.resign(d, fg.set_volume_lines(fg.stmt_of(d), vs), [(FORGER, "clerk")])
-m = decrypt_error(AV_STREAM, b"".join(vs))
+m = decrypt_error(AV_STREAM, b"".join(vs), [len(v) for v in vs])
 c.expect("verify", 1, m).expect("unpack", 1, m)
 c, d = plain_case("vol_duplicated_resigned", "volume 003 replaced by 002, re-signed",
                   src=AV, forged=True)
@@ -409,7 +427,7 @@ vs = [v for _, v in fg.volumes_of(d)]
 vs[2] = vs[1]
 fg.write_volumes(d, vs)
 fg.resign(d, fg.set_volume_lines(fg.stmt_of(d), vs), [(FORGER, "clerk")])
-m = decrypt_error(AV_STREAM, b"".join(vs))
+m = decrypt_error(AV_STREAM, b"".join(vs), [len(v) for v in vs])
 c.expect("verify", 1, m).expect("unpack", 1, m)
 c, d = plain_case("vol_dropped_resigned", "volume 003 left out, the statement re-signed with "
                   "the rest", src=AV, forged=True)
@@ -417,7 +435,7 @@ vs = [v for _, v in fg.volumes_of(d)]
 del vs[2]
 fg.write_volumes(d, vs)
 fg.resign(d, fg.set_volume_lines(fg.stmt_of(d), vs), [(FORGER, "clerk")])
-m = decrypt_error(AV_STREAM, b"".join(vs))
+m = decrypt_error(AV_STREAM, b"".join(vs), [len(v) for v in vs])
 c.expect("verify", 1, m).expect("unpack", 1, m)
 c, d = plain_case("vol_in_two_sticks", "one volume on two sticks", src=AV)
 d2 = c.stick(AV, n=2)
@@ -468,7 +486,7 @@ for p in cut_points(single):
     fg.write_volumes(d, [single[:p]])
     fg.resign(d, fg.set_volume_lines(fg.stmt_of(d), [single[:p]]), [(FORGER, "clerk")])
     m = ("file ends inside the age header" if p < HEADER_END
-         else decrypt_error(single, single[:p]))
+         else decrypt_error(single, single[:p], [p]))
     c.expect("verify", 1, m).expect("unpack", 1, m)
 stream = AV_STREAM
 offsets = []
@@ -494,7 +512,7 @@ for p in cut_points(stream):
     fg.resign(d, fg.set_volume_lines(fg.stmt_of(d), vs), [(FORGER, "clerk")])
     # (a cut volume followed by the next: the chunk astride the cut fails)
     m = ("file ends inside the age header" if p < HEADER_END
-         else decrypt_error(stream, b"".join(vs)))
+         else decrypt_error(stream, b"".join(vs), [len(v) for v in vs]))
     c.expect("verify", 1, m).expect("unpack", 1, m)
 
 # =====================================================================
@@ -544,7 +562,7 @@ for region, at in regions_of_age(single).items():
     fg.resign(d, fg.set_volume_lines(fg.stmt_of(d), [bad]), [(FORGER, "clerk")])
     # A changed wrapped key or share is a key that opens nothing (exit 4).
     code = 4 if region in ("header_stanza_share", "header_stanza_body") else 1
-    m = RESIGNED.get(region) or decrypt_error(single, bad)
+    m = RESIGNED.get(region) or decrypt_error(single, bad, [len(bad)])
     c.expect("verify", code, m).expect("unpack", code, m)
 for i, (path, v) in enumerate(vols):
     for region, at in (("first", 100 if i else len(v) - 100), ("middle", len(v) // 2),
@@ -560,7 +578,7 @@ for i, (path, v) in enumerate(vols):
         vs[i] = fg.flip(v, at)
         fg.write_volumes(d, vs)
         fg.resign(d, fg.set_volume_lines(fg.stmt_of(d), vs), [(FORGER, "clerk")])
-        m = decrypt_error(stream, b"".join(vs))
+        m = decrypt_error(stream, b"".join(vs), [len(x) for x in vs])
         c.expect("verify", 1, m).expect("unpack", 1, m)
 stmt_bytes = fg.read(A / "bundle.stmt")
 for region, at in (("magic", 3), ("id", stmt_bytes.index(b"id: ") + 6),

@@ -4,6 +4,7 @@
 #include "libpack/age.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "base/io.h"
 #include "formats/age_keys.h"
@@ -215,6 +216,33 @@ TEST_CASE("decryption failures are distinct: code, stage and message") {
                      "chunk 1 (bytes 65736–131287) failed authentication");
     CHECK(o.plain.size() == 65536);  // only what authenticated, in order
   }
+  SUBCASE("a flipped payload byte, named as the caller names places") {
+    DecryptOptions opt;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> asked;
+    opt.place = [&](std::uint64_t first, std::uint64_t last) {
+      asked.emplace_back(first, last);
+      return fmt::format("volume 2 from {}", first - 65536);
+    };
+    Outcome o = DecryptWith(test::FlipByte(file, header + 16 + 70000), &id,
+                            nullptr, opt);
+    CHECK_FAILS_WITH(o.status, Code::kIntegrity,
+                     "chunk 1 (volume 2 from 200) failed authentication");
+    REQUIRE(asked.size() == 1);
+    CHECK(asked[0].first == header + 16 + 65552);
+    CHECK(asked[0].second == header + 16 + 2 * 65552 - 1);
+    // Armored input's offsets are in the decoded bytes: not the caller's.
+    EncryptOptions armored;
+    armored.armor = true;
+    Bytes text =
+        EncryptTo(test::Pattern(3 * 65536, 4), {id.public_key()}, armored);
+    std::string t(AsChars(text));
+    std::size_t at = t.find('\n', t.size() / 2);
+    t[at - 1] = t[at - 1] == 'A' ? 'B' : 'A';
+    asked.clear();
+    CHECK_FAILS_WITH(DecryptWith(ToBytes(t), &id, nullptr, opt).status,
+                     Code::kIntegrity, "(bytes ");
+    CHECK(asked.empty());
+  }
   SUBCASE("a header MAC that does not match") {
     std::string text(AsChars(file).substr(0, header));
     std::size_t mac_at = text.rfind("--- ") + 4;
@@ -252,8 +280,16 @@ TEST_CASE("decryption failures are distinct: code, stage and message") {
     whole.insert(whole.end(), 20, 'x');
     Outcome o = DecryptWith(whole, &id);
     CHECK_FAILS_WITH(o.status, Code::kTrailingData,
-                     "data after the final chunk");
+                     "data after the final chunk (chunk 1, which ends at byte");
     CHECK(o.stage == Stage::kPayload);
+    DecryptOptions opt;
+    opt.place = [](std::uint64_t first, std::uint64_t last) {
+      return fmt::format("<{} {}>", first, last);
+    };
+    std::uint64_t end = whole.size() - 20 - 1;
+    CHECK_FAILS_WITH(DecryptWith(whole, &id, nullptr, opt).status,
+                     Code::kTrailingData,
+                     fmt::format("(chunk 1, which ends at <{} {}>)", end, end));
     // After a short final chunk the extra bytes break its tag instead.
     Bytes bad = file;
     bad.push_back('x');

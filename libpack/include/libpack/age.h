@@ -108,6 +108,11 @@ struct DecryptOptions {
   /// them (bundles allow nothing else).
   bool reject_unknown_stanzas = false;
   keys::AeadBackend backend = keys::ChaChaPoly::kDefaultBackend;
+  /// How messages name the input's bytes `first` to `last` (offsets in the
+  /// binary file, both included): "bytes F–L" (or "byte F") when unset. A
+  /// payload read from several volumes names the volumes instead. Not used
+  /// for armored input, whose offsets are in the decoded bytes.
+  std::function<std::string(std::uint64_t first, std::uint64_t last)> place;
 };
 
 /// Asked for the passphrase only when the file turns out to be
