@@ -3015,7 +3015,8 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   if (r.statement.children.empty())
     XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
   std::vector<HeldSchool> schools;
-  std::vector<std::pair<ft::BundleStatement, std::string>> held;
+  // The bundles held at every depth, as checked; those new to the ledger.
+  std::vector<std::pair<ft::BundleStatement, std::string>> checked_held, held;
   // Everything extracted reaches the disk before it appears in place. The
   // flush runs on its own thread while the held bundles are checked (the
   // check only reads), so on a disk the check mostly fits in the time the
@@ -3045,8 +3046,10 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
         0.0, std::chrono::duration<double>(held_end - flush_end).count());
     // Nested streams: a held bundle equivocating with one accepted before
     // is refused.
+    checked_held = std::move(held);
+    held.clear();
     if (req.ledger != nullptr) {
-      XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
+      XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(checked_held));
     }
   } else {
     XJ_RETURN_IF_ERROR(flushed.get());
@@ -3061,6 +3064,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   out.report = std::move(r);
   out.bag_dir = final_dir;
   out.schools = std::move(schools);
+  out.held = std::move(checked_held);
   out.held_seconds = held_seconds;
   out.held_early_seconds = early ? early->early_seconds() : 0;
   out.flush_seconds = flush_seconds;

@@ -1016,16 +1016,20 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
                    "accepted seq {} from {}; a merge holds the newest",
                    st.id, st.seq, last.first, st.sender);
     }
-    // The children it holds, checked down to the schools.
-    std::vector<std::pair<ft::BundleStatement, std::string>> nested;
-    XJ_ASSIGN_OR_RETURN(std::vector<HeldSchool> schools,
-                        VerifyHeld(ur->bag_dir, st, trust, &nested));
+    // The children it holds, as its unpack checked them down to the
+    // schools.
     XJ_ASSIGN_OR_RETURN(std::vector<HeldStatement> fresh,
-                        req.ledger->NewHeld(nested));
+                        req.ledger->NewHeld(ur->held));
     held_new.insert(held_new.end(), fresh.begin(), fresh.end());
-    for (HeldSchool& s : schools) {
-      if (st.children.empty() && !r.chain.empty()) s.signer = r.chain[0];
-      result.schools.push_back(std::move(s));
+    for (HeldSchool& s : ur->schools) result.schools.push_back(std::move(s));
+    // A school's own bundle (its unpack checked its registry is the
+    // school's, as many records as it says).
+    if (st.children.empty()) {
+      result.schools.push_back({st.id,
+                                st.sender,
+                                r.chain.empty() ? "" : r.chain[0],
+                                {st.id},
+                                st.records});
     }
     XJ_RETURN_IF_ERROR(CollectLeaves(ur->bag_dir, st.sender, st.id, &leaves));
     // Kept intact: statement, signatures, chain and bag.

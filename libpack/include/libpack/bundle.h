@@ -283,6 +283,10 @@ struct UnpackResult {
   /// For a merged bundle: every school it holds, each checked down to its
   /// own signature.
   std::vector<HeldSchool> schools;
+  /// For a merged bundle: every bundle it holds, at every depth (statement
+  /// and its SHA-256), as the check found them (before the ledger's
+  /// filtering out of those it had seen).
+  std::vector<std::pair<formats::trust::BundleStatement, std::string>> held;
 };
 
 Result<UnpackResult> Unpack(const UnpackRequest& request);
