@@ -78,7 +78,10 @@ diff -r recovered incoming >/dev/null && echo "the stock tools give the same bag
 
 step "9. a damaged stick is refused, and nothing is unpacked"
 cp -r "$B" damaged
-printf 'X' | dd of=damaged/payload.tar.zst.age bs=1 seek=5000 conv=notrunc 2>/dev/null
+# One bit flipped (a byte overwritten with a fixed value might have held it).
+byte=$(dd if=damaged/payload.tar.zst.age bs=1 skip=5000 count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 1)))" |
+  dd of=damaged/payload.tar.zst.age bs=1 seek=5000 count=1 conv=notrunc 2>/dev/null
 mkdir refused
 if "$X" unpack damaged -p clerk.pub -i county.key --passphrase-file county.pass -o refused; then
   echo "demo: a damaged bundle was accepted" >&2

@@ -35,7 +35,7 @@ expect 4 "pw.key: wrong passphrase" "$XJ" sign data -k pw.key --passphrase-file 
 
 # Tampering is caught on both sides.
 cp data data.orig
-printf 'X' | dd of=data bs=1 seek=1000 conv=notrunc 2>/dev/null
+flip data 1000
 minisign -V -p ours.pub -m data >/dev/null 2>&1 && fail "minisign accepted a tampered file"
 expect 1 "does not match its signature" "$XJ" sigcheck data -p stock.pub -x ed.sig
 cp data.orig data

@@ -361,10 +361,21 @@ int RunAll(Demo& d, int students) {
     std::error_code ec;
     fs::copy(d.Path(city_bundle), d.Path("tampered"),
              fs::copy_options::recursive, ec);
+    // One bit of the payload flipped (not a byte overwritten, which may
+    // have held that value already).
     std::fstream f(d.Path("tampered/payload.tar.zst.age"),
                    std::ios::in | std::ios::out | std::ios::binary);
+    char c = 0;
+    f.seekg(5000);
+    f.get(c);
     f.seekp(5000);
-    f.put('X');
+    f.put(static_cast<char>(c ^ 0x01));
+    f.flush();
+    if (ec || !f) {
+      std::fprintf(stderr, "xjpack: error: demo: could not make %s\n",
+                   d.Path("tampered/payload.tar.zst.age").c_str());
+      return 1;
+    }
   }
   if (!d.Expect(1, {"verify", "tampered", "--home", "province"})) return 1;
   d.Step("done");
