@@ -440,7 +440,21 @@ expect 1 "data/children/3134000000-340102-000001: chain/notes.txt: unexpected fi
 mkdir m3 m4
 expect 0 "" "$XJ" pack cty/3134000000 --to 340102 -o m3 --home junior $PW
 J2=m3/XJ/3134000000-340102-000002
-expect 0 "it may be removed" "$XJ" merge "$P" "$J2" "$S" --to 3401 -o m4 --home county $PW
+expect 0 "" "$XJ" merge "$P" "$J2" "$S" --to 3401 -o m4 --home county $PW --json
+# Each school child is reported with its own bundle and the certificate
+# that signed it.
+python3 - "$SCRATCH/.out" "$(basename "$P")" <<'PY' || fail "merge --json does not name each school and its signer"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["ok"] and m["children"] == 3 and m["bundle"] == "340102-3401-000002", m
+got = sorted((s["school"], s["bundle"], s["signer"].split(" (")[0].split(" ")[0],
+              s["records"] > 0) for s in m["schools"])
+want = sorted([(sys.argv[2].split("-")[0], sys.argv[2], sys.argv[2].split("-")[0], True),
+               ("3134000000", "3134000000-340102-000002", "3134000000", True),
+               ("3434000000", "3434000000-340102-000001", "3434000000", True)])
+assert got == want, (got, want)
+assert all("(school," in s["signer"] for s in m["schools"]), m["schools"]
+PY
 expect 1 "replay: bundle 3134000000-340102-000001 has seq 1" \
   "$XJ" merge "$P" "$J" "$S" --to 3401 -o m4 --home county $PW
 expect 1 "two bundles from 3134000000" "$XJ" merge "$J2" "$J2" --to 3401 -o m4 --home county $PW
