@@ -210,15 +210,7 @@ Status CopyFile(const os::Dir& from_dir, const std::string& name,
 
 // Removes .xjtmp-<pid>-* folders in `dir` whose process is gone.
 void RemoveStaleTemporaries(const std::string& dir) {
-  Result<std::vector<std::string>> names = os::ListDirectory(dir);
-  if (!names.ok()) return;
-  for (const std::string& n : *names) {
-    if (n.rfind(".xjtmp-", 0) != 0) continue;
-    int pid = std::atoi(n.c_str() + 7);
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
-      RemoveTree(dir + "/" + n);
-    }
-  }
+  RemoveStaleOwnDirs(dir, ".xjtmp-");
 }
 
 // ---- reading a bundle folder ----
@@ -2188,15 +2180,9 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
       return Error(Code::kAlreadyExists, "{} is already on the stick",
                    final_dir);
     }
-    // What an interrupted pack left is incomplete by definition: remove it.
-    RemoveStaleTemporaries(xj);
-    std::uint8_t r[6];
-    keys::RandomBytes(r);
-    std::string media_tmp =
-        fmt::format("{}/.xjtmp-{}-{}", xj, ::getpid(), ToHex(r));
-    if (::mkdir(media_tmp.c_str(), 0755) != 0) {
-      return os::ErrnoStatus(errno, fmt::format("creating {}", media_tmp));
-    }
+    // What an interrupted pack left is incomplete by definition: it is
+    // removed first.
+    XJ_ASSIGN_OR_RETURN(std::string media_tmp, MakeOwnDir(xj, ".xjtmp-", 0755));
     struct MediaCleanup {
       std::string dir, partial;
       bool keep = false;

@@ -80,28 +80,37 @@ Result<std::string> MakeWorkDir(const Home& home) {
   return MakeWorkDirIn(home.work());
 }
 
-void RemoveStaleWorkDirs(const std::string& parent) {
-  // Work folders of processes that are gone hold plaintext nobody needs.
+void RemoveStaleOwnDirs(const std::string& parent, std::string_view prefix) {
   Result<std::vector<std::string>> names = os::ListDirectory(parent);
   if (!names.ok()) return;
   for (const std::string& n : *names) {
-    if (n.rfind(".xjpack-work-", 0) != 0) continue;
-    int pid = std::atoi(n.c_str() + 13);
+    if (n.compare(0, prefix.size(), prefix) != 0) continue;
+    int pid = std::atoi(n.c_str() + prefix.size());
     if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
       RemoveTree(parent + "/" + n);
   }
 }
 
-Result<std::string> MakeWorkDirIn(const std::string& parent) {
-  RemoveStaleWorkDirs(parent);
+Result<std::string> MakeOwnDir(const std::string& parent,
+                               std::string_view prefix, unsigned mode) {
+  RemoveStaleOwnDirs(parent, prefix);
   std::uint8_t r[6];
   keys::RandomBytes(r);
   std::string dir =
-      fmt::format("{}/.xjpack-work-{}-{}", parent, ::getpid(), ToHex(r));
-  if (::mkdir(dir.c_str(), 0700) != 0) {
+      fmt::format("{}/{}{}-{}", parent, prefix, ::getpid(), ToHex(r));
+  if (::mkdir(dir.c_str(), static_cast<mode_t>(mode)) != 0) {
     return os::ErrnoStatus(errno, fmt::format("creating {}", dir));
   }
   return dir;
+}
+
+// Work folders of processes that are gone hold plaintext nobody needs.
+void RemoveStaleWorkDirs(const std::string& parent) {
+  RemoveStaleOwnDirs(parent, ".xjpack-work-");
+}
+
+Result<std::string> MakeWorkDirIn(const std::string& parent) {
+  return MakeOwnDir(parent, ".xjpack-work-", 0700);
 }
 
 }  // namespace xj::pack

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -46,6 +47,15 @@ Result<std::string> MakeWorkDirIn(const std::string& parent);
 /// Removes the work folders (.xjpack-work-<pid>-*) in `parent` of
 /// processes that are gone; MakeWorkDirIn does so first.
 void RemoveStaleWorkDirs(const std::string& parent);
+
+/// A new folder `parent`/<prefix><pid>-<12 random hex digits> of `mode`,
+/// after removing the folders of that prefix whose process is gone (what
+/// they hold was never finished): work folders, a stick's temporaries.
+Result<std::string> MakeOwnDir(const std::string& parent,
+                               std::string_view prefix, unsigned mode);
+/// Removes the folders <prefix><pid>-* in `parent` of processes that are
+/// gone.
+void RemoveStaleOwnDirs(const std::string& parent, std::string_view prefix);
 
 /// Removes a folder and everything in it (work folders, quarantine).
 void RemoveTree(const std::string& path);
