@@ -394,8 +394,6 @@ struct Decryptor::Chain {
 
 namespace {
 
-using PlaceName = std::function<std::string(std::uint64_t, std::uint64_t)>;
-
 // Authenticated plaintext, chunk by chunk (C2SP age §"Payload"): a chunk is
 // handed out only after its tag verifies; the first failure is sticky.
 class PayloadSource final : public Source {

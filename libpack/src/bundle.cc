@@ -208,11 +208,6 @@ Status CopyFile(const os::Dir& from_dir, const std::string& name,
   return out.Close(to);
 }
 
-// Removes .xjtmp-<pid>-* folders in `dir` whose process is gone.
-void RemoveStaleTemporaries(const std::string& dir) {
-  RemoveStaleOwnDirs(dir, ".xjtmp-");
-}
-
 // ---- reading a bundle folder ----
 
 struct Inventory {
@@ -1664,8 +1659,8 @@ Result<PayloadLimits> LimitsOf(const ft::BundleStatement& st) {
 // "... .003 byte 65530 to ... .004 byte 9" across a volume's end. The sizes
 // are the statement's, which every volume has had by the time a decryption
 // error is told (a volume that does not is refused as such first).
-std::function<std::string(std::uint64_t, std::uint64_t)> VolumePlaces(
-    const ft::BundleStatement& st) {
+age::PlaceName VolumePlaces(const ft::BundleStatement& st) {
+  if (st.volumes.empty()) return {};
   std::vector<std::string> names = VolumeNames(st.volumes.size());
   std::vector<std::uint64_t> starts;
   std::uint64_t at = 0;
@@ -1673,7 +1668,6 @@ std::function<std::string(std::uint64_t, std::uint64_t)> VolumePlaces(
     starts.push_back(at);
     at += v.size;
   }
-  if (names.empty()) return {};
   return [names = std::move(names), starts = std::move(starts)](
              std::uint64_t first, std::uint64_t last) {
     // The last volume starting at or before x (an empty one holds nothing).
@@ -1981,12 +1975,8 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   std::string oxum = bagit::Oxum(octets, files.size());
 
   // 4. tar → zstd → age → volumes, in the outbox, in one pass.
-  RemoveStaleTemporaries(req.home.outbox());
-  std::string outbox_tmp =
-      fmt::format("{}/.xjtmp-{}-{}", req.home.outbox(), ::getpid(), id);
-  if (::mkdir(outbox_tmp.c_str(), 0700) != 0) {
-    return os::ErrnoStatus(errno, fmt::format("creating {}", outbox_tmp));
-  }
+  XJ_ASSIGN_OR_RETURN(std::string outbox_tmp,
+                      MakeOwnDir(req.home.outbox(), ".xjtmp-", 0700));
   struct OutboxCleanup {
     std::string dir;
     bool keep = false;
@@ -3001,8 +2991,9 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   if (r.statement.children.empty())
     XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
   std::vector<HeldSchool> schools;
-  // The bundles held at every depth, as checked; those new to the ledger.
-  std::vector<std::pair<ft::BundleStatement, std::string>> checked_held, held;
+  // The bundles held at every depth, as checked; of those, the ones new
+  // to the ledger.
+  std::vector<std::pair<ft::BundleStatement, std::string>> held, fresh;
   // Everything extracted reaches the disk before it appears in place. The
   // flush runs on its own thread while the held bundles are checked (the
   // check only reads), so on a disk the check mostly fits in the time the
@@ -3032,10 +3023,8 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
         0.0, std::chrono::duration<double>(held_end - flush_end).count());
     // Nested streams: a held bundle equivocating with one accepted before
     // is refused.
-    checked_held = std::move(held);
-    held.clear();
     if (req.ledger != nullptr) {
-      XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(checked_held));
+      XJ_ASSIGN_OR_RETURN(fresh, req.ledger->NewHeld(held));
     }
   } else {
     XJ_RETURN_IF_ERROR(flushed.get());
@@ -3046,11 +3035,11 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   made_output.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
   UnpackResult out;
-  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, fresh));
   out.report = std::move(r);
   out.bag_dir = final_dir;
   out.schools = std::move(schools);
-  out.held = std::move(checked_held);
+  out.held = std::move(held);
   out.held_seconds = held_seconds;
   out.held_early_seconds = early ? early->early_seconds() : 0;
   out.flush_seconds = flush_seconds;

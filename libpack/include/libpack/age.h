@@ -100,6 +100,11 @@ enum class ArmorMode {
   kBinary,
 };
 
+/// Names a span of a file's bytes, `first` to `last` (both included), as
+/// messages say it.
+using PlaceName =
+    std::function<std::string(std::uint64_t first, std::uint64_t last)>;
+
 struct DecryptOptions {
   ArmorMode armor = ArmorMode::kDetect;
   formats::age::HeaderLimits limits;
@@ -112,7 +117,7 @@ struct DecryptOptions {
   /// binary file, both included): "bytes F–L" (or "byte F") when unset. A
   /// payload read from several volumes names the volumes instead. Not used
   /// for armored input, whose offsets are in the decoded bytes.
-  std::function<std::string(std::uint64_t first, std::uint64_t last)> place;
+  PlaceName place;
 };
 
 /// Asked for the passphrase only when the file turns out to be
