@@ -1610,10 +1610,9 @@ class BagCheck {
     for (const FileHashers::Done& d : done) {
       const std::string& h = d.sha512;
       Pending& p = paths_.front();
-      const std::string& path = p.path;
-      std::string line = bagit::ManifestLine(h, path);
+      std::string line = bagit::ManifestLine(h, p.path);
       if (held_ != nullptr) {
-        held_->Written(path, h, p.size, d.roster.get(),
+        held_->Written(std::move(p.path), h, p.size, d.roster.get(),
                        p.kept ? &*p.kept : nullptr);
       }
       paths_.pop_front();

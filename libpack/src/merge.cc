@@ -721,13 +721,17 @@ Result<std::vector<HeldSchool>> VerifyHeld(
 
 struct HeldCheck::Impl {
   using Clock = std::chrono::steady_clock;
+  // A payload file as the extraction handed it over.
+  struct Entry {
+    std::string path, sha512;
+    std::uint64_t size;
+    std::optional<Result<RosterCounter::ByValues>> roster;
+    std::optional<std::string> bytes;  // kept
+  };
   struct Job {
     std::size_t index;
-    std::map<std::string, std::string> files;  // below the child, hashed
-    std::map<std::string, std::uint64_t> sizes;
-    std::map<std::string, std::string> bytes;  // the small files, kept
-    std::size_t kept = 0;                      // their bytes
-    Rosters rosters;  // by registry folder (a path as CountLeaf keys it)
+    std::vector<Entry> entries;  // below the child, in path order
+    std::size_t kept = 0;        // bytes kept in them
   };
   // At most this much of the held files is kept in memory at a time (the
   // children not yet checked); beyond it they are read from the disk.
@@ -736,18 +740,17 @@ struct HeldCheck::Impl {
   std::string root;
   ft::BundleStatement holder;
   TrustSource trust;
-  std::map<std::string, std::size_t> index;  // of each listed child
+  std::map<std::string, std::size_t, std::less<>> index;  // of each child
   std::size_t last = 0;  // the listed child whose files come last
   CountCache counts;
 
-  // The child whose files are arriving (main thread only).
-  std::string current;
+  // The child whose files are arriving (the extracting thread only). The
+  // extraction's own pace is what the unpack waits for, so it only hands
+  // the files over; the check's thread sorts them into what it reads.
+  std::string current;  // "data/children/<id>/"
   bool collecting = false;
-  std::map<std::string, std::string> files;
-  std::map<std::string, std::uint64_t> sizes;
-  std::map<std::string, std::string> bytes;
-  std::size_t kept_bytes = 0;  // in `bytes`
-  Rosters rosters;
+  std::vector<Entry> entries;
+  std::size_t kept_bytes = 0;  // in `entries`
 
   std::mutex mu;
   std::atomic<std::size_t> kept_queued{0};  // in the jobs not yet done
@@ -763,19 +766,56 @@ struct HeldCheck::Impl {
   void Close() {
     if (!collecting) return;
     collecting = false;
-    auto it = index.find(current);
+    constexpr std::string_view kChildren = "data/children/";
+    std::string_view id(current);
+    id = id.substr(kChildren.size(), id.size() - kChildren.size() - 1);
+    auto it = index.find(id);
     if (it != index.end()) {
       std::lock_guard<std::mutex> lock(mu);
-      jobs.push_back({it->second, std::move(files), std::move(sizes),
-                      std::move(bytes), kept_bytes, std::move(rosters)});
+      jobs.push_back({it->second, std::move(entries), kept_bytes});
       kept_queued += kept_bytes;
       ready.notify_one();
     }
-    files.clear();
-    sizes.clear();
-    bytes.clear();
+    entries.clear();
     kept_bytes = 0;
-    rosters.clear();
+  }
+
+  // Checks one child from the files handed over.
+  ChildResult Check(Job& job) {
+    std::map<std::string, std::string> files;
+    std::map<std::string, std::uint64_t> sizes;
+    std::map<std::string, std::string> bytes;
+    Rosters rosters;  // keyed by registry folder, as CountLeaf looks it up
+    for (Entry& e : job.entries) {
+      // In path order: each goes at the end.
+      sizes.emplace_hint(sizes.end(), e.path, e.size);
+      if (e.bytes) bytes.emplace_hint(bytes.end(), e.path, std::move(*e.bytes));
+      if (e.roster) {
+        rosters.emplace(root + "/" + os::DirName(e.path), std::move(*e.roster));
+      }
+      files.emplace_hint(files.end(), std::move(e.path), std::move(e.sha512));
+    }
+    job.entries.clear();
+    ChildResult r;
+    // Its files as they were extracted: the small ones from memory.
+    KeptFiles kept(root, "data/children/" + holder.children[job.index].id,
+                   sizes, bytes);
+    // The last child is checked on every core: the bag has little left
+    // to extract by then.
+    Held h{root,
+           files,
+           trust,
+           &r.out,
+           &r.bundles,
+           &counts,
+           job.index == last,
+           nullptr,
+           &sizes,
+           &rosters,
+           &kept};
+    r.status = VerifyChild(h, "", holder, holder.children[job.index],
+                           {holder.id}, 0, &r.records, &r.leaves);
+    return r;
   }
 
   // Checks children as they come, until closed and none is left.
@@ -788,19 +828,8 @@ struct HeldCheck::Impl {
       jobs.pop_front();
       lock.unlock();
       Clock::time_point start = Clock::now();
-      ChildResult r;
-      // Its files as they were extracted: the small ones from memory.
-      KeptFiles kept(root, "data/children/" + holder.children[job.index].id,
-                     job.sizes, job.bytes);
-      // The last child is checked on every core: the bag has little left
-      // to extract by then.
-      Held h{root,    job.files,         trust,   &r.out,     &r.bundles,
-             &counts, job.index == last, nullptr, &job.sizes, &job.rosters,
-             &kept};
-      r.status = VerifyChild(h, "", holder, holder.children[job.index],
-                             {holder.id}, 0, &r.records, &r.leaves);
+      ChildResult r = Check(job);
       Clock::time_point end = Clock::now();
-      job.bytes.clear();
       lock.lock();
       kept_queued -= job.kept;
       results[job.index] = std::move(r);
@@ -843,42 +872,35 @@ HeldCheck::~HeldCheck() {
   if (impl_->worker.joinable()) impl_->worker.join();
 }
 
-void HeldCheck::Written(const std::string& path, const std::string& sha512,
+void HeldCheck::Written(std::string path, std::string sha512,
                         std::uint64_t size,
                         Result<RosterCounter::ByValues>* roster,
                         std::string* bytes) {
   Impl& m = *impl_;
   constexpr std::string_view kChildren = "data/children/";
-  std::string id;
-  if (path.compare(0, kChildren.size(), kChildren) == 0) {
-    std::size_t end = path.find('/', kChildren.size());
-    id = path.substr(kChildren.size(), end == std::string::npos
-                                           ? std::string::npos
-                                           : end - kChildren.size());
+  bool held = path.compare(0, kChildren.size(), kChildren) == 0;
+  if (m.collecting &&
+      (!held || path.compare(0, m.current.size(), m.current) != 0)) {
+    m.Close();
   }
-  if (m.collecting && id != m.current) m.Close();
-  if (id.empty()) return;
+  if (!held) return;
   if (!m.collecting) {
-    m.current = id;
+    // "data/children/<id>/" (a file right in data/children/ belongs to no
+    // child: it is left to the holder's check).
+    std::size_t end = path.find('/', kChildren.size());
+    if (end == std::string::npos) return;
+    m.current.assign(path, 0, end + 1);
     m.collecting = true;
   }
-  // The bag's files come in path order: each goes at the end.
-  m.files.emplace_hint(m.files.end(), path, sha512);
-  m.sizes.emplace_hint(m.sizes.end(), path, size);
-  if (bytes != nullptr) {
-    std::size_t queued;
-    {
-      std::lock_guard<std::mutex> lock(m.mu);
-      queued = m.kept_queued;
-    }
-    if (queued + m.kept_bytes + bytes->size() <= Impl::kMaxKept) {
-      m.kept_bytes += bytes->size();
-      m.bytes.emplace_hint(m.bytes.end(), path, std::move(*bytes));
-    }
+  Impl::Entry e{std::move(path), std::move(sha512), size, std::nullopt,
+                std::nullopt};
+  if (bytes != nullptr &&
+      m.kept_queued.load() + m.kept_bytes + bytes->size() <= Impl::kMaxKept) {
+    m.kept_bytes += bytes->size();
+    e.bytes = std::move(*bytes);
   }
-  // Keyed by its registry folder, as CountLeaf looks it up.
-  if (roster != nullptr)
-    m.rosters.emplace(m.root + "/" + os::DirName(path), std::move(*roster));
+  if (roster != nullptr) e.roster = std::move(*roster);
+  m.entries.push_back(std::move(e));
 }
 
 Result<std::vector<HeldSchool>> HeldCheck::Finish(

@@ -87,8 +87,7 @@ class HeldCheck {
   /// from) as it was written (else the file is counted when the school is
   /// checked); and `bytes`, if given, is the file's content, taken (moved
   /// from) to be read from memory when the child is checked.
-  void Written(const std::string& path, const std::string& sha512,
-               std::uint64_t size,
+  void Written(std::string path, std::string sha512, std::uint64_t size,
                Result<RosterCounter::ByValues>* roster = nullptr,
                std::string* bytes = nullptr);
   /// Once the whole bag is extracted and its manifest checked: waits for
