@@ -524,11 +524,12 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
   }
   const ChainFiles& chain = *inv.chain;
   // The statement binds the revocation lists it was made with.
+  std::vector<std::string> crl_shas;
+  for (const pack::trust::SignedText& x : chain.crls)
+    crl_shas.push_back(pack::trust::StatementSha256(x.text));
   for (const ft::CrlRef& c : st.crls) {
     bool found =
-        std::any_of(chain.crls.begin(), chain.crls.end(), [&](const auto& x) {
-          return pack::trust::StatementSha256(x.text) == c.sha256;
-        });
+        std::find(crl_shas.begin(), crl_shas.end(), c.sha256) != crl_shas.end();
     if (!found) {
       return Error(Code::kRejected,
                    "the statement lists revocation list {} of {}, which is "
@@ -536,12 +537,13 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                    c.number, c.issuer);
     }
   }
-  for (const pack::trust::SignedText& x : chain.crls) {
-    std::string sha = pack::trust::StatementSha256(x.text);
+  for (std::size_t i = 0; i < chain.crls.size(); ++i) {
+    const std::string& sha = crl_shas[i];
     if (std::none_of(st.crls.begin(), st.crls.end(),
                      [&](const ft::CrlRef& c) { return c.sha256 == sha; })) {
       return Error(Code::kRejected,
-                   "{} is not listed in the statement's crl lines", x.name);
+                   "{} is not listed in the statement's crl lines",
+                   chain.crls[i].name);
     }
   }
   XJ_ASSIGN_OR_RETURN(

@@ -42,7 +42,7 @@ class KeptFolder : public Folder {
   }
   Result<Bytes> ReadFile(const std::string& name,
                          std::size_t max) const override {
-    const std::string* b = view_.BytesOf(rel_ + "/" + name);
+    const std::string_view* b = view_.BytesOf(rel_ + "/" + name);
     if (b != nullptr && b->size() <= max) return ToBytes(*b);
     XJ_ASSIGN_OR_RETURN(const os::Dir* d, DiskPtr());
     return d->ReadFile(name, max);
@@ -92,8 +92,7 @@ const FileView& DiskFiles() {
 }
 
 KeptFiles::KeptFiles(std::string root, std::string scope,
-                     const std::map<std::string, std::uint64_t>& sizes,
-                     const std::map<std::string, std::string>& bytes)
+                     const PathSizes& sizes, const PathBytes& bytes)
     : root_(std::move(root)),
       scope_(std::move(scope)),
       sizes_(sizes),
@@ -133,7 +132,7 @@ std::vector<std::string> KeptFiles::ListRel(const std::string& rel) const {
   auto it = sizes_.lower_bound(below);
   while (it != sizes_.end() && it->first.compare(0, below.size(), below) == 0) {
     std::size_t end = it->first.find('/', below.size());
-    std::string name = it->first.substr(below.size(), end - below.size());
+    std::string name(it->first.substr(below.size(), end - below.size()));
     if (end == std::string::npos) {
       ++it;
     } else {
@@ -150,7 +149,7 @@ std::vector<std::string> KeptFiles::ListRel(const std::string& rel) const {
   return names;
 }
 
-const std::string* KeptFiles::BytesOf(const std::string& rel) const {
+const std::string_view* KeptFiles::BytesOf(const std::string& rel) const {
   auto it = bytes_.find(rel);
   return it == bytes_.end() ? nullptr : &it->second;
 }
@@ -168,7 +167,7 @@ Result<Bytes> KeptFiles::ReadFile(const std::string& path,
                                   std::size_t max) const {
   std::string rel;
   if (Covers(path, &rel)) {
-    const std::string* b = BytesOf(rel);
+    const std::string_view* b = BytesOf(rel);
     if (b != nullptr && b->size() <= max) return ToBytes(*b);
   }
   return FileView::ReadFile(path, max);

@@ -133,8 +133,9 @@ Result<std::string> SchoolCode(const std::string& registry) {
   return rows[0][0];
 }
 
-// Rosters counted as they were extracted, by registry folder.
-using Rosters = std::map<std::string, Result<RosterCounter::ByValues>>;
+// Rosters counted as they were extracted, by registry folder (kept by
+// whoever made the map).
+using Rosters = std::map<std::string, const Result<RosterCounter::ByValues>*>;
 
 // A school's registry counted: its code, its students by grade, sex,
 // status and migrant flag, and those counts as summary.csv lines.
@@ -211,7 +212,7 @@ Result<const SchoolCounts*> CountLeaf(const Leaf& l, CountCache* cache,
   const Result<RosterCounter::ByValues>* counted = nullptr;
   if (rosters != nullptr) {
     auto it = rosters->find(key);
-    if (it != rosters->end()) counted = &it->second;
+    if (it != rosters->end()) counted = it->second;
   }
   XJ_ASSIGN_OR_RETURN(SchoolCounts c, CountRegistry(key, counted));
   std::lock_guard<std::mutex> lock(cache->mu);
@@ -264,11 +265,15 @@ struct ChildResult {
   std::vector<Leaf> leaves;  // the schools' registries below it
 };
 
+// Paths (relative to the outer bag) to SHA-512s (hex): views of strings
+// kept by whoever made the map.
+using PathHashes = std::map<std::string_view, std::string_view, std::less<>>;
+
 struct Held {
   const std::string& root;
   // The outer bag's files (path, SHA-512): its manifest, or the files
   // below one child as they were extracted.
-  const std::map<std::string, std::string>& manifest;
+  const PathHashes& manifest;
   const TrustSource& trust;
   std::vector<HeldSchool>* out;
   std::vector<std::pair<ft::BundleStatement, std::string>>* bundles;
@@ -280,7 +285,7 @@ struct Held {
   std::vector<std::optional<ChildResult>>* early = nullptr;
   // The sizes of the files in `manifest`, when known (else each is asked
   // of the file system).
-  const std::map<std::string, std::uint64_t>* sizes = nullptr;
+  const PathSizes* sizes = nullptr;
   // The schools' rosters counted as they were extracted, if any.
   const Rosters* rosters = nullptr;
   // Where the files are read: the disk, or what the extraction kept.
@@ -362,7 +367,7 @@ Status VerifyChild(const Held& h, const std::string& prefix,
   // The manifest's lines and the outer bag's files come in one order (by
   // path): each is most likely the one after the last, else looked up.
   auto next_outer = h.manifest.lower_bound(data_prefix);
-  std::map<std::string, std::uint64_t>::const_iterator next_size;
+  PathSizes::const_iterator next_size;
   if (h.sizes != nullptr) next_size = h.sizes->lower_bound(data_prefix);
   for (const auto& [p, hash] : files) {
     std::string full = bag + p;
@@ -693,15 +698,16 @@ Result<std::vector<HeldSchool>> VerifyHeldIn(
     std::vector<std::pair<ft::BundleStatement, std::string>>* held,
     CountCache* counts, std::vector<std::optional<ChildResult>>* early) {
   // The bag's manifest is what the children not checked yet are held to.
-  std::map<std::string, std::string> manifest;
+  std::vector<std::pair<std::string, std::string>> lines;
+  PathHashes manifest;
   if (early == nullptr ||
       std::any_of(early->begin(), early->end(),
                   [](const auto& e) { return !e.has_value(); })) {
     XJ_ASSIGN_OR_RETURN(
         std::string text,
         ReadText(bag_dir + "/" + std::string(bagit::kManifest), 256 << 20));
-    XJ_ASSIGN_OR_RETURN(auto lines, bagit::ParseManifest(text));
-    manifest.insert(lines.begin(), lines.end());
+    XJ_ASSIGN_OR_RETURN(lines, bagit::ParseManifest(text));
+    for (const auto& [path, hash] : lines) manifest.emplace(path, hash);
   }
   std::vector<HeldSchool> out;
   Held h{bag_dir, manifest, trust, &out, held, counts, true, early};
@@ -756,6 +762,10 @@ struct HeldCheck::Impl {
   std::atomic<std::size_t> kept_queued{0};  // in the jobs not yet done
   std::condition_variable ready;
   std::deque<Job> jobs;
+  // Jobs checked, handed back to the extracting thread to be freed: their
+  // files' names and bytes are that thread's memory, and a free from
+  // another thread takes its malloc arena's lock from under it.
+  std::vector<Job> spent;
   bool closed = false, stop = false;
   std::vector<std::optional<ChildResult>> results;
   Clock::time_point finish_start = Clock::time_point::max();
@@ -770,32 +780,33 @@ struct HeldCheck::Impl {
     std::string_view id(current);
     id = id.substr(kChildren.size(), id.size() - kChildren.size() - 1);
     auto it = index.find(id);
+    std::vector<Job> done;
     if (it != index.end()) {
       std::lock_guard<std::mutex> lock(mu);
       jobs.push_back({it->second, std::move(entries), kept_bytes});
       kept_queued += kept_bytes;
+      done.swap(spent);
       ready.notify_one();
     }
     entries.clear();
     kept_bytes = 0;
   }
 
-  // Checks one child from the files handed over.
-  ChildResult Check(Job& job) {
-    std::map<std::string, std::string> files;
-    std::map<std::string, std::uint64_t> sizes;
-    std::map<std::string, std::string> bytes;
+  // Checks one child from the files handed over (which stay as they are,
+  // to go back whole).
+  ChildResult Check(const Job& job) {
+    PathHashes files;
+    PathSizes sizes;
+    PathBytes bytes;
     Rosters rosters;  // keyed by registry folder, as CountLeaf looks it up
-    for (Entry& e : job.entries) {
+    for (const Entry& e : job.entries) {
       // In path order: each goes at the end.
+      files.emplace_hint(files.end(), e.path, e.sha512);
       sizes.emplace_hint(sizes.end(), e.path, e.size);
-      if (e.bytes) bytes.emplace_hint(bytes.end(), e.path, std::move(*e.bytes));
-      if (e.roster) {
-        rosters.emplace(root + "/" + os::DirName(e.path), std::move(*e.roster));
-      }
-      files.emplace_hint(files.end(), std::move(e.path), std::move(e.sha512));
+      if (e.bytes) bytes.emplace_hint(bytes.end(), e.path, *e.bytes);
+      if (e.roster)
+        rosters.emplace(root + "/" + os::DirName(e.path), &*e.roster);
     }
-    job.entries.clear();
     ChildResult r;
     // Its files as they were extracted: the small ones from memory.
     KeptFiles kept(root, "data/children/" + holder.children[job.index].id,
@@ -833,6 +844,7 @@ struct HeldCheck::Impl {
       lock.lock();
       kept_queued -= job.kept;
       results[job.index] = std::move(r);
+      spent.push_back(std::move(job));
       if (start < finish_start) {
         early +=
             std::chrono::duration<double>(std::min(end, finish_start) - start)

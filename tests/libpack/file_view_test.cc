@@ -21,8 +21,9 @@ using Kind = os::Dir::Kind;
 struct Tree {
   test::TempDir dir;
   std::string root = dir / "bag";
-  std::map<std::string, std::uint64_t> sizes;
-  std::map<std::string, std::string> bytes;
+  std::map<std::string, std::string> texts;  // what the views point into
+  PathSizes sizes;
+  PathBytes bytes;
 
   Tree() {
     const std::vector<std::pair<std::string, std::string>> files = {
@@ -41,9 +42,10 @@ struct Tree {
       std::filesystem::create_directories(os::DirName(full));
       test::WriteFile(full, text);
       if (rel.starts_with("data/children/C1/")) {
-        sizes[rel] = text.size();
+        const auto& [path, kept] = *texts.emplace(rel, text).first;
+        sizes[path] = kept.size();
         // The roster is not kept (as an extraction counts it instead).
-        if (!rel.ends_with("students.csv")) bytes[rel] = text;
+        if (!rel.ends_with("students.csv")) bytes[path] = kept;
       }
     }
   }
@@ -80,7 +82,7 @@ TEST_CASE("kept files list, tell kinds and read as the disk does") {
         std::vector<std::string>{"a", "a-b", "a0", "registry"});
   // Every file reads the same, kept or not; sizes are the same.
   for (const auto& entry : t.sizes) {
-    const std::string& rel = entry.first;
+    const std::string rel(entry.first);
     const std::uint64_t size = entry.second;
     CAPTURE(rel);
     Result<Bytes> a = kept.ReadFile(t.root + "/" + rel, 1 << 20);

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
@@ -53,6 +54,12 @@ class FileView {
 /// The disk itself.
 const FileView& DiskFiles();
 
+/// What an extraction wrote, by path relative to the bag: each file's size,
+/// and the bytes of those it kept. Keys and bytes are views of strings the
+/// caller keeps (the files handed over, not copies of them).
+using PathSizes = std::map<std::string_view, std::uint64_t, std::less<>>;
+using PathBytes = std::map<std::string_view, std::string_view, std::less<>>;
+
 /// The files an extraction wrote below `root` + "/" + `scope` (paths
 /// relative to `root`), each with its size, and the bytes of those it
 /// kept. Below the scope, what is a folder is answered from the paths
@@ -61,9 +68,8 @@ const FileView& DiskFiles();
 /// maps must outlive the view.
 class KeptFiles : public FileView {
  public:
-  KeptFiles(std::string root, std::string scope,
-            const std::map<std::string, std::uint64_t>& sizes,
-            const std::map<std::string, std::string>& bytes);
+  KeptFiles(std::string root, std::string scope, const PathSizes& sizes,
+            const PathBytes& bytes);
   Result<std::unique_ptr<Folder>> Open(const std::string& path) const override;
   Result<Bytes> ReadFile(const std::string& path,
                          std::size_t max) const override;
@@ -80,12 +86,12 @@ class KeptFiles : public FileView {
   /// The names just below the folder `rel`; empty if none were written.
   std::vector<std::string> ListRel(const std::string& rel) const;
   /// The kept bytes of the file `rel`, or null.
-  const std::string* BytesOf(const std::string& rel) const;
+  const std::string_view* BytesOf(const std::string& rel) const;
 
  private:
   std::string root_, scope_;
-  const std::map<std::string, std::uint64_t>& sizes_;
-  const std::map<std::string, std::string>& bytes_;
+  const PathSizes& sizes_;
+  const PathBytes& bytes_;
 };
 
 }  // namespace xj::pack
