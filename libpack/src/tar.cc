@@ -378,11 +378,14 @@ Result<bool> TarReader::Next(TarEntry* entry) {
   }
   if (rc != ARCHIVE_OK) return r.Fail("reading an entry header");
   const char* name = archive_entry_pathname_utf8(e);
-  std::string shown =
-      name ? EscapeForDisplay(std::string_view(name).substr(0, 200)) : "?";
+  // The name as messages show it (made only for one).
+  auto shown = [name] {
+    return name ? EscapeForDisplay(std::string_view(name).substr(0, 200))
+                : std::string("?");
+  };
   auto refuse = [&](std::string_view why) {
     return Error(Code::kRejected,
-                 "the archive holds \"{}\", {}; nothing is extracted", shown,
+                 "the archive holds \"{}\", {}; nothing is extracted", shown(),
                  why);
   };
   if (name == nullptr) return refuse("a name that is not UTF-8");
@@ -419,7 +422,7 @@ Result<bool> TarReader::Next(TarEntry* entry) {
     return Error(Code::kRejected,
                  "the archive holds a header with {} (at or after \"{}\"); "
                  "nothing is extracted",
-                 r.stored.broken(), shown);
+                 r.stored.broken(), shown());
   }
   std::optional<std::string> stored = r.stored.Pop();
   if (!stored) return refuse("a header that could not be followed");
@@ -429,7 +432,7 @@ Result<bool> TarReader::Next(TarEntry* entry) {
       return Error(Code::kRejected,
                    "the archive holds an {} (as stored; it reads as \"{}\"); "
                    "nothing is extracted",
-                   as_stored.message(), shown);
+                   as_stored.message(), shown());
     }
     return refuse(fmt::format("stored as \"{}\"",
                               EscapeForDisplay(stored->substr(0, 200))));

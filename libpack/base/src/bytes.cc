@@ -137,6 +137,12 @@ std::string EscapeControlsForDisplay(std::string_view text) {
 bool IsPlainText(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
+    // Printable ASCII, nearly all of any name or statement, is plain.
+    auto b = static_cast<unsigned char>(text[i]);
+    if (b >= 0x20 && b < 0x7F) {
+      ++i;
+      continue;
+    }
     char32_t cp;
     std::size_t n = DecodeUtf8(text, i, &cp);
     if (n == 0 || cp == '\t' || Misleading(cp)) return false;
