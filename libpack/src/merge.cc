@@ -739,8 +739,9 @@ struct HeldCheck::Impl {
     std::vector<Entry> entries;  // below the child, in path order
     std::size_t kept = 0;        // bytes kept in them
   };
-  // At most this much of the held files is kept in memory at a time (the
-  // children not yet checked); beyond it they are read from the disk.
+  // At most this much of the held files is kept in memory for the children
+  // not yet checked; beyond it they are read from the disk. (Those checked
+  // are freed when the next child is handed over.)
   static constexpr std::size_t kMaxKept = 8 << 20;
 
   std::string root;
