@@ -1614,7 +1614,7 @@ class BagCheck {
       Pending& p = paths_.front();
       std::string line = bagit::ManifestLine(h, p.path);
       if (held_ != nullptr) {
-        held_->Written(std::move(p.path), h, p.size, d.roster.get(),
+        held_->Written(p.path, h, p.size, d.roster.get(),
                        p.kept ? &*p.kept : nullptr);
       }
       paths_.pop_front();

@@ -727,15 +727,19 @@ Result<std::vector<HeldSchool>> VerifyHeld(
 
 struct HeldCheck::Impl {
   using Clock = std::chrono::steady_clock;
-  // A payload file as the extraction handed it over.
+  // A payload file as the extraction handed it over: its path, SHA-512
+  // (hex) and kept bytes are runs of its child's `text`, one buffer that
+  // grows at its end while the extraction's own strings are freed at once
+  // (and made again, warm, for the next file).
   struct Entry {
-    std::string path, sha512;
+    std::size_t at, path_size, hash_size, bytes_size;  // in that order
+    bool kept;
     std::uint64_t size;
     std::optional<Result<RosterCounter::ByValues>> roster;
-    std::optional<std::string> bytes;  // kept
   };
   struct Job {
     std::size_t index;
+    std::string text;
     std::vector<Entry> entries;  // below the child, in path order
     std::size_t kept = 0;        // bytes kept in them
   };
@@ -756,6 +760,7 @@ struct HeldCheck::Impl {
   // the files over; the check's thread sorts them into what it reads.
   std::string current;  // "data/children/<id>/"
   bool collecting = false;
+  std::string text;  // of `entries`
   std::vector<Entry> entries;
   std::size_t kept_bytes = 0;  // in `entries`
 
@@ -784,11 +789,13 @@ struct HeldCheck::Impl {
     std::vector<Job> done;
     if (it != index.end()) {
       std::lock_guard<std::mutex> lock(mu);
-      jobs.push_back({it->second, std::move(entries), kept_bytes});
+      jobs.push_back(
+          {it->second, std::move(text), std::move(entries), kept_bytes});
       kept_queued += kept_bytes;
       done.swap(spent);
       ready.notify_one();
     }
+    text.clear();
     entries.clear();
     kept_bytes = 0;
   }
@@ -800,13 +807,22 @@ struct HeldCheck::Impl {
     PathSizes sizes;
     PathBytes bytes;
     Rosters rosters;  // keyed by registry folder, as CountLeaf looks it up
+    const std::string_view runs = job.text;
     for (const Entry& e : job.entries) {
+      std::string_view path = runs.substr(e.at, e.path_size);
+      std::string_view sha512 = runs.substr(e.at + e.path_size, e.hash_size);
       // In path order: each goes at the end.
-      files.emplace_hint(files.end(), e.path, e.sha512);
-      sizes.emplace_hint(sizes.end(), e.path, e.size);
-      if (e.bytes) bytes.emplace_hint(bytes.end(), e.path, *e.bytes);
-      if (e.roster)
-        rosters.emplace(root + "/" + os::DirName(e.path), &*e.roster);
+      files.emplace_hint(files.end(), path, sha512);
+      sizes.emplace_hint(sizes.end(), path, e.size);
+      if (e.kept) {
+        bytes.emplace_hint(
+            bytes.end(), path,
+            runs.substr(e.at + e.path_size + e.hash_size, e.bytes_size));
+      }
+      if (e.roster) {
+        rosters.emplace(root + "/" + os::DirName(std::string(path)),
+                        &*e.roster);
+      }
     }
     ChildResult r;
     // Its files as they were extracted: the small ones from memory.
@@ -885,32 +901,34 @@ HeldCheck::~HeldCheck() {
   if (impl_->worker.joinable()) impl_->worker.join();
 }
 
-void HeldCheck::Written(std::string path, std::string sha512,
+void HeldCheck::Written(std::string_view path, std::string_view sha512,
                         std::uint64_t size,
                         Result<RosterCounter::ByValues>* roster,
-                        std::string* bytes) {
+                        const std::string* bytes) {
   Impl& m = *impl_;
   constexpr std::string_view kChildren = "data/children/";
-  bool held = path.compare(0, kChildren.size(), kChildren) == 0;
-  if (m.collecting &&
-      (!held || path.compare(0, m.current.size(), m.current) != 0)) {
-    m.Close();
-  }
+  bool held = path.starts_with(kChildren);
+  if (m.collecting && (!held || !path.starts_with(m.current))) m.Close();
   if (!held) return;
   if (!m.collecting) {
     // "data/children/<id>/" (a file right in data/children/ belongs to no
     // child: it is left to the holder's check).
     std::size_t end = path.find('/', kChildren.size());
-    if (end == std::string::npos) return;
+    if (end == std::string_view::npos) return;
     m.current.assign(path, 0, end + 1);
     m.collecting = true;
   }
-  Impl::Entry e{std::move(path), std::move(sha512), size, std::nullopt,
-                std::nullopt};
-  if (bytes != nullptr &&
-      m.kept_queued.load() + m.kept_bytes + bytes->size() <= Impl::kMaxKept) {
+  bool kept =
+      bytes != nullptr &&
+      m.kept_queued.load() + m.kept_bytes + bytes->size() <= Impl::kMaxKept;
+  Impl::Entry e{
+      m.text.size(), path.size(), sha512.size(), kept ? bytes->size() : 0,
+      kept,          size,        std::nullopt};
+  m.text.append(path);
+  m.text.append(sha512);
+  if (kept) {
+    m.text.append(*bytes);
     m.kept_bytes += bytes->size();
-    e.bytes = std::move(*bytes);
   }
   if (roster != nullptr) e.roster = std::move(*roster);
   m.entries.push_back(std::move(e));

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -85,11 +86,12 @@ class HeldCheck {
   /// (SHA-512, hex), of `size` bytes; in the bag's order. For a held
   /// school's students.csv, `roster` may give its counts, taken (moved
   /// from) as it was written (else the file is counted when the school is
-  /// checked); and `bytes`, if given, is the file's content, taken (moved
-  /// from) to be read from memory when the child is checked.
-  void Written(std::string path, std::string sha512, std::uint64_t size,
+  /// checked); and `bytes`, if given, is the file's content, copied to be
+  /// read from memory when the child is checked.
+  void Written(std::string_view path, std::string_view sha512,
+               std::uint64_t size,
                Result<RosterCounter::ByValues>* roster = nullptr,
-               std::string* bytes = nullptr);
+               const std::string* bytes = nullptr);
   /// Once the whole bag is extracted and its manifest checked: waits for
   /// the children begun, then as VerifyHeld.
   Result<std::vector<HeldSchool>> Finish(
