@@ -762,15 +762,15 @@ struct HeldCheck::Impl {
   bool collecting = false;
   std::string text;  // of `entries`
   std::vector<Entry> entries;
-  std::size_t kept_bytes = 0;  // in `entries`
+  std::size_t kept_bytes = 0;  // of files in `text`
 
   std::mutex mu;
   std::atomic<std::size_t> kept_queued{0};  // in the jobs not yet done
   std::condition_variable ready;
   std::deque<Job> jobs;
   // Jobs checked, handed back to the extracting thread to be freed: their
-  // files' names and bytes are that thread's memory, and a free from
-  // another thread takes its malloc arena's lock from under it.
+  // buffers are that thread's memory, and a free from another thread takes
+  // its malloc arena's lock from under it.
   std::vector<Job> spent;
   bool closed = false, stop = false;
   std::vector<std::optional<ChildResult>> results;
