@@ -381,10 +381,10 @@ Result<BundleReport> ReadStatementAndSignatures(
     bool require_trust, bool keys_from_chain = false) {
   BundleReport r;
   r.dir = inv.path;
-  Result<ft::BundleStatement> st =
+  Result<pack::trust::Parsed<ft::BundleStatement>> st =
       pack::trust::ParseBundleCached(inv.statement_text);
   if (!st.ok()) return st.status().WithContext(std::string(kStatement));
-  r.statement = std::move(st).value();
+  r.statement = **st;
   r.statement_sha256 = Sha256Hex(AsBytes(inv.statement_text));
   r.statement_text = inv.statement_text;
   for (const auto& [name, content] : inv.signatures)
@@ -505,10 +505,10 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                                               const TrustSource& source,
                                               BundleReport* r,
                                               ft::Policy* policy) {
-  Result<ft::BundleStatement> parsed =
+  Result<pack::trust::Parsed<ft::BundleStatement>> parsed =
       pack::trust::ParseBundleCached(inv.statement_text);
   if (!parsed.ok()) return parsed.status().WithContext(std::string(kStatement));
-  const ft::BundleStatement& st = *parsed;
+  const ft::BundleStatement& st = **parsed;
   if (!inv.chain) {
     return Status(Code::kBadSignature,
                   "the bundle has no chain/ folder: nothing ties its "

@@ -89,10 +89,11 @@ Status CollectLeaves(const std::string& bag, const std::string& signer,
     std::string dir = children + "/" + id;
     XJ_ASSIGN_OR_RETURN(std::string text, ReadText(dir + "/bundle.stmt",
                                                    ft::kMaxStatement, files));
-    Result<ft::BundleStatement> st = trust::ParseBundleCached(text);
+    Result<trust::Parsed<ft::BundleStatement>> st =
+        trust::ParseBundleCached(text);
     if (!st.ok()) return st.status().WithContext(dir + "/bundle.stmt");
     XJ_RETURN_IF_ERROR(
-        CollectLeaves(dir + "/bag", st->sender, id, out, files, depth + 1));
+        CollectLeaves(dir + "/bag", (*st)->sender, id, out, files, depth + 1));
   }
   return Status::Ok();
 }

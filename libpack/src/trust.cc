@@ -103,43 +103,52 @@ bool VerifiedBefore(std::string_view text, std::string_view signature_file,
 namespace {
 
 // Statements of type T parsed before, remembered for the process (up to
-// `limit` of them): one cache for each parser.
+// `limit` of them): one cache for each parser. A hit is the parse made
+// before, shared (not copied), found without copying the text.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const {
+    return std::hash<std::string_view>()(s);
+  }
+};
+
 template <typename T, Result<T> (*Parse)(std::string_view), std::size_t limit>
-Result<T> ParseRemembered(std::string_view text) {
+Result<Parsed<T>> ParseRemembered(std::string_view text) {
   static std::mutex mu;
-  static std::unordered_map<std::string, T> parsed;
+  static std::unordered_map<std::string, Parsed<T>, TextHash, std::equal_to<>>
+      parsed;
   {
     std::lock_guard<std::mutex> lock(mu);
-    auto it = parsed.find(std::string(text));
+    auto it = parsed.find(text);
     if (it != parsed.end()) return it->second;
   }
   Result<T> r = Parse(text);
-  if (r.ok()) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (parsed.size() < limit) parsed.emplace(std::string(text), *r);
-  }
-  return r;
+  if (!r.ok()) return r.status();
+  auto p = std::make_shared<const T>(std::move(r).value());
+  std::lock_guard<std::mutex> lock(mu);
+  if (parsed.size() < limit) parsed.emplace(std::string(text), p);
+  return p;
 }
 
 }  // namespace
 
 // Certificates: every school's chain in a merged bundle repeats its
 // county's, city's and province's.
-Result<ft::CertStatement> ParseCertCached(std::string_view text) {
+Result<Parsed<ft::CertStatement>> ParseCertCached(std::string_view text) {
   return ParseRemembered<ft::CertStatement, ft::ParseCert, 20000>(text);
 }
 
 // Revocation lists: every chain carries the newest of each issuer.
-Result<ft::CrlStatement> ParseCrlCached(std::string_view text) {
+Result<Parsed<ft::CrlStatement>> ParseCrlCached(std::string_view text) {
   return ParseRemembered<ft::CrlStatement, ft::ParseCrl, 1000>(text);
 }
 
-Result<ft::BundleStatement> ParseBundleCached(std::string_view text) {
+Result<Parsed<ft::BundleStatement>> ParseBundleCached(std::string_view text) {
   return ParseRemembered<ft::BundleStatement, ft::ParseBundle, 20000>(text);
 }
 
 // Root statements: every chain carries the same root history.
-Result<ft::RootStatement> ParseRootCached(std::string_view text) {
+Result<Parsed<ft::RootStatement>> ParseRootCached(std::string_view text) {
   return ParseRemembered<ft::RootStatement, ft::ParseRoot, 1000>(text);
 }
 
@@ -266,15 +275,15 @@ Status MeetPolicy(const std::vector<GoodSignature>& good,
 // ---- roots ----
 
 Result<ft::RootStatement> CheckRootSelfSigned(const SignedText& root) {
-  Result<ft::RootStatement> r = ParseRootCached(root.text);
-  if (!r.ok()) return r.status().WithContext(root.name);
-  XJ_ASSIGN_OR_RETURN(Judgement j,
-                      JudgeSignatures(root, "root", ft::RootId(r->version),
-                                      r->keys, r->created));
-  XJ_RETURN_IF_ERROR(
-      MeetPolicy(j.good, Threshold(r->threshold),
-                 fmt::format("{} (root version {}, its own keys)", root.name,
-                             r->version)));
+  Result<Parsed<ft::RootStatement>> parsed = ParseRootCached(root.text);
+  if (!parsed.ok()) return parsed.status().WithContext(root.name);
+  const ft::RootStatement& r = **parsed;
+  XJ_ASSIGN_OR_RETURN(
+      Judgement j,
+      JudgeSignatures(root, "root", ft::RootId(r.version), r.keys, r.created));
+  XJ_RETURN_IF_ERROR(MeetPolicy(
+      j.good, Threshold(r.threshold),
+      fmt::format("{} (root version {}, its own keys)", root.name, r.version)));
   return r;
 }
 
@@ -305,18 +314,18 @@ Verifier::Verifier(std::vector<ft::RootStatement> installed,
     : roots_(std::move(installed)), options_(std::move(options)) {}
 
 Status Verifier::AddRoots(const std::vector<SignedText>& roots) {
-  std::vector<std::pair<ft::RootStatement, const SignedText*>> parsed;
+  std::vector<std::pair<Parsed<ft::RootStatement>, const SignedText*>> parsed;
   for (const SignedText& s : roots) {
-    Result<ft::RootStatement> r = ParseRootCached(s.text);
+    Result<Parsed<ft::RootStatement>> r = ParseRootCached(s.text);
     if (!r.ok()) return r.status().WithContext(s.name);
     parsed.push_back({std::move(r).value(), &s});
   }
   std::sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
-    return a.first.version < b.first.version;
+    return a.first->version < b.first->version;
   });
   for (const auto& parsed_root : parsed) {
     // (not a structured binding: clang 14 cannot capture one)
-    const auto& r = parsed_root.first;
+    const ft::RootStatement& r = *parsed_root.first;
     const auto& s = parsed_root.second;
     const ft::RootStatement& top = roots_.back();
     if (r.version <= top.version) {
@@ -397,9 +406,9 @@ Status Verifier::WalkFrom(const SignedText& cur,
   if (!visited.insert(sha).second) {
     return Error(Code::kBadSignature, "{}: a certificate loop", cur.name);
   }
-  Result<ft::CertStatement> parsed = ParseCertCached(cur.text);
+  Result<Parsed<ft::CertStatement>> parsed = ParseCertCached(cur.text);
   if (!parsed.ok()) return parsed.status().WithContext(cur.name);
-  const ft::CertStatement c = std::move(parsed).value();
+  const ft::CertStatement& c = **parsed;
   // An office's code lies inside its own scope, and only a school has a
   // school's ten-digit code: nobody certifies another office's code.
   bool school_code = c.subject.size() == 10;
@@ -463,13 +472,14 @@ Status Verifier::WalkFrom(const SignedText& cur,
     return Status::Ok();
   }
   // The issuing office's certificates listing the keys named.
-  std::vector<std::pair<ft::CertStatement, const SignedText*>> parents;
+  std::vector<std::pair<Parsed<ft::CertStatement>, const SignedText*>> parents;
   for (const SignedText& s : certs) {
-    Result<ft::CertStatement> q = ParseCertCached(s.text);
-    if (!q.ok() || q->subject != c.issuer) continue;
+    Result<Parsed<ft::CertStatement>> q = ParseCertCached(s.text);
+    if (!q.ok() || (*q)->subject != c.issuer) continue;
+    const ft::CertStatement& qc = **q;
     bool has_keys = std::all_of(
         c.issuer_keys.begin(), c.issuer_keys.end(), [&](const std::string& id) {
-          return std::any_of(q->keys.begin(), q->keys.end(),
+          return std::any_of(qc.keys.begin(), qc.keys.end(),
                              [&](const ft::KeyEntry& k) {
                                return KeyIdToString(k.key.key_id) == id;
                              });
@@ -488,11 +498,11 @@ Status Verifier::WalkFrom(const SignedText& cur,
                  cur.name, c.issuer, fmt::join(c.issuer_keys, ", "));
   }
   std::sort(parents.begin(), parents.end(), [](const auto& a, const auto& b) {
-    return Newer(a.first, b.first);
+    return Newer(*a.first, *b.first);
   });
   Status first = Status::Ok();
   for (const auto& candidate : parents) {
-    const auto& p = candidate.first;
+    const ft::CertStatement& p = *candidate.first;
     const auto& parent = candidate.second;
     Status link = [&]() -> Status {
       if (!p.issue_policy) {
@@ -600,8 +610,8 @@ Result<std::optional<TrustedOffice>> Verifier::Newest(
   std::optional<TrustedOffice> best;
   Status last = Status::Ok();
   for (const SignedText& s : candidates) {
-    Result<ft::CertStatement> c = ParseCertCached(s.text);
-    if (!c.ok() || c->subject != subject) continue;
+    Result<Parsed<ft::CertStatement>> c = ParseCertCached(s.text);
+    if (!c.ok() || (*c)->subject != subject) continue;
     Result<TrustedOffice> t = Judge(s, certs);
     if (!t.ok()) {
       last = t.status();
@@ -644,9 +654,9 @@ void Verifier::AddKnownCrl(VerifiedCrl crl) {
 Status Verifier::AddCrls(const std::vector<SignedText>& crls,
                          const std::vector<SignedText>& certs) {
   for (const SignedText& s : crls) {
-    Result<ft::CrlStatement> parsed = ParseCrlCached(s.text);
+    Result<Parsed<ft::CrlStatement>> parsed = ParseCrlCached(s.text);
     if (!parsed.ok()) return parsed.status().WithContext(s.name);
-    const ft::CrlStatement& crl = *parsed;
+    const ft::CrlStatement& crl = **parsed;
     std::string id = ft::CrlId(crl.issuer, crl.number);
     if (crl.issuer == "root") {
       const ft::RootStatement& root = roots_.back();
@@ -661,8 +671,9 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
       TrustedOffice office;
       Status passed_over = Status::Ok();  // why a certificate of it was not
       for (const SignedText& c : certs) {
-        Result<ft::CertStatement> q = ParseCertCached(c.text);
-        if (!q.ok() || q->subject != crl.issuer) continue;
+        Result<Parsed<ft::CertStatement>> q = ParseCertCached(c.text);
+        if (!q.ok() || (*q)->subject != crl.issuer) continue;
+        const ft::CertStatement& qc = **q;
         // An issuer revoked by the lists already trusted publishes none.
         Result<TrustedOffice> t = Walk(c, certs);
         if (!t.ok()) {
@@ -676,7 +687,7 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
         bool has_keys = std::all_of(
             crl.issuer_keys.begin(), crl.issuer_keys.end(),
             [&](const std::string& kid) {
-              return std::any_of(q->keys.begin(), q->keys.end(),
+              return std::any_of(qc.keys.begin(), qc.keys.end(),
                                  [&](const ft::KeyEntry& k) {
                                    return KeyIdToString(k.key.key_id) == kid;
                                  });

@@ -34,21 +34,21 @@ Status CheckStatementName(const std::string& name, const std::string& text,
                  name, is, is);
   };
   if (name.rfind("root-", 0) == 0) {
-    Result<ft::RootStatement> r = trust::ParseRootCached(text);
+    Result<trust::Parsed<ft::RootStatement>> r = trust::ParseRootCached(text);
     if (!r.ok()) return r.status().WithContext(s.name);
-    if (RootFileName(r->version) != name)
-      return mismatch(RootFileName(r->version));
+    if (RootFileName((*r)->version) != name)
+      return mismatch(RootFileName((*r)->version));
     out->roots.push_back(std::move(s));
   } else if (name.rfind("cert-", 0) == 0) {
-    Result<ft::CertStatement> c = trust::ParseCertCached(text);
+    Result<trust::Parsed<ft::CertStatement>> c = trust::ParseCertCached(text);
     if (!c.ok()) return c.status().WithContext(s.name);
-    if (CertFileName(c->serial) != name)
-      return mismatch(CertFileName(c->serial));
+    if (CertFileName((*c)->serial) != name)
+      return mismatch(CertFileName((*c)->serial));
     out->certs.push_back(std::move(s));
   } else if (name.rfind("crl-", 0) == 0) {
-    Result<ft::CrlStatement> c = trust::ParseCrlCached(text);
+    Result<trust::Parsed<ft::CrlStatement>> c = trust::ParseCrlCached(text);
     if (!c.ok()) return c.status().WithContext(s.name);
-    std::string want = CrlFileName(c->issuer, c->number);
+    std::string want = CrlFileName((*c)->issuer, (*c)->number);
     if (want != name) return mismatch(want);
     out->crls.push_back(std::move(s));
   } else {
@@ -319,9 +319,9 @@ Result<trust::Verifier> TrustStore::MakeVerifier(
     trust::VerifierOptions options) const {
   std::vector<ft::RootStatement> roots;
   for (const trust::SignedText& s : files_.roots) {
-    Result<ft::RootStatement> r = trust::ParseRootCached(s.text);
+    Result<trust::Parsed<ft::RootStatement>> r = trust::ParseRootCached(s.text);
     if (!r.ok()) return r.status().WithContext(s.name);
-    roots.push_back(std::move(r).value());
+    roots.push_back(**r);
   }
   std::sort(roots.begin(), roots.end(),
             [](const auto& a, const auto& b) { return a.version < b.version; });
@@ -442,9 +442,9 @@ Result<std::string> TrustStore::NextSerial(std::string_view issuer) {
   }
   // Never below a serial already in the store (a lost counter).
   for (const trust::SignedText& s : files_.certs) {
-    Result<ft::CertStatement> c = trust::ParseCertCached(s.text);
-    if (c.ok() && c->issuer == issuer)
-      last = std::max(last, SerialNumber(c->serial));
+    Result<trust::Parsed<ft::CertStatement>> c = trust::ParseCertCached(s.text);
+    if (c.ok() && (*c)->issuer == issuer)
+      last = std::max(last, SerialNumber((*c)->serial));
   }
   std::uint64_t next = last + 1;
   if (next > 999999) {

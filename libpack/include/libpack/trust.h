@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -82,16 +83,20 @@ Status MeetPolicy(const std::vector<GoodSignature>& good,
 /// later not-after, then the later not-before, then the later serial.
 bool Newer(const ft::CertStatement& a, const ft::CertStatement& b);
 
+/// A statement parsed once and shared by all who read the same bytes.
+template <typename T>
+using Parsed = std::shared_ptr<const T>;
+
 /// ft::ParseCert, remembered for the process (the chains of a merged
 /// bundle's schools repeat the same certificates).
-Result<ft::CertStatement> ParseCertCached(std::string_view text);
+Result<Parsed<ft::CertStatement>> ParseCertCached(std::string_view text);
 /// The same for root statements.
-Result<ft::RootStatement> ParseRootCached(std::string_view text);
+Result<Parsed<ft::RootStatement>> ParseRootCached(std::string_view text);
 /// The same for revocation lists.
-Result<ft::CrlStatement> ParseCrlCached(std::string_view text);
+Result<Parsed<ft::CrlStatement>> ParseCrlCached(std::string_view text);
 /// Bundle statements: a merged bundle's schools are each read by every
 /// holder above them.
-Result<ft::BundleStatement> ParseBundleCached(std::string_view text);
+Result<Parsed<ft::BundleStatement>> ParseBundleCached(std::string_view text);
 
 /// SHA-256 of a statement's bytes, lowercase hex.
 std::string StatementSha256(std::string_view text);
