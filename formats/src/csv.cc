@@ -432,6 +432,82 @@ Status Reader::Error(std::uint64_t line, std::string_view what) {
                 fmt::format("{}:{}: {}", display_, line, what));
 }
 
+// The first bytes of the input: UTF-16 is refused, a UTF-8 byte order
+// mark noted. Returns how many bytes to skip.
+Result<std::size_t> Reader::Start(ByteSpan head) {
+  if (head.size() >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
+                           (head[0] == 0xFE && head[1] == 0xFF))) {
+    return Error(1,
+                 "UTF-16 text is not accepted; save the file as UTF-8 or "
+                 "GB18030 (Excel: CSV UTF-8)");
+  }
+  std::size_t skip = 0;
+  if (head.size() >= 3 && head[0] == 0xEF && head[1] == 0xBB &&
+      head[2] == 0xBF) {
+    info_.bom = true;
+    skip = 3;
+  }
+  if (info_.bom && options_.encoding == Encoding::kGb18030) {
+    return Error(1,
+                 "the file starts with a UTF-8 byte order mark but "
+                 "--encoding gb18030 was given");
+  }
+  scratch_.reserve(options_.max_record);
+  return skip;
+}
+
+// The whole input is in buf_ (`have` bytes after the mark): parsed from
+// there if it is UTF-8 (true). If it is not, an error when UTF-8 was named
+// or marked, else false (it is GB18030, to be decoded).
+Result<bool> Reader::TakeWhole(std::size_t have) {
+  Utf8Scan scan = ScanUtf8(buf_.get(), have, true);
+  if (!scan.bad) {
+    info_.encoding = Encoding::kUtf8;
+    nfc_ = scan.plain;
+    end_ = have;
+    eof_ = true;
+    return true;
+  }
+  if (options_.encoding == Encoding::kUtf8 || info_.bom) {
+    std::uint64_t line = 1 + static_cast<std::uint64_t>(std::count(
+                                 buf_.get(), buf_.get() + scan.valid, '\n'));
+    return Error(line, "bytes that are not valid UTF-8");
+  }
+  return false;
+}
+
+Result<std::unique_ptr<Reader>> Reader::FromBytes(
+    std::string bytes, std::string display, const ReaderOptions& options) {
+  std::unique_ptr<Reader> r(new Reader());
+  r->display_ = std::move(display);
+  r->options_ = options;
+  ByteSpan all = AsBytes(bytes);
+  XJ_ASSIGN_OR_RETURN(
+      std::size_t skip,
+      r->Start(all.first(std::min<std::size_t>(all.size(), 4))));
+  ByteSpan text = all.subspan(skip);
+  if (options.encoding != Encoding::kGb18030) {
+    // Room to spare at the end, as a file read whole has.
+    std::size_t size = std::max<std::size_t>(text.size() + 64, 4096);
+    r->buf_ = TakeBuffer(size);
+    r->buf_size_ = size;
+    if (!text.empty()) std::memcpy(r->buf_.get(), text.data(), text.size());
+    XJ_ASSIGN_OR_RETURN(bool utf8, r->TakeWhole(text.size()));
+    if (utf8) return r;
+  }
+  r->info_.encoding = Encoding::kGb18030;
+  r->owned_ = std::move(bytes);
+  r->raw_ = std::make_unique<MemorySource>(AsBytes(r->owned_).subspan(skip));
+  r->decoder_ = std::make_unique<Gb18030Source>(
+      r->raw_.get(), r->display_, &r->error_line_, &r->error_what_);
+  r->source_ = r->decoder_.get();
+  std::size_t want = std::max(kChunk, 2 * options.max_record);
+  r->buf_ = TakeBuffer(want);
+  r->buf_size_ = want;
+  r->pos_ = r->end_ = 0;
+  return r;
+}
+
 Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
                                              std::string display,
                                              const ReaderOptions& options) {
@@ -443,27 +519,12 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
   std::uint8_t head[4] = {};
   ssize_t got = ::pread(fd, head, sizeof head, 0);
   if (got < 0) return os::ErrnoStatus(errno, fmt::format("reading {}", path));
-  std::size_t skip = 0;
-  if (got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
-                   (head[0] == 0xFE && head[1] == 0xFF))) {
-    return r->Error(1,
-                    "UTF-16 text is not accepted; save the file as UTF-8 or "
-                    "GB18030 (Excel: CSV UTF-8)");
-  }
-  if (got >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) {
-    r->info_.bom = true;
-    skip = 3;
-  }
+  XJ_ASSIGN_OR_RETURN(std::size_t skip,
+                      r->Start(ByteSpan(head, static_cast<std::size_t>(got))));
   Encoding enc = options.encoding;
-  if (r->info_.bom && enc == Encoding::kGb18030) {
-    return r->Error(1,
-                    "the file starts with a UTF-8 byte order mark but "
-                    "--encoding gb18030 was given");
-  }
   struct stat st;
   bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   std::size_t size = regular ? static_cast<std::size_t>(st.st_size) : kChunk;
-  r->scratch_.reserve(options.max_record);
   if (enc == Encoding::kAuto || enc == Encoding::kUtf8) {
     // A file that fits in one buffer (a school's files nearly always do) is
     // read once: checked as UTF-8 there, then parsed from it while it is
@@ -488,20 +549,8 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
       r->buf_size_ = kPooledSize;
       // (A file that grew past the buffer meanwhile is read the long way.)
       if (eof) {
-        Utf8Scan scan = ScanUtf8(r->buf_.get(), have, true);
-        if (!scan.bad) {
-          r->info_.encoding = Encoding::kUtf8;
-          r->nfc_ = scan.plain;
-          r->end_ = have;
-          r->eof_ = true;
-          return r;
-        }
-        if (enc == Encoding::kUtf8 || r->info_.bom) {
-          std::uint64_t line =
-              1 + static_cast<std::uint64_t>(std::count(
-                      r->buf_.get(), r->buf_.get() + scan.valid, '\n'));
-          return r->Error(line, "bytes that are not valid UTF-8");
-        }
+        XJ_ASSIGN_OR_RETURN(bool utf8, r->TakeWhole(have));
+        if (utf8) return r;
         enc = Encoding::kGb18030;
       }
     }

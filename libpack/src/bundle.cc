@@ -1350,8 +1350,9 @@ class BagCheck {
       }
       // A small file is hashed and written here. And the small files of a
       // held child that its check reads (its statement, signatures, chain,
-      // tag files and merged summary: not a school's registry files) are
-      // kept, for the check to read from memory the bytes that were hashed.
+      // tag files and merged summary, and of a school's registry files
+      // only school.csv) are kept, for the check to read from memory the
+      // bytes that were hashed.
       if (roster == nullptr && size <= kInlineBytes) {
         std::string text(static_cast<std::size_t>(size), '\0');
         XJ_RETURN_IF_ERROR(ReadWhole(
@@ -1367,7 +1368,8 @@ class BagCheck {
         std::string sha512 = Sha512Hex(AsBytes(text));
         std::optional<std::string> kept;
         if (held_ != nullptr && path.starts_with("data/children/") &&
-            path.find("/bag/data/registry/") == std::string::npos &&
+            (path.find("/bag/data/registry/") == std::string::npos ||
+             path.ends_with("/bag/data/registry/school.csv")) &&
             path.find("/bag/data/check/") == std::string::npos) {
           kept = std::move(text);
         }

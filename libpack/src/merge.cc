@@ -98,11 +98,9 @@ Status CollectLeaves(const std::string& bag, const std::string& signer,
   return Status::Ok();
 }
 
-// One column's values of a registry file, row by row.
+// Some columns' values of a registry file, row by row.
 Result<std::vector<std::vector<std::string>>> ReadColumns(
-    const std::string& path, const std::vector<std::string>& columns) {
-  XJ_ASSIGN_OR_RETURN(std::unique_ptr<formats::csv::Reader> r,
-                      formats::csv::Reader::Open(path, os::BaseName(path)));
+    formats::csv::Reader* r, const std::vector<std::string>& columns) {
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, r->ReadHeader());
   std::vector<int> at;
   for (const std::string& c : columns) {
@@ -126,9 +124,34 @@ Result<std::vector<std::vector<std::string>>> ReadColumns(
   return rows;
 }
 
-Result<std::string> SchoolCode(const std::string& registry) {
-  XJ_ASSIGN_OR_RETURN(auto rows,
-                      ReadColumns(registry + "/school.csv", {"school_code"}));
+Result<std::vector<std::vector<std::string>>> ReadColumns(
+    const std::string& path, const std::vector<std::string>& columns) {
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<formats::csv::Reader> r,
+                      formats::csv::Reader::Open(path, os::BaseName(path)));
+  return ReadColumns(r.get(), columns);
+}
+
+// A school's code, from its school.csv as `files` has it (a held school's
+// from the very bytes its extraction hashed).
+Result<std::string> SchoolCode(const std::string& registry,
+                               const FileView& files = DiskFiles()) {
+  // One record: far less than this.
+  constexpr std::size_t kMaxSchoolFile = 1 << 20;
+  std::string path = registry + "/school.csv";
+  Result<Bytes> bytes = files.ReadFile(path, kMaxSchoolFile);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == Code::kInvalidArgument) {
+      return Error(Code::kRejected,
+                   "{}: larger than {} bytes, and a school.csv holds one "
+                   "record",
+                   path, kMaxSchoolFile);
+    }
+    return bytes.status();
+  }
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<formats::csv::Reader> r,
+                      formats::csv::Reader::FromBytes(
+                          std::string(AsChars(*bytes)), "school.csv"));
+  XJ_ASSIGN_OR_RETURN(auto rows, ReadColumns(r.get(), {"school_code"}));
   if (rows.size() != 1)
     return Error(Code::kRejected, "{}/school.csv: not one record", registry);
   return rows[0][0];
@@ -153,9 +176,10 @@ struct SchoolCounts {
 // or `counted`, what a RosterCounter made of it as it was extracted.
 Result<SchoolCounts> CountRegistry(
     const std::string& registry,
-    const Result<RosterCounter::ByValues>* counted = nullptr) {
+    const Result<RosterCounter::ByValues>* counted = nullptr,
+    const FileView& files = DiskFiles()) {
   SchoolCounts c;
-  XJ_ASSIGN_OR_RETURN(c.code, SchoolCode(registry));
+  XJ_ASSIGN_OR_RETURN(c.code, SchoolCode(registry, files));
   std::string path = registry + "/students.csv";
   auto count = [&]() -> Result<RosterCounter::ByValues> {
     if (counted != nullptr) return *counted;
@@ -199,7 +223,8 @@ struct CountCache {
 // taken from `rosters` when it was counted as it was extracted). An entry
 // of the cache stays where it is: it is read without the lock.
 Result<const SchoolCounts*> CountLeaf(const Leaf& l, CountCache* cache,
-                                      const Rosters* rosters = nullptr) {
+                                      const Rosters* rosters = nullptr,
+                                      const FileView& files = DiskFiles()) {
   // One spelling of each folder ("a//b" and "a/b" are one school).
   std::string key;
   for (char c : l.registry) {
@@ -215,7 +240,7 @@ Result<const SchoolCounts*> CountLeaf(const Leaf& l, CountCache* cache,
     auto it = rosters->find(key);
     if (it != rosters->end()) counted = it->second;
   }
-  XJ_ASSIGN_OR_RETURN(SchoolCounts c, CountRegistry(key, counted));
+  XJ_ASSIGN_OR_RETURN(SchoolCounts c, CountRegistry(key, counted, files));
   std::lock_guard<std::mutex> lock(cache->mu);
   return &cache->by.emplace(key, std::move(c)).first->second;
 }
@@ -472,7 +497,7 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     // The records are the signing school's own,
     Leaf me{dir + "data/registry", holder.sender, holder.id};
     XJ_ASSIGN_OR_RETURN(const SchoolCounts* c,
-                        CountLeaf(me, h.counts, h.rosters));
+                        CountLeaf(me, h.counts, h.rosters, *h.files));
     if (leaves != nullptr) leaves->push_back(me);
     if (c->code != holder.sender) {
       return Error(Code::kRejected,

@@ -1666,6 +1666,44 @@ forge_merged("merged_held_altered", "one byte of a school's file changed, the co
              msg="data/registry/students.csv: not as its manifest says")
 
 
+def held_signer_other(files, stmt):
+    """The junior school's bundle made again by the school itself (its
+    stock key is certified): its school.csv names another school, its bag
+    and statement made to agree, and the county's merge made again around
+    it. Checked where it is held: from the bytes the extraction kept."""
+    prefix = f"data/children/{J2_ID}/"
+    code = J2_ID.split("-")[0]
+    other = "3434000000" if code != "3434000000" else "3134000000"
+    bag = {p[len(prefix + "bag/"):]: v for p, v in files.items() if p.startswith(prefix + "bag/")}
+    assert code.encode() in bag["data/registry/school.csv"]
+    bag["data/registry/school.csv"] = bag["data/registry/school.csv"].replace(
+        code.encode(), other.encode())
+    st = fg.rebag(bag, files[prefix + "bundle.stmt"].decode())
+    for k in list(files):
+        if k.startswith(prefix + "bag/") or (k.startswith(prefix + "bundle.stmt.")
+                                             and k.endswith(".minisig")):
+            del files[k]
+    for k, v in bag.items():
+        files[prefix + "bag/" + k] = v
+    tmp = C / "work" / "j2-other"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    (tmp / "bundle.stmt").write_text(st)
+    sig = fg.sign(tmp / "bundle.stmt", JUNIOR_KEY,
+                  f"xjtrust/1 bundle {J2_ID} clerk {fg.label(st, 'created')}")
+    files[prefix + "bundle.stmt"] = st.encode()
+    files[prefix + sig.name] = sig.read_bytes()
+
+
+forge_merged("merged_held_signer_other", "a held school's registry naming another school than "
+             "the school that signed it (its bag and statement made again by that school)",
+             change=held_signer_other,
+             stmt_edit=lambda s, f: set_children(
+                 s, [l for l in child_lines(s) if J2_ID not in l]
+                 + [f"child: {fg.sha256(f[f'data/children/{J2_ID}/bundle.stmt'])} {J2_ID}"]),
+             msg=f"and school {J2.name.split('-')[0]} signed it")
+
+
 def own_registry(files, stmt):
     src = next(p for p in files if p.endswith("/bag/data/registry/school.csv"))
     files["data/registry/school.csv"] = files[src]

@@ -1,6 +1,7 @@
 // Pins the CSV reader: RFC 4180 quoting, line ends, encodings (BOM, UTF-8,
 // GB18030, UTF-16 refused), NFC, and one clear error with its line for each
-// malformation; and the writer's quoting.
+// malformation, reading a file and the same bytes from memory alike; and
+// the writer's quoting.
 #include "formats/csv.h"
 
 #include <doctest/doctest.h>
@@ -20,15 +21,19 @@ struct Parsed {
   Info info;
 };
 
-Result<Parsed> ReadAll(std::string_view bytes, Encoding enc = Encoding::kAuto,
-                       std::size_t max_field = 4096) {
+// Reads the bytes as a file (Reader::Open) or from memory
+// (Reader::FromBytes).
+Result<Parsed> ReadVia(bool memory, std::string_view bytes, Encoding enc,
+                       std::size_t max_field) {
   test::TempDir dir;
   test::WriteFile(dir / "t.csv", bytes);
   ReaderOptions opt;
   opt.encoding = enc;
   opt.max_field = max_field;
   XJ_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r,
-                      Reader::Open(dir / "t.csv", "t.csv", opt));
+                      memory
+                          ? Reader::FromBytes(std::string(bytes), "t.csv", opt)
+                          : Reader::Open(dir / "t.csv", "t.csv", opt));
   Parsed p;
   XJ_ASSIGN_OR_RETURN(p.header, r->ReadHeader());
   for (;;) {
@@ -39,6 +44,28 @@ Result<Parsed> ReadAll(std::string_view bytes, Encoding enc = Encoding::kAuto,
   }
   p.info = r->info();
   return p;
+}
+
+// The file's reading, after checking that reading the same bytes from
+// memory gives the same records, lines, facts and errors.
+Result<Parsed> ReadAll(std::string_view bytes, Encoding enc = Encoding::kAuto,
+                       std::size_t max_field = 4096) {
+  Result<Parsed> file = ReadVia(false, bytes, enc, max_field);
+  Result<Parsed> memory = ReadVia(true, bytes, enc, max_field);
+  REQUIRE(file.ok() == memory.ok());
+  if (!file.ok()) {
+    CHECK(file.status().code() == memory.status().code());
+    CHECK(file.status().message() == memory.status().message());
+  } else {
+    CHECK(file->header == memory->header);
+    CHECK(file->rows == memory->rows);
+    CHECK(file->lines == memory->lines);
+    CHECK(file->info.encoding == memory->info.encoding);
+    CHECK(file->info.bom == memory->info.bom);
+    CHECK(file->info.normalized_fields == memory->info.normalized_fields);
+    CHECK(file->info.records == memory->info.records);
+  }
+  return file;
 }
 
 TEST_CASE("quoted fields hold commas, quotes and line breaks") {

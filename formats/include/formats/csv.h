@@ -49,6 +49,10 @@ class Reader {
   static Result<std::unique_ptr<Reader>> Open(
       const std::string& path, std::string display,
       const ReaderOptions& options = {});
+  /// Reads `bytes` (a whole file, already in memory) as Open reads a file.
+  static Result<std::unique_ptr<Reader>> FromBytes(
+      std::string bytes, std::string display,
+      const ReaderOptions& options = {});
   ~Reader();
 
   /// The header record: non-empty, unique names. Call once, first.
@@ -70,6 +74,8 @@ class Reader {
   Reader() = default;
   static constexpr std::size_t kPooledSize = 1 << 20;
   static std::unique_ptr<std::uint8_t[]> TakeBuffer(std::size_t size);
+  Result<std::size_t> Start(ByteSpan head);
+  Result<bool> TakeWhole(std::size_t have);
   Status Fill();
   Result<bool> ParseRecord();
   Status Error(std::uint64_t line, std::string_view what);
@@ -78,7 +84,8 @@ class Reader {
   ReaderOptions options_;
   Info info_;
   os::File file_;
-  std::unique_ptr<Source> raw_;      // the file
+  std::string owned_;                // the bytes read, for FromBytes
+  std::unique_ptr<Source> raw_;      // the file (or owned_)
   std::unique_ptr<Source> decoder_;  // GB18030 → UTF-8, or null
   Source* source_ = nullptr;
   std::unique_ptr<std::uint8_t[]> buf_;  // not zeroed: see Open()
