@@ -452,7 +452,6 @@ Result<std::size_t> Reader::Start(ByteSpan head) {
                  "the file starts with a UTF-8 byte order mark but "
                  "--encoding gb18030 was given");
   }
-  scratch_.reserve(options_.max_record);
   return skip;
 }
 
@@ -486,6 +485,8 @@ Result<std::unique_ptr<Reader>> Reader::FromBytes(
       std::size_t skip,
       r->Start(all.first(std::min<std::size_t>(all.size(), 4))));
   ByteSpan text = all.subspan(skip);
+  // No field is longer than the input (a small file's reader stays small).
+  r->scratch_.reserve(std::min(options.max_record, bytes.size()));
   if (options.encoding != Encoding::kGb18030) {
     // Room to spare at the end, as a file read whole has.
     std::size_t size = std::max<std::size_t>(text.size() + 64, 4096);
@@ -522,6 +523,7 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
   XJ_ASSIGN_OR_RETURN(std::size_t skip,
                       r->Start(ByteSpan(head, static_cast<std::size_t>(got))));
   Encoding enc = options.encoding;
+  r->scratch_.reserve(options.max_record);
   struct stat st;
   bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   std::size_t size = regular ? static_cast<std::size_t>(st.st_size) : kChunk;
