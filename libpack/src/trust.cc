@@ -1,6 +1,7 @@
 #include "libpack/trust.h"
 
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <set>
 #include <tuple>
@@ -68,22 +69,27 @@ ft::Policy Threshold(std::uint64_t n) {
 
 // Signatures that verified, remembered for the process: a merged bundle
 // holds hundreds of schools whose chains share the same county, city and
-// province certificates, each checked once. The key is the SHA-256 of the
+// province certificates, each checked once. The key is a hash of the
 // statement, the signature file and the public key together.
 bool VerifiedBefore(std::string_view text, std::string_view signature_file,
                     const formats::minisign::PublicKey& key) {
+  using Memo = std::array<std::uint8_t, 64>;
   static std::mutex mu;
-  static std::set<std::string> good;
-  keys::Hasher h(keys::Hasher::Algorithm::kSha512);
-  // Lengths first, so that no two (statement, signature) pairs hash alike.
-  std::string lengths =
-      fmt::format("{} {}\n", text.size(), signature_file.size());
-  h.Update(AsBytes(lengths));
+  static std::set<Memo> good;
+  // BLAKE2b-512 (made for every signature, most of them seen once: no
+  // hex, no formatting). Lengths first, so that no two (statement,
+  // signature) pairs hash alike.
+  keys::Hasher h(keys::Hasher::Algorithm::kBlake2b512);
+  std::uint64_t lengths[2] = {text.size(), signature_file.size()};
+  h.Update(
+      ByteSpan(reinterpret_cast<const std::uint8_t*>(lengths), sizeof lengths));
   h.Update(AsBytes(text));
   h.Update(AsBytes(signature_file));
   h.Update(ByteSpan(key.key.data(), key.key.size()));
   h.Update(ByteSpan(key.key_id.data(), key.key_id.size()));
-  std::string memo = ToHex(h.Finish());
+  Bytes digest = h.Finish();
+  Memo memo;
+  std::copy(digest.begin(), digest.end(), memo.begin());
   {
     std::lock_guard<std::mutex> lock(mu);
     if (good.count(memo)) return true;
