@@ -70,8 +70,10 @@ ft::Policy Threshold(std::uint64_t n) {
 // Signatures that verified, remembered for the process: a merged bundle
 // holds hundreds of schools whose chains share the same county, city and
 // province certificates, each checked once. The key is a hash of the
-// statement, the signature file and the public key together.
+// statement, the signature file and the public key together (`sig` is
+// the signature file parsed).
 bool VerifiedBefore(std::string_view text, std::string_view signature_file,
+                    const formats::minisign::Signature& sig,
                     const formats::minisign::PublicKey& key) {
   using Memo = std::array<std::uint8_t, 64>;
   static std::mutex mu;
@@ -94,11 +96,8 @@ bool VerifiedBefore(std::string_view text, std::string_view signature_file,
     std::lock_guard<std::mutex> lock(mu);
     if (good.count(memo)) return true;
   }
-  Result<formats::minisign::Signature> sig =
-      formats::minisign::ParseSignatureFile(signature_file);
-  if (!sig.ok()) return false;
   MemorySource src(AsBytes(text));
-  if (!minisign::Verify(src, key, *sig).ok()) return false;
+  if (!minisign::Verify(src, key, sig).ok()) return false;
   std::lock_guard<std::mutex> lock(mu);
   if (good.size() < 100000) good.insert(memo);
   return true;
@@ -193,20 +192,24 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
   Judgement j;
   std::string base = BaseName(s.name);
   for (const auto& [name, content] : s.signatures) {
-    Result<formats::minisign::Signature> sig =
-        formats::minisign::ParseSignatureFile(content);
-    if (!sig.ok()) return sig.status().WithContext(name);
-    std::string key_id = KeyIdToString(sig->key_id);
-    if (BaseName(name) != SignatureFileName(base, sig->key_id)) {
+    // (The chains of a merged bundle's schools repeat the same
+    // signatures: each is parsed once.)
+    Result<Parsed<formats::minisign::Signature>> parsed =
+        ParseRemembered<formats::minisign::Signature,
+                        formats::minisign::ParseSignatureFile, 100000>(content);
+    if (!parsed.ok()) return parsed.status().WithContext(name);
+    const formats::minisign::Signature& sig = **parsed;
+    std::string key_id = KeyIdToString(sig.key_id);
+    if (BaseName(name) != SignatureFileName(base, sig.key_id)) {
       return Error(Code::kBadSignature,
                    "{}: a signature by key {} under another key's name", name,
                    key_id);
     }
-    if (sig->algorithm != formats::minisign::SignatureAlgorithm::kPrehashed) {
+    if (sig.algorithm != formats::minisign::SignatureAlgorithm::kPrehashed) {
       return Error(Code::kBadSignature,
                    "{}: a legacy (Ed) signature; statements use ED", name);
     }
-    std::vector<std::string_view> parts = ft::SplitSpaces(sig->trusted_comment);
+    std::vector<std::string_view> parts = ft::SplitSpaces(sig.trusted_comment);
     if (parts.size() != 5 || parts[0] != "xjtrust/1" || parts[1] != type ||
         parts[2] != id ||
         (parts[3] != "root" && parts[3] != "clerk" && parts[3] != "leader") ||
@@ -214,7 +217,7 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
       return Error(Code::kBadSignature,
                    "{}: the trusted comment \"{}\" does not say \"xjtrust/1 "
                    "{} {} <role> <time>\"",
-                   name, EscapeForDisplay(sig->trusted_comment.substr(0, 120)),
+                   name, EscapeForDisplay(sig.trusted_comment.substr(0, 120)),
                    type, id);
     }
     if (parts[4] < not_before) {
@@ -224,12 +227,12 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
     }
     auto key = std::find_if(
         candidates.begin(), candidates.end(),
-        [&](const ft::KeyEntry& k) { return k.key.key_id == sig->key_id; });
+        [&](const ft::KeyEntry& k) { return k.key.key_id == sig.key_id; });
     if (key == candidates.end()) {
       j.unknown.push_back(key_id);
       continue;
     }
-    if (!VerifiedBefore(s.text, content, key->key)) {
+    if (!VerifiedBefore(s.text, content, sig, key->key)) {
       return Error(Code::kBadSignature,
                    "{}: the signature by key {} does not verify: {} was "
                    "altered, or the signature forged",
