@@ -60,9 +60,16 @@ Status CheckUntrusted(std::string_view line, std::string_view what) {
 }  // namespace
 
 std::string KeyIdToString(const KeyId& id) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | id[i];
-  return fmt::format("{:016X}", v);
+  // The id as a little-endian number, in 16 upper-case hex digits (a
+  // held city's check names keys by id thousands of times: no fmt).
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out(16, '0');
+  for (int i = 0; i < 8; ++i) {
+    std::uint8_t b = id[7 - i];
+    out[2 * i] = kDigits[b >> 4];
+    out[2 * i + 1] = kDigits[b & 15];
+  }
+  return out;
 }
 
 Result<PublicKey> ParsePublicKeyString(std::string_view text) {
