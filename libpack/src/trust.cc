@@ -193,10 +193,10 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
   std::string base = BaseName(s.name);
   for (const auto& [name, content] : s.signatures) {
     // (The chains of a merged bundle's schools repeat the same
-    // signatures: each is parsed once.)
+    // signatures: each is parsed once, as many as the certificates kept.)
     Result<Parsed<formats::minisign::Signature>> parsed =
         ParseRemembered<formats::minisign::Signature,
-                        formats::minisign::ParseSignatureFile, 100000>(content);
+                        formats::minisign::ParseSignatureFile, 20000>(content);
     if (!parsed.ok()) return parsed.status().WithContext(name);
     const formats::minisign::Signature& sig = **parsed;
     std::string key_id = KeyIdToString(sig.key_id);
