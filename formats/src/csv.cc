@@ -476,7 +476,7 @@ Result<bool> Reader::TakeWhole(std::size_t have) {
 }
 
 Result<std::unique_ptr<Reader>> Reader::FromBytes(
-    std::string bytes, std::string display, const ReaderOptions& options) {
+    std::string_view bytes, std::string display, const ReaderOptions& options) {
   std::unique_ptr<Reader> r(new Reader());
   r->display_ = std::move(display);
   r->options_ = options;
@@ -497,7 +497,7 @@ Result<std::unique_ptr<Reader>> Reader::FromBytes(
     if (utf8) return r;
   }
   r->info_.encoding = Encoding::kGb18030;
-  r->owned_ = std::move(bytes);
+  r->owned_.assign(bytes);  // (only GB18030 is read from them in pieces)
   r->raw_ = std::make_unique<MemorySource>(AsBytes(r->owned_).subspan(skip));
   r->decoder_ = std::make_unique<Gb18030Source>(
       r->raw_.get(), r->display_, &r->error_line_, &r->error_what_);

@@ -1,8 +1,11 @@
 #include "formats/minisign.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
+#include "base/bytes.h"
 #include "formats/base64.h"
 #include "formats/utf8.h"
 
@@ -60,16 +63,10 @@ Status CheckUntrusted(std::string_view line, std::string_view what) {
 }  // namespace
 
 std::string KeyIdToString(const KeyId& id) {
-  // The id as a little-endian number, in 16 upper-case hex digits (a
-  // held city's check names keys by id thousands of times: no fmt).
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out(16, '0');
-  for (int i = 0; i < 8; ++i) {
-    std::uint8_t b = id[7 - i];
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 15];
-  }
-  return out;
+  // The id as a little-endian number, in 16 upper-case hex digits.
+  std::array<std::uint8_t, 8> big_endian;
+  std::reverse_copy(id.begin(), id.end(), big_endian.begin());
+  return ToHexUpper(big_endian);
 }
 
 Result<PublicKey> ParsePublicKeyString(std::string_view text) {

@@ -148,9 +148,9 @@ Result<std::string> SchoolCode(const std::string& registry,
     }
     return bytes.status();
   }
-  XJ_ASSIGN_OR_RETURN(std::unique_ptr<formats::csv::Reader> r,
-                      formats::csv::Reader::FromBytes(
-                          std::string(AsChars(*bytes)), "school.csv"));
+  XJ_ASSIGN_OR_RETURN(
+      std::unique_ptr<formats::csv::Reader> r,
+      formats::csv::Reader::FromBytes(AsChars(*bytes), "school.csv"));
   XJ_ASSIGN_OR_RETURN(auto rows, ReadColumns(r.get(), {"school_code"}));
   if (rows.size() != 1)
     return Error(Code::kRejected, "{}/school.csv: not one record", registry);

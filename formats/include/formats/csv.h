@@ -49,9 +49,10 @@ class Reader {
   static Result<std::unique_ptr<Reader>> Open(
       const std::string& path, std::string display,
       const ReaderOptions& options = {});
-  /// Reads `bytes` (a whole file, already in memory) as Open reads a file.
+  /// Reads `bytes` (a whole file, already in memory; copied) as Open reads
+  /// a file.
   static Result<std::unique_ptr<Reader>> FromBytes(
-      std::string bytes, std::string display,
+      std::string_view bytes, std::string display,
       const ReaderOptions& options = {});
   ~Reader();
 
