@@ -69,6 +69,13 @@ void Sha256(ByteSpan data, std::uint8_t out[32]) {
   }
 }
 
+void Blake2b512(std::initializer_list<ByteSpan> parts, std::uint8_t out[64]) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 64);
+  for (ByteSpan p : parts) crypto_generichash_update(&st, p.data(), p.size());
+  crypto_generichash_final(&st, out, 64);
+}
+
 struct Hasher::State {
   EVP_MD_CTX* md = nullptr;
   crypto_generichash_state blake;  // CRYPTO_ALIGN(64); new honours it (C++17)

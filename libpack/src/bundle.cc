@@ -636,9 +636,9 @@ Result<BundleReport> Authenticate(const Inventory& inv,
         good.push_back({sr.key_id, k.role, sr.time, k.key});
     }
   }
-  Status met = pack::trust::MeetPolicy(
-      good, policy,
-      fmt::format("the bundle (deliver-policy of {})", r.statement.sender));
+  Status met = pack::trust::MeetPolicyNamed(good, policy, [&] {
+    return fmt::format("the bundle (deliver-policy of {})", r.statement.sender);
+  });
   if (!met.ok()) {
     if (require) return met;
     r.warnings.push_back("not trusted: " + met.message());

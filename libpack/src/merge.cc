@@ -158,8 +158,9 @@ Result<std::string> SchoolCode(const std::string& registry,
 }
 
 // Rosters counted as they were extracted, by registry folder (kept by
-// whoever made the map).
-using Rosters = std::map<std::string, const Result<RosterCounter::ByValues>*>;
+// whoever made the map; each is moved into the counts of its school when
+// they are made, once).
+using Rosters = std::map<std::string, Result<RosterCounter::ByValues>*>;
 
 // A school's registry counted: its code, its students by grade, sex,
 // status and migrant flag, and those counts as summary.csv lines.
@@ -176,13 +177,13 @@ struct SchoolCounts {
 // or `counted`, what a RosterCounter made of it as it was extracted.
 Result<SchoolCounts> CountRegistry(
     const std::string& registry,
-    const Result<RosterCounter::ByValues>* counted = nullptr,
+    Result<RosterCounter::ByValues>* counted = nullptr,
     const FileView& files = DiskFiles()) {
   SchoolCounts c;
   XJ_ASSIGN_OR_RETURN(c.code, SchoolCode(registry, files));
   std::string path = registry + "/students.csv";
   auto count = [&]() -> Result<RosterCounter::ByValues> {
-    if (counted != nullptr) return *counted;
+    if (counted != nullptr) return std::move(*counted);
     // No roster (packed with --allow-errors): no students.
     if (!os::Exists(path)) return RosterCounter::ByValues();
     XJ_ASSIGN_OR_RETURN(os::File f, os::OpenForRead(path));
@@ -207,8 +208,14 @@ Result<SchoolCounts> CountRegistry(
   // The values sort as the summary's columns do (a map of them).
   for (const auto& [v, n] : c.by) {
     c.students += n;
-    c.lines +=
-        fmt::format("{},{},{},{},{},{}\r\n", c.code, v[0], v[1], v[2], v[3], n);
+    c.lines += c.code;
+    for (const std::string& x : v) {
+      c.lines += ',';
+      c.lines += x;
+    }
+    c.lines += ',';
+    c.lines += std::to_string(n);
+    c.lines += "\r\n";
   }
   return c;
 }
@@ -235,7 +242,7 @@ Result<const SchoolCounts*> CountLeaf(const Leaf& l, CountCache* cache,
     auto it = cache->by.find(key);
     if (it != cache->by.end()) return &it->second;
   }
-  const Result<RosterCounter::ByValues>* counted = nullptr;
+  Result<RosterCounter::ByValues>* counted = nullptr;
   if (rosters != nullptr) {
     auto it = rosters->find(key);
     if (it != rosters->end()) counted = it->second;
@@ -826,15 +833,15 @@ struct HeldCheck::Impl {
     kept_bytes = 0;
   }
 
-  // Checks one child from the files handed over (which stay as they are,
-  // to go back whole).
-  ChildResult Check(const Job& job) {
+  // Checks one child from the files handed over (which go back whole, but
+  // for the rosters, moved into the school counts).
+  ChildResult Check(Job& job) {
     PathHashes files;
     PathSizes sizes;
     PathBytes bytes;
     Rosters rosters;  // keyed by registry folder, as CountLeaf looks it up
     const std::string_view runs = job.text;
-    for (const Entry& e : job.entries) {
+    for (Entry& e : job.entries) {
       std::string_view path = runs.substr(e.at, e.path_size);
       std::string_view sha512 = runs.substr(e.at + e.path_size, e.hash_size);
       // In path order: each goes at the end.

@@ -18,10 +18,9 @@ namespace {
 
 using formats::minisign::KeyIdToString;
 
-std::string BaseName(std::string_view path) {
+std::string_view BaseName(std::string_view path) {
   std::size_t slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path
-                                                     : path.substr(slash + 1));
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 std::string Describe(const ft::CertStatement& c) {
@@ -48,15 +47,40 @@ bool InScope(const std::vector<std::string>& scope,
   });
 }
 
+// Whether `hex` is KeyIdToString(id), without making that string.
+bool KeyIdIs(const formats::minisign::KeyId& id, std::string_view hex) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  if (hex.size() != 2 * id.size()) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    std::uint8_t b = id[id.size() - 1 - i];
+    if (hex[2 * i] != kDigits[b >> 4] || hex[2 * i + 1] != kDigits[b & 15])
+      return false;
+  }
+  return true;
+}
+
+bool HasKeyId(const std::vector<std::string>& ids,
+              const formats::minisign::KeyId& id) {
+  return std::any_of(ids.begin(), ids.end(),
+                     [&](const std::string& x) { return KeyIdIs(id, x); });
+}
+
+// Whether every id of `ids` is one of `keys`.
+bool HoldsKeys(const std::vector<ft::KeyEntry>& keys,
+               const std::vector<std::string>& ids) {
+  return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) {
+    return std::any_of(keys.begin(), keys.end(), [&](const ft::KeyEntry& k) {
+      return KeyIdIs(k.key.key_id, id);
+    });
+  });
+}
+
 // The keys of `keys` whose ids are in `ids`.
 std::vector<ft::KeyEntry> Only(const std::vector<ft::KeyEntry>& keys,
                                const std::vector<std::string>& ids) {
   std::vector<ft::KeyEntry> out;
   for (const ft::KeyEntry& k : keys) {
-    if (std::find(ids.begin(), ids.end(), KeyIdToString(k.key.key_id)) !=
-        ids.end()) {
-      out.push_back(k);
-    }
+    if (HasKeyId(ids, k.key.key_id)) out.push_back(k);
   }
   return out;
 }
@@ -81,17 +105,14 @@ bool VerifiedBefore(std::string_view text, std::string_view signature_file,
   // BLAKE2b-512 (made for every signature, most of them seen once: no
   // hex, no formatting). Lengths first, so that no two (statement,
   // signature) pairs hash alike.
-  keys::Hasher h(keys::Hasher::Algorithm::kBlake2b512);
   std::uint64_t lengths[2] = {text.size(), signature_file.size()};
-  h.Update(
-      ByteSpan(reinterpret_cast<const std::uint8_t*>(lengths), sizeof lengths));
-  h.Update(AsBytes(text));
-  h.Update(AsBytes(signature_file));
-  h.Update(ByteSpan(key.key.data(), key.key.size()));
-  h.Update(ByteSpan(key.key_id.data(), key.key_id.size()));
-  Bytes digest = h.Finish();
   Memo memo;
-  std::copy(digest.begin(), digest.end(), memo.begin());
+  keys::Blake2b512(
+      {ByteSpan(reinterpret_cast<const std::uint8_t*>(lengths), sizeof lengths),
+       AsBytes(text), AsBytes(signature_file),
+       ByteSpan(key.key.data(), key.key.size()),
+       ByteSpan(key.key_id.data(), key.key_id.size())},
+      memo.data());
   {
     std::lock_guard<std::mutex> lock(mu);
     if (good.count(memo)) return true;
@@ -190,7 +211,7 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
                                   const std::vector<ft::KeyEntry>& candidates,
                                   std::string_view not_before) {
   Judgement j;
-  std::string base = BaseName(s.name);
+  std::string_view base = BaseName(s.name);
   for (const auto& [name, content] : s.signatures) {
     // (The chains of a merged bundle's schools repeat the same
     // signatures: each is parsed once, as many as the certificates kept.)
@@ -200,7 +221,13 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
     if (!parsed.ok()) return parsed.status().WithContext(name);
     const formats::minisign::Signature& sig = **parsed;
     std::string key_id = KeyIdToString(sig.key_id);
-    if (BaseName(name) != SignatureFileName(base, sig.key_id)) {
+    // <statement>.<KEYID>.minisig, as SignatureFileName makes it
+    constexpr std::string_view kSuffix = ".minisig";
+    std::string_view file = BaseName(name);
+    if (file.size() != base.size() + 1 + key_id.size() + kSuffix.size() ||
+        !file.starts_with(base) || file[base.size()] != '.' ||
+        file.substr(base.size() + 1, key_id.size()) != key_id ||
+        !file.ends_with(kSuffix)) {
       return Error(Code::kBadSignature,
                    "{}: a signature by key {} under another key's name", name,
                    key_id);
@@ -248,6 +275,28 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
   return j;
 }
 
+bool PolicyMet(const std::vector<GoodSignature>& good,
+               const ft::Policy& policy) {
+  if (good.size() > 64) return MeetPolicy(good, policy, "").ok();
+  // Which signatures count: as MeetPolicy, each key's first.
+  std::uint64_t counted = 0;
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    bool twice = false;
+    for (std::size_t k = 0; k < i && !twice; ++k) {
+      twice = (counted >> k & 1) != 0 && (good[k].key_id == good[i].key_id ||
+                                          good[k].key.key == good[i].key.key);
+    }
+    if (!twice) counted |= std::uint64_t{1} << i;
+  }
+  for (const auto& [role, n] : policy.groups) {
+    int count = 0;
+    for (std::size_t i = 0; i < good.size(); ++i)
+      count += (counted >> i & 1) != 0 && good[i].role == role;
+    if (count < n) return false;
+  }
+  return true;
+}
+
 Status MeetPolicy(const std::vector<GoodSignature>& good,
                   const ft::Policy& policy, std::string_view what) {
   std::map<std::string, int> have;
@@ -290,9 +339,10 @@ Result<ft::RootStatement> CheckRootSelfSigned(const SignedText& root) {
   XJ_ASSIGN_OR_RETURN(
       Judgement j,
       JudgeSignatures(root, "root", ft::RootId(r.version), r.keys, r.created));
-  XJ_RETURN_IF_ERROR(MeetPolicy(
-      j.good, Threshold(r.threshold),
-      fmt::format("{} (root version {}, its own keys)", root.name, r.version)));
+  XJ_RETURN_IF_ERROR(MeetPolicyNamed(j.good, Threshold(r.threshold), [&] {
+    return fmt::format("{} (root version {}, its own keys)", root.name,
+                       r.version);
+  }));
   return r;
 }
 
@@ -393,7 +443,11 @@ Result<TrustedOffice> Verifier::Walk(
                  root.version, root.expires);
   }
   TrustedOffice out;
-  XJ_RETURN_IF_ERROR(WalkFrom(leaf, certs, 0, {}, &out));
+  std::vector<std::string> visited;
+  XJ_RETURN_IF_ERROR(WalkFrom(leaf, certs, 0, &visited, &out));
+  // (WalkFrom appends each link after those above it.)
+  std::reverse(out.path.begin(), out.path.end());
+  std::reverse(out.path_names.begin(), out.path_names.end());
   return out;
 }
 
@@ -402,7 +456,7 @@ Result<TrustedOffice> Verifier::Walk(
 // newest first, until one carries the chain to the root.
 Status Verifier::WalkFrom(const SignedText& cur,
                           const std::vector<SignedText>& certs, int depth,
-                          std::set<std::string> visited,
+                          std::vector<std::string>* visited,
                           TrustedOffice* out) const {
   const ft::RootStatement& root = roots_.back();
   if (depth >= 5) {
@@ -412,9 +466,15 @@ Status Verifier::WalkFrom(const SignedText& cur,
                  cur.name);
   }
   std::string sha = StatementSha256(cur.text);
-  if (!visited.insert(sha).second) {
+  if (std::find(visited->begin(), visited->end(), sha) != visited->end()) {
     return Error(Code::kBadSignature, "{}: a certificate loop", cur.name);
   }
+  // The certificates below this one, for the walks above it.
+  visited->push_back(sha);
+  struct Pop {
+    std::vector<std::string>* v;
+    ~Pop() { v->pop_back(); }
+  } pop{visited};
   Result<Parsed<ft::CertStatement>> parsed = ParseCertCached(cur.text);
   if (!parsed.ok()) return parsed.status().WithContext(cur.name);
   const ft::CertStatement& c = **parsed;
@@ -451,8 +511,8 @@ Status Verifier::WalkFrom(const SignedText& cur,
       o->cert = c;
       o->cert_sha256 = sha;
     }
-    o->path.insert(o->path.begin(), c);
-    o->path_names.insert(o->path_names.begin(), cur.name);
+    o->path.push_back(c);
+    o->path_names.push_back(cur.name);
   };
   if (c.issuer == "root") {
     // First the signatures, by the issuer's keys under its policy; only
@@ -460,9 +520,10 @@ Status Verifier::WalkFrom(const SignedText& cur,
     XJ_ASSIGN_OR_RETURN(Judgement j,
                         JudgeSignatures(cur, "cert", c.serial,
                                         Only(root.keys, c.issuer_keys), ""));
-    XJ_RETURN_IF_ERROR(MeetPolicy(
-        j.good, Threshold(root.threshold),
-        fmt::format("{} (issued by root version {})", cur.name, root.version)));
+    XJ_RETURN_IF_ERROR(MeetPolicyNamed(j.good, Threshold(root.threshold), [&] {
+      return fmt::format("{} (issued by root version {})", cur.name,
+                         root.version);
+    }));
     XJ_RETURN_IF_ERROR(valid_now());
     if (c.level != ft::Level::kProvince) {
       return Error(Code::kBadSignature,
@@ -485,15 +546,7 @@ Status Verifier::WalkFrom(const SignedText& cur,
   for (const SignedText& s : certs) {
     Result<Parsed<ft::CertStatement>> q = ParseCertCached(s.text);
     if (!q.ok() || (*q)->subject != c.issuer) continue;
-    const ft::CertStatement& qc = **q;
-    bool has_keys = std::all_of(
-        c.issuer_keys.begin(), c.issuer_keys.end(), [&](const std::string& id) {
-          return std::any_of(qc.keys.begin(), qc.keys.end(),
-                             [&](const ft::KeyEntry& k) {
-                               return KeyIdToString(k.key.key_id) == id;
-                             });
-        });
-    if (!has_keys) continue;
+    if (!HoldsKeys((*q)->keys, c.issuer_keys)) continue;
     if (std::any_of(parents.begin(), parents.end(),
                     [&](const auto& x) { return x.second->text == s.text; })) {
       continue;  // the same certificate from the chain and the store
@@ -522,9 +575,9 @@ Status Verifier::WalkFrom(const SignedText& cur,
       XJ_ASSIGN_OR_RETURN(Judgement j,
                           JudgeSignatures(cur, "cert", c.serial,
                                           Only(p.keys, c.issuer_keys), ""));
-      XJ_RETURN_IF_ERROR(
-          MeetPolicy(j.good, *p.issue_policy,
-                     fmt::format("{} (issued by {})", cur.name, p.subject)));
+      XJ_RETURN_IF_ERROR(MeetPolicyNamed(j.good, *p.issue_policy, [&] {
+        return fmt::format("{} (issued by {})", cur.name, p.subject);
+      }));
       XJ_RETURN_IF_ERROR(valid_now());
       if (std::find(p.may_certify.begin(), p.may_certify.end(), c.level) ==
           p.may_certify.end()) {
@@ -576,7 +629,7 @@ Status Verifier::CheckRevocation(const TrustedOffice& office) const {
       if (above.count(issuer) == 0) continue;
       for (const auto& [id, time] : v.crl.revoked_keys) {
         for (const ft::KeyEntry& k : c.keys) {
-          if (KeyIdToString(k.key.key_id) == id) {
+          if (KeyIdIs(k.key.key_id, id)) {
             return Error(Code::kBadSignature,
                          "{}: key {} of {} was revoked by {} (CRL {}) at {}",
                          office.path_names[i], id, Describe(c), issuer,
@@ -672,8 +725,9 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
       XJ_ASSIGN_OR_RETURN(
           Judgement j,
           JudgeSignatures(s, "crl", id, Only(root.keys, crl.issuer_keys), ""));
-      XJ_RETURN_IF_ERROR(MeetPolicy(j.good, Threshold(root.threshold),
-                                    fmt::format("{} (the root's)", s.name)));
+      XJ_RETURN_IF_ERROR(MeetPolicyNamed(
+          j.good, Threshold(root.threshold),
+          [&] { return fmt::format("{} (the root's)", s.name); }));
     } else {
       // The issuer's own certificate, judged up to the root.
       const SignedText* issuer = nullptr;
@@ -682,7 +736,6 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
       for (const SignedText& c : certs) {
         Result<Parsed<ft::CertStatement>> q = ParseCertCached(c.text);
         if (!q.ok() || (*q)->subject != crl.issuer) continue;
-        const ft::CertStatement& qc = **q;
         // An issuer revoked by the lists already trusted publishes none.
         Result<TrustedOffice> t = Walk(c, certs);
         if (!t.ok()) {
@@ -693,15 +746,7 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
           passed_over = revoked;
           continue;
         }
-        bool has_keys = std::all_of(
-            crl.issuer_keys.begin(), crl.issuer_keys.end(),
-            [&](const std::string& kid) {
-              return std::any_of(qc.keys.begin(), qc.keys.end(),
-                                 [&](const ft::KeyEntry& k) {
-                                   return KeyIdToString(k.key.key_id) == kid;
-                                 });
-            });
-        if (!has_keys) continue;
+        if (!HoldsKeys((*q)->keys, crl.issuer_keys)) continue;
         issuer = &c;
         office = std::move(t).value();
         break;
@@ -727,9 +772,9 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
       XJ_ASSIGN_OR_RETURN(
           Judgement j,
           JudgeSignatures(s, "crl", id, Only(p.keys, crl.issuer_keys), ""));
-      XJ_RETURN_IF_ERROR(
-          MeetPolicy(j.good, *p.issue_policy,
-                     fmt::format("{} (issued by {})", s.name, p.subject)));
+      XJ_RETURN_IF_ERROR(MeetPolicyNamed(j.good, *p.issue_policy, [&] {
+        return fmt::format("{} (issued by {})", s.name, p.subject);
+      }));
     }
     VerifiedCrl v{crl, s.text, StatementSha256(s.text)};
     auto it = crls_.find(crl.issuer);

@@ -521,5 +521,48 @@ TEST_CASE("signature policies count each key once, in its role") {
       "before the statement was made"));
 }
 
+TEST_CASE("PolicyMet answers as MeetPolicy does") {
+  // Signatures by keys A, B and C; A twice, in both roles; one with B's id
+  // and another key (ids are not keys); and D, a second clerk.
+  auto sig = [](char id, std::uint8_t key, std::string role) {
+    GoodSignature g;
+    g.key_id = std::string(16, id);
+    g.role = std::move(role);
+    g.key.key.fill(key);
+    return g;
+  };
+  std::vector<GoodSignature> pool = {
+      sig('A', 1, "clerk"), sig('A', 1, "leader"), sig('B', 2, "leader"),
+      sig('B', 9, "clerk"), sig('C', 3, "clerk"),  sig('D', 1, "clerk"),
+      sig('E', 5, "root"),  sig('F', 6, "root")};
+  std::vector<ft::Policy> policies(4);
+  policies[0].groups = {{"clerk", 1}, {"leader", 1}};
+  policies[1].groups = {{"clerk", 2}};
+  policies[2].groups = {{"root", 2}};
+  policies[3].groups = {};
+  int met = 0, unmet = 0;
+  // Every list of up to three signatures from the pool, in every order.
+  std::vector<std::vector<GoodSignature>> lists = {{}};
+  for (int len = 0; len < 3; ++len) {
+    std::size_t n = lists.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      for (const GoodSignature& g : pool) {
+        std::vector<GoodSignature> l = lists[i];
+        l.push_back(g);
+        if (l.size() == static_cast<std::size_t>(len) + 1) lists.push_back(l);
+      }
+    }
+  }
+  for (const auto& l : lists) {
+    for (const ft::Policy& p : policies) {
+      bool want = MeetPolicy(l, p, "x").ok();
+      CHECK(PolicyMet(l, p) == want);
+      (want ? met : unmet)++;
+    }
+  }
+  CHECK(met > 100);
+  CHECK(unmet > 100);
+}
+
 }  // namespace
 }  // namespace xj::pack::trust

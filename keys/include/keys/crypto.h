@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,9 @@ void Sha256(ByteSpan data, std::uint8_t out[32]);
 /// SHA-256 and SHA-512 of `data`, as lowercase hex.
 std::string Sha256Hex(ByteSpan data);
 std::string Sha512Hex(ByteSpan data);
+
+/// BLAKE2b-512 of the parts, one after another (no allocation).
+void Blake2b512(std::initializer_list<ByteSpan> parts, std::uint8_t out[64]);
 
 class Hasher {
  public:

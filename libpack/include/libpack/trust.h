@@ -79,6 +79,20 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
 Status MeetPolicy(const std::vector<GoodSignature>& good,
                   const ft::Policy& policy, std::string_view what);
 
+/// MeetPolicy's answer alone, with no message made (checked for every
+/// link of every chain of a merged bundle).
+bool PolicyMet(const std::vector<GoodSignature>& good,
+               const ft::Policy& policy);
+
+/// MeetPolicy, with the statement named by `what()` only when the policy
+/// is not met.
+template <typename What>
+Status MeetPolicyNamed(const std::vector<GoodSignature>& good,
+                       const ft::Policy& policy, What what) {
+  if (PolicyMet(good, policy)) return Status::Ok();
+  return MeetPolicy(good, policy, what());
+}
+
 /// Of two certificates of one office, whether `a` is the one to use: the
 /// later not-after, then the later not-before, then the later serial.
 bool Newer(const ft::CertStatement& a, const ft::CertStatement& b);
@@ -174,7 +188,7 @@ class Verifier {
   Result<TrustedOffice> Walk(const SignedText& leaf,
                              const std::vector<SignedText>& certs) const;
   Status WalkFrom(const SignedText& cur, const std::vector<SignedText>& certs,
-                  int depth, std::set<std::string> visited,
+                  int depth, std::vector<std::string>* visited,
                   TrustedOffice* out) const;
   Status CheckRevocation(const TrustedOffice& office) const;
 
