@@ -220,6 +220,9 @@ struct Inventory {
   std::vector<std::string> litter;
   std::optional<std::string> readme;
   std::optional<ChainFiles> chain;  // the first folder's chain/
+  // A bundle held inside another's bag: its report gets no copy of the
+  // chain files (a merged city's check would copy every school's).
+  bool held = false;
 };
 
 // A stick (or its XJ folder) given where a bundle folder belongs: names
@@ -389,7 +392,7 @@ Result<BundleReport> ReadStatementAndSignatures(
   r.statement_text = inv.statement_text;
   for (const auto& [name, content] : inv.signatures)
     r.signature_files.push_back({name, std::string(AsChars(content))});
-  r.chain_files = inv.chain;
+  if (!inv.held) r.chain_files = inv.chain;
   Bytes digest;
   FromHex(r.statement_sha256, &digest);
   r.fingerprint = GroupedHex(digest);
@@ -2428,6 +2431,7 @@ Result<BundleReport> AuthenticateHeldBundle(const FileView& files,
                                             const std::string& dir,
                                             const TrustSource& trust) {
   Inventory inv;
+  inv.held = true;
   XJ_ASSIGN_OR_RETURN(std::unique_ptr<Folder> folder, files.Open(dir));
   const Folder& d = *folder;
   inv.path = d.path();

@@ -370,7 +370,22 @@ Result<ft::RootStatement> InstallRoot(const SignedText& root,
 
 Verifier::Verifier(std::vector<ft::RootStatement> installed,
                    VerifierOptions options)
-    : roots_(std::move(installed)), options_(std::move(options)) {}
+    : roots_(std::move(installed)), options_(std::move(options)) {
+  for (const ft::RootStatement& r : roots_)
+    root_texts_.push_back(ft::SerializeRoot(r));
+}
+
+Verifier::Verifier(std::vector<ft::RootStatement> installed,
+                   std::vector<std::string> texts, VerifierOptions options)
+    : roots_(std::move(installed)),
+      root_texts_(std::move(texts)),
+      options_(std::move(options)) {
+  if (root_texts_.size() != roots_.size()) {
+    root_texts_.clear();
+    for (const ft::RootStatement& r : roots_)
+      root_texts_.push_back(ft::SerializeRoot(r));
+  }
+}
 
 Status Verifier::AddRoots(const std::vector<SignedText>& roots) {
   std::vector<std::pair<Parsed<ft::RootStatement>, const SignedText*>> parsed;
@@ -392,7 +407,8 @@ Status Verifier::AddRoots(const std::vector<SignedText>& roots) {
       auto held = std::find_if(
           roots_.begin(), roots_.end(),
           [&](const ft::RootStatement& x) { return x.version == r.version; });
-      if (held != roots_.end() && ft::SerializeRoot(*held) != s->text) {
+      if (held != roots_.end() &&
+          root_texts_[held - roots_.begin()] != s->text) {
         return Error(Code::kBadSignature,
                      "{}: root version {} differs from the one this office "
                      "holds: a forked root",
@@ -426,6 +442,7 @@ Status Verifier::AddRoots(const std::vector<SignedText>& roots) {
                    fmt::format("{} (root version {}, by its own keys)", s->name,
                                r.version)));
     roots_.push_back(r);
+    root_texts_.push_back(s->text);
     new_roots_.push_back(*s);
   }
   return Status::Ok();

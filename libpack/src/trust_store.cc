@@ -25,28 +25,28 @@ bool IsLitterName(std::string_view n) {
 }
 
 // What a statement file's name says it is, checked against its content.
-Status CheckStatementName(const std::string& name, const std::string& text,
+Status CheckStatementName(const std::string& name, std::string text,
                           std::string_view display, ChainFiles* out) {
-  trust::SignedText s{std::string(display) + name, text, {}};
+  trust::SignedText s{std::string(display) + name, std::move(text), {}};
   auto mismatch = [&](const std::string& is) {
     return Error(Code::kRejected,
                  "{}{}: the file holds {}, so its name must be {}", display,
                  name, is, is);
   };
   if (name.rfind("root-", 0) == 0) {
-    Result<trust::Parsed<ft::RootStatement>> r = trust::ParseRootCached(text);
+    Result<trust::Parsed<ft::RootStatement>> r = trust::ParseRootCached(s.text);
     if (!r.ok()) return r.status().WithContext(s.name);
     if (RootFileName((*r)->version) != name)
       return mismatch(RootFileName((*r)->version));
     out->roots.push_back(std::move(s));
   } else if (name.rfind("cert-", 0) == 0) {
-    Result<trust::Parsed<ft::CertStatement>> c = trust::ParseCertCached(text);
+    Result<trust::Parsed<ft::CertStatement>> c = trust::ParseCertCached(s.text);
     if (!c.ok()) return c.status().WithContext(s.name);
     if (CertFileName((*c)->serial) != name)
       return mismatch(CertFileName((*c)->serial));
     out->certs.push_back(std::move(s));
   } else if (name.rfind("crl-", 0) == 0) {
-    Result<trust::Parsed<ft::CrlStatement>> c = trust::ParseCrlCached(text);
+    Result<trust::Parsed<ft::CrlStatement>> c = trust::ParseCrlCached(s.text);
     if (!c.ok()) return c.status().WithContext(s.name);
     std::string want = CrlFileName((*c)->issuer, (*c)->number);
     if (want != name) return mismatch(want);
@@ -317,27 +317,31 @@ Result<TrustStore> TrustStore::Init(const Home& home, const OfficeInfo& office,
 
 Result<trust::Verifier> TrustStore::MakeVerifier(
     trust::VerifierOptions options) const {
-  std::vector<ft::RootStatement> roots;
+  std::vector<std::pair<ft::RootStatement, const std::string*>> held;
   for (const trust::SignedText& s : files_.roots) {
     Result<trust::Parsed<ft::RootStatement>> r = trust::ParseRootCached(s.text);
     if (!r.ok()) return r.status().WithContext(s.name);
-    roots.push_back(**r);
+    held.push_back({**r, &s.text});
   }
-  std::sort(roots.begin(), roots.end(),
-            [](const auto& a, const auto& b) { return a.version < b.version; });
-  for (std::size_t i = 1; i < roots.size(); ++i) {
-    if (roots[i].version != roots[i - 1].version + 1) {
+  std::sort(held.begin(), held.end(), [](const auto& a, const auto& b) {
+    return a.first.version < b.first.version;
+  });
+  std::vector<ft::RootStatement> roots;
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    if (i > 0 && held[i].first.version != held[i - 1].first.version + 1) {
       return Error(Code::kMalformed,
                    "{}/trust: root version {} is missing from the history",
-                   home_.root, roots[i - 1].version + 1);
+                   home_.root, held[i - 1].first.version + 1);
     }
+    roots.push_back(std::move(held[i].first));
+    texts.push_back(*held[i].second);
   }
-  trust::Verifier v(std::move(roots), std::move(options));
+  trust::Verifier v(std::move(roots), std::move(texts), std::move(options));
   for (const trust::SignedText& s : files_.crls) {
-    Result<ft::CrlStatement> c = ft::ParseCrl(s.text);
+    Result<trust::Parsed<ft::CrlStatement>> c = trust::ParseCrlCached(s.text);
     if (!c.ok()) return c.status().WithContext(s.name);
-    v.AddKnownCrl(
-        {std::move(c).value(), s.text, trust::StatementSha256(s.text)});
+    v.AddKnownCrl({**c, s.text, trust::StatementSha256(s.text)});
   }
   return v;
 }

@@ -328,7 +328,7 @@ Result<ApproveResult> Approve(const ApprovalView& view, const TrustStore& store,
 /// Judges a bundle held inside another's bag (data/children/<id>/: its
 /// statement, signatures, chain/ and bag/, no volumes): statement and
 /// signatures under `trust`; its files read through `files` (the disk, or
-/// what the extraction kept of them).
+/// what the extraction kept of them). The report holds no chain_files.
 Result<BundleReport> AuthenticateHeldBundle(const FileView& files,
                                             const std::string& dir,
                                             const TrustSource& trust);

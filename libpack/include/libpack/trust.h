@@ -141,6 +141,10 @@ class Verifier {
   /// last is the trusted root. Each must already be parsed and verified
   /// (InstallRoot) — they come from the home, not from a stick.
   Verifier(std::vector<ft::RootStatement> installed, VerifierOptions options);
+  /// The same, with each root's statement text as the home holds it (the
+  /// texts a chain's root statements are compared with).
+  Verifier(std::vector<ft::RootStatement> installed,
+           std::vector<std::string> texts, VerifierOptions options);
 
   /// Learns rotations from a chain folder's root statements: each root
   /// N+1 is signed by root N's threshold of N's keys and by its own
@@ -193,7 +197,7 @@ class Verifier {
   Status CheckRevocation(const TrustedOffice& office) const;
 
   std::vector<ft::RootStatement> roots_;
-  std::vector<std::string> root_texts_;  // for roots learned here; else empty
+  std::vector<std::string> root_texts_;  // of roots_, one for one
   std::vector<SignedText> new_roots_;
   VerifierOptions options_;
   std::map<std::string, VerifiedCrl> crls_;  // by issuer
