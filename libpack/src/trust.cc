@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <tuple>
@@ -611,7 +612,9 @@ Status Verifier::WalkFrom(const SignedText& cur,
                      fmt::join(p.scope, " "));
       }
       TrustedOffice above;
-      XJ_RETURN_IF_ERROR(WalkFrom(*parent, certs, depth + 1, visited, &above));
+      XJ_RETURN_IF_ERROR(
+          depth == 0 ? WalkAbove(cur, c, *parent, certs, visited, &above)
+                     : WalkFrom(*parent, certs, depth + 1, visited, &above));
       *out = std::move(above);
       record(out);
       return Status::Ok();
@@ -620,6 +623,90 @@ Status Verifier::WalkFrom(const SignedText& cur,
     if (first.ok()) first = link;
   }
   return first;
+}
+
+namespace {
+
+// Walks from a leaf's issuer to the root that succeeded, remembered for the
+// process: every school of a merged bundle carries the same certificates
+// above its own. Such a walk reads only the issuer's certificate, the other
+// certificates at hand, the root and the time; each is kept here whole and
+// compared byte for byte (not by a hash), and a walk is taken again only
+// when all are the same. The leaf takes no part in it unless its office
+// issued one of those certificates (it could then be a parent above): such
+// walks are always made afresh. Failures are not kept, so that each is
+// found, and named, again.
+struct AboveWalk {
+  std::string now, root;
+  SignedText parent;
+  std::vector<SignedText> others;  // the certificates at hand but the leaf
+  TrustedOffice above;             // as WalkFrom made it from `parent`
+};
+
+bool Same(const SignedText& a, const SignedText& b) {
+  return a.name == b.name && a.text == b.text && a.signatures == b.signatures;
+}
+
+std::mutex above_mu;
+std::vector<std::shared_ptr<const AboveWalk>> above_walks;  // at most 256
+std::uint64_t above_hits = 0;
+
+}  // namespace
+
+std::uint64_t RememberedWalks() {
+  std::lock_guard<std::mutex> lock(above_mu);
+  return above_hits;
+}
+
+Status Verifier::WalkAbove(const SignedText& leaf,
+                           const ft::CertStatement& leaf_cert,
+                           const SignedText& parent,
+                           const std::vector<SignedText>& certs,
+                           std::vector<std::string>* visited,
+                           TrustedOffice* out) const {
+  auto issued_by_leaf = [&](const SignedText& s) {
+    Result<Parsed<ft::CertStatement>> q = ParseCertCached(s.text);
+    return q.ok() && (*q)->issuer == leaf_cert.subject;
+  };
+  std::vector<const SignedText*> others;
+  bool leaf_issues = issued_by_leaf(parent);
+  for (const SignedText& s : certs) {
+    if (s.text == leaf.text) continue;
+    others.push_back(&s);
+    leaf_issues = leaf_issues || issued_by_leaf(s);
+  }
+  if (leaf_issues) return WalkFrom(parent, certs, 1, visited, out);
+  const std::string& root = root_texts_.back();
+  auto same = [&](const AboveWalk& w) {
+    if (w.now != options_.now || w.others.size() != others.size() ||
+        !Same(w.parent, parent) || w.root != root) {
+      return false;
+    }
+    for (std::size_t i = 0; i < others.size(); ++i) {
+      if (!Same(w.others[i], *others[i])) return false;
+    }
+    return true;
+  };
+  {
+    std::lock_guard<std::mutex> lock(above_mu);
+    for (const auto& w : above_walks) {
+      if (same(*w)) {
+        ++above_hits;
+        *out = w->above;
+        return Status::Ok();
+      }
+    }
+  }
+  XJ_RETURN_IF_ERROR(WalkFrom(parent, certs, 1, visited, out));
+  auto w = std::make_shared<AboveWalk>();
+  w->now = options_.now;
+  w->root = root;
+  w->parent = parent;
+  for (const SignedText* o : others) w->others.push_back(*o);
+  w->above = *out;
+  std::lock_guard<std::mutex> lock(above_mu);
+  if (above_walks.size() < 256) above_walks.push_back(std::move(w));
+  return Status::Ok();
 }
 
 Status Verifier::CheckRevocation(const TrustedOffice& office) const {

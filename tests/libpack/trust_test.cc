@@ -521,6 +521,93 @@ TEST_CASE("signature policies count each key once, in its role") {
       "before the statement was made"));
 }
 
+TEST_CASE("a walk above a leaf is taken again only from the same bytes") {
+  Hierarchy h;
+  // A second school of the same county: the same chain above it.
+  Office other("2134000002");
+  Hierarchy::Make(&other, h.county.code, Level::kSchool, {"340104"}, {},
+                  "clerk=1");
+  other.cert.serial = "340104-000002";
+  h.Issue(&other, h.county);
+  auto certs_with = [&](const SignedText& leaf) {
+    return std::vector<SignedText>{h.province.signed_cert, h.city.signed_cert,
+                                   h.county.signed_cert, leaf};
+  };
+  Result<TrustedOffice> first =
+      h.MakeVerifier().Judge(h.school.signed_cert, h.Certs());
+  REQUIRE_MESSAGE(first.ok(), first.status().ToString());
+  std::uint64_t hits = RememberedWalks();
+  Result<TrustedOffice> second =
+      h.MakeVerifier().Judge(other.signed_cert, certs_with(other.signed_cert));
+  REQUIRE_MESSAGE(second.ok(), second.status().ToString());
+  CHECK(RememberedWalks() == hits + 1);
+  // The same office above, found as a walk of its own finds it.
+  REQUIRE(second->path.size() == 4);
+  CHECK(second->path[0].subject == "2134000002");
+  CHECK(second->cert.serial == "340104-000002");
+  for (std::size_t i = 1; i < 4; ++i) {
+    CHECK(second->path[i].serial == first->path[i].serial);
+    CHECK(second->path_names[i] == first->path_names[i]);
+  }
+  CHECK(second->path_names[0] == "cert-340104-000002.stmt");
+
+  SUBCASE("a changed signature above is judged afresh") {
+    std::vector<SignedText> certs = certs_with(other.signed_cert);
+    std::string& sig = certs[1].signatures[0].second;  // the city's
+    // The signature line (after the untrusted comment) with one character
+    // changed: still base64, no longer the province's signature.
+    std::size_t at = sig.find('\n') + 5;
+    sig[at] = sig[at] == 'A' ? 'B' : 'A';
+    Result<TrustedOffice> t = h.MakeVerifier().Judge(other.signed_cert, certs);
+    CHECK_FALSE(t.ok());
+    CHECK(RememberedWalks() == hits + 1);
+  }
+  SUBCASE("another time is judged afresh") {
+    // A school certified for longer than its county: past the county's
+    // end, only the walk above can refuse it.
+    Office late("2134000003");
+    Hierarchy::Make(&late, h.county.code, Level::kSchool, {"340104"}, {},
+                    "clerk=1");
+    late.cert.serial = "340104-000003";
+    late.cert.not_after = "2030-09-30T23:59:59Z";
+    h.Issue(&late, h.county);
+    REQUIRE(h.MakeVerifier()
+                .Judge(late.signed_cert, certs_with(late.signed_cert))
+                .ok());
+    Result<TrustedOffice> t =
+        h.MakeVerifier("2028-10-01T00:00:00Z")
+            .Judge(late.signed_cert, certs_with(late.signed_cert));
+    CHECK(Has(Why(t), "the certificate of 340104"));
+    CHECK(Has(Why(t), "expired at 2028-09-30T23:59:59Z"));
+  }
+  SUBCASE("a revocation list still refuses what it revokes") {
+    ft::CrlStatement c;
+    c.issuer = h.city.code;
+    c.issuer_keys = {Id(h.city.leader)};
+    c.number = 1;
+    c.this_update = "2026-11-01T00:00:00Z";
+    c.next_update = "2027-06-01T00:00:00Z";
+    c.revoked = {{h.county.cert.serial, "2026-11-20T00:00:00Z", "superseded"}};
+    SignedText crl{"crl-3401-1.stmt", ft::SerializeCrl(c), {}};
+    Sign(&crl, "crl", ft::CrlId(h.city.code, 1), {&h.city.leader}, "leader");
+    Verifier v = h.MakeVerifier();
+    Status added = v.AddCrls({crl}, h.Certs());
+    REQUIRE_MESSAGE(added.ok(), added.ToString());
+    CHECK(Has(Why(v.Judge(other.signed_cert, certs_with(other.signed_cert))),
+              "the certificate 3401-000001 of 340104"));
+  }
+  SUBCASE("a leaf whose office issued a certificate at hand walks afresh") {
+    // The county judged with its school's certificate at hand.
+    Result<TrustedOffice> t =
+        h.MakeVerifier().Judge(h.county.signed_cert, h.Certs());
+    REQUIRE(t.ok());
+    std::uint64_t before = RememberedWalks();
+    t = h.MakeVerifier().Judge(h.county.signed_cert, h.Certs());
+    REQUIRE(t.ok());
+    CHECK(RememberedWalks() == before);
+  }
+}
+
 TEST_CASE("PolicyMet answers as MeetPolicy does") {
   // Signatures by keys A, B and C; A twice, in both roles; one with B's id
   // and another key (ids are not keys); and D, a second clerk.

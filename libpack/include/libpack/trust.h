@@ -93,6 +93,10 @@ Status MeetPolicyNamed(const std::vector<GoodSignature>& good,
   return MeetPolicy(good, policy, what());
 }
 
+/// How many walks from a leaf's issuer to the root were taken from those
+/// made before, for the process (see Verifier::Judge); for tests.
+std::uint64_t RememberedWalks();
+
 /// Of two certificates of one office, whether `a` is the one to use: the
 /// later not-after, then the later not-before, then the later serial.
 bool Newer(const ft::CertStatement& a, const ft::CertStatement& b);
@@ -194,6 +198,10 @@ class Verifier {
   Status WalkFrom(const SignedText& cur, const std::vector<SignedText>& certs,
                   int depth, std::vector<std::string>* visited,
                   TrustedOffice* out) const;
+  Status WalkAbove(const SignedText& leaf, const ft::CertStatement& leaf_cert,
+                   const SignedText& parent,
+                   const std::vector<SignedText>& certs,
+                   std::vector<std::string>* visited, TrustedOffice* out) const;
   Status CheckRevocation(const TrustedOffice& office) const;
 
   std::vector<ft::RootStatement> roots_;
