@@ -1,5 +1,6 @@
 #include "formats/bech32.h"
 
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -20,6 +21,17 @@ std::uint32_t Polymod(const std::vector<std::uint8_t>& values) {
     for (int i = 0; i < 5; ++i) {
       if ((top >> i) & 1) chk ^= kGen[i];
     }
+  }
+  return chk;
+}
+
+std::uint32_t PolymodStep(std::uint32_t chk, std::uint8_t v) {
+  static constexpr std::uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa,
+                                            0x3d4233dd, 0x2a1462b3};
+  std::uint8_t top = chk >> 25;
+  chk = (chk & 0x1ffffff) << 5 ^ v;
+  for (int i = 0; i < 5; ++i) {
+    if ((top >> i) & 1) chk ^= kGen[i];
   }
   return chk;
 }
@@ -77,8 +89,8 @@ Result<Bech32> DecodeBech32(std::string_view text) {
     if (u < 33 || u > 126) {
       return Error(Code::kMalformed, "invalid character in Bech32 string");
     }
-    has_lower |= std::islower(u) != 0;
-    has_upper |= std::isupper(u) != 0;
+    has_lower |= u >= 'a' && u <= 'z';
+    has_upper |= u >= 'A' && u <= 'Z';
   }
   if (has_lower && has_upper) {
     return Error(Code::kMalformed, "Bech32 string mixes upper and lower case");
@@ -87,41 +99,62 @@ Result<Bech32> DecodeBech32(std::string_view text) {
   if (sep == std::string_view::npos || sep == 0 || sep + 7 > text.size()) {
     return Error(Code::kMalformed, "not a Bech32 string (separator misplaced)");
   }
-  std::string lower = Lower(text);
-  std::string_view hrp = std::string_view(lower).substr(0, sep);
-  std::vector<std::uint8_t> five;
-  for (char c : std::string_view(lower).substr(sep + 1)) {
-    const char* p = std::strchr(kCharset, c);
-    if (p == nullptr || c == '\0') {
-      return Error(Code::kMalformed, "invalid Bech32 character '{}'", c);
+  // Each character's 5-bit value, either case (-1: not in the alphabet).
+  static const std::array<std::int8_t, 128> kValue = [] {
+    std::array<std::int8_t, 128> t;
+    t.fill(-1);
+    for (std::int8_t i = 0; i < 32; ++i) {
+      auto c = static_cast<unsigned char>(kCharset[i]);
+      t[c] = i;
+      t[static_cast<unsigned char>(std::toupper(c))] = i;
     }
-    five.push_back(static_cast<std::uint8_t>(p - kCharset));
-  }
-  std::vector<std::uint8_t> values = HrpExpand(hrp);
-  values.insert(values.end(), five.begin(), five.end());
-  if (Polymod(values) != 1) {
-    return Error(Code::kMalformed, "Bech32 checksum mismatch (mistyped?)");
-  }
-  five.resize(five.size() - 6);
+    return t;
+  }();
+  auto lower = [](char c) {
+    return static_cast<std::uint8_t>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  };
+  // The checksum over the expanded (lower-case) prefix, then the data; the
+  // data but its six checksum characters turned back into bytes on the way.
+  std::uint32_t chk = 1;
+  for (std::size_t i = 0; i < sep; ++i)
+    chk = PolymodStep(chk, lower(text[i]) >> 5);
+  chk = PolymodStep(chk, 0);
+  for (std::size_t i = 0; i < sep; ++i)
+    chk = PolymodStep(chk, lower(text[i]) & 31);
   Bech32 out;
-  out.hrp = std::string(text.substr(0, sep));
+  std::size_t last = text.size() - 6;  // where the checksum begins
+  out.data.reserve((last - sep - 1) * 5 / 8);
   std::uint32_t acc = 0;
   int bits = 0;
-  for (std::uint8_t v : five) {
-    acc = acc << 5 | v;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.data.push_back((acc >> bits) & 0xff);
+  for (std::size_t i = sep + 1; i < text.size(); ++i) {
+    std::int8_t v = kValue[static_cast<unsigned char>(text[i])];
+    if (v < 0) {
+      Wipe(out.data.data(), out.data.size());
+      acc = 0;
+      return Error(Code::kMalformed, "invalid Bech32 character '{}'",
+                   static_cast<char>(lower(text[i])));
+    }
+    chk = PolymodStep(chk, static_cast<std::uint8_t>(v));
+    if (i < last) {
+      acc = (acc << 5 | static_cast<std::uint32_t>(v)) & 0xfff;
+      bits += 5;
+      if (bits >= 8) {
+        bits -= 8;
+        out.data.push_back((acc >> bits) & 0xff);
+      }
     }
   }
-  if (bits >= 5 || (acc & ((1u << bits) - 1)) != 0) {
-    Wipe(lower.data(), lower.size());
+  bool padded = bits < 5 && (acc & ((1u << bits) - 1)) == 0;
+  Wipe(&acc, sizeof acc);
+  if (chk != 1) {
+    Wipe(out.data.data(), out.data.size());
+    return Error(Code::kMalformed, "Bech32 checksum mismatch (mistyped?)");
+  }
+  if (!padded) {
     Wipe(out.data.data(), out.data.size());
     return Error(Code::kMalformed, "Bech32 padding is not canonical");
   }
-  Wipe(five.data(), five.size());
-  Wipe(lower.data(), lower.size());
+  out.hrp = std::string(text.substr(0, sep));
   return out;
 }
 

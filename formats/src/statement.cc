@@ -102,6 +102,11 @@ Status CheckValue(std::string_view v) {
         "value holds a control, bidi or invisible character, or invalid "
         "UTF-8");
   }
+  // ASCII text is in every normal form (no ASCII character decomposes or
+  // composes): most values are codes, hashes and times.
+  if (std::all_of(v.begin(), v.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return Status::Ok();
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   if (U_SUCCESS(status) &&

@@ -2,6 +2,8 @@
 // age key strings, minisign files. Strict in, canonical out.
 #include <doctest/doctest.h>
 
+#include <random>
+
 #include "formats/age_armor.h"
 #include "formats/age_header.h"
 #include "formats/age_keys.h"
@@ -72,6 +74,38 @@ TEST_CASE("Bech32 encodes age keys as stock age does") {
           "age1Xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef"),
       Code::kMalformed, "mixes upper and lower case");
   CHECK_FAILS_WITH(DecodeBech32("noseparator"), Code::kMalformed, "separator");
+}
+
+TEST_CASE("Bech32 round-trips every length and catches every typo") {
+  std::mt19937 rng(20261204);
+  for (std::size_t n = 0; n <= 64; ++n) {
+    Bytes data(n);
+    for (auto& b : data) b = static_cast<std::uint8_t>(rng());
+    for (bool upper : {false, true}) {
+      std::string hrp = upper ? "AGE-SECRET-KEY-" : "age";
+      std::string text = EncodeBech32(hrp, data, upper);
+      Result<Bech32> d = DecodeBech32(text);
+      REQUIRE_MESSAGE(d.ok(), text);
+      CHECK(d->hrp == hrp);
+      CHECK(d->data == data);
+      // One character changed anywhere after the separator, to another of
+      // the alphabet or to one outside it: never the same bytes back.
+      std::size_t sep = text.rfind('1');
+      std::size_t at = sep + 1 + rng() % (text.size() - sep - 1);
+      for (char c : std::string("qpzry9x8gf2tvdw0s3jn54khce6mua7lbio")) {
+        std::string typo = text;
+        typo[at] = upper ? static_cast<char>(std::toupper(c)) : c;
+        if (typo == text) continue;
+        Result<Bech32> t = DecodeBech32(typo);
+        CHECK_MESSAGE(!t.ok(), typo);
+      }
+    }
+  }
+  // Under valid checksums: five bits left over, and two bits not zero.
+  CHECK_FAILS_WITH(DecodeBech32("a1lmyple6"), Code::kMalformed, "padding");
+  CHECK_FAILS_WITH(DecodeBech32("a1qpamnt9j"), Code::kMalformed, "padding");
+  CHECK_FAILS_WITH(DecodeBech32("a1qqbqqqqqq"), Code::kMalformed,
+                   "invalid Bech32 character 'b'");
 }
 
 TEST_CASE("age key strings parse strictly and name what is wrong") {
