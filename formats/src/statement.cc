@@ -55,9 +55,13 @@ bool IsHex(std::string_view s, std::size_t length) {
   if (s.size() != length) return false;
   // Every character looked at, without a branch for each (a manifest's
   // lines hold a city's hashes).
-  bool bad = false;
-  for (char c : s) bad |= !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-  return !bad;
+  unsigned bad = 0;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    bad |= static_cast<unsigned>(static_cast<unsigned char>(u - '0') > 9) &
+           static_cast<unsigned>(static_cast<unsigned char>(u - 'a') > 5);
+  }
+  return bad == 0;
 }
 
 bool IsOfficeCode(std::string_view c) {
@@ -136,6 +140,8 @@ Result<Statement> ParseStatement(std::string_view text, std::string_view type,
     return Status(Code::kMalformed, "does not end with a line feed");
   }
   Statement st;
+  st.fields.reserve(
+      static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
   int line_no = 0;
   std::size_t rule = 0;
   std::size_t start = 0;
@@ -149,11 +155,11 @@ Result<Statement> ParseStatement(std::string_view text, std::string_view type,
     ++line_no;
     if (line.size() + 1 > kMaxLine) return fail(line_no, "line too long");
     if (line_no == 1) {
-      std::string magic = std::string(kMagicPrefix) + std::string(type);
-      if (line != magic) {
+      if (!line.starts_with(kMagicPrefix) ||
+          line.substr(kMagicPrefix.size()) != type) {
         if (line.substr(0, 8) != "xjtrust/")
           return fail(1, "not an xjtrust statement");
-        return fail(1, fmt::format("expected \"{}\"", magic));
+        return fail(1, fmt::format("expected \"{}{}\"", kMagicPrefix, type));
       }
       st.type = std::string(type);
       continue;

@@ -224,6 +224,22 @@ TEST_CASE("bundle statement values: each bad value is named") {
       "a correction, and only a correction");
 }
 
+TEST_CASE("IsHex takes lower-case hex digits of the length asked, only") {
+  CHECK(trust::IsHex("0123456789abcdef", 16));
+  CHECK_FALSE(trust::IsHex("0123456789abcdef", 15));
+  CHECK(trust::IsHex("", 0));
+  // Every byte but the sixteen, in every position of a 64-digit string.
+  for (int b = 0; b < 256; ++b) {
+    char c = static_cast<char>(b);
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    for (std::size_t at : {0, 31, 63}) {
+      std::string s(64, 'a');
+      s[at] = c;
+      CHECK(trust::IsHex(s, 64) == hex);
+    }
+  }
+}
+
 TEST_CASE("office codes and UTC times") {
   for (const char* ok : {"3401", "340102", "340104f", "3401020001"})
     CHECK_MESSAGE(trust::IsOfficeCode(ok), ok);
