@@ -69,6 +69,17 @@ std::string KeyIdToString(const KeyId& id) {
   return ToHexUpper(big_endian);
 }
 
+bool KeyIdIs(const KeyId& id, std::string_view hex) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  if (hex.size() != 2 * id.size()) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    std::uint8_t b = id[id.size() - 1 - i];
+    if (hex[2 * i] != kDigits[b >> 4] || hex[2 * i + 1] != kDigits[b & 15])
+      return false;
+  }
+  return true;
+}
+
 Result<PublicKey> ParsePublicKeyString(std::string_view text) {
   std::uint8_t raw[kPublicKeyBytes];
   Status s = DecodeBase64Exact(text, Base64::kPadded, MutableByteSpan(raw));

@@ -36,7 +36,7 @@ Result<KeyEntry> ParseKeyEntry(const Field& f, bool root) {
   }
   Result<minisign::PublicKey> key = minisign::ParsePublicKeyString(p[2]);
   if (!key.ok()) return Bad(f, "a minisign public key (RW...)");
-  if (minisign::KeyIdToString(key->key_id) != p[0]) {
+  if (!minisign::KeyIdIs(key->key_id, p[0])) {
     return Status(
         Code::kMalformed,
         fmt::format("line {}: key: the key id {} is not the id inside the "

@@ -39,6 +39,7 @@ namespace {
 
 namespace bagit = formats::bagit;
 namespace ft = formats::trust;
+using formats::minisign::KeyIdIs;
 using formats::minisign::KeyIdToString;
 
 constexpr std::string_view kStatement = "bundle.stmt";
@@ -409,7 +410,7 @@ Result<BundleReport> ReadStatementAndSignatures(
     Result<formats::minisign::Signature> sig =
         formats::minisign::ParseSignatureFile(AsChars(content));
     if (!sig.ok()) return sig.status().WithContext(name);
-    if (KeyIdToString(sig->key_id) != s.key_id) {
+    if (!KeyIdIs(sig->key_id, s.key_id)) {
       return Error(Code::kBadSignature,
                    "{}: the file name says key {}, the signature key {}", name,
                    s.key_id, KeyIdToString(sig->key_id));
@@ -635,7 +636,7 @@ Result<BundleReport> Authenticate(const Inventory& inv,
   for (const SignatureReport& sr : r.signatures) {
     if (!sr.valid) continue;
     for (const TrustedKey& k : *keys) {
-      if (KeyIdToString(k.key.key_id) == sr.key_id)
+      if (KeyIdIs(k.key.key_id, sr.key_id))
         good.push_back({sr.key_id, k.role, sr.time, k.key});
     }
   }
@@ -2583,7 +2584,7 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
   for (const SignatureReport& s : v.report.signatures) {
     if (!s.valid) continue;
     for (const TrustedKey& k : v.keys) {
-      if (KeyIdToString(k.key.key_id) == s.key_id)
+      if (KeyIdIs(k.key.key_id, s.key_id))
         good.push_back({s.key_id, k.role, s.time, k.key});
     }
   }

@@ -18,6 +18,7 @@ namespace xj::pack {
 namespace {
 
 namespace ft = formats::trust;
+using formats::minisign::KeyIdIs;
 using formats::minisign::KeyIdToString;
 
 constexpr std::int64_t kDay = 86400;
@@ -81,8 +82,9 @@ std::vector<ft::KeyEntry> KeysNamed(const std::vector<ft::KeyEntry>& keys,
                                     const std::vector<std::string>& ids) {
   std::vector<ft::KeyEntry> out;
   for (const ft::KeyEntry& k : keys) {
-    if (std::find(ids.begin(), ids.end(), KeyIdToString(k.key.key_id)) !=
-        ids.end())
+    if (std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+          return KeyIdIs(k.key.key_id, id);
+        }))
       out.push_back(k);
   }
   return out;
@@ -168,8 +170,9 @@ Result<SignFileResult> SignStatementFile(const std::string& path,
   out.type = TypeOf(s.text);
   // The key must be one the statement names as its issuer's.
   auto named = [&](const std::vector<std::string>& ids) -> Status {
-    if (std::find(ids.begin(), ids.end(), KeyIdToString(key.key_id())) ==
-        ids.end()) {
+    if (std::none_of(ids.begin(), ids.end(), [&](const std::string& id) {
+          return KeyIdIs(key.key_id(), id);
+        })) {
       return Error(Code::kBadKey,
                    "{}: key {} is not among the issuer keys it names ({})",
                    path, KeyIdToString(key.key_id()), fmt::join(ids, ", "));

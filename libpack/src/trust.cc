@@ -17,6 +17,7 @@
 namespace xj::pack::trust {
 namespace {
 
+using formats::minisign::KeyIdIs;
 using formats::minisign::KeyIdToString;
 
 std::string_view BaseName(std::string_view path) {
@@ -46,18 +47,6 @@ bool InScope(const std::vector<std::string>& scope,
       return s.compare(0, w.size(), w) == 0;
     });
   });
-}
-
-// Whether `hex` is KeyIdToString(id), without making that string.
-bool KeyIdIs(const formats::minisign::KeyId& id, std::string_view hex) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  if (hex.size() != 2 * id.size()) return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    std::uint8_t b = id[id.size() - 1 - i];
-    if (hex[2 * i] != kDigits[b >> 4] || hex[2 * i + 1] != kDigits[b & 15])
-      return false;
-  }
-  return true;
 }
 
 bool HasKeyId(const std::vector<std::string>& ids,

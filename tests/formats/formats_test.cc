@@ -308,6 +308,11 @@ TEST_CASE("minisign public key files parse and re-encode exactly") {
   Result<minisign::PublicKey> pk = minisign::ParsePublicKeyFile(kPub);
   REQUIRE(pk.ok());
   CHECK(minisign::KeyIdToString(pk->key_id) == "0807060504030201");
+  CHECK(minisign::KeyIdIs(pk->key_id, "0807060504030201"));
+  CHECK_FALSE(minisign::KeyIdIs(pk->key_id, "0102030405060708"));
+  CHECK_FALSE(minisign::KeyIdIs(pk->key_id, "080706050403020"));
+  CHECK_FALSE(minisign::KeyIdIs(pk->key_id, "08070605040302010"));
+  CHECK_FALSE(minisign::KeyIdIs(pk->key_id, "0807060504030200"));
   CHECK(ToHex(pk->key) ==
         "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8");
   CHECK(minisign::EncodePublicKeyFile(*pk) == kPub);

@@ -29,6 +29,8 @@ using KeyId = std::array<std::uint8_t, 8>;
 /// A key id as minisign 0.12 shows it: the 8 bytes read as a little-endian
 /// 64-bit number, 16 uppercase hex digits.
 std::string KeyIdToString(const KeyId& id);
+/// Whether `hex` is KeyIdToString(id), compared without making that string.
+bool KeyIdIs(const KeyId& id, std::string_view hex);
 
 struct PublicKey {
   KeyId key_id{};
