@@ -13,7 +13,9 @@
 # Wall time is one run; peak memory is the largest resident set.
 #
 # unpack checks each held child as soon as its files are extracted, on a
-# thread of its own, and what is left while the extracted files are
+# thread of its own (and each held school's signatures as soon as that
+# school's files are: a county's statement, which its judgement needs,
+# comes after its schools), and what is left while the extracted files are
 # flushed to the disk. On the disk (one run), what the held bundles add is
 # how long the unpack waited for them after everything else. In memory
 # (tmpfs: no disk to wait for), it is measured against the same unpack

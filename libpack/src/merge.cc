@@ -771,11 +771,14 @@ struct HeldCheck::Impl {
     std::optional<Result<RosterCounter::ByValues>> roster;
   };
   struct Job {
-    std::size_t index;
+    std::size_t index;  // of the child, or kAhead
     std::string text;
     std::vector<Entry> entries;  // below the child, in path order
-    std::size_t kept = 0;        // bytes kept in them
+    std::size_t kept = 0;        // bytes kept in them (or in `ahead`)
+    std::vector<trust::SignedText> ahead;
   };
+  // A job that only verifies one bundle folder's signatures ahead.
+  static constexpr std::size_t kAhead = static_cast<std::size_t>(-1);
   // At most this much of the held files is kept in memory for the children
   // not yet checked; beyond it they are read from the disk. (Those checked
   // are freed when the next child is handed over.)
@@ -796,6 +799,16 @@ struct HeldCheck::Impl {
   std::string text;  // of `entries`
   std::vector<Entry> entries;
   std::size_t kept_bytes = 0;  // of files in `text`
+  // The statements of the bundle folder ("<...>/") whose bundle.stmt came
+  // last, and its chain/, with their signatures, as they pass: held at any
+  // depth, a folder's files come before its holder's statement (bag/ sorts
+  // before bundle.stmt), so a county is judged only once all its schools
+  // are extracted. Their signatures are verified ahead, as each folder
+  // ends (trust::VerifyAhead), and the county's check takes them from
+  // memory; the last county's schools are not all left to the end.
+  std::string ahead_dir;
+  std::vector<trust::SignedText> ahead;
+  std::size_t ahead_bytes = 0;
 
   std::mutex mu;
   std::atomic<std::size_t> kept_queued{0};  // in the jobs not yet done
@@ -811,6 +824,61 @@ struct HeldCheck::Impl {
   double early = 0;
   std::thread worker;
 
+  // The bundle folder's statements have all passed: their signatures are
+  // verified, before the check of the child that holds them.
+  void QueueAhead() {
+    ahead_dir.clear();
+    if (ahead.empty()) return;
+    std::vector<Job> done;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      jobs.push_back({kAhead, {}, {}, ahead_bytes, std::move(ahead)});
+      kept_queued += ahead_bytes;
+      done.swap(spent);
+      ready.notify_one();
+    }
+    ahead.clear();
+    ahead_bytes = 0;
+  }
+
+  // A statement or a signature file of the folder `ahead_dir` (or one
+  // that begins a folder), copied for QueueAhead.
+  void Ahead(std::string_view path, const std::string* bytes) {
+    constexpr std::string_view kStatement = "bundle.stmt";
+    if (!ahead_dir.empty() && !path.starts_with(ahead_dir)) QueueAhead();
+    if (bytes == nullptr) return;
+    bool begins = path.ends_with(kStatement) &&
+                  (path.size() == kStatement.size() ||
+                   path[path.size() - kStatement.size() - 1] == '/');
+    if (begins) {
+      QueueAhead();
+      ahead_dir.assign(path, 0, path.size() - kStatement.size());
+    } else if (ahead_dir.empty()) {
+      return;
+    }
+    // At most what may be kept of the held files altogether.
+    if (kept_queued.load() + kept_bytes + ahead_bytes + bytes->size() >
+        kMaxKept)
+      return;
+    std::string_view rest = path.substr(ahead_dir.size());
+    if (begins || (rest.starts_with("chain/") && rest.ends_with(".stmt"))) {
+      ahead.push_back({std::string(path), *bytes, {}});
+      ahead_bytes += bytes->size();
+    } else if (rest.ends_with(".minisig")) {
+      // <statement>.<KEYID>.minisig, just after its statement in path
+      // order (else its statement is not at hand, and it is left to the
+      // judgement).
+      for (auto it = ahead.rbegin(); it != ahead.rend(); ++it) {
+        if (path.size() > it->name.size() && path.starts_with(it->name) &&
+            path[it->name.size()] == '.') {
+          it->signatures.emplace_back(std::string(path), *bytes);
+          ahead_bytes += bytes->size();
+          break;
+        }
+      }
+    }
+  }
+
   // The current child's files are all there: it is checked.
   void Close() {
     if (!collecting) return;
@@ -823,7 +891,7 @@ struct HeldCheck::Impl {
     if (it != index.end()) {
       std::lock_guard<std::mutex> lock(mu);
       jobs.push_back(
-          {it->second, std::move(text), std::move(entries), kept_bytes});
+          {it->second, std::move(text), std::move(entries), kept_bytes, {}});
       kept_queued += kept_bytes;
       done.swap(spent);
       ready.notify_one();
@@ -889,11 +957,16 @@ struct HeldCheck::Impl {
       jobs.pop_front();
       lock.unlock();
       Clock::time_point start = Clock::now();
-      ChildResult r = Check(job);
+      std::optional<ChildResult> r;
+      if (job.index == kAhead) {
+        trust::VerifyAhead(job.ahead);
+      } else {
+        r = Check(job);
+      }
       Clock::time_point end = Clock::now();
       lock.lock();
       kept_queued -= job.kept;
-      results[job.index] = std::move(r);
+      if (r) results[job.index] = std::move(*r);
       spent.push_back(std::move(job));
       if (start < finish_start) {
         early +=
@@ -941,6 +1014,7 @@ void HeldCheck::Written(std::string_view path, std::string_view sha512,
   Impl& m = *impl_;
   constexpr std::string_view kChildren = "data/children/";
   bool held = path.starts_with(kChildren);
+  m.Ahead(path, held ? bytes : nullptr);
   if (m.collecting && (!held || !path.starts_with(m.current))) m.Close();
   if (!held) return;
   if (!m.collecting) {
@@ -970,6 +1044,7 @@ void HeldCheck::Written(std::string_view path, std::string_view sha512,
 Result<std::vector<HeldSchool>> HeldCheck::Finish(
     std::vector<std::pair<ft::BundleStatement, std::string>>* held) {
   Impl& m = *impl_;
+  m.QueueAhead();
   m.Close();
   {
     std::lock_guard<std::mutex> lock(m.mu);

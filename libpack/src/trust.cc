@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -86,6 +87,8 @@ ft::Policy Threshold(std::uint64_t n) {
 // province certificates, each checked once. The key is a hash of the
 // statement, the signature file and the public key together (`sig` is
 // the signature file parsed).
+std::atomic<std::uint64_t> verifications{0};  // made by VerifiedBefore
+
 bool VerifiedBefore(std::string_view text, std::string_view signature_file,
                     const formats::minisign::Signature& sig,
                     const formats::minisign::PublicKey& key) {
@@ -108,6 +111,7 @@ bool VerifiedBefore(std::string_view text, std::string_view signature_file,
     if (good.count(memo)) return true;
   }
   MemorySource src(AsBytes(text));
+  verifications.fetch_add(1, std::memory_order_relaxed);
   if (!minisign::Verify(src, key, sig).ok()) return false;
   std::lock_guard<std::mutex> lock(mu);
   if (good.size() < 100000) good.insert(memo);
@@ -166,6 +170,66 @@ Result<Parsed<ft::BundleStatement>> ParseBundleCached(std::string_view text) {
 // Root statements: every chain carries the same root history.
 Result<Parsed<ft::RootStatement>> ParseRootCached(std::string_view text) {
   return ParseRemembered<ft::RootStatement, ft::ParseRoot, 1000>(text);
+}
+
+std::size_t VerifyAhead(const std::vector<SignedText>& texts) {
+  // The keys at hand: those the certificates and roots among them list.
+  // (Parsed as the judgement will parse them, and kept by the same caches.)
+  std::vector<Parsed<ft::CertStatement>> certs;
+  std::vector<Parsed<ft::RootStatement>> roots;
+  for (const SignedText& s : texts) {
+    if (s.text.starts_with("xjtrust/1 cert\n")) {
+      Result<Parsed<ft::CertStatement>> c = ParseCertCached(s.text);
+      if (c.ok()) certs.push_back(std::move(c).value());
+    } else if (s.text.starts_with("xjtrust/1 root\n")) {
+      Result<Parsed<ft::RootStatement>> r = ParseRootCached(s.text);
+      if (r.ok()) roots.push_back(std::move(r).value());
+    }
+  }
+  auto find = [&](const formats::minisign::KeyId& id)
+      -> const formats::minisign::PublicKey* {
+    for (const auto& c : certs) {
+      for (const ft::KeyEntry& k : c->keys)
+        if (k.key.key_id == id) return &k.key;
+    }
+    for (const auto& r : roots) {
+      for (const ft::KeyEntry& k : r->keys)
+        if (k.key.key_id == id) return &k.key;
+    }
+    return nullptr;
+  };
+  // Each signature against the first key of its id, once: never more
+  // verifications than the judgement itself would make.
+  std::size_t verified = 0;
+  for (const SignedText& s : texts) {
+    for (const auto& [name, content] : s.signatures) {
+      Result<Parsed<formats::minisign::Signature>> parsed =
+          ParseRemembered<formats::minisign::Signature,
+                          formats::minisign::ParseSignatureFile, 20000>(
+              content);
+      if (!parsed.ok()) continue;
+      const formats::minisign::Signature& sig = **parsed;
+      if (sig.algorithm != formats::minisign::SignatureAlgorithm::kPrehashed)
+        continue;
+      const formats::minisign::PublicKey* key = find(sig.key_id);
+      if (key != nullptr && VerifiedBefore(s.text, content, sig, *key))
+        ++verified;
+    }
+  }
+  return verified;
+}
+
+bool VerifyRemembered(std::string_view text, std::string_view signature_file,
+                      const formats::minisign::PublicKey& key) {
+  Result<Parsed<formats::minisign::Signature>> parsed =
+      ParseRemembered<formats::minisign::Signature,
+                      formats::minisign::ParseSignatureFile, 20000>(
+          signature_file);
+  return parsed.ok() && VerifiedBefore(text, signature_file, **parsed, key);
+}
+
+std::uint64_t SignatureVerifications() {
+  return verifications.load(std::memory_order_relaxed);
 }
 
 std::string SignatureFileName(std::string_view statement_file,

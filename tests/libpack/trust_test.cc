@@ -608,6 +608,71 @@ TEST_CASE("a walk above a leaf is taken again only from the same bytes") {
   }
 }
 
+TEST_CASE("signatures verified ahead are remembered, and nothing more") {
+  Hierarchy h;
+  SignedText bundle{"bundle.stmt", "xjtrust/1 bundle\nid: x\n", {}};
+  Sign(&bundle, "bundle", "x", {&h.school.clerk}, "clerk");
+  std::vector<SignedText> folder = {bundle, h.root_text};
+  for (const SignedText& c : h.Certs()) folder.push_back(c);
+  // The bundle's, the root's two, the province's two (by the root) and
+  // one for each of the city, the county and the school: all by keys
+  // their certificates and the root list, none seen before.
+  std::uint64_t before = SignatureVerifications();
+  CHECK(VerifyAhead(folder) == 8);
+  CHECK(SignatureVerifications() == before + 8);
+  // Judged after, each is taken from memory.
+  Result<Judgement> j =
+      JudgeSignatures(bundle, "bundle", "x", h.school.cert.keys, "");
+  REQUIRE(j.ok());
+  CHECK(j->good.size() == 1);
+  Result<TrustedOffice> t = h.JudgeSchool();
+  REQUIRE_MESSAGE(t.ok(), t.status().ToString());
+  CHECK(VerifyRemembered(bundle.text, bundle.signatures[0].second,
+                         minisign::PublicKeyOf(h.school.clerk)));
+  CHECK(VerifyAhead(folder) == 8);
+  CHECK(SignatureVerifications() == before + 8);
+
+  SUBCASE("verified is not trusted: the judgement still asks who signed") {
+    // The school's clerk is not one of the county's keys.
+    j = JudgeSignatures(bundle, "bundle", "x", h.county.cert.keys, "");
+    REQUIRE(j.ok());
+    CHECK(j->good.empty());
+    REQUIRE(j->unknown.size() == 1);
+    CHECK(j->unknown[0] == Id(h.school.clerk));
+    // Nor is the signature good for other bytes, or under another key.
+    CHECK_FALSE(VerifyRemembered("xjtrust/1 bundle\nid: y\n",
+                                 bundle.signatures[0].second,
+                                 minisign::PublicKeyOf(h.school.clerk)));
+    CHECK_FALSE(VerifyRemembered(bundle.text, bundle.signatures[0].second,
+                                 minisign::PublicKeyOf(h.school.clerk2)));
+  }
+  SUBCASE("a signature that does not verify is not remembered") {
+    SignedText bad = bundle;
+    std::string& sig = bad.signatures[0].second;
+    // A character of the signature line past the algorithm and key id
+    // (base64 of 2 + 8 bytes): the same key, another signature.
+    std::size_t at = sig.find('\n') + 1 + 40;
+    sig[at] = sig[at] == 'A' ? 'B' : 'A';
+    std::uint64_t n = SignatureVerifications();
+    // (The school's certificate, by the county's key: from memory.)
+    CHECK(VerifyAhead({bad, h.school.signed_cert, h.county.signed_cert}) == 1);
+    CHECK(SignatureVerifications() == n + 1);
+    CHECK(Has(Why(JudgeSignatures(bad, "bundle", "x", h.school.cert.keys, "")),
+              "bundle.stmt." + Id(h.school.clerk) +
+                  ".minisig: the signature by key " + Id(h.school.clerk) +
+                  " does not verify"));
+    CHECK(SignatureVerifications() == n + 2);
+  }
+  SUBCASE("a key that no certificate at hand lists is passed over") {
+    keys::SigningKey stranger = NewKey();
+    SignedText s{"bundle.stmt", bundle.text, {}};
+    Sign(&s, "bundle", "x", {&stranger}, "clerk");
+    std::uint64_t n = SignatureVerifications();
+    CHECK(VerifyAhead({s, h.school.signed_cert, h.county.signed_cert}) == 1);
+    CHECK(SignatureVerifications() == n);  // the school's, from memory
+  }
+}
+
 TEST_CASE("PolicyMet answers as MeetPolicy does") {
   // Signatures by keys A, B and C; A twice, in both roles; one with B's id
   // and another key (ids are not keys); and D, a second clerk.

@@ -74,6 +74,12 @@ Result<std::vector<HeldSchool>> VerifyHeld(
 /// children are checked exactly as VerifyHeld checks them, and Finish does
 /// the rest (the children not yet checked, and the holder's own checks)
 /// and reports the first failure in the holder's order, as VerifyHeld.
+/// A bundle folder's statements at any depth (its bundle.stmt, their
+/// signatures, its chain/) have their signatures verified on that thread
+/// as soon as the folder's files are written (trust::VerifyAhead): a
+/// school's come before its county's statement, which its judgement
+/// needs. Only what verified is remembered; every judgement is made as
+/// VerifyHeld makes it.
 class HeldCheck {
  public:
   HeldCheck(std::string bag_dir, const formats::trust::BundleStatement& holder,

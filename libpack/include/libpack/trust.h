@@ -116,6 +116,29 @@ Result<Parsed<ft::CrlStatement>> ParseCrlCached(std::string_view text);
 /// holder above them.
 Result<Parsed<ft::BundleStatement>> ParseBundleCached(std::string_view text);
 
+/// Verifies the signatures of a bundle folder's statements ahead of their
+/// judgement (its bundle.stmt and its chain/, as read), each under the key
+/// of its id that one of the certificates or roots among `texts` lists, and
+/// remembers for the process those that verify, so that JudgeSignatures
+/// takes them from memory. Nothing is judged or trusted here: whether a
+/// key may sign a statement is JudgeSignatures' question, asked as before;
+/// a signature that is malformed, by a key not listed, or does not verify
+/// is passed over and met again there. Each signature is verified at most
+/// once (the first key of its id), as the judgement would. Returns how
+/// many verified (remembered ones included).
+std::size_t VerifyAhead(const std::vector<SignedText>& texts);
+
+/// Whether the signature file `signature_file` (its exact bytes) is a good
+/// minisign signature of `text` by `key`, remembered for the process: one
+/// that verified before, or ahead (VerifyAhead), is not verified again.
+/// Only the signature is checked: its form, role and time are the caller's.
+bool VerifyRemembered(std::string_view text, std::string_view signature_file,
+                      const formats::minisign::PublicKey& key);
+
+/// How many signatures the process has verified with Ed25519 (not taken
+/// from memory), for tests.
+std::uint64_t SignatureVerifications();
+
 /// SHA-256 of a statement's bytes, lowercase hex.
 std::string StatementSha256(std::string_view text);
 
