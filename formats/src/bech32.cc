@@ -11,20 +11,7 @@ namespace {
 
 constexpr char kCharset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
-std::uint32_t Polymod(const std::vector<std::uint8_t>& values) {
-  static constexpr std::uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa,
-                                            0x3d4233dd, 0x2a1462b3};
-  std::uint32_t chk = 1;
-  for (std::uint8_t v : values) {
-    std::uint8_t top = chk >> 25;
-    chk = (chk & 0x1ffffff) << 5 ^ v;
-    for (int i = 0; i < 5; ++i) {
-      if ((top >> i) & 1) chk ^= kGen[i];
-    }
-  }
-  return chk;
-}
-
+// One step of the BCH checksum over 5-bit values (BIP 173).
 std::uint32_t PolymodStep(std::uint32_t chk, std::uint8_t v) {
   static constexpr std::uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa,
                                             0x3d4233dd, 0x2a1462b3};
@@ -34,14 +21,6 @@ std::uint32_t PolymodStep(std::uint32_t chk, std::uint8_t v) {
     if ((top >> i) & 1) chk ^= kGen[i];
   }
   return chk;
-}
-
-std::vector<std::uint8_t> HrpExpand(std::string_view hrp) {
-  std::vector<std::uint8_t> out;
-  for (char c : hrp) out.push_back(static_cast<std::uint8_t>(c) >> 5);
-  out.push_back(0);
-  for (char c : hrp) out.push_back(static_cast<std::uint8_t>(c) & 31);
-  return out;
 }
 
 std::string Lower(std::string_view s) {
@@ -67,10 +46,17 @@ std::string EncodeBech32(std::string_view hrp, ByteSpan data, bool upper) {
     }
   }
   if (bits > 0) five.push_back((acc << (5 - bits)) & 31);
-  std::vector<std::uint8_t> values = HrpExpand(lower_hrp);
-  values.insert(values.end(), five.begin(), five.end());
-  values.insert(values.end(), 6, 0);
-  std::uint32_t mod = Polymod(values) ^ 1;
+  // The checksum covers the expanded prefix (each character's high bits,
+  // a zero, its low bits), the data, and six zeros in its place.
+  std::uint32_t chk = 1;
+  for (char c : lower_hrp)
+    chk = PolymodStep(chk, static_cast<std::uint8_t>(c) >> 5);
+  chk = PolymodStep(chk, 0);
+  for (char c : lower_hrp)
+    chk = PolymodStep(chk, static_cast<std::uint8_t>(c) & 31);
+  for (std::uint8_t v : five) chk = PolymodStep(chk, v);
+  for (int i = 0; i < 6; ++i) chk = PolymodStep(chk, 0);
+  std::uint32_t mod = chk ^ 1;
   std::string out = lower_hrp + "1";
   for (std::uint8_t v : five) out.push_back(kCharset[v]);
   for (int i = 0; i < 6; ++i)
