@@ -21,8 +21,9 @@
 # (tmpfs: no disk to wait for), it is measured against the same unpack
 # with --held-after-extract, which checks them only after the extraction
 # and so also times the unpack without them: XJBENCH_RUNS runs of each
-# (9: a shared virtual machine's speed drifts by a tenth between runs),
-# taken in turn, and the medians.
+# (15: a shared virtual machine's speed drifts by a tenth between runs,
+# and single pairs here range from -35% to +38%), taken in turn, and the
+# medians.
 #
 # XJBENCH_FLOW=DIR reuses the city of an earlier `xjpack demo -o DIR
 # --students N` (the figures' files are written into DIR).
@@ -127,7 +128,7 @@ if [ -d /dev/shm ] && [ "$(df -Pm /dev/shm | awk 'NR==2 {print $4}')" -gt 2048 ]
   # to keep of the volumes) takes no part.
   cp -a "$C" "$mem/"
   STICK=$mem/$(basename "$C")
-  runs=${XJBENCH_RUNS:-9}
+  runs=${XJBENCH_RUNS:-15}
   for i in $(seq "$runs"); do
     unpack_run "$mem/home" "$mem/intake" "unpack-mem-$i.json"
     unpack_run "$mem/home" "$mem/intake" "unpack-mem-after-$i.json" --held-after-extract
