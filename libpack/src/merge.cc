@@ -806,9 +806,14 @@ struct HeldCheck::Impl {
   // are extracted. Their signatures are verified ahead, as each folder
   // ends (trust::VerifyAhead), and the county's check takes them from
   // memory; the last county's schools are not all left to the end.
+  // (Only a bundle's own: at most kMaxAheadFiles files a folder, each
+  // signature right after its statement; and none after a signature
+  // failed ahead, which no good bundle has: the judgement finds it.)
   std::string ahead_dir;
   std::vector<trust::SignedText> ahead;
-  std::size_t ahead_bytes = 0;
+  std::size_t ahead_bytes = 0, ahead_files = 0;
+  static constexpr std::size_t kMaxAheadFiles = 2 * trust::kMaxAhead;
+  std::atomic<bool> ahead_failed{false};
 
   std::mutex mu;
   std::atomic<std::size_t> kept_queued{0};  // in the jobs not yet done
@@ -839,6 +844,7 @@ struct HeldCheck::Impl {
     }
     ahead.clear();
     ahead_bytes = 0;
+    ahead_files = 0;
   }
 
   // A statement or a signature file of the folder `ahead_dir` (or one
@@ -846,37 +852,45 @@ struct HeldCheck::Impl {
   void Ahead(std::string_view path, const std::string* bytes) {
     constexpr std::string_view kStatement = "bundle.stmt";
     if (!ahead_dir.empty() && !path.starts_with(ahead_dir)) QueueAhead();
-    if (bytes == nullptr) return;
+    if (bytes == nullptr || ahead_failed.load(std::memory_order_relaxed))
+      return;
+    std::string_view rest =
+        ahead_dir.empty() ? path : path.substr(ahead_dir.size());
     bool begins = path.ends_with(kStatement) &&
                   (path.size() == kStatement.size() ||
-                   path[path.size() - kStatement.size() - 1] == '/');
+                   path[path.size() - kStatement.size() - 1] == '/') &&
+                  !rest.starts_with("chain/");
     if (begins) {
       QueueAhead();
       ahead_dir.assign(path, 0, path.size() - kStatement.size());
+      rest = kStatement;
     } else if (ahead_dir.empty()) {
       return;
     }
     // At most what may be kept of the held files altogether.
-    if (kept_queued.load() + kept_bytes + ahead_bytes + bytes->size() >
-        kMaxKept)
+    if (ahead_files >= kMaxAheadFiles ||
+        kept_queued.load() + kept_bytes + ahead_bytes + bytes->size() >
+            kMaxKept)
       return;
-    std::string_view rest = path.substr(ahead_dir.size());
-    if (begins || (rest.starts_with("chain/") && rest.ends_with(".stmt"))) {
+    if (begins || (rest.starts_with("chain/") && rest.ends_with(".stmt") &&
+                   rest.find('/', 6) == std::string_view::npos)) {
       ahead.push_back({std::string(path), *bytes, {}});
-      ahead_bytes += bytes->size();
-    } else if (rest.ends_with(".minisig")) {
-      // <statement>.<KEYID>.minisig, just after its statement in path
-      // order (else its statement is not at hand, and it is left to the
-      // judgement).
-      for (auto it = ahead.rbegin(); it != ahead.rend(); ++it) {
-        if (path.size() > it->name.size() && path.starts_with(it->name) &&
-            path[it->name.size()] == '.') {
-          it->signatures.emplace_back(std::string(path), *bytes);
-          ahead_bytes += bytes->size();
-          break;
-        }
-      }
+    } else if (!ahead.empty()) {
+      // <statement>.<KEYID>.minisig comes right after its statement (and
+      // its other signatures) in path order; any other is left to the
+      // judgement.
+      const std::string& st = ahead.back().name;
+      constexpr std::string_view kSuffix = ".minisig";
+      if (path.size() != st.size() + 1 + 16 + kSuffix.size() ||
+          !path.starts_with(st) || path[st.size()] != '.' ||
+          !path.ends_with(kSuffix))
+        return;
+      ahead.back().signatures.emplace_back(std::string(path), *bytes);
+    } else {
+      return;
     }
+    ahead_bytes += bytes->size();
+    ++ahead_files;
   }
 
   // The current child's files are all there: it is checked.
@@ -959,7 +973,8 @@ struct HeldCheck::Impl {
       Clock::time_point start = Clock::now();
       std::optional<ChildResult> r;
       if (job.index == kAhead) {
-        trust::VerifyAhead(job.ahead);
+        if (trust::VerifyAhead(job.ahead).failed > 0)
+          ahead_failed.store(true, std::memory_order_relaxed);
       } else {
         r = Check(job);
       }
@@ -1025,9 +1040,9 @@ void HeldCheck::Written(std::string_view path, std::string_view sha512,
     m.current.assign(path, 0, end + 1);
     m.collecting = true;
   }
-  bool kept =
-      bytes != nullptr &&
-      m.kept_queued.load() + m.kept_bytes + bytes->size() <= Impl::kMaxKept;
+  bool kept = bytes != nullptr && m.kept_queued.load() + m.kept_bytes +
+                                          m.ahead_bytes + bytes->size() <=
+                                      Impl::kMaxKept;
   Impl::Entry e{
       m.text.size(), path.size(), sha512.size(), kept ? bytes->size() : 0,
       kept,          size,        std::nullopt};

@@ -89,9 +89,16 @@ ft::Policy Threshold(std::uint64_t n) {
 // the signature file parsed).
 std::atomic<std::uint64_t> verifications{0};  // made by VerifiedBefore
 
+// At most this many are remembered; of them, those verified ahead (by
+// keys not yet judged: VerifyAhead) only while the memory is less than
+// half full, so that ahead they can never crowd out the judged ones.
+constexpr std::size_t kRemembered = 100000;
+constexpr std::size_t kRememberedAhead = kRemembered / 2;
+
 bool VerifiedBefore(std::string_view text, std::string_view signature_file,
                     const formats::minisign::Signature& sig,
-                    const formats::minisign::PublicKey& key) {
+                    const formats::minisign::PublicKey& key,
+                    std::size_t limit = kRemembered) {
   using Memo = std::array<std::uint8_t, 64>;
   static std::mutex mu;
   static std::set<Memo> good;
@@ -114,7 +121,7 @@ bool VerifiedBefore(std::string_view text, std::string_view signature_file,
   verifications.fetch_add(1, std::memory_order_relaxed);
   if (!minisign::Verify(src, key, sig).ok()) return false;
   std::lock_guard<std::mutex> lock(mu);
-  if (good.size() < 100000) good.insert(memo);
+  if (good.size() < limit) good.insert(memo);
   return true;
 }
 
@@ -172,7 +179,7 @@ Result<Parsed<ft::RootStatement>> ParseRootCached(std::string_view text) {
   return ParseRemembered<ft::RootStatement, ft::ParseRoot, 1000>(text);
 }
 
-std::size_t VerifyAhead(const std::vector<SignedText>& texts) {
+AheadCount VerifyAhead(const std::vector<SignedText>& texts) {
   // The keys at hand: those the certificates and roots among them list.
   // (Parsed as the judgement will parse them, and kept by the same caches.)
   std::vector<Parsed<ft::CertStatement>> certs;
@@ -198,25 +205,40 @@ std::size_t VerifyAhead(const std::vector<SignedText>& texts) {
     }
     return nullptr;
   };
-  // Each signature against the first key of its id, once: never more
-  // verifications than the judgement itself would make.
-  std::size_t verified = 0;
+  // Only what the judgement would verify too: a signature file named for
+  // the key that made it (<statement>.<KEYID>.minisig, so one a key and
+  // statement), of algorithm ED, under the first key of its id; and no
+  // more than kMaxAhead in all.
+  AheadCount n;
   for (const SignedText& s : texts) {
+    std::string_view base = BaseName(s.name);
     for (const auto& [name, content] : s.signatures) {
+      if (n.verified + n.failed >= kMaxAhead) return n;
+      constexpr std::string_view kSuffix = ".minisig";
+      std::string_view file = BaseName(name);
+      if (file.size() != base.size() + 1 + 16 + kSuffix.size() ||
+          !file.starts_with(base) || file[base.size()] != '.' ||
+          !file.ends_with(kSuffix))
+        continue;
       Result<Parsed<formats::minisign::Signature>> parsed =
           ParseRemembered<formats::minisign::Signature,
                           formats::minisign::ParseSignatureFile, 20000>(
               content);
       if (!parsed.ok()) continue;
       const formats::minisign::Signature& sig = **parsed;
-      if (sig.algorithm != formats::minisign::SignatureAlgorithm::kPrehashed)
+      if (sig.algorithm != formats::minisign::SignatureAlgorithm::kPrehashed ||
+          !KeyIdIs(sig.key_id, file.substr(base.size() + 1, 16)))
         continue;
       const formats::minisign::PublicKey* key = find(sig.key_id);
-      if (key != nullptr && VerifiedBefore(s.text, content, sig, *key))
-        ++verified;
+      if (key == nullptr) continue;
+      if (VerifiedBefore(s.text, content, sig, *key, kRememberedAhead)) {
+        ++n.verified;
+      } else {
+        ++n.failed;
+      }
     }
   }
-  return verified;
+  return n;
 }
 
 bool VerifyRemembered(std::string_view text, std::string_view signature_file,

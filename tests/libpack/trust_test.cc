@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/os.h"
+#include "libpack/merge.h"
 #include "libpack/minisign.h"
 
 namespace xj::pack::trust {
@@ -618,7 +619,9 @@ TEST_CASE("signatures verified ahead are remembered, and nothing more") {
   // one for each of the city, the county and the school: all by keys
   // their certificates and the root list, none seen before.
   std::uint64_t before = SignatureVerifications();
-  CHECK(VerifyAhead(folder) == 8);
+  AheadCount first = VerifyAhead(folder);
+  CHECK(first.verified == 8);
+  CHECK(first.failed == 0);
   CHECK(SignatureVerifications() == before + 8);
   // Judged after, each is taken from memory.
   Result<Judgement> j =
@@ -629,7 +632,7 @@ TEST_CASE("signatures verified ahead are remembered, and nothing more") {
   REQUIRE_MESSAGE(t.ok(), t.status().ToString());
   CHECK(VerifyRemembered(bundle.text, bundle.signatures[0].second,
                          minisign::PublicKeyOf(h.school.clerk)));
-  CHECK(VerifyAhead(folder) == 8);
+  CHECK(VerifyAhead(folder).verified == 8);
   CHECK(SignatureVerifications() == before + 8);
 
   SUBCASE("verified is not trusted: the judgement still asks who signed") {
@@ -645,6 +648,11 @@ TEST_CASE("signatures verified ahead are remembered, and nothing more") {
                                  minisign::PublicKeyOf(h.school.clerk)));
     CHECK_FALSE(VerifyRemembered(bundle.text, bundle.signatures[0].second,
                                  minisign::PublicKeyOf(h.school.clerk2)));
+    // The clerk's id with another key's bytes: ids only pick candidates.
+    formats::minisign::PublicKey other = minisign::PublicKeyOf(h.school.clerk2);
+    other.key_id = h.school.clerk.key_id();
+    CHECK_FALSE(
+        VerifyRemembered(bundle.text, bundle.signatures[0].second, other));
   }
   SUBCASE("a signature that does not verify is not remembered") {
     SignedText bad = bundle;
@@ -655,7 +663,10 @@ TEST_CASE("signatures verified ahead are remembered, and nothing more") {
     sig[at] = sig[at] == 'A' ? 'B' : 'A';
     std::uint64_t n = SignatureVerifications();
     // (The school's certificate, by the county's key: from memory.)
-    CHECK(VerifyAhead({bad, h.school.signed_cert, h.county.signed_cert}) == 1);
+    AheadCount a =
+        VerifyAhead({bad, h.school.signed_cert, h.county.signed_cert});
+    CHECK(a.verified == 1);
+    CHECK(a.failed == 1);
     CHECK(SignatureVerifications() == n + 1);
     CHECK(Has(Why(JudgeSignatures(bad, "bundle", "x", h.school.cert.keys, "")),
               "bundle.stmt." + Id(h.school.clerk) +
@@ -668,9 +679,87 @@ TEST_CASE("signatures verified ahead are remembered, and nothing more") {
     SignedText s{"bundle.stmt", bundle.text, {}};
     Sign(&s, "bundle", "x", {&stranger}, "clerk");
     std::uint64_t n = SignatureVerifications();
-    CHECK(VerifyAhead({s, h.school.signed_cert, h.county.signed_cert}) == 1);
-    CHECK(SignatureVerifications() == n);  // the school's, from memory
+    AheadCount a = VerifyAhead({s, h.school.signed_cert, h.county.signed_cert});
+    CHECK(a.verified == 1);  // the school's, from memory
+    CHECK(a.failed == 0);
+    CHECK(SignatureVerifications() == n);
   }
+  SUBCASE("only what the judgement would verify is verified ahead") {
+    // A good signature under another key's name, and one under a name
+    // that is no key id, are not verified: the judgement refuses both
+    // by their names.
+    keys::SigningKey k = NewKey();
+    ft::CertStatement c = h.school.cert;
+    c.keys = {Entry(k, "clerk")};
+    SignedText cert{"chain/cert-x.stmt", ft::SerializeCert(c), {}};
+    SignedText s{"bundle.stmt", "xjtrust/1 bundle\nid: z\n", {}};
+    Sign(&s, "bundle", "z", {&k}, "clerk");
+    std::string good = s.signatures[0].second;
+    s.signatures = {{"bundle.stmt." + Id(h.school.clerk) + ".minisig", good},
+                    {"bundle.stmt.ZZZZZZZZZZZZZZZZ.minisig", good},
+                    {"bundle.stmt.minisig", good}};
+    std::uint64_t n = SignatureVerifications();
+    AheadCount a = VerifyAhead({s, cert});
+    CHECK(a.verified == 0);
+    CHECK(a.failed == 0);
+    CHECK(SignatureVerifications() == n);
+    // Named for its key, it is.
+    s.signatures = {{"bundle.stmt." + Id(k) + ".minisig", good}};
+    CHECK(VerifyAhead({s, cert}).verified == 1);
+    CHECK(SignatureVerifications() == n + 1);
+    // And never more than kMaxAhead signatures in all, whatever a folder
+    // holds (here kMaxAhead + 10 statements, each signed once).
+    std::vector<SignedText> many = {cert};
+    for (std::size_t i = 0; i < kMaxAhead + 10; ++i) {
+      SignedText one{"chain/s" + std::to_string(i) + ".stmt",
+                     "xjtrust/1 bundle\nid: " + std::to_string(i) + "\n",
+                     {}};
+      Sign(&one, "bundle", std::to_string(i), {&k}, "clerk");
+      many.push_back(std::move(one));
+    }
+    n = SignatureVerifications();
+    a = VerifyAhead(many);
+    CHECK(a.verified == kMaxAhead);
+    CHECK(SignatureVerifications() == n + kMaxAhead);
+  }
+}
+
+TEST_CASE("a held bundle folder's signatures are verified as its files pass") {
+  Hierarchy h;
+  SignedText bundle{"bundle.stmt", "xjtrust/1 bundle\nid: held\n", {}};
+  Sign(&bundle, "bundle", "held", {&h.school.clerk}, "clerk");
+  // A school's folder inside its county's, as the extraction hands its
+  // files to the check: in path order, each with its bytes.
+  const std::string dir = "data/children/C/bag/data/children/S/";
+  std::vector<std::pair<std::string, std::string>> files = {
+      {dir + "bag/data/registry/students.csv", "x"}};
+  auto add = [&](const std::string& folder, const SignedText& t) {
+    files.push_back({dir + folder + t.name, t.text});
+    for (const auto& [name, content] : t.signatures)
+      files.push_back({dir + folder + name, content});
+  };
+  add("", bundle);
+  add("chain/", h.root_text);
+  for (const SignedText& c : h.Certs()) add("chain/", c);
+  std::sort(files.begin(), files.end());
+  ft::BundleStatement holder;  // lists no child: nothing else is checked
+  HeldCheck check("no-such-bag", holder, TrustSource{});
+  std::uint64_t before = SignatureVerifications();
+  for (const auto& [path, bytes] : files)
+    check.Written(path, std::string(128, '0'), bytes.size(), nullptr, &bytes);
+  // The next folder's first file ends this one's.
+  std::string next = "y";
+  check.Written("data/children/D/bag/data/registry/school.csv",
+                std::string(128, '0'), 1, nullptr, &next);
+  (void)check.Finish();  // (the holder's own checks find no bag)
+  // The bundle's, the root's two, the province's two, and one each for
+  // the city, the county and the school.
+  CHECK(SignatureVerifications() == before + 8);
+  CHECK(VerifyRemembered(bundle.text, bundle.signatures[0].second,
+                         minisign::PublicKeyOf(h.school.clerk)));
+  Result<TrustedOffice> t = h.JudgeSchool();
+  REQUIRE_MESSAGE(t.ok(), t.status().ToString());
+  CHECK(SignatureVerifications() == before + 8);
 }
 
 TEST_CASE("PolicyMet answers as MeetPolicy does") {

@@ -122,11 +122,19 @@ Result<Parsed<ft::BundleStatement>> ParseBundleCached(std::string_view text);
 /// remembers for the process those that verify, so that JudgeSignatures
 /// takes them from memory. Nothing is judged or trusted here: whether a
 /// key may sign a statement is JudgeSignatures' question, asked as before;
-/// a signature that is malformed, by a key not listed, or does not verify
-/// is passed over and met again there. Each signature is verified at most
-/// once (the first key of its id), as the judgement would. Returns how
-/// many verified (remembered ones included).
-std::size_t VerifyAhead(const std::vector<SignedText>& texts);
+/// a signature that is malformed, misnamed, by a key not listed, or does
+/// not verify is passed over and met again there. Only signature files
+/// named <statement>.<KEYID>.minisig for the key that made them count (one
+/// a key and statement, as the judgement reads them), at most kMaxAhead in
+/// all; remembered only while the memory is less than half full.
+struct AheadCount {
+  std::size_t verified = 0;  ///< remembered ones included
+  std::size_t failed = 0;
+};
+/// A school's folder holds about ten signatures (its statement's, the
+/// root's, and one or two a certificate above it).
+constexpr std::size_t kMaxAhead = 64;
+AheadCount VerifyAhead(const std::vector<SignedText>& texts);
 
 /// Whether the signature file `signature_file` (its exact bytes) is a good
 /// minisign signature of `text` by `key`, remembered for the process: one
