@@ -157,6 +157,26 @@ Result<Parsed<T>> ParseRemembered(std::string_view text) {
   return p;
 }
 
+// Signature files: the chains of a merged bundle's schools repeat the same
+// ones, each parsed once (as many as the certificates kept).
+Result<Parsed<formats::minisign::Signature>> ParseSignatureCached(
+    std::string_view content) {
+  return ParseRemembered<formats::minisign::Signature,
+                         formats::minisign::ParseSignatureFile, 20000>(content);
+}
+
+// Whether the signature file `name` is <statement>.<KEYID>.minisig for the
+// statement file `statement` and key `id`, as SignatureFileName makes it.
+bool NamedFor(std::string_view name, std::string_view statement,
+              const formats::minisign::KeyId& id) {
+  constexpr std::string_view kSuffix = ".minisig";
+  std::string_view base = BaseName(statement), file = BaseName(name);
+  return file.size() == base.size() + 1 + 16 + kSuffix.size() &&
+         file.starts_with(base) && file[base.size()] == '.' &&
+         KeyIdIs(id, file.substr(base.size() + 1, 16)) &&
+         file.ends_with(kSuffix);
+}
+
 }  // namespace
 
 // Certificates: every school's chain in a merged bundle repeats its
@@ -211,23 +231,14 @@ AheadCount VerifyAhead(const std::vector<SignedText>& texts) {
   // more than kMaxAhead in all.
   AheadCount n;
   for (const SignedText& s : texts) {
-    std::string_view base = BaseName(s.name);
     for (const auto& [name, content] : s.signatures) {
       if (n.verified + n.failed >= kMaxAhead) return n;
-      constexpr std::string_view kSuffix = ".minisig";
-      std::string_view file = BaseName(name);
-      if (file.size() != base.size() + 1 + 16 + kSuffix.size() ||
-          !file.starts_with(base) || file[base.size()] != '.' ||
-          !file.ends_with(kSuffix))
-        continue;
       Result<Parsed<formats::minisign::Signature>> parsed =
-          ParseRemembered<formats::minisign::Signature,
-                          formats::minisign::ParseSignatureFile, 20000>(
-              content);
+          ParseSignatureCached(content);
       if (!parsed.ok()) continue;
       const formats::minisign::Signature& sig = **parsed;
       if (sig.algorithm != formats::minisign::SignatureAlgorithm::kPrehashed ||
-          !KeyIdIs(sig.key_id, file.substr(base.size() + 1, 16)))
+          !NamedFor(name, s.name, sig.key_id))
         continue;
       const formats::minisign::PublicKey* key = find(sig.key_id);
       if (key == nullptr) continue;
@@ -244,9 +255,7 @@ AheadCount VerifyAhead(const std::vector<SignedText>& texts) {
 bool VerifyRemembered(std::string_view text, std::string_view signature_file,
                       const formats::minisign::PublicKey& key) {
   Result<Parsed<formats::minisign::Signature>> parsed =
-      ParseRemembered<formats::minisign::Signature,
-                      formats::minisign::ParseSignatureFile, 20000>(
-          signature_file);
+      ParseSignatureCached(signature_file);
   return parsed.ok() && VerifiedBefore(text, signature_file, **parsed, key);
 }
 
@@ -287,23 +296,13 @@ Result<Judgement> JudgeSignatures(const SignedText& s, std::string_view type,
                                   const std::vector<ft::KeyEntry>& candidates,
                                   std::string_view not_before) {
   Judgement j;
-  std::string_view base = BaseName(s.name);
   for (const auto& [name, content] : s.signatures) {
-    // (The chains of a merged bundle's schools repeat the same
-    // signatures: each is parsed once, as many as the certificates kept.)
     Result<Parsed<formats::minisign::Signature>> parsed =
-        ParseRemembered<formats::minisign::Signature,
-                        formats::minisign::ParseSignatureFile, 20000>(content);
+        ParseSignatureCached(content);
     if (!parsed.ok()) return parsed.status().WithContext(name);
     const formats::minisign::Signature& sig = **parsed;
     std::string key_id = KeyIdToString(sig.key_id);
-    // <statement>.<KEYID>.minisig, as SignatureFileName makes it
-    constexpr std::string_view kSuffix = ".minisig";
-    std::string_view file = BaseName(name);
-    if (file.size() != base.size() + 1 + key_id.size() + kSuffix.size() ||
-        !file.starts_with(base) || file[base.size()] != '.' ||
-        file.substr(base.size() + 1, key_id.size()) != key_id ||
-        !file.ends_with(kSuffix)) {
+    if (!NamedFor(name, s.name, sig.key_id)) {
       return Error(Code::kBadSignature,
                    "{}: a signature by key {} under another key's name", name,
                    key_id);
