@@ -1,7 +1,7 @@
 // Pins the registry grammar: the installed schema parses and every example
 // in it passes its own validator; schema errors name their line; each
 // validator accepts and refuses what xjpack-registry(5) says, with the
-// GB 11643 vectors of the shared test data; masking hides what it must.
+// GB 11643 vectors of tests/data; masking hides what it must.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -108,7 +108,7 @@ TEST_CASE("a schema parses strictly and says which line is wrong") {
                    "table \"yn\" lacks the code \"2\"");
 }
 
-// The GB 11643 vectors of the shared test data: id,expect,kind,note.
+// The GB 11643 vectors of tests/data: id,expect,kind,note.
 TEST_CASE("GB 11643 vectors: valid, invalid and policy cases") {
   Result<Bytes> text = os::ReadFile(
       std::string(XJPACK_TESTDATA) + "/gb11643-vectors.csv", 1 << 20);
