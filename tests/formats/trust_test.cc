@@ -253,7 +253,8 @@ TEST_CASE("office codes and UTC times") {
         "3401020001-340102-000007");
 }
 
-TEST_CASE("bag-info.txt: canonical form round trips; anything else refused") {
+TEST_CASE(
+    "bag-info.txt: canonical form round trips, anything else is refused") {
   bagit::BagInfo info;
   info.agent = "xjpack 0.1.0";
   info.bagging_date = "2026-10-08";

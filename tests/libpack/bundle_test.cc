@@ -268,7 +268,7 @@ Result<Bytes> Decompress(ByteSpan data, std::uint64_t max) {
   }
 }
 
-TEST_CASE("zstd: same bytes whatever the worker count; round trip") {
+TEST_CASE("zstd: same bytes whatever the worker count, and a round trip") {
   Bytes data(12 << 20);
   keys::RandomBytes(MutableByteSpan(data.data(), 1 << 20));
   for (std::size_t i = 1 << 20; i < data.size(); ++i) data[i] = data[i % 5000];

@@ -76,7 +76,8 @@ TEST_CASE("the counts do not depend on where the pieces end") {
 }
 
 TEST_CASE(
-    "line ends: CR LF, LF and CR each end a record; the last may lack one") {
+    "line ends: CR LF, LF and CR each end a record, and the last may lack "
+    "one") {
   std::string lf = "grade,sex,status,migrant\n1,1,1,0\n2,2,1,0";
   std::string cr = "grade,sex,status,migrant\r1,1,1,0\r2,2,1,0\r";
   for (const std::string& t : {lf, cr}) {
