@@ -10,10 +10,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 export XJPACK_HOME=$SCRATCH/home
 
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
 [ "$(id -u)" = 0 ] || skip "not root: cannot mount"
 [ -c /dev/fuse ] || skip "no /dev/fuse"
 command -v fusefat >/dev/null || skip "fusefat is not installed"

@@ -11,12 +11,28 @@
 # it was, the ledger passes integrity_check and records nothing it does not
 # hold, and the same operation succeeds once there is room.
 #
+# Two parts, two ctests: `diskfull.sh tmpfs` (fault_diskfull: tmpfs
+# sticks, sticks out of inodes, unpack and merge into full folders) and
+# `diskfull.sh fat32` (fault_diskfull_fat32: the FAT32 stick).
+#
 # Needs root (mount) and, for FAT32, /dev/fuse, fusefat and dosfstools;
-# exits 77 (skipped, with the reason) without root.
+# exits 77 (ctest: skipped) with the reason where they are missing.
+#
+# usage: diskfull.sh tmpfs|fat32
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ -w /dev/shm ] && export TMPDIR=/dev/shm # fsync is slow on disks, and free on tmpfs
 . "$HERE/lib.sh"
+PART=${1:-}
+case $PART in
+  tmpfs | fat32) ;;
+  *) fail "usage: diskfull.sh tmpfs|fat32" ;;
+esac
 [ "$(id -u)" = 0 ] || skip "not root: cannot mount"
+if [ "$PART" = fat32 ]; then
+  [ -c /dev/fuse ] || skip "FAT32: no /dev/fuse"
+  command -v fusefat >/dev/null || skip "FAT32: fusefat is not installed (apt-get install fusefat)"
+  command -v mkfs.vfat >/dev/null || skip "FAT32: mkfs.vfat is not installed (apt-get install dosfstools)"
+fi
 SECONDS=0
 
 MOUNTS=()
@@ -31,14 +47,6 @@ trap cleanup EXIT
 tmpfs() { # tmpfs DIR SIZE
   mkdir -p "$1"
   mount -t tmpfs -o "size=$2" tmpfs "$1" || skip "cannot mount tmpfs"
-  MOUNTS+=("$SCRATCH/$1")
-}
-FAT=1
-[ -c /dev/fuse ] && command -v fusefat >/dev/null && command -v mkfs.vfat >/dev/null || FAT=0
-fat() { # fat DIR KIB: a FAT32 image mounted by fusefat
-  mkfs.vfat -F 32 -C "$1.img" "$2" >/dev/null || fail "mkfs.vfat $1"
-  mkdir -p "$1"
-  fusefat -o rw+ "$1.img" "$1" >/dev/null 2>&1 || fail "fusefat $1"
   MOUNTS+=("$SCRATCH/$1")
 }
 # fill DIR FREE: a filler file leaves FREE bytes free in DIR's file system
@@ -105,56 +113,8 @@ NEED=$(du -sb "$S" | cut -f1)
 echo "a school's bundle: $NEED bytes"
 midwrite=0 # levels at which a write failed for want of room (not refused before)
 
-# ---- pack onto a full stick: tmpfs, then FAT32 ----
-pack_onto() { # pack_onto STICK LABEL
-  local stick=$1 label=$2 free
-  for free in $LEVELS; do
-    local what="pack onto $label with $free bytes free"
-    # XJ/ made while there is room: fusefat, failing to make a folder on a
-    # full disk, leaves an entry that nothing can be made in.
-    rm -rf "$stick/XJ" && mkdir "$stick/XJ"
-    fill "$stick" "$free"
-    "$XJ" pack cty/2134000000 --to 340102 -o "$stick" --home school $PW -q >.out 2>.err
-    if ! full_outcome "$what" $?; then
-      grep -q "bytes free" .err || { midwrite=$((midwrite + 1)); stick_hint "$what"; }
-      no_partial "$stick" county.fresh
-      [ "$(sums cty)" = "$(cat cty.sums)" ] || fail "$what changed the source"
-      room "$stick"
-      "$XJ" pack cty/2134000000 --to 340102 -o "$stick" --home school $PW -q >.out 2>.err ||
-        fail "$what: with room again, pack failed: $(cat .err)"
-      # (a temporary folder of the failed run is never a bundle; the rerun
-      # removes it)
-      ls -a "$stick/XJ" | grep -q '^\.xjtmp' && fail "$what: the rerun left $(ls -a "$stick/XJ")"
-    fi
-    "$XJ" verify "$stick"/XJ/2134000000-340102-* --home county.fresh >.out 2>.err ||
-      fail "$what: the bundle does not verify: $(cat .err)"
-    CHECKS=$((CHECKS + 1))
-  done
-  rm -rf "$stick/XJ"
-}
-# What pack says it needs (it checks before writing, with a margin).
-tmpfs stick 2M
-fill stick 0
-"$XJ" pack cty/2134000000 --to 340102 -o stick --home school $PW -q >.out 2>.err
-WANT=$(sed -n 's/.*the bundle needs \([0-9]*\) bytes.*/\1/p' .err)
-[ -n "$WANT" ] || fail "pack onto a full stick did not say what it needs: $(cat .err)"
-LEVELS="0 4096 $((NEED / 2)) $((NEED + 2048)) $((WANT - 8192)) $((WANT + 8192)) $((WANT + 65536))"
-pack_onto stick tmpfs
-# A stick that runs out of files and folders while it is written.
-for n in 3 5 8 11 14 17 20 24; do
-  what="pack onto a tmpfs with room for $n files"
-  inodes istick "$n"
-  "$XJ" pack cty/2134000000 --to 340102 -o istick --home school $PW -q >.out 2>.err
-  if ! full_outcome "$what" $?; then
-    midwrite=$((midwrite + 1))
-    stick_hint "$what"
-    no_partial istick county.fresh
-    [ "$(sums cty)" = "$(cat cty.sums)" ] || fail "$what changed the source"
-    ls -a istick/XJ 2>/dev/null | grep -q '^\.xjtmp' && fail "$what left $(ls -a istick/XJ)"
-  fi
-done
-umount istick
-if [ "$FAT" = 1 ]; then
+if [ "$PART" = fat32 ]; then
+  # ---- pack onto a full FAT32 stick ----
   # fusefat reports no free space, so pack cannot check first: the writes
   # fail. Each level starts from a copy of one full image (fusefat does not
   # always recover from a full disk: a folder it failed to make stays as an
@@ -207,9 +167,61 @@ if [ "$FAT" = 1 ]; then
     CHECKS=$((CHECKS + 1))
   done
   rm -f fat.img level.img
-else
-  echo "FAT32 skipped: no /dev/fuse, fusefat or mkfs.vfat"
+  [ "$midwrite" -gt 0 ] || fail "no FAT32 level made a write fail mid-way: the levels need adjusting"
+  echo "fault_diskfull_fat32: ${SECONDS}s, $midwrite level(s) failed mid-write"
+  done_ok
+  exit 0
 fi
+
+# ---- pack onto a full tmpfs stick ----
+pack_onto() { # pack_onto STICK LABEL
+  local stick=$1 label=$2 free
+  for free in $LEVELS; do
+    local what="pack onto $label with $free bytes free"
+    # XJ/ made while there is room: fusefat, failing to make a folder on a
+    # full disk, leaves an entry that nothing can be made in.
+    rm -rf "$stick/XJ" && mkdir "$stick/XJ"
+    fill "$stick" "$free"
+    "$XJ" pack cty/2134000000 --to 340102 -o "$stick" --home school $PW -q >.out 2>.err
+    if ! full_outcome "$what" $?; then
+      grep -q "bytes free" .err || { midwrite=$((midwrite + 1)); stick_hint "$what"; }
+      no_partial "$stick" county.fresh
+      [ "$(sums cty)" = "$(cat cty.sums)" ] || fail "$what changed the source"
+      room "$stick"
+      "$XJ" pack cty/2134000000 --to 340102 -o "$stick" --home school $PW -q >.out 2>.err ||
+        fail "$what: with room again, pack failed: $(cat .err)"
+      # (a temporary folder of the failed run is never a bundle; the rerun
+      # removes it)
+      ls -a "$stick/XJ" | grep -q '^\.xjtmp' && fail "$what: the rerun left $(ls -a "$stick/XJ")"
+    fi
+    "$XJ" verify "$stick"/XJ/2134000000-340102-* --home county.fresh >.out 2>.err ||
+      fail "$what: the bundle does not verify: $(cat .err)"
+    CHECKS=$((CHECKS + 1))
+  done
+  rm -rf "$stick/XJ"
+}
+# What pack says it needs (it checks before writing, with a margin).
+tmpfs stick 2M
+fill stick 0
+"$XJ" pack cty/2134000000 --to 340102 -o stick --home school $PW -q >.out 2>.err
+WANT=$(sed -n 's/.*the bundle needs \([0-9]*\) bytes.*/\1/p' .err)
+[ -n "$WANT" ] || fail "pack onto a full stick did not say what it needs: $(cat .err)"
+LEVELS="0 4096 $((NEED / 2)) $((NEED + 2048)) $((WANT - 8192)) $((WANT + 8192)) $((WANT + 65536))"
+pack_onto stick tmpfs
+# A stick that runs out of files and folders while it is written.
+for n in 3 5 8 11 14 17 20 24; do
+  what="pack onto a tmpfs with room for $n files"
+  inodes istick "$n"
+  "$XJ" pack cty/2134000000 --to 340102 -o istick --home school $PW -q >.out 2>.err
+  if ! full_outcome "$what" $?; then
+    midwrite=$((midwrite + 1))
+    stick_hint "$what"
+    no_partial istick county.fresh
+    [ "$(sums cty)" = "$(cat cty.sums)" ] || fail "$what changed the source"
+    ls -a istick/XJ 2>/dev/null | grep -q '^\.xjtmp' && fail "$what left $(ls -a istick/XJ)"
+  fi
+done
+umount istick
 
 # ---- unpack into a full folder ----
 mkdir ref && cp -a county.fresh uref

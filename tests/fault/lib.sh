@@ -6,11 +6,6 @@ FAULT_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 unset XJPACK_HOME
 Q="$PW $WF -q"
 
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
-
 # setup_offices: a root, the province, a city, a county and two of its
 # schools, set up with init and certified as trust.sh does; the registry of
 # both schools in cty/. Copies of each home as set up: HOME.fresh.
