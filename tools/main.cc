@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/os.h"
+#include "common/completion.h"
+#include "libpack/registry_data.h"
 #include "verbs/verbs.h"
 
 #ifndef XJPACK_VERSION
@@ -12,6 +15,9 @@
 #endif
 
 namespace xj::cli {
+
+extern const char kBuildCommit[];  // build_info.cc, made at build time
+
 namespace {
 
 constexpr Verb kVerbs[] = {
@@ -83,7 +89,8 @@ void PrintHelp() {
   std::printf(
       "usage: xjpack <verb> [options] [arguments]\n"
       "       xjpack help [verb]\n"
-      "       xjpack --version\n\n"
+      "       xjpack --version\n"
+      "       xjpack --bash-completion\n\n"
       "xjpack packs, checks, encrypts, signs and verifies student-registry\n"
       "bundles carried on removable media between education offices.\n\n"
       "verbs:\n");
@@ -96,12 +103,33 @@ void PrintHelp() {
       "xjpack-<verb>(1) are the manuals.\n");
 }
 
-void PrintVersion() {
+// The version, the commit it was built from, and the data it runs with:
+// what IT staff need to tell which xjpack answers and whether its
+// installation is whole. Exit 3 when the data folder or schema is broken.
+int PrintVersion() {
+  std::printf("xjpack %s\ncommit: %s\n", XJPACK_VERSION, kBuildCommit);
+  int code = kExitOk;
+  Result<std::string> dir = pack::DataDir();
+  if (dir.ok()) {
+    std::printf("data folder: %s\n", dir->c_str());
+    Result<pack::RegistryData> data = pack::LoadRegistryData();
+    if (data.ok()) {
+      std::printf("schema: %s\n", data->schema->Label().c_str());
+    } else {
+      std::printf("schema: not loaded: %s\n",
+                  EscapeControlsForDisplay(data.status().message()).c_str());
+      code = kExitIo;
+    }
+  } else {
+    std::printf("data folder: not found: %s\n",
+                EscapeControlsForDisplay(dir.status().message()).c_str());
+    code = kExitIo;
+  }
   std::printf(
-      "xjpack %s\n"
       "formats: age-encryption.org/v1 (X25519, scrypt), minisign (ED; Ed "
-      "accepted by sigcheck)\n",
-      XJPACK_VERSION);
+      "accepted by sigcheck)\n"
+      "licence: Apache-2.0\n");
+  return code;
 }
 
 int UnknownVerb(std::string_view name) {
@@ -142,9 +170,10 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   const std::string& first = args[0];
-  if (first == "--version" || first == "-V") {
-    PrintVersion();
-    return kExitOk;
+  if (first == "--version" || first == "-V") return PrintVersion();
+  if (first == "--bash-completion" && args.size() == 1) {
+    std::fputs(BashCompletion(kVerbs).c_str(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitIo;
   }
   if (first == "help" || first == "--help" || first == "-h") {
     if (args.size() > 1) {

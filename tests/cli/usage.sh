@@ -5,6 +5,25 @@
 expect 0 "" "$XJ" --version
 out_has "xjpack 0."
 out_has "age-encryption.org/v1"
+# The commit built from, the data folder in use and its schema.
+grep -qE '^commit: ([0-9a-f]{12}(-modified)?|unknown)$' .out || fail "no commit line: $(cat .out)"
+DATA=$(sed -n 's/^data folder: //p' .out)
+[ -f "$DATA/registry.xjschema" ] || fail "--version names no data folder with a schema: $(cat .out)"
+out_has "schema: anhui-registry 20"
+out_has "licence: Apache-2.0"
+# Another data folder is the one named; a broken one says so, exit 3.
+mkdir data2 && cp "$DATA"/* data2/
+XJPACK_DATA_DIR=$SCRATCH/data2 expect 0 "" "$XJ" --version
+out_has "data folder: $SCRATCH/data2"
+sed -i 's/^version: .*/version: 2099.9/' data2/registry.xjschema
+XJPACK_DATA_DIR=$SCRATCH/data2 expect 0 "" "$XJ" --version
+out_has "schema: anhui-registry 2099.9"
+rm data2/registry.xjschema
+XJPACK_DATA_DIR=$SCRATCH/data2 expect 3 "" "$XJ" --version
+out_has "schema: not loaded:"
+out_has "registry.xjschema"
+XJPACK_DATA_DIR=$SCRATCH/nowhere expect 3 "" "$XJ" --version
+out_has "data folder: not found: XJPACK_DATA_DIR=$SCRATCH/nowhere is not a folder"
 expect 0 "" "$XJ" help
 for verb in keygen encrypt decrypt sign sigcheck; do
   out_has "  $verb "

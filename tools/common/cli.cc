@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <limits>
 
 #include "base/bytes.h"
 #include "base/os.h"
@@ -176,11 +177,58 @@ void AddCommonOptions(po::options_description& desc, Cli& cli, bool force,
   add("help,h", "show this help and exit");
 }
 
+namespace {
+
+// The shape of a command from its option table (describe mode).
+CommandShape ShapeOf(const Cli& cli, const po::options_description& desc,
+                     const po::positional_options_description& positional) {
+  CommandShape shape;
+  shape.name = cli.verb();
+  if (!cli.subcommand.empty()) shape.name += " " + cli.subcommand;
+  for (const auto& o : desc.options()) {
+    CommandShape::Option opt;
+    opt.long_name = o->long_name();
+    // "-k [ --key ]" when the option has a short name.
+    std::string shown = o->format_name();
+    if (shown.size() > 2 && shown[0] == '-' && shown[1] != '-') {
+      opt.short_name = shown.substr(1, 1);
+    }
+    opt.takes_value = o->semantic()->max_tokens() > 0;
+    if (opt.takes_value) opt.value_name = o->semantic()->name();
+    shape.options.push_back(std::move(opt));
+  }
+  unsigned listed = positional.max_total_count();
+  shape.positional_repeats = listed == std::numeric_limits<unsigned>::max();
+  if (shape.positional_repeats) {
+    // the positions named before the repeating one, and that one
+    const std::string& trailing = positional.name_for_position(1u << 20);
+    listed = 0;
+    while (positional.name_for_position(listed) != trailing) ++listed;
+    ++listed;
+  }
+  for (unsigned i = 0; i < listed; ++i) {
+    const std::string& name = positional.name_for_position(i);
+    const po::option_description* o = desc.find_nothrow(name, false);
+    std::string value = o != nullptr && o->semantic()->max_tokens() > 0
+                            ? o->semantic()->name()
+                            : "ARG";
+    shape.positional.push_back(value);
+  }
+  return shape;
+}
+
+}  // namespace
+
 bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
                const po::options_description& desc,
                const po::positional_options_description& positional,
                std::string_view synopsis, std::string_view summary,
                po::variables_map* vm, int* exit_code) {
+  if (cli.describe != nullptr) {
+    cli.describe->push_back(ShapeOf(cli, desc, positional));
+    *exit_code = kExitOk;
+    return false;
+  }
   // Known before parsing, so that a usage error can be reported as JSON.
   for (const std::string& a : args) {
     if (a == "--") break;

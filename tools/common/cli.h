@@ -35,11 +35,35 @@ struct CommonFlags {
   std::string passphrase_file;
 };
 
+/// What a command accepts, as its option table says: read by the bash
+/// completion (common/completion.h), so that it cannot drift from --help.
+struct CommandShape {
+  struct Option {
+    std::string long_name;   ///< "key"
+    std::string short_name;  ///< "k", or empty
+    bool takes_value = false;
+    std::string value_name;  ///< "FILE", "DIR", ...
+  };
+  std::string name;  ///< "pack", or "cert issue"
+  std::vector<Option> options;
+  /// The value names of the positional arguments, in order; the last
+  /// repeats when `positional_repeats`.
+  std::vector<std::string> positional;
+  bool positional_repeats = false;
+  std::vector<std::string> subcommands;  ///< "cert": issue, install, ...
+};
+
 class Cli {
  public:
   explicit Cli(std::string verb) : verb_(std::move(verb)) {}
   const std::string& verb() const { return verb_; }
   CommonFlags flags;
+
+  /// Describe mode: ParseArgs records the command's shape here instead of
+  /// parsing, and the verb returns at once; a verb with subcommands records
+  /// them and describes each (`subcommand` names the one described).
+  std::vector<CommandShape>* describe = nullptr;
+  std::string subcommand;
 
   /// "xjpack: error: <message>" (and "xjpack: hint: ..."), or with --json a
   /// JSON error object on stdout too. Returns the exit code.

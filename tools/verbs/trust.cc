@@ -23,6 +23,18 @@ struct Sub {
 // "xjpack VERB SUB ...": the sub-verb's own options and help.
 int Dispatch(Cli& cli, const std::vector<std::string>& args,
              std::span<const Sub> subs, std::string_view summary) {
+  if (cli.describe != nullptr) {
+    CommandShape shape;
+    shape.name = cli.verb();
+    for (const Sub& s : subs) shape.subcommands.emplace_back(s.name);
+    cli.describe->push_back(std::move(shape));
+    for (const Sub& s : subs) {
+      cli.subcommand = std::string(s.name);
+      s.run(cli, {});
+    }
+    cli.subcommand.clear();
+    return kExitOk;
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf("usage: xjpack %s SUBCOMMAND [options]\n\n%.*s\n\n",
                 cli.verb().c_str(), static_cast<int>(summary.size()),
