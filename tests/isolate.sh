@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs a command with the checkout's neighbours hidden, so that a test that
-# reads outside the checkout (../shared/..., ../data/...) fails instead of
+# reads outside the checkout (a file beside it, ../data/...) fails instead of
 # passing on this machine and failing on a fresh clone.
 #
 # In a private mount namespace (unshare; needs root), every folder and file
