@@ -18,6 +18,7 @@ PACKAGES=(
   fusefat fuse3 dosfstools               # bundles on a real FAT32 file system
   mandoc clang-format python3 bsdutils time  # lint, terminal tests, bench
   clang libclang-rt-14-dev               # fuzz targets: clang, libFuzzer's runtime
+  dpkg-dev file lintian                  # the Debian package: shlibdeps, strip, lint
 )
 
 missing=()
