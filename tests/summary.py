@@ -82,8 +82,10 @@ def main():
         print("skipped:")
         for line in skips:
             print(f"  {line}")
-    for line in notes:
-        print(f"  {line}")
+    if notes:
+        print("notes:")
+        for line in notes:
+            print(f"  {line}")
     if failures:
         print("failed:")
         for line in failures:
