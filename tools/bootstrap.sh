@@ -3,6 +3,7 @@
 # root) when something is missing, then configures and builds.
 #
 # usage: tools/bootstrap.sh [BUILD-DIR [CMAKE-ARGS...]]   (default: build)
+#        tools/bootstrap.sh --packages-only               (install, no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+[ "${1:-}" = --packages-only ] && exit 0
 
 build=${1:-build}
 shift || true
