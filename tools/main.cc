@@ -111,7 +111,7 @@ int PrintVersion() {
   int code = kExitOk;
   Result<std::string> dir = pack::DataDir();
   if (dir.ok()) {
-    std::printf("data folder: %s\n", dir->c_str());
+    std::printf("data folder: %s\n", EscapeControlsForDisplay(*dir).c_str());
     Result<pack::RegistryData> data = pack::LoadRegistryData();
     if (data.ok()) {
       std::printf("schema: %s\n", data->schema->Label().c_str());
