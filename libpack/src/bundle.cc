@@ -27,6 +27,7 @@
 #include "libpack/office.h"
 #include "libpack/prefetch.h"
 #include "libpack/roster.h"
+#include "libpack/stick.h"
 #include "libpack/tar.h"
 #include "libpack/zstd_stream.h"
 
@@ -42,9 +43,17 @@ namespace ft = formats::trust;
 using formats::minisign::KeyIdIs;
 using formats::minisign::KeyIdToString;
 
-constexpr std::string_view kStatement = "bundle.stmt";
-constexpr std::string_view kReadme = "README.txt";
-constexpr std::size_t kMaxSignatureFile = 4096;
+using stick::IsLitter;
+using stick::IsSignatureName;
+using stick::IsVolumeName;
+using stick::kChain;
+using stick::kMaxSignatureFile;
+using stick::kReadme;
+using stick::kStatement;
+using stick::kUnapproved;
+using stick::ReadmeText;
+using stick::SignatureName;
+using stick::VolumeNames;
 constexpr std::size_t kMaxHeader = 64 * 1024;
 // The bag's tag files: bagit.txt, bag-info.txt and the two manifests.
 constexpr std::uint64_t kTagFiles = 4;
@@ -52,38 +61,9 @@ constexpr std::uint64_t kTagFiles = 4;
 using keys::Sha256Hex;
 using keys::Sha512Hex;
 
-std::string SignatureName(const formats::minisign::KeyId& id) {
-  return fmt::format("{}.{}.minisig", kStatement, KeyIdToString(id));
-}
-
 std::string TrustedComment(const std::string& id, const std::string& role,
                            std::int64_t t) {
   return fmt::format("xjtrust/1 bundle {} {} {}", id, role, os::FormatUtc(t));
-}
-
-// Names a bundle folder may hold, and OS litter that is listed, not read.
-bool IsVolumeName(std::string_view n) {
-  if (n == "payload.tar.zst.age") return true;
-  if (n.size() != 23 || n.substr(0, 20) != "payload.tar.zst.age.") return false;
-  return std::all_of(n.begin() + 20, n.end(),
-                     [](char c) { return c >= '0' && c <= '9'; });
-}
-bool IsSignatureName(std::string_view n) {
-  constexpr std::string_view kPrefix = "bundle.stmt.", kSuffix = ".minisig";
-  if (n.size() != kPrefix.size() + 16 + kSuffix.size()) return false;
-  if (n.substr(0, kPrefix.size()) != kPrefix ||
-      n.substr(n.size() - kSuffix.size()) != kSuffix) {
-    return false;
-  }
-  std::string_view id = n.substr(kPrefix.size(), 16);
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-  });
-}
-bool IsLitter(std::string_view n) {
-  return n.substr(0, 2) == "._" || n == "Thumbs.db" || n == ".DS_Store" ||
-         n == "desktop.ini" || n == "System Volume Information" ||
-         n == ".Trashes" || n == ".fseventsd" || n == ".Spotlight-V100";
 }
 
 // ---- the bag, streamed ----
@@ -230,10 +210,10 @@ struct Inventory {
 // the bundles it holds.
 Status NotAStick(const os::Dir& d, const std::vector<std::string>& names) {
   std::string xj;
-  if (std::find(names.begin(), names.end(), "XJ") != names.end() &&
-      d.KindOf("XJ") == os::Dir::Kind::kFolder) {
-    xj = d.path() + "/XJ";
-  } else if (os::BaseName(d.path()) == "XJ") {
+  if (std::find(names.begin(), names.end(), stick::kXj) != names.end() &&
+      d.KindOf(std::string(stick::kXj)) == os::Dir::Kind::kFolder) {
+    xj = d.path() + "/" + std::string(stick::kXj);
+  } else if (os::BaseName(d.path()) == stick::kXj) {
     xj = d.path();
   } else {
     return Status::Ok();
@@ -244,7 +224,7 @@ Status NotAStick(const os::Dir& d, const std::vector<std::string>& names) {
     Result<std::vector<std::string>> ids = x->List();
     if (ids.ok()) {
       for (const std::string& id : *ids) {
-        if (id[0] != '.' && id != "receipts" &&
+        if (id[0] != '.' && id != stick::kReceipts &&
             x->KindOf(id) == os::Dir::Kind::kFolder) {
           bundles.push_back(xj + "/" + EscapeForDisplay(id));
         }
@@ -255,8 +235,6 @@ Status NotAStick(const os::Dir& d, const std::vector<std::string>& names) {
                "{} is a stick, not a bundle folder; give XJ/<bundle-id>{}{}",
                d.path(), bundles.empty() ? "" : ": ", fmt::join(bundles, ", "));
 }
-
-constexpr std::string_view kUnapproved = ".unapproved";
 
 Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
                                 bool unapproved = false) {
@@ -309,19 +287,20 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
                      EscapeForDisplay(n));
       }
       bool expected = n == kStatement || n == kReadme || IsVolumeName(n) ||
-                      IsSignatureName(n) || n == "chain";
+                      IsSignatureName(n) || n == kChain;
       if (!expected) {
         return Error(Code::kRejected,
                      "{}: unexpected file \"{}\" in the bundle folder",
                      d.path(), EscapeForDisplay(n));
       }
-      if (n == "chain") {
+      if (n == kChain) {
         if (kind != os::Dir::Kind::kFolder) {
           return Error(Code::kRejected, "{}/chain is not a folder", d.path());
         }
         if (!inv.chain) {
-          XJ_ASSIGN_OR_RETURN(ChainFiles c,
-                              ReadChainFolder(d.path() + "/chain", "chain/"));
+          XJ_ASSIGN_OR_RETURN(
+              ChainFiles c,
+              ReadChainFolder(stick::In(d.path(), kChain), "chain/"));
           inv.chain = std::move(c);
         }
         continue;
@@ -1748,68 +1727,6 @@ Status OpenPayload(Source& volumes, BundleReport* report,
 
 }  // namespace
 
-std::string ReadmeText(const ft::BundleStatement& st,
-                       const std::string& fingerprint) {
-  std::vector<std::string> names = VolumeNames(st.volumes.size());
-  std::string volumes = fmt::format("{}", fmt::join(names, " "));
-  std::string cat = names.size() == 1 ? names[0] : "payload.tar.zst.age.*";
-  std::string copy_b;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    copy_b += (i ? "+" : "") + names[i];
-  std::string text = fmt::format(
-      "学籍数据包 · Student registry bundle\n"
-      "==================================\n"
-      "\n"
-      "编号 Bundle: {id}\n"
-      "发送单位 From: {sender}\n"
-      "接收单位 To: {recipient}{copies}\n"
-      "类别 Kind: {kind}    学年统计时点 Period: {period}    序号 Seq: {seq}\n"
-      "生成时间 Created: {created}\n"
-      "记录数 Records: {records}\n"
-      "数据卷 Volumes: {volumes}\n"
-      "声明指纹 Statement fingerprint (SHA-256):\n"
-      "  {fp}\n"
-      "\n"
-      "本数据包含学生个人信息，已加密，只有接收单位能够打开。请勿复制给无关人员"
-      "。\n"
-      "This bundle holds children's personal records, encrypted so that only "
-      "the\n"
-      "addressed offices can open it. Do not copy it to anyone else.\n"
-      "\n"
-      "核验 How to verify (only this proves anything; this README does not):\n"
-      "  xjpack verify XJ/{id} -p <sender's public key>\n"
-      "  minisign -V -p <sender's public key> -m XJ/{id}/bundle.stmt \\\n"
-      "    -x XJ/{id}/bundle.stmt.<KEYID>.minisig\n"
-      "\n"
-      "打开 How to open (recipient):\n"
-      "  xjpack unpack XJ/{id} -o <folder> -p <sender's public key> \\\n"
-      "    -i <office identity>\n"
-      "\n"
-      "没有 xjpack 时的恢复方法 Recovery with stock tools, if xjpack is gone:\n"
-      "  Linux:   cat {cat} | age -d -i <identity> | zstd -d | tar -x\n"
-      "  Windows: copy /b {copyb} payload.age\n"
-      "           then: age -d -i <identity> payload.age | zstd -d | tar -x\n"
-      "  Inside the bag: sha512sum -c manifest-sha512.txt\n",
-      fmt::arg("id", st.id), fmt::arg("sender", st.sender),
-      fmt::arg("recipient", st.recipient),
-      fmt::arg("copies", st.copy_to.empty()
-                             ? std::string()
-                             : fmt::format("  抄送 Copies: {}",
-                                           fmt::join(st.copy_to, ", "))),
-      fmt::arg("kind", st.kind), fmt::arg("period", st.period),
-      fmt::arg("seq", st.seq), fmt::arg("created", st.created),
-      fmt::arg("records", st.records), fmt::arg("volumes", volumes),
-      fmt::arg("fp", fingerprint), fmt::arg("cat", cat),
-      fmt::arg("copyb", copy_b));
-  // UTF-8 with a byte order mark and CRLF line ends, for Notepad.
-  std::string out = "\xEF\xBB\xBF";
-  for (char c : text) {
-    if (c == '\n') out += '\r';
-    out += c;
-  }
-  return out;
-}
-
 Status CheckPackRequest(const PackRequest& req, bool registry) {
   if (!ft::IsOfficeCode(req.recipient.code)) {
     return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
@@ -1983,8 +1900,9 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   std::string oxum = bagit::Oxum(octets, files.size());
 
   // 4. tar → zstd → age → volumes, in the outbox, in one pass.
-  XJ_ASSIGN_OR_RETURN(std::string outbox_tmp,
-                      MakeOwnDir(req.home.outbox(), ".xjtmp-", 0700));
+  XJ_ASSIGN_OR_RETURN(
+      std::string outbox_tmp,
+      MakeOwnDir(req.home.outbox(), std::string(stick::kTempPrefix), 0700));
   struct OutboxCleanup {
     std::string dir;
     bool keep = false;
@@ -2081,7 +1999,7 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   Bytes digest;
   FromHex(sha, &digest);
   if (req.store != nullptr) {
-    std::string chain_dir = outbox_tmp + "/chain";
+    std::string chain_dir = stick::In(outbox_tmp, kChain);
     if (::mkdir(chain_dir.c_str(), 0755) != 0)
       return os::ErrnoStatus(errno, fmt::format("creating {}", chain_dir));
     for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
@@ -2154,8 +2072,9 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
       "use a larger stick; or pack into a folder with --volume-size and copy "
       "the volumes, each with bundle.stmt and its signatures, to several "
       "sticks (verify and unpack take several folders)"));
-  std::string xj = req.media + "/XJ";
-  std::string final_dir = xj + "/" + id + (pending ? ".unapproved" : "");
+  std::string xj = req.media + "/" + std::string(stick::kXj);
+  std::string final_dir =
+      xj + "/" + id + (pending ? std::string(kUnapproved) : std::string());
   // Writing the stick: a failure here leaves nothing of the bundle on it
   // (and the bundle in the outbox). A full FAT stick often answers with
   // another errno than ENOSPC (fusefat: EPERM, or ENOENT for a folder it
@@ -2180,7 +2099,8 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
     }
     // What an interrupted pack left is incomplete by definition: it is
     // removed first.
-    XJ_ASSIGN_OR_RETURN(std::string media_tmp, MakeOwnDir(xj, ".xjtmp-", 0755));
+    XJ_ASSIGN_OR_RETURN(std::string media_tmp,
+                        MakeOwnDir(xj, std::string(stick::kTempPrefix), 0755));
     struct MediaCleanup {
       std::string dir, partial;
       bool keep = false;
@@ -2209,12 +2129,13 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
       };
       std::vector<std::string> chain_names;
       for (const std::string& n : names) {
-        if (n == "chain") {
+        if (n == kChain) {
           // The chain's statements and signatures, each a small file.
-          std::string to = media_tmp + "/chain";
+          std::string to = stick::In(media_tmp, kChain);
           if (::mkdir(to.c_str(), 0755) != 0)
             return os::ErrnoStatus(errno, fmt::format("creating {}", to));
-          XJ_ASSIGN_OR_RETURN(os::Dir cd, os::Dir::Open(outbox_dir + "/chain"));
+          XJ_ASSIGN_OR_RETURN(os::Dir cd,
+                              os::Dir::Open(stick::In(outbox_dir, kChain)));
           XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
           for (const std::string& c : chain_names) {
             XJ_RETURN_IF_ERROR(
@@ -2237,17 +2158,18 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
       }
       media_cleanup.partial = final_dir;
       for (const std::string& n : names) {
-        if (n == "chain") {
-          std::string to = final_dir + "/chain";
+        if (n == kChain) {
+          std::string to = stick::In(final_dir, kChain);
           if (::mkdir(to.c_str(), 0755) != 0)
             return os::ErrnoStatus(errno, fmt::format("creating {}", to));
           for (const std::string& c : chain_names) {
             XJ_RETURN_IF_ERROR(
-                os::RenameNoReplace(media_tmp + "/chain/" + c, to + "/" + c)
+                os::RenameNoReplace(stick::In(media_tmp, kChain) + "/" + c,
+                                    to + "/" + c)
                     .WithContext("writing the stick"));
           }
           XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-          ::rmdir((media_tmp + "/chain").c_str());
+          ::rmdir(stick::In(media_tmp, kChain).c_str());
           continue;
         }
         XJ_RETURN_IF_ERROR(
@@ -2440,12 +2362,13 @@ Result<BundleReport> AuthenticateHeldBundle(const FileView& files,
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, d.List());
   for (const std::string& n : names) {
     os::Dir::Kind kind = d.KindOf(n);
-    if (n == "bag" || n == "chain") {
+    if (n == "bag" || n == kChain) {
       if (kind != os::Dir::Kind::kFolder)
         return Error(Code::kRejected, "{}/{} is not a folder", dir, n);
-      if (n == "chain") {
-        XJ_ASSIGN_OR_RETURN(ChainFiles c,
-                            ReadChainFolder(files, dir + "/chain", "chain/"));
+      if (n == kChain) {
+        XJ_ASSIGN_OR_RETURN(
+            ChainFiles c,
+            ReadChainFolder(files, stick::In(dir, kChain), "chain/"));
         inv.chain = std::move(c);
       }
       continue;
@@ -2630,18 +2553,18 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
   if (::mkdir(final_dir.c_str(), 0755) != 0)
     return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
   for (const std::string& n : names) {
-    if (n == "chain") {
-      std::string to = final_dir + "/chain";
+    if (n == kChain) {
+      std::string to = stick::In(final_dir, kChain);
       if (::mkdir(to.c_str(), 0755) != 0)
         return os::ErrnoStatus(errno, fmt::format("creating {}", to));
       XJ_ASSIGN_OR_RETURN(std::vector<std::string> cn,
-                          os::ListDirectory(v.dir + "/chain"));
+                          os::ListDirectory(stick::In(v.dir, kChain)));
       for (const std::string& c : cn) {
-        XJ_RETURN_IF_ERROR(
-            os::RenameNoReplace(v.dir + "/chain/" + c, to + "/" + c));
+        XJ_RETURN_IF_ERROR(os::RenameNoReplace(
+            stick::In(v.dir, kChain) + "/" + c, to + "/" + c));
       }
       XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-      ::rmdir((v.dir + "/chain").c_str());
+      ::rmdir(stick::In(v.dir, kChain).c_str());
       continue;
     }
     XJ_RETURN_IF_ERROR(
@@ -2823,19 +2746,20 @@ static Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
   std::string dir = req.receipts_dir + "/" + st.id;
   std::string tmp = dir + ".xjtmp";
   RemoveTree(tmp);
-  XJ_RETURN_IF_ERROR(os::MakeDirectories(tmp + "/chain", 0700));
-  XJ_RETURN_IF_ERROR(WriteFileSynced(tmp + "/receipt.stmt", text, 0644));
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(stick::In(tmp, kChain), 0700));
   XJ_RETURN_IF_ERROR(
-      WriteFileSynced(tmp + "/" +
-                          pack::trust::SignatureFileName(
-                              "receipt.stmt", req.receipt_key->key_id()),
-                      sig, 0644));
+      WriteFileSynced(stick::In(tmp, stick::kReceiptStatement), text, 0644));
+  XJ_RETURN_IF_ERROR(WriteFileSynced(
+      tmp + "/" +
+          pack::trust::SignatureFileName(std::string(stick::kReceiptStatement),
+                                         req.receipt_key->key_id()),
+      sig, 0644));
   ChainFiles chain = store->ChainFor(own);
   for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
     for (const pack::trust::SignedText& t : *list)
-      XJ_RETURN_IF_ERROR(WriteSignedText(tmp + "/chain", t));
+      XJ_RETURN_IF_ERROR(WriteSignedText(stick::In(tmp, kChain), t));
   }
-  XJ_RETURN_IF_ERROR(os::SyncDirectory(tmp + "/chain"));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(stick::In(tmp, kChain)));
   XJ_RETURN_IF_ERROR(os::SyncDirectory(tmp));
   RemoveTree(dir);  // a receipt of the same bundle written before
   XJ_RETURN_IF_ERROR(os::RenameNoReplace(tmp, dir));

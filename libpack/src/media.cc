@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "libpack/stick.h"
+
 namespace xj::pack {
 namespace {
 
@@ -88,21 +90,13 @@ Status CheckRoom(const MediaInfo& info, const std::string& dir,
   return Status::Ok();
 }
 
-std::vector<std::string> VolumeNames(std::size_t count) {
-  if (count == 1) return {"payload.tar.zst.age"};
-  std::vector<std::string> names;
-  for (std::size_t i = 1; i <= count; ++i)
-    names.push_back(fmt::format("payload.tar.zst.age.{:03}", i));
-  return names;
-}
-
 VolumeWriter::VolumeWriter(std::string dir, std::uint64_t max_size)
     : dir_(std::move(dir)), max_size_(max_size) {}
 VolumeWriter::~VolumeWriter() = default;
 
 Status VolumeWriter::Open() {
   std::string path =
-      fmt::format("{}/payload.tar.zst.age.{:03}", dir_, done_.size() + 1);
+      stick::In(dir_, stick::NumberedVolumeName(done_.size() + 1));
   int fd = ::open(path.c_str(),
                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", path));
@@ -115,7 +109,7 @@ Status VolumeWriter::Open() {
 
 Status VolumeWriter::Close() {
   if (!file_.is_open()) return Status::Ok();
-  std::string name = fmt::format("payload.tar.zst.age.{:03}", done_.size() + 1);
+  std::string name = stick::NumberedVolumeName(done_.size() + 1);
   if (::fsync(file_.fd()) != 0)
     return os::ErrnoStatus(errno, fmt::format("writing {}", name));
   XJ_RETURN_IF_ERROR(file_.Close(name));
@@ -143,12 +137,12 @@ Result<std::vector<VolumeFile>> VolumeWriter::Finish() {
   if (!file_.is_open() && done_.empty()) XJ_RETURN_IF_ERROR(Open());
   XJ_RETURN_IF_ERROR(Close());
   if (done_.size() == 1) {
-    std::string from = dir_ + "/" + done_[0].name,
-                to = dir_ + "/payload.tar.zst.age";
+    std::string from = stick::In(dir_, done_[0].name),
+                to = stick::In(dir_, stick::kPayload);
     if (::rename(from.c_str(), to.c_str()) != 0) {
       return os::ErrnoStatus(errno, fmt::format("renaming {}", from));
     }
-    done_[0].name = "payload.tar.zst.age";
+    done_[0].name = std::string(stick::kPayload);
   }
   return done_;
 }

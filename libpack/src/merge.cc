@@ -25,6 +25,7 @@
 #include "keys/crypto.h"
 #include "libpack/file_view.h"
 #include "libpack/roster.h"
+#include "libpack/stick.h"
 #include "libpack/trust.h"
 
 namespace xj::pack {
@@ -850,7 +851,7 @@ struct HeldCheck::Impl {
   // A statement or a signature file of the folder `ahead_dir` (or one
   // that begins a folder), copied for QueueAhead.
   void Ahead(std::string_view path, const std::string* bytes) {
-    constexpr std::string_view kStatement = "bundle.stmt";
+    constexpr std::string_view kStatement = stick::kStatement;
     if (!ahead_dir.empty() && !path.starts_with(ahead_dir)) QueueAhead();
     if (bytes == nullptr || ahead_failed.load(std::memory_order_relaxed))
       return;
@@ -1212,9 +1213,10 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
     std::string held = kept + "/" + st.id;
     XJ_RETURN_IF_ERROR(os::MakeDirectories(held + "/chain", 0700));
     std::string base = "data/children/" + st.id + "/";
-    XJ_RETURN_IF_ERROR(WriteNew(held + "/bundle.stmt", r.statement_text));
-    content.files.push_back(
-        {base + "bundle.stmt", held + "/bundle.stmt", r.statement_text.size()});
+    std::string statement = stick::In(held, stick::kStatement);
+    XJ_RETURN_IF_ERROR(WriteNew(statement, r.statement_text));
+    content.files.push_back({base + std::string(stick::kStatement), statement,
+                             r.statement_text.size()});
     for (const auto& [name, text] : r.signature_files) {
       XJ_RETURN_IF_ERROR(WriteNew(held + "/" + name, text));
       content.files.push_back({base + name, held + "/" + name, text.size()});

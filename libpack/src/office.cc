@@ -13,6 +13,7 @@
 #include "libpack/key_files.h"
 #include "libpack/ledger.h"
 #include "libpack/minisign.h"
+#include "libpack/stick.h"
 
 namespace xj::pack {
 namespace {
@@ -828,9 +829,9 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
                                   std::int64_t now_arg) {
   XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
   std::int64_t now = Now(now_arg);
-  XJ_ASSIGN_OR_RETURN(trust::SignedText s,
-                      ReadStatementFile(dir + "/receipt.stmt"));
-  s.name = os::BaseName(dir) + "/receipt.stmt";
+  XJ_ASSIGN_OR_RETURN(trust::SignedText s, ReadStatementFile(stick::In(
+                                               dir, stick::kReceiptStatement)));
+  s.name = stick::In(os::BaseName(dir), stick::kReceiptStatement);
   Result<ft::ReceiptStatement> parsed = ft::ParseReceipt(s.text);
   if (!parsed.ok()) return parsed.status().WithContext(s.name);
   ReceiptResult out;
@@ -843,8 +844,9 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
                  s.name, rc.sender, rc.bundle, store.office().code);
   }
   ChainFiles chain;
-  if (os::IsDirectory(dir + "/chain")) {
-    XJ_ASSIGN_OR_RETURN(chain, ReadChainFolder(dir + "/chain", "chain/"));
+  if (os::IsDirectory(stick::In(dir, stick::kChain))) {
+    XJ_ASSIGN_OR_RETURN(
+        chain, ReadChainFolder(stick::In(dir, stick::kChain), "chain/"));
   }
   std::string now_eff = os::FormatUtc(now);
   if (os::Exists(home.root + "/ledger.sqlite")) {

@@ -13,6 +13,7 @@
 #include "keys/crypto.h"
 #include "libpack/media.h"
 #include "libpack/minisign.h"
+#include "libpack/stick.h"
 #include "libpack/synth.h"
 #include "libpack/tar.h"
 #include "libpack/zstd_stream.h"
@@ -348,9 +349,10 @@ TEST_CASE("volumes: split at the size, the last one short, names") {
     }
     CHECK(sum == total);
   }
-  CHECK(VolumeNames(3) == std::vector<std::string>{"payload.tar.zst.age.001",
-                                                   "payload.tar.zst.age.002",
-                                                   "payload.tar.zst.age.003"});
+  CHECK(stick::VolumeNames(3) ==
+        std::vector<std::string>{"payload.tar.zst.age.001",
+                                 "payload.tar.zst.age.002",
+                                 "payload.tar.zst.age.003"});
 }
 
 class Discard final : public FindingSink {

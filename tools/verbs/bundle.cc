@@ -12,6 +12,7 @@
 #include "libpack/key_files.h"
 #include "libpack/ledger.h"
 #include "libpack/merge.h"
+#include "libpack/stick.h"
 #include "verbs/verbs.h"
 
 namespace xj::cli {
@@ -405,9 +406,10 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   if (cli.flags.json) {
     std::string vols = "[";
     for (std::size_t i = 0; i < st.volumes.size(); ++i) {
-      vols += fmt::format("{}{{\"name\":{},\"size\":{}}}", i ? "," : "",
-                          JsonString(pack::VolumeNames(st.volumes.size())[i]),
-                          st.volumes[i].size);
+      vols += fmt::format(
+          "{}{{\"name\":{},\"size\":{}}}", i ? "," : "",
+          JsonString(pack::stick::VolumeNames(st.volumes.size())[i]),
+          st.volumes[i].size);
     }
     vols += "]";
     std::printf(

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "base/os.h"
+#include "libpack/stick.h"
 #include "libpack/trust.h"
 #include "verbs/verbs.h"
 
@@ -94,6 +95,11 @@ class Demo {
   bool quiet_;
   int step_ = 0;
 };
+
+// A stick's XJ folder (the stick's layout: libpack/stick.h).
+std::string Xj(const std::string& stick) {
+  return pack::stick::In(stick, pack::stick::kXj);
+}
 
 std::vector<std::string> Sorted(const std::string& dir) {
   std::vector<std::string> out;
@@ -297,7 +303,7 @@ int RunAll(Demo& d, int students) {
   d.Say(fmt::format("{} school bundles on {} county sticks", nschools,
                     counties.size()));
   std::string b0 =
-      "stick-" + c0 + "/XJ/" + Only(d.Path("stick-" + c0 + "/XJ"), s0);
+      Xj("stick-" + c0) + "/" + Only(d.Path(Xj("stick-" + c0)), s0);
   if (!d.Expect(0, {"inspect", b0, "--home", "county-" + c0})) return 1;
 
   d.Step(
@@ -305,8 +311,8 @@ int RunAll(Demo& d, int students) {
       "city, auditing across its schools");
   for (const std::string& c : counties) {
     std::vector<std::string> a = {"merge"};
-    for (const std::string& n : Sorted(d.Path("stick-" + c + "/XJ")))
-      a.push_back("stick-" + c + "/XJ/" + n);
+    for (const std::string& n : Sorted(d.Path(Xj("stick-" + c))))
+      a.push_back(Xj("stick-" + c) + "/" + n);
     for (const char* x : {"--to", "3401", "-o", "stick-city", "--home"})
       a.push_back(x);
     a.push_back("county-" + c);
@@ -319,8 +325,8 @@ int RunAll(Demo& d, int students) {
   d.Step("the city merges its counties; the bundle waits for the leader");
   {
     std::vector<std::string> a = {"merge"};
-    for (const std::string& n : Sorted(d.Path("stick-city/XJ")))
-      a.push_back("stick-city/XJ/" + n);
+    for (const std::string& n : Sorted(d.Path(Xj("stick-city"))))
+      a.push_back(Xj("stick-city") + "/" + n);
     for (const char* x :
          {"--to", "340000", "-o", "stick-province", "--home", "city"})
       a.push_back(x);
@@ -328,14 +334,14 @@ int RunAll(Demo& d, int students) {
     a.push_back(pwf);
     if (!d.Expect(0, a)) return 1;
   }
-  std::string waiting = Only(d.Path("stick-province/XJ"), "3401-");
+  std::string waiting = Only(d.Path(Xj("stick-province")), "3401-");
   d.Step("the city's leader reads the summary and approves with their own key");
-  if (!d.Expect(0, {"approve", "stick-province/XJ/" + waiting, "-k",
+  if (!d.Expect(0, {"approve", Xj("stick-province") + "/" + waiting, "-k",
                     "city-leader1.key", "--yes", "--print", "approval.txt",
                     "--home", "city", pw, pwf}))
     return 1;
   std::string city_bundle =
-      "stick-province/XJ/" + Only(d.Path("stick-province/XJ"), "3401-");
+      Xj("stick-province") + "/" + Only(d.Path(Xj("stick-province")), "3401-");
 
   d.Step("the stick is carried to the province, which verifies it");
   if (!d.Expect(0, {"verify", city_bundle, "--home", "province", "--strict"}))

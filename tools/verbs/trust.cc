@@ -7,6 +7,7 @@
 #include "libpack/home.h"
 #include "libpack/key_files.h"
 #include "libpack/office.h"
+#include "libpack/stick.h"
 #include "verbs/verbs.h"
 
 namespace xj::cli {
@@ -632,20 +633,9 @@ int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
   // A folder of receipts is taken one receipt at a time, in name order.
   std::vector<std::string> receipts;
   for (const std::string& d : dirs) {
-    if (os::Exists(d + "/receipt.stmt")) {
-      receipts.push_back(d);
-      continue;
-    }
-    std::string base = os::Exists(d + "/XJ/receipts") ? d + "/XJ/receipts" : d;
-    Result<std::vector<std::string>> names = os::ListDirectory(base);
-    if (!names.ok()) return cli.Fail(names.status());
-    for (const std::string& n : *names) {
-      if (os::Exists(base + "/" + n + "/receipt.stmt"))
-        receipts.push_back(base + "/" + n);
-    }
-    if (receipts.empty()) {
-      return cli.Fail(Error(Code::kNotFound, "{}: no receipt folder found", d));
-    }
+    Result<std::vector<std::string>> found = pack::stick::FindReceipts(d);
+    if (!found.ok()) return cli.Fail(found.status());
+    receipts.insert(receipts.end(), found->begin(), found->end());
   }
   std::string json = "[";
   for (const std::string& d : receipts) {

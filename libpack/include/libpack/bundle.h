@@ -333,9 +333,4 @@ Result<BundleReport> AuthenticateHeldBundle(const FileView& files,
                                             const std::string& dir,
                                             const TrustSource& trust);
 
-/// The README.txt of a bundle, from its statement alone (UTF-8 with BOM,
-/// CRLF line ends, for Notepad).
-std::string ReadmeText(const formats::trust::BundleStatement& statement,
-                       const std::string& fingerprint);
-
 }  // namespace xj::pack

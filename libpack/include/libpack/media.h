@@ -43,13 +43,10 @@ struct VolumeFile {
   std::string sha512;
 };
 
-/// The volume file names for `count` volumes.
-std::vector<std::string> VolumeNames(std::size_t count);
-
 /// Writes what it is given into volumes of at most `max_size` bytes in
 /// `dir` (already private and empty), hashing each as it goes. The files
 /// are named .001, .002, ... while written; Finish() renames a lone volume
-/// to the unnumbered name.
+/// to the unnumbered name (stick::VolumeNames).
 class VolumeWriter final : public Sink {
  public:
   VolumeWriter(std::string dir, std::uint64_t max_size);
