@@ -1,0 +1,360 @@
+// Unpacking: verify, decrypt a quarantined copy, extract safely, check the
+// bag and every bundle it holds, move it into place, record it in the
+// ledger and sign a receipt.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <optional>
+
+#include "base/os.h"
+#include "bundle/authenticate.h"
+#include "bundle/bag_check.h"
+#include "bundle/volumes.h"
+#include "formats/bagit.h"
+#include "libpack/bundle.h"
+#include "libpack/ledger.h"
+#include "libpack/media.h"
+#include "libpack/merge.h"
+#include "libpack/office.h"
+#include "libpack/stick.h"
+
+namespace xj::pack {
+namespace {
+
+namespace bagit = formats::bagit;
+namespace ft = formats::trust;
+using bundle::AllRecipients;
+using bundle::Authenticate;
+using bundle::CheckPayloadHeader;
+using bundle::CopyVolumesIn;
+using bundle::Inventory;
+using bundle::LimitsOf;
+using bundle::LocateVolumes;
+using bundle::OpenPayload;
+using bundle::PayloadLimits;
+using bundle::TakeInventory;
+using bundle::WriteFileSynced;
+using stick::kChain;
+using formats::minisign::KeyIdToString;
+using keys::Sha512Hex;
+
+// The receipt: signed by this office, with its chain, in the outbox (for
+// the bundle's recipient, when unpack was given the key to sign it).
+Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
+                    std::int64_t clock, UnpackResult* out) {
+  const TrustStore* store = req.trust.store;
+  const ft::BundleStatement& st = r.statement;
+  if (req.receipt_key == nullptr || store == nullptr ||
+      req.receipts_dir.empty() || store->office().code != st.recipient) {
+    return Status::Ok();
+  }
+  ft::ReceiptStatement rc;
+  rc.bundle = st.id;
+  rc.bundle_sha256 = r.statement_sha256;
+  rc.sender = st.sender;
+  rc.recipient = st.recipient;
+  rc.seq = st.seq;
+  rc.received = os::FormatUtc(clock);
+  std::string text = ft::SerializeReceipt(rc);
+  XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice own,
+                      store->OwnCertificate({os::FormatUtc(clock), false}));
+  auto key = std::find_if(own.cert.keys.begin(), own.cert.keys.end(),
+                          [&](const ft::KeyEntry& k) {
+                            return k.key.key_id == req.receipt_key->key_id();
+                          });
+  if (key == own.cert.keys.end()) {
+    return Error(Code::kBadKey,
+                 "the bundle is accepted, but the receipt key {} is not "
+                 "certified for {}",
+                 KeyIdToString(req.receipt_key->key_id()), st.recipient);
+  }
+  XJ_ASSIGN_OR_RETURN(std::string sig, pack::trust::SignStatement(
+                                           text, "receipt", st.id, key->role,
+                                           *req.receipt_key, clock));
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(req.receipts_dir, 0700));
+  std::string dir = req.receipts_dir + "/" + st.id;
+  std::string tmp = dir + ".xjtmp";
+  RemoveTree(tmp);
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(stick::In(tmp, kChain), 0700));
+  XJ_RETURN_IF_ERROR(
+      WriteFileSynced(stick::In(tmp, stick::kReceiptStatement), text, 0644));
+  XJ_RETURN_IF_ERROR(WriteFileSynced(
+      tmp + "/" +
+          pack::trust::SignatureFileName(std::string(stick::kReceiptStatement),
+                                         req.receipt_key->key_id()),
+      sig, 0644));
+  ChainFiles chain = store->ChainFor(own);
+  for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
+    for (const pack::trust::SignedText& t : *list)
+      XJ_RETURN_IF_ERROR(WriteSignedText(stick::In(tmp, kChain), t));
+  }
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(stick::In(tmp, kChain)));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(tmp));
+  RemoveTree(dir);  // a receipt of the same bundle written before
+  XJ_RETURN_IF_ERROR(os::RenameNoReplace(tmp, dir));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(req.receipts_dir));
+  out->receipt_dir = dir;
+  return Status::Ok();
+}
+
+// After the bag is in place: the ledger records the bundle (one
+// transaction), then the recipient signs its receipt.
+Status Record(
+    const UnpackRequest& req, const BundleReport& r, std::int64_t clock,
+    UnpackResult* out,
+    const std::vector<std::pair<ft::BundleStatement, std::string>>& held = {}) {
+  if (req.ledger == nullptr) return Status::Ok();
+  // The bundle and every bundle it holds, in one transaction.
+  std::vector<AcceptedBundle> all;
+  for (const auto& [n, sha] : held)
+    all.push_back(AcceptedFrom(n, sha, "held in " + r.statement.id));
+  const ft::BundleStatement& st = r.statement;
+  AcceptedBundle b = AcceptedFrom(st, r.statement_sha256, Signers(r));
+  if (req.accept_seq_jump) b.override_reason = "--accept-seq-jump";
+  all.push_back(std::move(b));
+  XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
+  const TrustStore* store = req.trust.store;
+  // Root rotations and newer revocation lists the chain carried are kept.
+  if (store != nullptr && r.chain_files) {
+    Result<std::vector<std::string>> learned = LearnFromChain(
+        store->home(), *r.chain_files,
+        req.trust.now.empty() ? os::FormatUtc(clock) : req.trust.now);
+    if (learned.ok()) {
+      out->learned = std::move(learned).value();
+    } else {
+      out->learned_error = learned.status().message();
+    }
+  }
+  return WriteReceipt(req, r, clock, out);
+}
+
+}  // namespace
+
+// "clerk 0123..., leader 4567...": the signatures that counted.
+std::string Signers(const BundleReport& r) {
+  std::vector<std::string> signers;
+  for (const SignatureReport& s : r.signatures) {
+    if (s.valid) signers.push_back(s.role + " " + s.key_id);
+  }
+  return fmt::format("{}", fmt::join(signers, ", "));
+}
+
+Result<UnpackResult> Unpack(const UnpackRequest& req) {
+  auto unpack_start = std::chrono::steady_clock::now();
+  if (req.trust.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "unpack needs an office home set up with 'xjpack init', or "
+                  "the sender's public key (-p), to trust the bundle");
+  }
+  if (req.identities == nullptr || req.identities->empty()) {
+    return Status(Code::kInvalidArgument,
+                  "unpack needs the office identity (-i)");
+  }
+  XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
+  XJ_ASSIGN_OR_RETURN(BundleReport r, Authenticate(inv, req.trust, true));
+  if (r.trust == "chain" && !r.addressed) {
+    return Error(Code::kRejected,
+                 "the bundle is addressed to {}, not to this office ({})",
+                 fmt::join(AllRecipients(r.statement), ", "),
+                 req.trust.store->office().code);
+  }
+  std::int64_t clock = req.now != 0 ? req.now : os::NowUnix();
+  // The receipt's key is checked before anything is recorded.
+  if (req.receipt_key != nullptr && req.trust.store != nullptr &&
+      req.trust.store->office().code == r.statement.recipient) {
+    XJ_ASSIGN_OR_RETURN(
+        pack::trust::TrustedOffice own,
+        req.trust.store->OwnCertificate({os::FormatUtc(clock), false}));
+    if (std::none_of(own.cert.keys.begin(), own.cert.keys.end(),
+                     [&](const ft::KeyEntry& k) {
+                       return k.key.key_id == req.receipt_key->key_id();
+                     })) {
+      return Error(Code::kBadKey,
+                   "the key {} that would sign the receipt is not certified "
+                   "for {}; nothing was unpacked",
+                   KeyIdToString(req.receipt_key->key_id()),
+                   r.statement.recipient);
+    }
+  }
+  if (r.statement.created > os::FormatUtc(clock + 86400)) {
+    return Error(Code::kRejected,
+                 "the bundle was created {}, more than a day after this "
+                 "machine's clock ({}): refused until the clock is checked",
+                 r.statement.created, os::FormatUtc(clock));
+  }
+  std::string final_dir = req.output + "/" + r.statement.id;
+  if (req.ledger != nullptr) {
+    XJ_ASSIGN_OR_RETURN(Admission a,
+                        req.ledger->Admit(r.statement, r.statement_sha256,
+                                          req.accept_seq_jump));
+    if (a.kind == Admission::kAlreadyAccepted) {
+      UnpackResult out;
+      out.already_accepted = a.accepted_at;
+      if (os::IsDirectory(final_dir)) out.bag_dir = final_dir;
+      // A run stopped after the ledger took the bundle but before its
+      // receipt was written: the receipt is written now.
+      if (!req.receipts_dir.empty() &&
+          !os::Exists(req.receipts_dir + "/" + r.statement.id)) {
+        XJ_RETURN_IF_ERROR(WriteReceipt(req, r, clock, &out));
+      }
+      out.report = std::move(r);
+      return out;
+    }
+    for (std::string& w : a.warnings) r.warnings.push_back(std::move(w));
+  }
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                      LocateVolumes(inv, &r, false));
+  // A missing destination is made (not its parents), and removed again
+  // if the unpack fails.
+  struct MadeOutput {
+    std::string dir;
+    bool keep = false;
+    ~MadeOutput() {
+      if (!dir.empty() && !keep) ::rmdir(dir.c_str());
+    }
+  } made_output;
+  if (!os::Exists(req.output)) {
+    if (!os::IsDirectory(os::DirName(req.output))) {
+      return Error(Code::kNotFound, "{}: no such folder",
+                   os::DirName(req.output));
+    }
+    if (::mkdir(req.output.c_str(), 0700) != 0) {
+      return os::ErrnoStatus(errno, fmt::format("creating {}", req.output));
+    }
+    made_output.dir = req.output;
+  } else if (!os::IsDirectory(req.output)) {
+    return Error(Code::kInvalidArgument, "{} is not a folder", req.output);
+  }
+  if (os::Exists(final_dir)) {
+    // An unpack killed between moving the bag into place and recording it
+    // is completed, if the bag there is this bundle's.
+    Result<Bytes> tm = os::ReadFile(
+        final_dir + "/" + std::string(bagit::kTagManifest), 1 << 20);
+    if (req.ledger != nullptr && tm.ok() &&
+        Sha512Hex(*tm) == r.statement.bag_tagmanifest_sha512) {
+      UnpackResult out;
+      // The held bundles too, as the interrupted run would have.
+      std::vector<std::pair<ft::BundleStatement, std::string>> held;
+      if (!r.statement.children.empty() && req.trust.store != nullptr) {
+        XJ_ASSIGN_OR_RETURN(
+            out.schools, VerifyHeld(final_dir, r.statement, req.trust, &held));
+        XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
+      }
+      XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
+      out.report = std::move(r);
+      out.bag_dir = final_dir;
+      return out;
+    }
+    return Error(Code::kAlreadyExists, "{} already exists", final_dir)
+        .WithHint("unpack into another folder, or move the old copy away");
+  }
+  {
+    // Room for the quarantined volumes and the bag beside them.
+    XJ_ASSIGN_OR_RETURN(MediaInfo where, ProbeMedia(req.output));
+    XJ_ASSIGN_OR_RETURN(PayloadLimits limits, LimitsOf(r.statement));
+    std::uint64_t needed = limits.octets + (limits.files + 8) * 4096;
+    for (const auto& v : r.statement.volumes) needed += v.size;
+    XJ_RETURN_IF_ERROR(CheckRoom(where, req.output, needed,
+                                 "unpacking (the volumes and the bag)",
+                                 "free some space, or unpack elsewhere"));
+  }
+  // The quarantine sits beside the destination, so the final move is a
+  // rename; it is private, and removed whatever happens.
+  XJ_ASSIGN_OR_RETURN(std::string quarantine, MakeWorkDirIn(req.output));
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveTree(dir); }
+  } cleanup{quarantine};
+  // Each volume is read once: hashed as it is copied in; only the copy is
+  // decrypted. Volumes are independent, so several are copied at once, one
+  // a core.
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> copies,
+                      CopyVolumesIn(paths, r, quarantine, req.progress));
+  // The header is judged before any key derivation, on the copy.
+  XJ_RETURN_IF_ERROR(
+      CheckPayloadHeader(copies[0], 1 + r.statement.copy_to.size()));
+  std::string bag = quarantine + "/" + r.statement.id;
+  if (::mkdir(bag.c_str(), 0700) != 0)
+    return os::ErrnoStatus(errno, "creating the bag folder");
+  if (!r.statement.children.empty() && req.trust.store == nullptr) {
+    return Status(Code::kInvalidArgument,
+                  "a merged bundle's children are judged by their "
+                  "certificates: unpack it in an office home, not with -p");
+  }
+  // A merged bundle: every child it holds, down to the schools, before
+  // anything is moved into place. Each child is checked as soon as its
+  // files are extracted, while the rest of the bag still is.
+  std::optional<HeldCheck> early;
+  if (!r.statement.children.empty() && !req.held_after_extract)
+    early.emplace(bag, r.statement, req.trust);
+  VolumeReader plain_copies(copies);
+  XJ_RETURN_IF_ERROR(OpenPayload(plain_copies, &r, *req.identities, bag,
+                                 req.max_files, early ? &*early : nullptr));
+  // A school's bundle: its records are the signing school's, as many as
+  // it says (what a merge checks of every school bundle it holds).
+  if (r.statement.children.empty())
+    XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
+  std::vector<HeldSchool> schools;
+  // The bundles held at every depth, as checked; of those, the ones new
+  // to the ledger.
+  std::vector<std::pair<ft::BundleStatement, std::string>> held, fresh;
+  // Everything extracted reaches the disk before it appears in place. The
+  // flush runs on its own thread while the held bundles are checked (the
+  // check only reads), so on a disk the check mostly fits in the time the
+  // flush takes anyway. Whatever fails, the flush is waited for before the
+  // quarantine is removed.
+  using Clock = std::chrono::steady_clock;
+  XJ_ASSIGN_OR_RETURN(os::Dir q, os::Dir::Open(quarantine));
+  Clock::time_point flush_start = Clock::now(), flush_end = flush_start;
+  std::future<Status> flushed =
+      std::async(std::launch::async, [&q, &flush_end] {
+        Status s = q.SyncFileSystem();
+        flush_end = Clock::now();
+        return s;
+      });
+  double held_seconds = 0, held_beyond = 0;
+  if (!r.statement.children.empty()) {
+    Result<std::vector<HeldSchool>> checked =
+        early ? early->Finish(&held)
+              : VerifyHeld(bag, r.statement, req.trust, &held);
+    Clock::time_point held_end = Clock::now();
+    Status synced = flushed.get();
+    XJ_ASSIGN_OR_RETURN(schools, std::move(checked));
+    XJ_RETURN_IF_ERROR(synced);
+    held_seconds =
+        std::chrono::duration<double>(held_end - flush_start).count();
+    held_beyond = std::max(
+        0.0, std::chrono::duration<double>(held_end - flush_end).count());
+    // Nested streams: a held bundle equivocating with one accepted before
+    // is refused.
+    if (req.ledger != nullptr) {
+      XJ_ASSIGN_OR_RETURN(fresh, req.ledger->NewHeld(held));
+    }
+  } else {
+    XJ_RETURN_IF_ERROR(flushed.get());
+  }
+  double flush_seconds =
+      std::chrono::duration<double>(flush_end - flush_start).count();
+  XJ_RETURN_IF_ERROR(os::RenameNoReplace(bag, final_dir));
+  made_output.keep = true;
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
+  UnpackResult out;
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, fresh));
+  out.report = std::move(r);
+  out.bag_dir = final_dir;
+  out.schools = std::move(schools);
+  out.held = std::move(held);
+  out.held_seconds = held_seconds;
+  out.held_early_seconds = early ? early->early_seconds() : 0;
+  out.flush_seconds = flush_seconds;
+  out.held_beyond_flush_seconds = held_beyond;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              unpack_start)
+                    .count();
+  return out;
+}
+
+}  // namespace xj::pack

@@ -1,0 +1,264 @@
+#include "bundle/volumes.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "formats/age_header.h"
+#include "libpack/prefetch.h"
+#include "libpack/stick.h"
+
+namespace xj::pack::bundle {
+namespace {
+
+namespace ft = formats::trust;
+using stick::VolumeNames;
+
+}  // namespace
+
+Status WriteFileSynced(const std::string& path, std::string_view data,
+                       unsigned mode) {
+  int fd = ::open(path.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", path));
+  os::File f(fd);
+  os::FdSink sink(fd, path);
+  XJ_RETURN_IF_ERROR(sink.Write(AsBytes(data)));
+  if (::fsync(fd) != 0)
+    return os::ErrnoStatus(errno, fmt::format("writing {}", path));
+  return f.Close(path);
+}
+
+Status CopyFile(const os::Dir& from_dir, const std::string& name,
+                const std::string& to, keys::Hasher* hasher, CopyTo where,
+                const std::function<void(std::uint64_t)>& copied) {
+  XJ_ASSIGN_OR_RETURN(os::File in, from_dir.OpenFile(name));
+  int fd =
+      ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+             where == CopyTo::kMedium ? 0644 : 0600);
+  if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+  os::File out(fd);
+  os::FdSource raw(in.fd());
+  std::optional<PrefetchSource> ahead;
+  Source* src = &raw;
+  struct stat st;
+  if (::fstat(in.fd(), &st) == 0 && st.st_size > (4 << 20)) {
+    ahead.emplace(&raw);
+    src = &*ahead;
+  }
+  os::FdSink sink(fd, to);
+  Bytes buf(1 << 20);
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(std::size_t n, src->Read(buf));
+    if (n == 0) break;
+    XJ_RETURN_IF_ERROR(sink.Write(ByteSpan(buf.data(), n)));
+    if (hasher != nullptr) hasher->Update(ByteSpan(buf.data(), n));
+    if (copied) copied(n);
+  }
+  if (where == CopyTo::kMedium) {
+    if (::fsync(fd) != 0)
+      return os::ErrnoStatus(errno, fmt::format("writing {}", to));
+    (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  }
+  return out.Close(to);
+}
+
+// Where each signed volume is; fails on missing, extra or duplicated ones.
+Result<std::vector<std::string>> LocateVolumes(const Inventory& inv,
+                                               BundleReport* r, bool lenient) {
+  if (r->statement.volumes.empty()) {
+    return Status(Code::kRejected,
+                  "the statement lists no volume: it describes a bundle held "
+                  "inside another, not one on a stick");
+  }
+  if (r->statement.volumes.size() > 999) {
+    return Status(Code::kRejected, "the statement lists over 999 volumes");
+  }
+  std::vector<std::string> names = VolumeNames(r->statement.volumes.size());
+  std::vector<std::string> paths, missing;
+  for (const auto& [name, where] : inv.volumes) {
+    if (std::find(names.begin(), names.end(), name) == names.end() &&
+        !lenient) {
+      return Error(Code::kRejected,
+                   "{}: volume {} is not in the statement (an extra file)",
+                   inv.dirs[where[0]].path(), name);
+    }
+    if (where.size() > 1 && !lenient) {
+      return Error(Code::kRejected,
+                   "volume {} is in more than one of the folders given", name);
+    }
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    VolumeReport v;
+    v.name = names[i];
+    v.size = r->statement.volumes[i].size;
+    auto it = inv.volumes.find(names[i]);
+    if (it == inv.volumes.end()) {
+      v.state = VolumeState::kMissing;
+      missing.push_back(names[i]);
+      paths.emplace_back();
+    } else {
+      v.found_in = inv.dirs[it->second[0]].path();
+      paths.push_back(v.found_in + "/" + names[i]);
+      v.state = VolumeState::kPresent;
+    }
+    r->volumes.push_back(std::move(v));
+  }
+  if (!missing.empty() && !lenient) {
+    return Error(Code::kNotFound, "volume(s) {} of {} missing",
+                 fmt::join(missing, ", "), names.size())
+        .WithHint(
+            "give the folders of the other sticks too: xjpack verify DIR1 DIR2 "
+            "...");
+  }
+  return paths;
+}
+
+// Copies the volumes into the quarantine, each hashed as it is copied and
+// judged against the statement; several at once, one a core. Fails with
+// the first volume, in order, that is not as signed.
+Result<std::vector<std::string>> CopyVolumesIn(
+    const std::vector<std::string>& paths, const BundleReport& r,
+    const std::string& quarantine, const Progress& progress) {
+  std::size_t n = paths.size();
+  std::vector<std::string> copies(n);
+  std::vector<Status> results(n, Status::Ok());
+  std::uint64_t total = 0, done = 0;
+  for (const auto& v : r.statement.volumes) total += v.size;
+  std::mutex mu;  // guards done and the progress callback
+  std::atomic<std::size_t> next{0};
+  auto work = [&]() {
+    for (std::size_t i = next++; i < n; i = next++) {
+      results[i] = [&]() -> Status {
+        XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
+        copies[i] = quarantine + "/" + r.volumes[i].name;
+        keys::Hasher h(keys::Hasher::Algorithm::kSha512);
+        XJ_RETURN_IF_ERROR(CopyFile(dir, os::BaseName(paths[i]), copies[i], &h,
+                                    CopyTo::kScratch, [&](std::uint64_t k) {
+                                      std::lock_guard<std::mutex> lock(mu);
+                                      done += k;
+                                      if (progress)
+                                        progress("copying", done, total);
+                                    }));
+        XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(copies[i]));
+        const ft::Volume& want = r.statement.volumes[i];
+        if (size != want.size) {
+          return Error(size < want.size ? Code::kTruncated : Code::kIntegrity,
+                       "volume {} is {} bytes, the statement says {}{}",
+                       r.volumes[i].name, size, want.size,
+                       size < want.size ? " (truncated)" : "");
+        }
+        if (ToHex(h.Finish()) != want.sha512) {
+          return Error(Code::kIntegrity,
+                       "volume {} does not match its SHA-512 in the "
+                       "statement: damaged or altered",
+                       r.volumes[i].name);
+        }
+        return Status::Ok();
+      }();
+    }
+  };
+  std::size_t threads = std::min<std::size_t>(
+      n, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const Status& s : results) XJ_RETURN_IF_ERROR(s);
+  return copies;
+}
+
+// Checks every volume's size and SHA-512, several at once (one a core),
+// noting each volume's state; fails with the first bad one, in order.
+Status HashVolumes(const std::vector<std::string>& paths, BundleReport* r,
+                   const Progress& progress) {
+  std::size_t n = paths.size();
+  std::vector<Status> results(n, Status::Ok());
+  std::vector<char> judged(n, 0);  // read to the end and judged
+  std::uint64_t total = 0, done = 0;
+  for (const auto& v : r->statement.volumes) total += v.size;
+  std::mutex mu;  // guards done and the progress callback
+  std::atomic<std::size_t> next{0};
+  auto work = [&]() {
+    Bytes buf(1 << 20);
+    for (std::size_t i = next++; i < n; i = next++) {
+      results[i] = [&]() -> Status {
+        XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(paths[i])));
+        XJ_ASSIGN_OR_RETURN(os::File f, dir.OpenFile(os::BaseName(paths[i])));
+        VolumeCheck check(r->statement.volumes[i], r->volumes[i].name);
+        os::FdSource raw(f.fd());
+        PrefetchSource src(&raw);
+        for (;;) {
+          XJ_ASSIGN_OR_RETURN(std::size_t k, src.Read(buf));
+          if (k == 0) break;
+          check.Update(ByteSpan(buf.data(), k));
+          std::lock_guard<std::mutex> lock(mu);
+          done += k;
+          if (progress) progress("verifying", done, total);
+        }
+        judged[i] = 1;
+        return check.Finish();
+      }();
+    }
+  };
+  std::size_t threads = std::min<std::size_t>(
+      n, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Status& s = results[i];
+    if (!judged[i]) continue;
+    r->volumes[i].state =
+        s.ok() ? VolumeState::kPresent
+        : s.code() == Code::kIntegrity &&
+                s.message().find("SHA-512") != std::string::npos
+            ? VolumeState::kWrongHash
+            : VolumeState::kWrongSize;
+  }
+  for (const Status& s : results) XJ_RETURN_IF_ERROR(s);
+  return Status::Ok();
+}
+
+// The header of an age payload, read without keys: exactly one X25519
+// stanza per addressed office, nothing else, at most 64 KiB.
+Status CheckPayloadHeader(const std::string& first_volume,
+                          std::size_t offices) {
+  XJ_ASSIGN_OR_RETURN(os::Dir dir, os::Dir::Open(os::DirName(first_volume)));
+  XJ_ASSIGN_OR_RETURN(os::File f, dir.OpenFile(os::BaseName(first_volume)));
+  os::FdSource src(f.fd());
+  BufferedReader reader(&src);
+  formats::age::HeaderLimits limits;
+  limits.max_bytes = kMaxHeader;
+  limits.max_stanzas = 64;
+  Result<formats::age::Header> h = formats::age::ReadHeader(reader, limits);
+  if (!h.ok()) return h.status().WithContext("the payload's age header");
+  std::size_t x25519 = 0;
+  for (const auto& s : h->stanzas) {
+    if (s.type() != "X25519") {
+      return Error(Code::kRejected,
+                   "the payload is also encrypted to a \"{}\" stanza; a bundle "
+                   "is encrypted "
+                   "only to its offices",
+                   EscapeForDisplay(s.type()));
+    }
+    ++x25519;
+  }
+  if (x25519 != offices) {
+    return Error(Code::kRejected,
+                 "the payload is encrypted to {} key{}, but the statement "
+                 "names {} office{}",
+                 x25519, x25519 == 1 ? "" : "s", offices,
+                 offices == 1 ? "" : "s");
+  }
+  return Status::Ok();
+}
+
+}  // namespace xj::pack::bundle
