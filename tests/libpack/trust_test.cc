@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/os.h"
-#include "libpack/merge.h"
+#include "bundle/held.h"
 #include "libpack/minisign.h"
 
 namespace xj::pack::trust {
@@ -743,7 +743,7 @@ TEST_CASE("a held bundle folder's signatures are verified as its files pass") {
   for (const SignedText& c : h.Certs()) add("chain/", c);
   std::sort(files.begin(), files.end());
   ft::BundleStatement holder;  // lists no child: nothing else is checked
-  HeldCheck check("no-such-bag", holder, TrustSource{});
+  bundle::HeldCheck check("no-such-bag", holder, TrustSource{});
   std::uint64_t before = SignatureVerifications();
   for (const auto& [path, bytes] : files)
     check.Written(path, std::string(128, '0'), bytes.size(), nullptr, &bytes);

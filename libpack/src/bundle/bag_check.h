@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "base/io.h"
+#include "bundle/held.h"
 #include "keys/crypto.h"
 #include "libpack/bundle.h"
-#include "libpack/merge.h"
 
 namespace xj::pack::bundle {
 

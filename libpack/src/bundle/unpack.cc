@@ -12,12 +12,13 @@
 #include "base/os.h"
 #include "bundle/authenticate.h"
 #include "bundle/bag_check.h"
+#include "bundle/held.h"
+#include "bundle/held_schools.h"
 #include "bundle/volumes.h"
 #include "formats/bagit.h"
 #include "libpack/bundle.h"
 #include "libpack/ledger.h"
 #include "libpack/media.h"
-#include "libpack/merge.h"
 #include "libpack/office.h"
 #include "libpack/stick.h"
 
@@ -29,17 +30,20 @@ namespace ft = formats::trust;
 using bundle::AllRecipients;
 using bundle::Authenticate;
 using bundle::CheckPayloadHeader;
+using bundle::CheckSchoolBag;
 using bundle::CopyVolumesIn;
+using bundle::HeldCheck;
 using bundle::Inventory;
 using bundle::LimitsOf;
 using bundle::LocateVolumes;
 using bundle::OpenPayload;
 using bundle::PayloadLimits;
 using bundle::TakeInventory;
+using bundle::VerifyHeld;
 using bundle::WriteFileSynced;
-using stick::kChain;
 using formats::minisign::KeyIdToString;
 using keys::Sha512Hex;
+using stick::kChain;
 
 // The receipt: signed by this office, with its chain, in the outbox (for
 // the bundle's recipient, when unpack was given the key to sign it).

@@ -6,10 +6,10 @@
 #include "base/os.h"
 #include "bundle/authenticate.h"
 #include "bundle/bag_check.h"
+#include "bundle/held.h"
 #include "bundle/volumes.h"
 #include "libpack/bundle.h"
 #include "libpack/media.h"
-#include "libpack/merge.h"
 #include "libpack/office.h"
 #include "libpack/prefetch.h"
 
@@ -21,6 +21,7 @@ using bundle::CheckedVolumes;
 using bundle::CheckPayloadHeader;
 using bundle::CopyVolumesIn;
 using bundle::HashVolumes;
+using bundle::HeldCheck;
 using bundle::Inventory;
 using bundle::LimitsOf;
 using bundle::LocateVolumes;
