@@ -32,15 +32,13 @@ namespace {
 
 namespace bagit = formats::bagit;
 namespace ft = formats::trust;
-using bundle::CopyFile;
-using bundle::CopyTo;
+using bundle::CopyToStick;
 using bundle::TrustedComment;
 using bundle::WriteFileSynced;
 using formats::minisign::KeyIdToString;
 using keys::Sha256Hex;
 using keys::Sha512Hex;
 using stick::IsLitter;
-using stick::IsVolumeName;
 using stick::kChain;
 using stick::kReadme;
 using stick::kStatement;
@@ -183,71 +181,68 @@ Status CheckSigningClock(const Home& home, std::int64_t now) {
   return Status::Ok();
 }
 
-// From the bag's files on: the certificate and chain, the stream's next
-// number, tar -> zstd -> age in the outbox, the signed statement, and the
-// stick, read back.
-Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
-                               std::int64_t now) {
-  using Clock = std::chrono::steady_clock;
-  auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  Clock::time_point phase = Clock::now();
-  const std::string& sender = content.sender;
-  const std::string& period = content.period;
-  const CheckTotals& totals = content.totals;
-  std::vector<BagFile>& files = content.files;
-  // The office's certificate: the sender it names, the key that signs, and
-  // the chain the bundle carries, checked before a number is taken.
+// The office that signs, checked before a number is taken: the sender its
+// certificate names, the key that signs, the chain the bundle carries (as
+// the recipient will judge it), and whether a leader must approve.
+struct Signer {
   std::optional<pack::trust::TrustedOffice> own;
   bool pending = false;  // waits for a leader's approval
   ChainFiles chain;
   std::uint64_t root_version = 0;
-  if (req.store != nullptr) {
-    XJ_RETURN_IF_ERROR(CheckSigningClock(req.home, now));
-    pack::trust::VerifierOptions vo{os::FormatUtc(now), false};
-    XJ_ASSIGN_OR_RETURN(own, req.store->OwnCertificate(vo));
-    if (own->cert.subject != sender) {
-      return Error(Code::kRejected,
-                   "this office is {} ({}), and the registry is school {}'s",
-                   own->cert.subject, EscapeForDisplay(own->cert.subject_name),
-                   sender);
-    }
-    auto key = std::find_if(own->cert.keys.begin(), own->cert.keys.end(),
-                            [&](const ft::KeyEntry& k) {
-                              return k.key.key_id == req.key->key_id();
-                            });
-    if (key == own->cert.keys.end() || key->role != req.role) {
-      return Error(Code::kBadKey,
-                   "the signing key {} is not certified as a {} key of {}",
-                   KeyIdToString(req.key->key_id()), req.role, sender);
-    }
-    // What the one signature made here leaves to a leader's approval.
-    for (const auto& [role, n] : own->cert.deliver_policy.groups) {
-      if (role == req.role && n == 1) continue;
-      if (role != "leader" || req.role == "leader") {
-        return Error(Code::kRejected,
-                     "{}'s bundles need the signatures {} (its "
-                     "deliver-policy), more than one {} and a leader can give",
-                     sender, own->cert.deliver_policy.ToString(), req.role);
-      }
-      pending = true;
-    }
-    chain = req.store->ChainFor(*own);
-    XJ_ASSIGN_OR_RETURN(pack::trust::Verifier v, req.store->MakeVerifier(vo));
-    Status own_chain = v.AddRoots(chain.roots);
-    if (own_chain.ok()) own_chain = v.AddCrls(chain.crls, chain.certs);
-    if (own_chain.ok())
-      own_chain = v.Office(sender, own->cert_sha256, chain.certs).status();
-    if (!own_chain.ok()) {
-      return own_chain.WithContext(
-          "this office's own chain would not verify at the recipient");
-    }
-    root_version = v.root().version;
-  }
+};
 
-  // 2. The stream: the next sequence number is taken before anything is
-  // signed, so it is never used twice.
+Result<Signer> CheckSigner(const PackRequest& req, const std::string& sender,
+                           std::int64_t now) {
+  Signer s;
+  if (req.store == nullptr) return s;
+  XJ_RETURN_IF_ERROR(CheckSigningClock(req.home, now));
+  pack::trust::VerifierOptions vo{os::FormatUtc(now), false};
+  XJ_ASSIGN_OR_RETURN(s.own, req.store->OwnCertificate(vo));
+  const pack::trust::TrustedOffice& own = *s.own;
+  if (own.cert.subject != sender) {
+    return Error(Code::kRejected,
+                 "this office is {} ({}), and the registry is school {}'s",
+                 own.cert.subject, EscapeForDisplay(own.cert.subject_name),
+                 sender);
+  }
+  auto key = std::find_if(
+      own.cert.keys.begin(), own.cert.keys.end(),
+      [&](const ft::KeyEntry& k) { return k.key.key_id == req.key->key_id(); });
+  if (key == own.cert.keys.end() || key->role != req.role) {
+    return Error(Code::kBadKey,
+                 "the signing key {} is not certified as a {} key of {}",
+                 KeyIdToString(req.key->key_id()), req.role, sender);
+  }
+  // What the one signature made here leaves to a leader's approval.
+  for (const auto& [role, n] : own.cert.deliver_policy.groups) {
+    if (role == req.role && n == 1) continue;
+    if (role != "leader" || req.role == "leader") {
+      return Error(Code::kRejected,
+                   "{}'s bundles need the signatures {} (its "
+                   "deliver-policy), more than one {} and a leader can give",
+                   sender, own.cert.deliver_policy.ToString(), req.role);
+    }
+    s.pending = true;
+  }
+  s.chain = req.store->ChainFor(own);
+  XJ_ASSIGN_OR_RETURN(pack::trust::Verifier v, req.store->MakeVerifier(vo));
+  Status own_chain = v.AddRoots(s.chain.roots);
+  if (own_chain.ok()) own_chain = v.AddCrls(s.chain.crls, s.chain.certs);
+  if (own_chain.ok())
+    own_chain = v.Office(sender, own.cert_sha256, s.chain.certs).status();
+  if (!own_chain.ok()) {
+    return own_chain.WithContext(
+        "this office's own chain would not verify at the recipient");
+  }
+  s.root_version = v.root().version;
+  return s;
+}
+
+// The stream's next number, taken (recorded in the home) before anything
+// is signed, so that it is never used twice; `last_hash` is the previous
+// statement's SHA-256 ("none" for the first).
+Result<StreamState> TakeNumber(const PackRequest& req,
+                               const std::string& sender) {
   XJ_ASSIGN_OR_RETURN(StreamState stream,
                       ReadStream(req.home, sender, req.recipient.code));
   // A pack that stopped after taking its number: if its bundle reached the
@@ -280,15 +275,212 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   }
   XJ_RETURN_IF_ERROR(WriteStream(req.home, sender, req.recipient.code,
                                  {seq, stream.last_hash}));
-  std::string id = ft::BundleId(sender, req.recipient.code, seq);
+  return StreamState{seq, stream.last_hash};
+}
 
-  std::sort(files.begin(), files.end(),
+// What the payload's one pass wrote: the bag's tag manifest and manifest,
+// and the volumes.
+struct Payload {
+  std::string tagmanifest, manifest;
+  std::vector<VolumeFile> volumes;
+};
+
+// tar -> zstd -> age -> volumes in `dir`, in one pass: the bag of bundle
+// `id`, its files in byte order of their paths.
+Result<Payload> WritePayload(const PackRequest& req,
+                             const BundleContent& content,
+                             const std::string& id, const std::string& oxum,
+                             std::uint64_t octets, std::int64_t now,
+                             const std::string& dir) {
+  Payload out;
+  std::vector<keys::X25519PublicKey> recipients = req.recipient.recipients;
+  for (const Addressee& a : req.copy_to) recipients.push_back(a.recipients[0]);
+  VolumeWriter vw(dir, req.volume_size);
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<age::EncryptingSink> enc,
+                      age::EncryptingSink::ToRecipients(&vw, recipients));
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<ZstdCompressSink> zstd,
+                      ZstdCompressSink::Create(enc.get()));
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<TarWriter> tar,
+                      TarWriter::Create(zstd.get(), now));
+  BagWriter bag(tar.get(), id, req.progress, octets);
+  bagit::BagInfo info;
+  info.agent = std::string("xjpack ") + XJPACK_VERSION;
+  info.bagging_date = os::FormatUtc(now).substr(0, 10);
+  info.external_identifier = id;
+  info.payload_oxum = oxum;
+  info.source_organization = content.sender;
+  info.schema =
+      fmt::format("{} {}", req.data->schema->Label(), req.data->schema->sha256);
+  info.allow_errors = content.allowed_errors > 0 ? req.allow_errors : "";
+  std::string bag_info = bagit::SerializeBagInfo(info);
+  XJ_ASSIGN_OR_RETURN(std::string info_hash,
+                      bag.AddBytes(std::string(bagit::kBagInfo), bag_info));
+  XJ_ASSIGN_OR_RETURN(
+      std::string bagit_hash,
+      bag.AddBytes(std::string(bagit::kBagit), bagit::kBagitTxt));
+  for (const BagFile& f : content.files) {
+    XJ_ASSIGN_OR_RETURN(std::string h, bag.AddFile(f));
+    out.manifest += bagit::ManifestLine(h, f.path);
+  }
+  XJ_ASSIGN_OR_RETURN(
+      std::string manifest_hash,
+      bag.AddBytes(std::string(bagit::kManifest), out.manifest));
+  out.tagmanifest = bagit::ManifestLine(info_hash, bagit::kBagInfo) +
+                    bagit::ManifestLine(bagit_hash, bagit::kBagit) +
+                    bagit::ManifestLine(manifest_hash, bagit::kManifest);
+  XJ_RETURN_IF_ERROR(
+      bag.AddBytes(std::string(bagit::kTagManifest), out.tagmanifest).status());
+  XJ_RETURN_IF_ERROR(tar->Finish());
+  XJ_RETURN_IF_ERROR(zstd->Finish());
+  XJ_RETURN_IF_ERROR(enc->Finish());
+  XJ_ASSIGN_OR_RETURN(out.volumes, vw.Finish());
+  return out;
+}
+
+// The statement of bundle `id`, describing what was written.
+Result<ft::BundleStatement> MakeStatement(
+    const PackRequest& req, const BundleContent& content, const Signer& signer,
+    const StreamState& number, const std::string& id, const std::string& oxum,
+    const Payload& payload, std::int64_t now) {
+  ft::BundleStatement st;
+  st.id = id;
+  st.sender = content.sender;
+  st.sender_ref = signer.own ? signer.own->cert_sha256 : std::string("none");
+  st.recipient = req.recipient.code;
+  for (const Addressee& a : req.copy_to) st.copy_to.push_back(a.code);
+  std::sort(st.copy_to.begin(), st.copy_to.end());
+  st.kind = req.kind;
+  st.period = content.period;
+  st.seq = number.last_seq;
+  st.prev = number.last_hash;
+  st.created = os::FormatUtc(now);
+  st.root_version = signer.root_version;
+  for (const pack::trust::SignedText& c : signer.chain.crls) {
+    Result<ft::CrlStatement> crl = ft::ParseCrl(c.text);
+    if (!crl.ok()) return crl.status().WithContext(c.name);
+    st.crls.push_back(
+        {crl->issuer, crl->number, pack::trust::StatementSha256(c.text)});
+  }
+  st.schema = req.data->schema->Label();
+  st.schema_sha256 = req.data->schema->sha256;
+  if (content.allowed_errors > 0) st.allow_errors = content.allowed_errors;
+  st.bag_tagmanifest_sha512 = Sha512Hex(AsBytes(payload.tagmanifest));
+  st.bag_oxum = oxum;
+  for (std::size_t i = 0; i < payload.volumes.size(); ++i) {
+    st.volumes.push_back({static_cast<int>(i + 1), payload.volumes[i].size,
+                          payload.volumes[i].sha512});
+  }
+  st.records = content.records;
+  st.children = content.children;
+  return st;
+}
+
+// What a leader is shown before approving, kept in the home beside the
+// outbox copy (`plain`): the bag's manifests and its counts, bound to the
+// statement by the tag manifest's hash.
+Status KeepForLeader(const std::string& plain, const Payload& payload,
+                     const std::vector<BagFile>& files) {
+  RemoveTree(plain);
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(plain, 0700));
+  XJ_RETURN_IF_ERROR(WriteFileSynced(stick::In(plain, bagit::kTagManifest),
+                                     payload.tagmanifest, 0600));
+  XJ_RETURN_IF_ERROR(WriteFileSynced(stick::In(plain, bagit::kManifest),
+                                     payload.manifest, 0600));
+  for (const BagFile& f : files) {
+    if (f.path != "data/merged/summary.csv" &&
+        f.path != "data/registry/summary.csv")
+      continue;
+    XJ_ASSIGN_OR_RETURN(Bytes b, os::ReadFile(f.source, 64 << 20));
+    XJ_RETURN_IF_ERROR(
+        WriteFileSynced(plain + "/summary.csv", std::string(AsChars(b)), 0600));
+    XJ_RETURN_IF_ERROR(WriteFileSynced(plain + "/summary.path", f.path, 0600));
+  }
+  return os::SyncDirectory(plain);
+}
+
+// The bundle folder made in `dir` (which holds the volumes): its chain,
+// the statement `text` and its signature `sig`, the README, all synced.
+Status WriteBundleFolder(const std::string& dir, const Signer& signer,
+                         const ft::BundleStatement& st, const std::string& text,
+                         const minisign::Signature& sig,
+                         const std::string& fingerprint) {
+  if (signer.own) {
+    std::string chain_dir = stick::In(dir, kChain);
+    if (::mkdir(chain_dir.c_str(), 0755) != 0)
+      return os::ErrnoStatus(errno, fmt::format("creating {}", chain_dir));
+    const ChainFiles& chain = signer.chain;
+    for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
+      for (const pack::trust::SignedText& t : *list)
+        XJ_RETURN_IF_ERROR(WriteSignedText(chain_dir, t));
+    }
+    XJ_RETURN_IF_ERROR(os::SyncDirectory(chain_dir));
+  }
+  XJ_RETURN_IF_ERROR(WriteFileSynced(stick::In(dir, kStatement), text, 0644));
+  XJ_RETURN_IF_ERROR(
+      WriteFileSynced(stick::In(dir, SignatureName(sig.key_id)),
+                      formats::minisign::EncodeSignatureFile(sig), 0644));
+  XJ_RETURN_IF_ERROR(WriteFileSynced(stick::In(dir, kReadme),
+                                     ReadmeText(st, fingerprint), 0644));
+  return os::SyncDirectory(dir);
+}
+
+// The room the bundle needs on the stick: its files, with a cluster each.
+std::uint64_t RoomNeeded(const std::string& text, const Payload& payload,
+                         const ChainFiles& chain) {
+  std::uint64_t needed = text.size() + 8192;
+  for (const VolumeFile& v : payload.volumes) needed += v.size;
+  for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
+    for (const pack::trust::SignedText& t : *list) {
+      needed += t.text.size() + 4096;  // a cluster per file, at least
+      for (const auto& s : t.signatures) needed += s.second.size() + 4096;
+    }
+  }
+  return needed;
+}
+
+// Reads back what the stick now holds, as the recipient would.
+Status ReadBack(const PackRequest& req, const std::string& final_dir,
+                bool pending) {
+  VerifyRequest check;
+  check.dirs = {final_dir};
+  check.trust.store = pending ? nullptr : req.store;
+  if (check.trust.store == nullptr)
+    check.trust.keys = {TrustedKey{minisign::PublicKeyOf(*req.key), req.role,
+                                   "the signing key"}};
+  check.progress = req.progress;
+  check.unapproved = pending;
+  Result<BundleReport> back = Verify(check);
+  if (!back.ok()) {
+    return back.status().WithContext(
+        "reading the stick back failed; do not deliver it (the bundle is still "
+        "in the outbox)");
+  }
+  return Status::Ok();
+}
+
+// From the bag's files on: the certificate and chain, the stream's next
+// number, tar -> zstd -> age in the outbox, the signed statement, and the
+// stick, read back.
+Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
+                               std::int64_t now) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  Clock::time_point phase = Clock::now();
+  const std::string& sender = content.sender;
+  XJ_ASSIGN_OR_RETURN(Signer signer, CheckSigner(req, sender, now));
+  XJ_ASSIGN_OR_RETURN(StreamState number, TakeNumber(req, sender));
+  std::string id = ft::BundleId(sender, req.recipient.code, number.last_seq);
+
+  std::sort(content.files.begin(), content.files.end(),
             [](const BagFile& a, const BagFile& b) { return a.path < b.path; });
   std::uint64_t octets = 0;
-  for (const BagFile& f : files) octets += f.size;
-  std::string oxum = bagit::Oxum(octets, files.size());
+  for (const BagFile& f : content.files) octets += f.size;
+  std::string oxum = bagit::Oxum(octets, content.files.size());
 
-  // 4. tar → zstd → age → volumes, in the outbox, in one pass.
+  // The bundle is made in a private folder of the outbox, removed unless
+  // it is renamed into place.
   XJ_ASSIGN_OR_RETURN(
       std::string outbox_tmp,
       MakeOwnDir(req.home.outbox(), std::string(stick::kTempPrefix), 0700));
@@ -299,83 +491,13 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
       if (!keep) RemoveTree(dir);
     }
   } outbox_cleanup{outbox_tmp};
-  std::vector<keys::X25519PublicKey> recipients = req.recipient.recipients;
-  for (const Addressee& a : req.copy_to) recipients.push_back(a.recipients[0]);
-  std::string tagmanifest, manifest_text;
-  std::vector<VolumeFile> volumes;
-  {
-    VolumeWriter vw(outbox_tmp, req.volume_size);
-    XJ_ASSIGN_OR_RETURN(std::unique_ptr<age::EncryptingSink> enc,
-                        age::EncryptingSink::ToRecipients(&vw, recipients));
-    XJ_ASSIGN_OR_RETURN(std::unique_ptr<ZstdCompressSink> zstd,
-                        ZstdCompressSink::Create(enc.get()));
-    XJ_ASSIGN_OR_RETURN(std::unique_ptr<TarWriter> tar,
-                        TarWriter::Create(zstd.get(), now));
-    BagWriter bag(tar.get(), id, req.progress, octets);
-    bagit::BagInfo info;
-    info.agent = std::string("xjpack ") + XJPACK_VERSION;
-    info.bagging_date = os::FormatUtc(now).substr(0, 10);
-    info.external_identifier = id;
-    info.payload_oxum = oxum;
-    info.source_organization = sender;
-    info.schema = fmt::format("{} {}", req.data->schema->Label(),
-                              req.data->schema->sha256);
-    info.allow_errors = content.allowed_errors > 0 ? req.allow_errors : "";
-    std::string bag_info = bagit::SerializeBagInfo(info);
-    XJ_ASSIGN_OR_RETURN(std::string info_hash,
-                        bag.AddBytes(std::string(bagit::kBagInfo), bag_info));
-    XJ_ASSIGN_OR_RETURN(
-        std::string bagit_hash,
-        bag.AddBytes(std::string(bagit::kBagit), bagit::kBagitTxt));
-    std::string& manifest = manifest_text;
-    for (const BagFile& f : files) {
-      XJ_ASSIGN_OR_RETURN(std::string h, bag.AddFile(f));
-      manifest += bagit::ManifestLine(h, f.path);
-    }
-    XJ_ASSIGN_OR_RETURN(std::string manifest_hash,
-                        bag.AddBytes(std::string(bagit::kManifest), manifest));
-    tagmanifest = bagit::ManifestLine(info_hash, bagit::kBagInfo) +
-                  bagit::ManifestLine(bagit_hash, bagit::kBagit) +
-                  bagit::ManifestLine(manifest_hash, bagit::kManifest);
-    XJ_RETURN_IF_ERROR(
-        bag.AddBytes(std::string(bagit::kTagManifest), tagmanifest).status());
-    XJ_RETURN_IF_ERROR(tar->Finish());
-    XJ_RETURN_IF_ERROR(zstd->Finish());
-    XJ_RETURN_IF_ERROR(enc->Finish());
-    XJ_ASSIGN_OR_RETURN(volumes, vw.Finish());
-  }
+  XJ_ASSIGN_OR_RETURN(Payload payload, WritePayload(req, content, id, oxum,
+                                                    octets, now, outbox_tmp));
 
-  // 5. The statement, signed and checked.
-  ft::BundleStatement st;
-  st.id = id;
-  st.sender = sender;
-  st.sender_ref = own ? own->cert_sha256 : std::string("none");
-  st.recipient = req.recipient.code;
-  for (const Addressee& a : req.copy_to) st.copy_to.push_back(a.code);
-  std::sort(st.copy_to.begin(), st.copy_to.end());
-  st.kind = req.kind;
-  st.period = period;
-  st.seq = seq;
-  st.prev = stream.last_hash;
-  st.created = os::FormatUtc(now);
-  st.root_version = root_version;
-  for (const pack::trust::SignedText& c : chain.crls) {
-    Result<ft::CrlStatement> crl = ft::ParseCrl(c.text);
-    if (!crl.ok()) return crl.status().WithContext(c.name);
-    st.crls.push_back(
-        {crl->issuer, crl->number, pack::trust::StatementSha256(c.text)});
-  }
-  st.schema = req.data->schema->Label();
-  st.schema_sha256 = req.data->schema->sha256;
-  if (content.allowed_errors > 0) st.allow_errors = content.allowed_errors;
-  st.bag_tagmanifest_sha512 = Sha512Hex(AsBytes(tagmanifest));
-  st.bag_oxum = oxum;
-  for (std::size_t i = 0; i < volumes.size(); ++i) {
-    st.volumes.push_back(
-        {static_cast<int>(i + 1), volumes[i].size, volumes[i].sha512});
-  }
-  st.records = content.records;
-  st.children = content.children;
+  // The statement, signed and checked.
+  XJ_ASSIGN_OR_RETURN(
+      ft::BundleStatement st,
+      MakeStatement(req, content, signer, number, id, oxum, payload, now));
   std::string text = ft::SerializeBundle(st);
   XJ_RETURN_IF_ERROR(
       ft::ParseBundle(text).status().WithContext("the statement just made"));
@@ -387,46 +509,12 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   std::string sha = Sha256Hex(AsBytes(text));
   Bytes digest;
   FromHex(sha, &digest);
-  if (req.store != nullptr) {
-    std::string chain_dir = stick::In(outbox_tmp, kChain);
-    if (::mkdir(chain_dir.c_str(), 0755) != 0)
-      return os::ErrnoStatus(errno, fmt::format("creating {}", chain_dir));
-    for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
-      for (const pack::trust::SignedText& t : *list)
-        XJ_RETURN_IF_ERROR(WriteSignedText(chain_dir, t));
-    }
-    XJ_RETURN_IF_ERROR(os::SyncDirectory(chain_dir));
-  }
   XJ_RETURN_IF_ERROR(
-      WriteFileSynced(outbox_tmp + "/" + std::string(kStatement), text, 0644));
-  XJ_RETURN_IF_ERROR(
-      WriteFileSynced(outbox_tmp + "/" + SignatureName(sig.key_id),
-                      formats::minisign::EncodeSignatureFile(sig), 0644));
-  XJ_RETURN_IF_ERROR(WriteFileSynced(outbox_tmp + "/" + std::string(kReadme),
-                                     ReadmeText(st, GroupedHex(digest)), 0644));
-  XJ_RETURN_IF_ERROR(os::SyncDirectory(outbox_tmp));
-  std::string outbox_dir = req.home.outbox() + "/" + id;
-  if (pending) {
-    // What the leader is shown, kept in the home: the bag's manifests and
-    // its counts, bound to the statement by the tag manifest's hash.
+      WriteBundleFolder(outbox_tmp, signer, st, text, sig, GroupedHex(digest)));
+  std::string outbox_dir = stick::In(req.home.outbox(), id);
+  if (signer.pending) {
     std::string plain = outbox_tmp + ".plain";
-    RemoveTree(plain);
-    XJ_RETURN_IF_ERROR(os::MakeDirectories(plain, 0700));
-    XJ_RETURN_IF_ERROR(WriteFileSynced(
-        plain + "/" + std::string(bagit::kTagManifest), tagmanifest, 0600));
-    XJ_RETURN_IF_ERROR(WriteFileSynced(
-        plain + "/" + std::string(bagit::kManifest), manifest_text, 0600));
-    for (const BagFile& f : files) {
-      if (f.path != "data/merged/summary.csv" &&
-          f.path != "data/registry/summary.csv")
-        continue;
-      XJ_ASSIGN_OR_RETURN(Bytes b, os::ReadFile(f.source, 64 << 20));
-      XJ_RETURN_IF_ERROR(WriteFileSynced(plain + "/summary.csv",
-                                         std::string(AsChars(b)), 0600));
-      XJ_RETURN_IF_ERROR(
-          WriteFileSynced(plain + "/summary.path", f.path, 0600));
-    }
-    XJ_RETURN_IF_ERROR(os::SyncDirectory(plain));
+    XJ_RETURN_IF_ERROR(KeepForLeader(plain, payload, content.files));
     RemoveTree(outbox_dir + ".plain");
     XJ_RETURN_IF_ERROR(os::RenameNoReplace(plain, outbox_dir + ".plain"));
   }
@@ -434,176 +522,34 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   outbox_cleanup.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.home.outbox()));
   XJ_RETURN_IF_ERROR(
-      WriteStream(req.home, sender, req.recipient.code, {seq, sha}));
+      WriteStream(req.home, sender, req.recipient.code, {st.seq, sha}));
   if (req.before_media) req.before_media();
 
-  // 6. The stick: checked for room, written under a temporary name,
-  // flushed, renamed, and read back.
+  // The stick: checked for room, written under a temporary name, flushed,
+  // renamed, and read back.
   PackResult result;
   result.statement = st;
   result.statement_sha256 = sha;
   result.outbox_dir = outbox_dir;
-  result.check = totals;
+  result.check = content.totals;
   result.check_seconds = content.check_seconds;
   result.build_seconds = seconds_since(phase);
   phase = Clock::now();
   XJ_ASSIGN_OR_RETURN(result.media, ProbeMedia(req.media));
-  std::uint64_t needed = text.size() + 8192;
-  for (const VolumeFile& v : volumes) needed += v.size;
-  for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
-    for (const pack::trust::SignedText& t : *list) {
-      needed += t.text.size() + 4096;  // a cluster per file, at least
-      for (const auto& s : t.signatures) needed += s.second.size() + 4096;
-    }
-  }
+  std::uint64_t needed = RoomNeeded(text, payload, signer.chain);
   XJ_RETURN_IF_ERROR(CheckRoom(
       result.media, req.media, needed, "the bundle",
       "use a larger stick; or pack into a folder with --volume-size and copy "
       "the volumes, each with bundle.stmt and its signatures, to several "
       "sticks (verify and unpack take several folders)"));
-  std::string xj = req.media + "/" + std::string(stick::kXj);
-  std::string final_dir =
-      xj + "/" + id + (pending ? std::string(kUnapproved) : std::string());
-  // Writing the stick: a failure here leaves nothing of the bundle on it
-  // (and the bundle in the outbox). A full FAT stick often answers with
-  // another errno than ENOSPC (fusefat: EPERM, or ENOENT for a folder it
-  // could not give a cluster), so such failures carry a hint.
-  auto write_stick = [&]() -> Status {
-    struct MadeXj {  // an XJ folder made here goes again if it stays empty
-      std::string dir;
-      ~MadeXj() {
-        if (!dir.empty()) ::rmdir(dir.c_str());
-      }
-    } made_xj;
-    if (os::Exists(xj)) {
-      XJ_RETURN_IF_ERROR(os::Dir::Open(xj).status());  // a folder, not a link
-    } else if (::mkdir(xj.c_str(), 0755) != 0) {
-      return os::ErrnoStatus(errno, fmt::format("creating {}", xj));
-    } else {
-      made_xj.dir = xj;
-    }
-    if (os::Exists(final_dir)) {
-      return Error(Code::kAlreadyExists, "{} is already on the stick",
-                   final_dir);
-    }
-    // What an interrupted pack left is incomplete by definition: it is
-    // removed first.
-    XJ_ASSIGN_OR_RETURN(std::string media_tmp,
-                        MakeOwnDir(xj, std::string(stick::kTempPrefix), 0755));
-    struct MediaCleanup {
-      std::string dir, partial;
-      bool keep = false;
-      ~MediaCleanup() {
-        if (keep) return;
-        if (!partial.empty()) {
-          // The statement never arrived: take the statement-less folder away.
-          RemoveTree(partial);
-        }
-        RemoveTree(dir);
-      }
-    } media_cleanup{media_tmp, ""};
-    {
-      XJ_ASSIGN_OR_RETURN(os::Dir from, os::Dir::Open(outbox_dir));
-      XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, from.List());
-      // Volumes first, the statement last: an interrupted copy never holds a
-      // statement beside a partial payload.
-      std::stable_partition(names.begin(), names.end(), IsVolumeName);
-      std::stable_partition(
-          names.begin(), names.end(),
-          [](const std::string& n) { return n != kStatement; });
-      std::uint64_t done = 0;
-      auto written = [&](std::uint64_t n) {
-        done += n;
-        if (req.progress) req.progress("writing", done, needed);
-      };
-      std::vector<std::string> chain_names;
-      for (const std::string& n : names) {
-        if (n == kChain) {
-          // The chain's statements and signatures, each a small file.
-          std::string to = stick::In(media_tmp, kChain);
-          if (::mkdir(to.c_str(), 0755) != 0)
-            return os::ErrnoStatus(errno, fmt::format("creating {}", to));
-          XJ_ASSIGN_OR_RETURN(os::Dir cd,
-                              os::Dir::Open(stick::In(outbox_dir, kChain)));
-          XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
-          for (const std::string& c : chain_names) {
-            XJ_RETURN_IF_ERROR(
-                CopyFile(cd, c, to + "/" + c, nullptr, CopyTo::kMedium, written)
-                    .WithContext("writing the stick"));
-          }
-          XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-          continue;
-        }
-        XJ_RETURN_IF_ERROR(CopyFile(from, n, media_tmp + "/" + n, nullptr,
-                                    CopyTo::kMedium, written)
-                               .WithContext("writing the stick"));
-      }
-      XJ_RETURN_IF_ERROR(os::SyncDirectory(media_tmp));
-      // Into place file by file, the statement last: only the last rename
-      // makes a bundle, and it is atomic. (Files, not the folder: renaming a
-      // folder loses its contents on some FUSE FAT drivers.)
-      if (::mkdir(final_dir.c_str(), 0755) != 0) {
-        return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
-      }
-      media_cleanup.partial = final_dir;
-      for (const std::string& n : names) {
-        if (n == kChain) {
-          std::string to = stick::In(final_dir, kChain);
-          if (::mkdir(to.c_str(), 0755) != 0)
-            return os::ErrnoStatus(errno, fmt::format("creating {}", to));
-          for (const std::string& c : chain_names) {
-            XJ_RETURN_IF_ERROR(
-                os::RenameNoReplace(stick::In(media_tmp, kChain) + "/" + c,
-                                    to + "/" + c)
-                    .WithContext("writing the stick"));
-          }
-          XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-          ::rmdir(stick::In(media_tmp, kChain).c_str());
-          continue;
-        }
-        XJ_RETURN_IF_ERROR(
-            os::RenameNoReplace(media_tmp + "/" + n, final_dir + "/" + n)
-                .WithContext("writing the stick"));
-      }
-      media_cleanup.keep = true;
-      ::rmdir(media_tmp.c_str());
-    }
-    return Status::Ok();
-  };
-  if (Status s = write_stick(); !s.ok()) {
-    if (s.hint().empty() &&
-        (s.code() == Code::kIoError || s.code() == Code::kNotFound ||
-         s.code() == Code::kNoSpace)) {
-      return std::move(s).WithHint(fmt::format(
-          "the stick may be full or failing (some FAT drivers report a full "
-          "disk as \"operation not permitted\" or \"no such file or "
-          "directory\"); nothing of this bundle is left on it, and the "
-          "bundle is kept in {}: copy that folder to {} on a stick with room, "
-          "and "
-          "check the copy with xjpack verify -p",
-          outbox_dir, final_dir));
-    }
-    return s;
-  }
-  XJ_RETURN_IF_ERROR(os::SyncDirectory(final_dir));
-  XJ_RETURN_IF_ERROR(os::SyncDirectory(xj));
-  result.media_dir = final_dir;
-  // Read back what the stick now holds.
-  VerifyRequest check;
-  check.dirs = {final_dir};
-  check.trust.store = pending ? nullptr : req.store;
-  if (check.trust.store == nullptr)
-    check.trust.keys = {TrustedKey{minisign::PublicKeyOf(*req.key), req.role,
-                                   "the signing key"}};
-  check.progress = req.progress;
-  check.unapproved = pending;
-  Result<BundleReport> back = Verify(check);
-  result.awaiting_approval = pending;
-  if (!back.ok()) {
-    return back.status().WithContext(
-        "reading the stick back failed; do not deliver it (the bundle is still "
-        "in the outbox)");
-  }
+  XJ_ASSIGN_OR_RETURN(
+      result.media_dir,
+      CopyToStick(
+          outbox_dir, req.media,
+          id + (signer.pending ? std::string(kUnapproved) : std::string()),
+          needed, req.progress));
+  result.awaiting_approval = signer.pending;
+  XJ_RETURN_IF_ERROR(ReadBack(req, result.media_dir, signer.pending));
   result.media_seconds = seconds_since(phase);
   return result;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "formats/age_header.h"
+#include "libpack/home.h"
 #include "libpack/prefetch.h"
 #include "libpack/stick.h"
 
@@ -18,6 +19,9 @@ namespace xj::pack::bundle {
 namespace {
 
 namespace ft = formats::trust;
+using stick::IsVolumeName;
+using stick::kChain;
+using stick::kStatement;
 using stick::VolumeNames;
 
 }  // namespace
@@ -259,6 +263,142 @@ Status CheckPayloadHeader(const std::string& first_volume,
                  offices == 1 ? "" : "s");
   }
   return Status::Ok();
+}
+
+// The copy itself (CopyToStick): a temporary folder in XJ/, filled and
+// synced, then emptied into `final_dir` file by file, the statement last.
+Status PlaceOnStick(const std::string& outbox_dir, const std::string& xj,
+                    const std::string& final_dir, std::uint64_t needed,
+                    const Progress& progress) {
+  struct MadeXj {  // an XJ folder made here goes again if it stays empty
+    std::string dir;
+    ~MadeXj() {
+      if (!dir.empty()) ::rmdir(dir.c_str());
+    }
+  } made_xj;
+  if (os::Exists(xj)) {
+    XJ_RETURN_IF_ERROR(os::Dir::Open(xj).status());  // a folder, not a link
+  } else if (::mkdir(xj.c_str(), 0755) != 0) {
+    return os::ErrnoStatus(errno, fmt::format("creating {}", xj));
+  } else {
+    made_xj.dir = xj;
+  }
+  if (os::Exists(final_dir)) {
+    return Error(Code::kAlreadyExists, "{} is already on the stick", final_dir);
+  }
+  // What an interrupted pack left is incomplete by definition: it is
+  // removed first.
+  XJ_ASSIGN_OR_RETURN(std::string media_tmp,
+                      MakeOwnDir(xj, std::string(stick::kTempPrefix), 0755));
+  struct MediaCleanup {
+    std::string dir, partial;
+    bool keep = false;
+    ~MediaCleanup() {
+      if (keep) return;
+      if (!partial.empty()) {
+        // The statement never arrived: take the statement-less folder away.
+        RemoveTree(partial);
+      }
+      RemoveTree(dir);
+    }
+  } media_cleanup{media_tmp, ""};
+  {
+    XJ_ASSIGN_OR_RETURN(os::Dir from, os::Dir::Open(outbox_dir));
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, from.List());
+    // Volumes first, the statement last: an interrupted copy never holds a
+    // statement beside a partial payload.
+    std::stable_partition(names.begin(), names.end(), IsVolumeName);
+    std::stable_partition(names.begin(), names.end(),
+                          [](const std::string& n) { return n != kStatement; });
+    std::uint64_t done = 0;
+    auto written = [&](std::uint64_t n) {
+      done += n;
+      if (progress) progress("writing", done, needed);
+    };
+    std::vector<std::string> chain_names;
+    for (const std::string& n : names) {
+      if (n == kChain) {
+        // The chain's statements and signatures, each a small file.
+        std::string to = stick::In(media_tmp, kChain);
+        if (::mkdir(to.c_str(), 0755) != 0)
+          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+        XJ_ASSIGN_OR_RETURN(os::Dir cd,
+                            os::Dir::Open(stick::In(outbox_dir, kChain)));
+        XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
+        for (const std::string& c : chain_names) {
+          XJ_RETURN_IF_ERROR(
+              CopyFile(cd, c, to + "/" + c, nullptr, CopyTo::kMedium, written)
+                  .WithContext("writing the stick"));
+        }
+        XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
+        continue;
+      }
+      XJ_RETURN_IF_ERROR(CopyFile(from, n, media_tmp + "/" + n, nullptr,
+                                  CopyTo::kMedium, written)
+                             .WithContext("writing the stick"));
+    }
+    XJ_RETURN_IF_ERROR(os::SyncDirectory(media_tmp));
+    // Into place file by file, the statement last: only the last rename
+    // makes a bundle, and it is atomic. (Files, not the folder: renaming a
+    // folder loses its contents on some FUSE FAT drivers.)
+    if (::mkdir(final_dir.c_str(), 0755) != 0) {
+      return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
+    }
+    media_cleanup.partial = final_dir;
+    for (const std::string& n : names) {
+      if (n == kChain) {
+        std::string to = stick::In(final_dir, kChain);
+        if (::mkdir(to.c_str(), 0755) != 0)
+          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+        for (const std::string& c : chain_names) {
+          XJ_RETURN_IF_ERROR(
+              os::RenameNoReplace(stick::In(media_tmp, kChain) + "/" + c,
+                                  to + "/" + c)
+                  .WithContext("writing the stick"));
+        }
+        XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
+        ::rmdir(stick::In(media_tmp, kChain).c_str());
+        continue;
+      }
+      XJ_RETURN_IF_ERROR(
+          os::RenameNoReplace(media_tmp + "/" + n, final_dir + "/" + n)
+              .WithContext("writing the stick"));
+    }
+    media_cleanup.keep = true;
+    ::rmdir(media_tmp.c_str());
+  }
+  return Status::Ok();
+}
+
+Result<std::string> CopyToStick(const std::string& from_dir,
+                                const std::string& media,
+                                const std::string& name, std::uint64_t needed,
+                                const Progress& progress) {
+  std::string xj = stick::In(media, stick::kXj);
+  std::string final_dir = stick::In(xj, name);
+  // Writing the stick: a failure here leaves nothing of the bundle on it
+  // (and the bundle in the outbox). A full FAT stick often answers with
+  // another errno than ENOSPC (fusefat: EPERM, or ENOENT for a folder it
+  // could not give a cluster), so such failures carry a hint.
+  if (Status s = PlaceOnStick(from_dir, xj, final_dir, needed, progress);
+      !s.ok()) {
+    if (s.hint().empty() &&
+        (s.code() == Code::kIoError || s.code() == Code::kNotFound ||
+         s.code() == Code::kNoSpace)) {
+      return std::move(s).WithHint(fmt::format(
+          "the stick may be full or failing (some FAT drivers report a full "
+          "disk as \"operation not permitted\" or \"no such file or "
+          "directory\"); nothing of this bundle is left on it, and the "
+          "bundle is kept in {}: copy that folder to {} on a stick with room, "
+          "and "
+          "check the copy with xjpack verify -p",
+          from_dir, final_dir));
+    }
+    return s;
+  }
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(final_dir));
+  XJ_RETURN_IF_ERROR(os::SyncDirectory(xj));
+  return final_dir;
 }
 
 }  // namespace xj::pack::bundle

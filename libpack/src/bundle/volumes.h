@@ -157,4 +157,15 @@ Status HashVolumes(const std::vector<std::string>& paths, BundleReport* r,
 /// stanza per addressed office, nothing else, at most kMaxHeader bytes.
 Status CheckPayloadHeader(const std::string& first_volume, std::size_t offices);
 
+/// Copies the bundle folder `from_dir` (volumes, statement, signatures,
+/// chain/, README) to media/XJ/`name`: under a temporary name first, each
+/// file flushed, then into place file by file with the statement last, so
+/// that only a whole bundle ever looks like one (renaming the folder loses
+/// its contents on some FUSE FAT drivers). A failure leaves nothing of it
+/// on the stick. Returns the bundle folder on the stick.
+Result<std::string> CopyToStick(const std::string& from_dir,
+                                const std::string& media,
+                                const std::string& name, std::uint64_t needed,
+                                const Progress& progress);
+
 }  // namespace xj::pack::bundle
