@@ -146,6 +146,151 @@ std::string Signers(const BundleReport& r) {
   return fmt::format("{}", fmt::join(signers, ", "));
 }
 
+namespace {
+
+// The key that would sign the receipt is certified for this office: checked
+// before anything is recorded.
+Status CheckReceiptKey(const UnpackRequest& req, const BundleReport& r,
+                       std::int64_t clock) {
+  if (req.receipt_key == nullptr || req.trust.store == nullptr ||
+      req.trust.store->office().code != r.statement.recipient) {
+    return Status::Ok();
+  }
+  XJ_ASSIGN_OR_RETURN(
+      pack::trust::TrustedOffice own,
+      req.trust.store->OwnCertificate({os::FormatUtc(clock), false}));
+  if (std::none_of(own.cert.keys.begin(), own.cert.keys.end(),
+                   [&](const ft::KeyEntry& k) {
+                     return k.key.key_id == req.receipt_key->key_id();
+                   })) {
+    return Error(Code::kBadKey,
+                 "the key {} that would sign the receipt is not certified "
+                 "for {}; nothing was unpacked",
+                 KeyIdToString(req.receipt_key->key_id()),
+                 r.statement.recipient);
+  }
+  return Status::Ok();
+}
+
+// A missing destination is made (not its parents), and removed again if
+// the unpack fails.
+struct MadeOutput {
+  std::string dir;
+  bool keep = false;
+  ~MadeOutput() {
+    if (!dir.empty() && !keep) ::rmdir(dir.c_str());
+  }
+};
+
+Status MakeOutput(const std::string& output, MadeOutput* made) {
+  if (os::Exists(output)) {
+    if (!os::IsDirectory(output))
+      return Error(Code::kInvalidArgument, "{} is not a folder", output);
+    return Status::Ok();
+  }
+  if (!os::IsDirectory(os::DirName(output))) {
+    return Error(Code::kNotFound, "{}: no such folder", os::DirName(output));
+  }
+  if (::mkdir(output.c_str(), 0700) != 0) {
+    return os::ErrnoStatus(errno, fmt::format("creating {}", output));
+  }
+  made->dir = output;
+  return Status::Ok();
+}
+
+// The bag already in place: an unpack killed between moving it there and
+// recording it is completed, if the bag there is this bundle's.
+Result<UnpackResult> CompleteInterrupted(const UnpackRequest& req,
+                                         BundleReport r, std::int64_t clock,
+                                         const std::string& final_dir) {
+  Result<Bytes> tm =
+      os::ReadFile(stick::In(final_dir, bagit::kTagManifest), 1 << 20);
+  if (req.ledger == nullptr || !tm.ok() ||
+      Sha512Hex(*tm) != r.statement.bag_tagmanifest_sha512) {
+    return Error(Code::kAlreadyExists, "{} already exists", final_dir)
+        .WithHint("unpack into another folder, or move the old copy away");
+  }
+  UnpackResult out;
+  // The held bundles too, as the interrupted run would have.
+  std::vector<std::pair<ft::BundleStatement, std::string>> held;
+  if (!r.statement.children.empty() && req.trust.store != nullptr) {
+    XJ_ASSIGN_OR_RETURN(out.schools,
+                        VerifyHeld(final_dir, r.statement, req.trust, &held));
+    XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
+  }
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
+  out.report = std::move(r);
+  out.bag_dir = final_dir;
+  return out;
+}
+
+// Room for the quarantined volumes and the bag beside them.
+Status CheckRoomToUnpack(const UnpackRequest& req, const BundleReport& r) {
+  XJ_ASSIGN_OR_RETURN(MediaInfo where, ProbeMedia(req.output));
+  XJ_ASSIGN_OR_RETURN(PayloadLimits limits, LimitsOf(r.statement));
+  std::uint64_t needed = limits.octets + (limits.files + 8) * 4096;
+  for (const auto& v : r.statement.volumes) needed += v.size;
+  return CheckRoom(where, req.output, needed,
+                   "unpacking (the volumes and the bag)",
+                   "free some space, or unpack elsewhere");
+}
+
+// After the extraction: the bag flushed to the disk and, for a merged
+// bundle, every bundle it holds checked, down to the schools.
+struct Settled {
+  std::vector<HeldSchool> schools;
+  // The bundles held at every depth, as checked; of those, the ones new to
+  // the ledger.
+  std::vector<std::pair<ft::BundleStatement, std::string>> held, fresh;
+  double held_seconds = 0, held_beyond = 0, flush_seconds = 0;
+};
+
+// Everything extracted reaches the disk before it appears in place. The
+// flush runs on its own thread while the held bundles are checked (the
+// check only reads), so on a disk the check mostly fits in the time the
+// flush takes anyway. Whatever fails, the flush is waited for before the
+// quarantine is removed.
+Result<Settled> FlushAndCheckHeld(const UnpackRequest& req,
+                                  const BundleReport& r,
+                                  const std::string& quarantine,
+                                  const std::string& bag, HeldCheck* early) {
+  using Clock = std::chrono::steady_clock;
+  Settled out;
+  XJ_ASSIGN_OR_RETURN(os::Dir q, os::Dir::Open(quarantine));
+  Clock::time_point flush_start = Clock::now(), flush_end = flush_start;
+  std::future<Status> flushed =
+      std::async(std::launch::async, [&q, &flush_end] {
+        Status s = q.SyncFileSystem();
+        flush_end = Clock::now();
+        return s;
+      });
+  if (!r.statement.children.empty()) {
+    Result<std::vector<HeldSchool>> checked =
+        early != nullptr ? early->Finish(&out.held)
+                         : VerifyHeld(bag, r.statement, req.trust, &out.held);
+    Clock::time_point held_end = Clock::now();
+    Status synced = flushed.get();
+    XJ_ASSIGN_OR_RETURN(out.schools, std::move(checked));
+    XJ_RETURN_IF_ERROR(synced);
+    out.held_seconds =
+        std::chrono::duration<double>(held_end - flush_start).count();
+    out.held_beyond = std::max(
+        0.0, std::chrono::duration<double>(held_end - flush_end).count());
+    // Nested streams: a held bundle equivocating with one accepted before
+    // is refused.
+    if (req.ledger != nullptr) {
+      XJ_ASSIGN_OR_RETURN(out.fresh, req.ledger->NewHeld(out.held));
+    }
+  } else {
+    XJ_RETURN_IF_ERROR(flushed.get());
+  }
+  out.flush_seconds =
+      std::chrono::duration<double>(flush_end - flush_start).count();
+  return out;
+}
+
+}  // namespace
+
 Result<UnpackResult> Unpack(const UnpackRequest& req) {
   auto unpack_start = std::chrono::steady_clock::now();
   if (req.trust.empty()) {
@@ -166,30 +311,14 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                  req.trust.store->office().code);
   }
   std::int64_t clock = req.now != 0 ? req.now : os::NowUnix();
-  // The receipt's key is checked before anything is recorded.
-  if (req.receipt_key != nullptr && req.trust.store != nullptr &&
-      req.trust.store->office().code == r.statement.recipient) {
-    XJ_ASSIGN_OR_RETURN(
-        pack::trust::TrustedOffice own,
-        req.trust.store->OwnCertificate({os::FormatUtc(clock), false}));
-    if (std::none_of(own.cert.keys.begin(), own.cert.keys.end(),
-                     [&](const ft::KeyEntry& k) {
-                       return k.key.key_id == req.receipt_key->key_id();
-                     })) {
-      return Error(Code::kBadKey,
-                   "the key {} that would sign the receipt is not certified "
-                   "for {}; nothing was unpacked",
-                   KeyIdToString(req.receipt_key->key_id()),
-                   r.statement.recipient);
-    }
-  }
+  XJ_RETURN_IF_ERROR(CheckReceiptKey(req, r, clock));
   if (r.statement.created > os::FormatUtc(clock + 86400)) {
     return Error(Code::kRejected,
                  "the bundle was created {}, more than a day after this "
                  "machine's clock ({}): refused until the clock is checked",
                  r.statement.created, os::FormatUtc(clock));
   }
-  std::string final_dir = req.output + "/" + r.statement.id;
+  std::string final_dir = stick::In(req.output, r.statement.id);
   if (req.ledger != nullptr) {
     XJ_ASSIGN_OR_RETURN(Admission a,
                         req.ledger->Admit(r.statement, r.statement_sha256,
@@ -201,7 +330,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
       // A run stopped after the ledger took the bundle but before its
       // receipt was written: the receipt is written now.
       if (!req.receipts_dir.empty() &&
-          !os::Exists(req.receipts_dir + "/" + r.statement.id)) {
+          !os::Exists(stick::In(req.receipts_dir, r.statement.id))) {
         XJ_RETURN_IF_ERROR(WriteReceipt(req, r, clock, &out));
       }
       out.report = std::move(r);
@@ -211,60 +340,12 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   }
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                       LocateVolumes(inv, &r, false));
-  // A missing destination is made (not its parents), and removed again
-  // if the unpack fails.
-  struct MadeOutput {
-    std::string dir;
-    bool keep = false;
-    ~MadeOutput() {
-      if (!dir.empty() && !keep) ::rmdir(dir.c_str());
-    }
-  } made_output;
-  if (!os::Exists(req.output)) {
-    if (!os::IsDirectory(os::DirName(req.output))) {
-      return Error(Code::kNotFound, "{}: no such folder",
-                   os::DirName(req.output));
-    }
-    if (::mkdir(req.output.c_str(), 0700) != 0) {
-      return os::ErrnoStatus(errno, fmt::format("creating {}", req.output));
-    }
-    made_output.dir = req.output;
-  } else if (!os::IsDirectory(req.output)) {
-    return Error(Code::kInvalidArgument, "{} is not a folder", req.output);
-  }
+  MadeOutput made_output;
+  XJ_RETURN_IF_ERROR(MakeOutput(req.output, &made_output));
   if (os::Exists(final_dir)) {
-    // An unpack killed between moving the bag into place and recording it
-    // is completed, if the bag there is this bundle's.
-    Result<Bytes> tm = os::ReadFile(
-        final_dir + "/" + std::string(bagit::kTagManifest), 1 << 20);
-    if (req.ledger != nullptr && tm.ok() &&
-        Sha512Hex(*tm) == r.statement.bag_tagmanifest_sha512) {
-      UnpackResult out;
-      // The held bundles too, as the interrupted run would have.
-      std::vector<std::pair<ft::BundleStatement, std::string>> held;
-      if (!r.statement.children.empty() && req.trust.store != nullptr) {
-        XJ_ASSIGN_OR_RETURN(
-            out.schools, VerifyHeld(final_dir, r.statement, req.trust, &held));
-        XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
-      }
-      XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
-      out.report = std::move(r);
-      out.bag_dir = final_dir;
-      return out;
-    }
-    return Error(Code::kAlreadyExists, "{} already exists", final_dir)
-        .WithHint("unpack into another folder, or move the old copy away");
+    return CompleteInterrupted(req, std::move(r), clock, final_dir);
   }
-  {
-    // Room for the quarantined volumes and the bag beside them.
-    XJ_ASSIGN_OR_RETURN(MediaInfo where, ProbeMedia(req.output));
-    XJ_ASSIGN_OR_RETURN(PayloadLimits limits, LimitsOf(r.statement));
-    std::uint64_t needed = limits.octets + (limits.files + 8) * 4096;
-    for (const auto& v : r.statement.volumes) needed += v.size;
-    XJ_RETURN_IF_ERROR(CheckRoom(where, req.output, needed,
-                                 "unpacking (the volumes and the bag)",
-                                 "free some space, or unpack elsewhere"));
-  }
+  XJ_RETURN_IF_ERROR(CheckRoomToUnpack(req, r));
   // The quarantine sits beside the destination, so the final move is a
   // rename; it is private, and removed whatever happens.
   XJ_ASSIGN_OR_RETURN(std::string quarantine, MakeWorkDirIn(req.output));
@@ -280,7 +361,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   // The header is judged before any key derivation, on the copy.
   XJ_RETURN_IF_ERROR(
       CheckPayloadHeader(copies[0], 1 + r.statement.copy_to.size()));
-  std::string bag = quarantine + "/" + r.statement.id;
+  std::string bag = stick::In(quarantine, r.statement.id);
   if (::mkdir(bag.c_str(), 0700) != 0)
     return os::ErrnoStatus(errno, "creating the bag folder");
   if (!r.statement.children.empty() && req.trust.store == nullptr) {
@@ -301,60 +382,22 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   // it says (what a merge checks of every school bundle it holds).
   if (r.statement.children.empty())
     XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
-  std::vector<HeldSchool> schools;
-  // The bundles held at every depth, as checked; of those, the ones new
-  // to the ledger.
-  std::vector<std::pair<ft::BundleStatement, std::string>> held, fresh;
-  // Everything extracted reaches the disk before it appears in place. The
-  // flush runs on its own thread while the held bundles are checked (the
-  // check only reads), so on a disk the check mostly fits in the time the
-  // flush takes anyway. Whatever fails, the flush is waited for before the
-  // quarantine is removed.
-  using Clock = std::chrono::steady_clock;
-  XJ_ASSIGN_OR_RETURN(os::Dir q, os::Dir::Open(quarantine));
-  Clock::time_point flush_start = Clock::now(), flush_end = flush_start;
-  std::future<Status> flushed =
-      std::async(std::launch::async, [&q, &flush_end] {
-        Status s = q.SyncFileSystem();
-        flush_end = Clock::now();
-        return s;
-      });
-  double held_seconds = 0, held_beyond = 0;
-  if (!r.statement.children.empty()) {
-    Result<std::vector<HeldSchool>> checked =
-        early ? early->Finish(&held)
-              : VerifyHeld(bag, r.statement, req.trust, &held);
-    Clock::time_point held_end = Clock::now();
-    Status synced = flushed.get();
-    XJ_ASSIGN_OR_RETURN(schools, std::move(checked));
-    XJ_RETURN_IF_ERROR(synced);
-    held_seconds =
-        std::chrono::duration<double>(held_end - flush_start).count();
-    held_beyond = std::max(
-        0.0, std::chrono::duration<double>(held_end - flush_end).count());
-    // Nested streams: a held bundle equivocating with one accepted before
-    // is refused.
-    if (req.ledger != nullptr) {
-      XJ_ASSIGN_OR_RETURN(fresh, req.ledger->NewHeld(held));
-    }
-  } else {
-    XJ_RETURN_IF_ERROR(flushed.get());
-  }
-  double flush_seconds =
-      std::chrono::duration<double>(flush_end - flush_start).count();
+  XJ_ASSIGN_OR_RETURN(
+      Settled settled,
+      FlushAndCheckHeld(req, r, quarantine, bag, early ? &*early : nullptr));
   XJ_RETURN_IF_ERROR(os::RenameNoReplace(bag, final_dir));
   made_output.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
   UnpackResult out;
-  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, fresh));
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, settled.fresh));
   out.report = std::move(r);
   out.bag_dir = final_dir;
-  out.schools = std::move(schools);
-  out.held = std::move(held);
-  out.held_seconds = held_seconds;
+  out.schools = std::move(settled.schools);
+  out.held = std::move(settled.held);
+  out.held_seconds = settled.held_seconds;
   out.held_early_seconds = early ? early->early_seconds() : 0;
-  out.flush_seconds = flush_seconds;
-  out.held_beyond_flush_seconds = held_beyond;
+  out.flush_seconds = settled.flush_seconds;
+  out.held_beyond_flush_seconds = settled.held_beyond;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                               unpack_start)
                     .count();
