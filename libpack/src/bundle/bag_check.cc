@@ -3,16 +3,14 @@
 #include <fcntl.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "base/os.h"
+#include "bundle/file_hashers.h"
 #include "bundle/volumes.h"
 #include "formats/bagit.h"
 #include "libpack/age.h"
@@ -31,251 +29,6 @@ using keys::Sha512Hex;
 using stick::VolumeNames;
 // The bag's tag files: bagit.txt, bag-info.txt and the two manifests.
 constexpr std::uint64_t kTagFiles = 4;
-
-// Hashes (and writes) the bag's larger files on worker threads while the
-// archive goes on streaming: SHA-512 of every file is the largest cost of
-// checking a bag. Files are taken in order, one worker a file, and chunks
-// of one file reach its worker in order; at most `max_bytes` of buffers
-// wait at a time (counted whole, however little of each a small file
-// fills). A small file is cheaper to hash where it was read than to hand
-// over (a handover wakes a thread, tens of thousands of times a city):
-// the reader hashes it and adds it as done (Add), in its place in order.
-class FileHashers {
- public:
-  explicit FileHashers(std::size_t workers, std::size_t max_bytes = 8 << 20)
-      : max_bytes_(max_bytes) {
-    for (std::size_t i = 0; i < workers; ++i)
-      threads_.emplace_back([this] { Work(); });
-  }
-  ~FileHashers() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    work_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-
-  /// A file finished: its SHA-512 (hex), and its roster's counts if it
-  /// was counted.
-  struct Done {
-    std::string sha512;
-    std::shared_ptr<Result<RosterCounter::ByValues>> roster;
-  };
-  /// A buffer to fill with the next chunk of a file with `left` bytes to
-  /// come: 1 MiB, or as much as is left.
-  Bytes Buffer(std::uint64_t left) {
-    if (left < kChunk) return Bytes(static_cast<std::size_t>(left) + 1);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!spare_.empty()) {
-      Bytes b = std::move(spare_.back());
-      spare_.pop_back();
-      return b;
-    }
-    return Bytes(kChunk);
-  }
-  /// Gives back a buffer that was not filled.
-  void Return(Bytes buf) {
-    if (buf.size() != kChunk) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    spare_.push_back(std::move(buf));
-  }
-  /// Starts the next file; `out` (may be closed) receives its bytes, and
-  /// `roster` (if any) counts them as a roster. Waits while many files are
-  /// unfinished (each may hold a descriptor).
-  void Begin(os::File out, std::string name,
-             std::unique_ptr<RosterCounter> roster = nullptr) {
-    auto f = std::make_shared<Job>();
-    f->out = std::move(out);
-    f->name = std::move(name);
-    f->roster = std::move(roster);
-    std::unique_lock<std::mutex> lock(mu_);
-    WaitForRoom(lock, true);
-    ++open_;
-    jobs_.push_back(f);
-    unclaimed_.push_back(f);
-    current_ = f;
-    work_.notify_all();
-  }
-  /// The next file, hashed (and written) by the caller, and then, as
-  /// Take(false), the files finished so far. (With none before it
-  /// unfinished, it is done at once: nothing is waited for or locked.)
-  Result<std::vector<Done>> Add(std::string sha512) {
-    std::vector<Done> out;
-    // Only this thread changes jobs_ (workers change what a job holds).
-    if (jobs_.empty()) {
-      XJ_RETURN_IF_ERROR(error());
-      out.push_back({std::move(sha512), nullptr});
-      return out;
-    }
-    auto f = std::make_shared<Job>();
-    f->sha512 = std::move(sha512);
-    f->done = true;
-    std::unique_lock<std::mutex> lock(mu_);
-    WaitForRoom(lock, false);
-    jobs_.push_back(std::move(f));
-    return TakeLocked();
-  }
-  /// The next file, all of it (`n` bytes in `buf`): Begin, Data and End
-  /// at once.
-  void Whole(os::File out, std::string name,
-             std::unique_ptr<RosterCounter> roster, Bytes buf, std::size_t n) {
-    auto f = std::make_shared<Job>();
-    f->out = std::move(out);
-    f->name = std::move(name);
-    f->roster = std::move(roster);
-    f->ended = true;
-    std::size_t bytes = buf.size();
-    f->chunks.push_back({std::move(buf), n});
-    std::unique_lock<std::mutex> lock(mu_);
-    room_.wait(lock, [&] { return queued_ < max_bytes_ || !error_.ok(); });
-    WaitForRoom(lock, true);
-    queued_ += bytes;
-    ++open_;
-    jobs_.push_back(f);
-    unclaimed_.push_back(std::move(f));
-    // No worker waits for more of a file now (the last one streamed was
-    // ended): whichever wakes takes this one.
-    work_.notify_one();
-  }
-  /// The next `n` bytes of the current file, in `buf`.
-  void Data(Bytes buf, std::size_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    room_.wait(lock, [&] { return queued_ < max_bytes_ || !error_.ok(); });
-    queued_ += buf.size();
-    current_->chunks.push_back({std::move(buf), n});
-    work_.notify_all();
-  }
-  void End() {
-    std::lock_guard<std::mutex> lock(mu_);
-    current_->ended = true;
-    work_.notify_all();
-  }
-  /// The first error so far (the reader stops early on one).
-  Status error() {
-    if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
-    std::lock_guard<std::mutex> lock(mu_);
-    return error_;
-  }
-  /// The files finished so far, in the order they were begun, each given
-  /// once; with `all`, waits for every file begun.
-  Result<std::vector<Done>> Take(bool all) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (all) {
-      room_.wait(lock, [&] {
-        return !error_.ok() ||
-               std::all_of(jobs_.begin(), jobs_.end(),
-                           [](const auto& j) { return j->done; });
-      });
-    }
-    return TakeLocked();
-  }
-
- private:
-  Result<std::vector<Done>> TakeLocked() {
-    if (!error_.ok()) return error_;
-    std::vector<Done> out;
-    while (!jobs_.empty() && jobs_.front()->done) {
-      out.push_back({std::move(jobs_.front()->sha512),
-                     std::move(jobs_.front()->counted)});
-      jobs_.pop_front();
-    }
-    return out;
-  }
-
-  static constexpr std::size_t kChunk = 1 << 20;
-  // Files handed over and not yet done (each may hold a descriptor), and
-  // files begun and not yet taken.
-  static constexpr std::size_t kMaxOpen = 256, kMaxJobs = 8192;
-  struct Chunk {
-    Bytes data;
-    std::size_t size;
-  };
-  struct Job {
-    os::File out;
-    std::string name;
-    std::deque<Chunk> chunks;
-    bool ended = false, done = false;
-    std::string sha512;
-    std::unique_ptr<RosterCounter> roster;
-    std::shared_ptr<Result<RosterCounter::ByValues>> counted;
-  };
-
-  // Until fewer files are unfinished (of those handed over, if `open`),
-  // or the first is done (it is taken).
-  void WaitForRoom(std::unique_lock<std::mutex>& lock, bool open) {
-    room_.wait(lock, [&] {
-      return (jobs_.size() < kMaxJobs && (!open || open_ < kMaxOpen)) ||
-             !error_.ok() || jobs_.front()->done;
-    });
-  }
-
-  void Work() {
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      work_.wait(lock, [&] { return stop_ || !unclaimed_.empty(); });
-      if (stop_) return;
-      std::shared_ptr<Job> j = unclaimed_.front();
-      unclaimed_.pop_front();
-      keys::Hasher h(keys::Hasher::Algorithm::kSha512);
-      Status failed, miscounted;
-      for (;;) {
-        work_.wait(lock,
-                   [&] { return stop_ || !j->chunks.empty() || j->ended; });
-        if (stop_) return;
-        if (j->chunks.empty()) break;  // ended
-        Chunk c = std::move(j->chunks.front());
-        j->chunks.pop_front();
-        lock.unlock();
-        ByteSpan data(c.data.data(), c.size);
-        h.Update(data);
-        if (j->roster != nullptr && miscounted.ok())
-          miscounted = j->roster->Feed(data);
-        if (failed.ok() && j->out.is_open()) {
-          os::FdSink sink(j->out.fd());
-          failed = sink.Write(data);
-        }
-        lock.lock();
-        queued_ -= c.data.size();
-        if (c.data.size() == kChunk) spare_.push_back(std::move(c.data));
-        room_.notify_all();
-      }
-      lock.unlock();
-      if (failed.ok() && j->out.is_open()) failed = j->out.Close(j->name);
-      std::string hex = ToHex(h.Finish());
-      std::shared_ptr<Result<RosterCounter::ByValues>> counted;
-      if (j->roster != nullptr) {
-        counted = std::make_shared<Result<RosterCounter::ByValues>>(
-            miscounted.ok() ? j->roster->Finish()
-                            : Result<RosterCounter::ByValues>(miscounted));
-      }
-      lock.lock();
-      j->sha512 = std::move(hex);
-      j->counted = std::move(counted);
-      j->done = true;
-      --open_;
-      if (!failed.ok() && error_.ok()) {
-        error_ = failed;
-        failed_.store(true, std::memory_order_release);
-      }
-      room_.notify_all();
-    }
-  }
-
-  std::size_t max_bytes_;
-  std::mutex mu_;
-  std::condition_variable work_;           // the workers wait on it
-  std::condition_variable room_;           // the reader waits on it
-  std::deque<std::shared_ptr<Job>> jobs_;  // begun, not yet taken
-  std::deque<std::shared_ptr<Job>> unclaimed_;
-  std::shared_ptr<Job> current_;
-  std::vector<Bytes> spare_;
-  std::size_t queued_ = 0, open_ = 0;
-  Status error_;
-  std::atomic<bool> failed_{false};  // error_ is set
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
 
 // Validates the bag as its tar streams by; optionally writes the files.
 class BagCheck {
@@ -373,132 +126,131 @@ class BagCheck {
   }
 
   Status Entry(TarReader& tar, const std::string& path, std::uint64_t size) {
-    auto unexpected = [&]() {
+    // Each of the bag's files in its place: bag-info.txt, bagit.txt, the
+    // payload, the manifest, the tag manifest.
+    Stage want = path == bagit::kBagInfo       ? Stage::kBagInfo
+                 : path == bagit::kBagit       ? Stage::kBagit
+                 : path.starts_with("data/")   ? Stage::kData
+                 : path == bagit::kManifest    ? Stage::kData
+                 : path == bagit::kTagManifest ? Stage::kTagManifest
+                                               : Stage::kDone;
+    if (want == Stage::kDone || stage_ != want) {
       return Error(Code::kRejected, "unexpected file \"{}\" in the bag",
                    EscapeForDisplay(path));
-    };
-    if (path == bagit::kBagInfo) {
-      if (stage_ != Stage::kBagInfo) return unexpected();
-      XJ_ASSIGN_OR_RETURN(std::string text,
-                          ReadSmall(tar, size, bagit::kBagInfo));
-      XJ_ASSIGN_OR_RETURN(bagit::BagInfo info, bagit::ParseBagInfo(text));
-      if (info.external_identifier != st_.id) {
-        return Error(Code::kRejected,
-                     "bag-info.txt names bundle {}, the statement {}",
-                     EscapeForDisplay(info.external_identifier), st_.id);
-      }
-      if (info.payload_oxum != st_.bag_oxum) {
-        return Error(Code::kRejected,
-                     "bag-info.txt says Payload-Oxum {}, the statement {}",
-                     EscapeForDisplay(info.payload_oxum), st_.bag_oxum);
-      }
-      tag_lines_ +=
-          bagit::ManifestLine(Sha512Hex(AsBytes(text)), bagit::kBagInfo);
-      stage_ = Stage::kBagit;
-      return Status::Ok();
     }
-    if (path == bagit::kBagit) {
-      if (stage_ != Stage::kBagit) return unexpected();
-      XJ_ASSIGN_OR_RETURN(std::string text,
-                          ReadSmall(tar, size, bagit::kBagit));
-      if (text != bagit::kBagitTxt)
-        return Status(Code::kRejected, "bagit.txt is not BagIt 1.0 UTF-8");
-      tag_lines_ +=
-          bagit::ManifestLine(Sha512Hex(AsBytes(text)), bagit::kBagit);
-      stage_ = Stage::kData;
-      return Status::Ok();
+    if (path == bagit::kBagInfo) return BagInfoFile(tar, size);
+    if (path == bagit::kBagit) return BagitFile(tar, size);
+    if (path == bagit::kManifest) return ManifestFile(tar, size);
+    if (path == bagit::kTagManifest) return TagManifestFile(tar, size);
+    return PayloadFile(tar, path, size);
+  }
+
+  Status BagInfoFile(TarReader& tar, std::uint64_t size) {
+    XJ_ASSIGN_OR_RETURN(std::string text,
+                        ReadSmall(tar, size, bagit::kBagInfo));
+    XJ_ASSIGN_OR_RETURN(bagit::BagInfo info, bagit::ParseBagInfo(text));
+    if (info.external_identifier != st_.id) {
+      return Error(Code::kRejected,
+                   "bag-info.txt names bundle {}, the statement {}",
+                   EscapeForDisplay(info.external_identifier), st_.id);
     }
-    if (path.compare(0, 5, "data/") == 0) {
-      if (stage_ != Stage::kData) return unexpected();
-      XJ_RETURN_IF_ERROR(hashers_.error());
-      os::File out;
-      if (!out_root_.empty()) {
-        std::string full = out_root_ + "/" + path;
-        // Files come folder by folder: each folder is made (or looked for)
-        // once, for its first file.
-        std::string dir = os::DirName(full);
-        if (dir != made_dir_) {
-          XJ_RETURN_IF_ERROR(os::MakeDirectories(dir, 0700));
-          made_dir_ = std::move(dir);
-        }
-        int fd =
-            ::open(full.c_str(),
-                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-          return os::ErrnoStatus(errno, fmt::format("creating {}", full));
-        out = os::File(fd);
+    if (info.payload_oxum != st_.bag_oxum) {
+      return Error(Code::kRejected,
+                   "bag-info.txt says Payload-Oxum {}, the statement {}",
+                   EscapeForDisplay(info.payload_oxum), st_.bag_oxum);
+    }
+    tag_lines_ +=
+        bagit::ManifestLine(Sha512Hex(AsBytes(text)), bagit::kBagInfo);
+    stage_ = Stage::kBagit;
+    return Status::Ok();
+  }
+
+  Status BagitFile(TarReader& tar, std::uint64_t size) {
+    XJ_ASSIGN_OR_RETURN(std::string text, ReadSmall(tar, size, bagit::kBagit));
+    if (text != bagit::kBagitTxt)
+      return Status(Code::kRejected, "bagit.txt is not BagIt 1.0 UTF-8");
+    tag_lines_ += bagit::ManifestLine(Sha512Hex(AsBytes(text)), bagit::kBagit);
+    stage_ = Stage::kData;
+    return Status::Ok();
+  }
+
+  // A payload file's output (none when the bag is only checked).
+  Result<os::File> OpenOutput(const std::string& path) {
+    os::File out;
+    if (!out_root_.empty()) {
+      std::string full = out_root_ + "/" + path;
+      // Files come folder by folder: each folder is made (or looked for)
+      // once, for its first file.
+      std::string dir = os::DirName(full);
+      if (dir != made_dir_) {
+        XJ_RETURN_IF_ERROR(os::MakeDirectories(dir, 0700));
+        made_dir_ = std::move(dir);
       }
-      // A held school's roster is counted as it streams by, for the
-      // check of the bundles held (which would read it again).
-      std::unique_ptr<RosterCounter> roster;
-      if (held_ != nullptr && !out_root_.empty() &&
-          path.starts_with("data/children/") &&
-          path.ends_with("/bag/data/registry/students.csv")) {
-        roster = std::make_unique<RosterCounter>(out_root_ + "/" + path);
-      }
-      // A small file is hashed and written here. And the small files of a
-      // held child that its check reads (its statement, signatures, chain,
-      // tag files and merged summary, and of a school's registry files
-      // only school.csv) are kept, for the check to read from memory the
-      // bytes that were hashed.
-      if (roster == nullptr && size <= kInlineBytes) {
-        std::string text(static_cast<std::size_t>(size), '\0');
-        XJ_RETURN_IF_ERROR(ReadWhole(
-            tar, path,
-            MutableByteSpan(reinterpret_cast<std::uint8_t*>(text.data()),
-                            text.size())));
-        if (out.is_open()) {
-          std::string full = out_root_ + "/" + path;
-          os::FdSink sink(out.fd(), full);
-          XJ_RETURN_IF_ERROR(sink.Write(AsBytes(text)));
-          XJ_RETURN_IF_ERROR(out.Close(full));
-        }
-        std::string sha512 = Sha512Hex(AsBytes(text));
-        std::optional<std::string> kept;
-        if (held_ != nullptr && path.starts_with("data/children/") &&
-            (path.find("/bag/data/registry/") == std::string::npos ||
-             path.ends_with("/bag/data/registry/school.csv")) &&
-            path.find("/bag/data/check/") == std::string::npos) {
-          kept = std::move(text);
-        }
-        paths_.push_back({path, size, std::move(kept)});
-        octets_ += size;
-        ++files_;
-        XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
-                            hashers_.Add(std::move(sha512)));
-        AddManifestLines(done);
-        return Status::Ok();
-      }
-      // One that fits a chunk is handed over whole (one handover).
-      if (size < kChunkBytes) {
-        Bytes whole(static_cast<std::size_t>(size));
-        XJ_RETURN_IF_ERROR(ReadWhole(tar, path, MutableByteSpan(whole)));
-        hashers_.Whole(std::move(out), path, std::move(roster),
-                       std::move(whole), static_cast<std::size_t>(size));
-        paths_.push_back({path, size, std::nullopt});
-        octets_ += size;
-        ++files_;
-        XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
-                            hashers_.Take(false));
-        AddManifestLines(done);
-        return Status::Ok();
-      }
-      hashers_.Begin(std::move(out), path, std::move(roster));
-      std::uint64_t got = 0;
-      for (;;) {
-        Bytes chunk = hashers_.Buffer(got < size ? size - got : 0);
-        XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(chunk));
-        if (n == 0) {
-          hashers_.Return(std::move(chunk));
-          break;
-        }
-        hashers_.Data(std::move(chunk), n);
-        got += n;
-        if (got % (64 << 20) < n) XJ_RETURN_IF_ERROR(hashers_.error());
-      }
-      hashers_.End();
-      if (got != size)
-        return Error(Code::kTruncated, "bag file {} is cut short", path);
+      int fd =
+          ::open(full.c_str(),
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd < 0)
+        return os::ErrnoStatus(errno, fmt::format("creating {}", full));
+      out = os::File(fd);
+    }
+    return out;
+  }
+
+  // A small file is hashed and written here. And the small files of a
+  // held child that its check reads (its statement, signatures, chain, tag
+  // files and merged summary, and of a school's registry files only
+  // school.csv) are kept, for the check to read from memory the bytes that
+  // were hashed.
+  Status SmallFile(TarReader& tar, const std::string& path, std::uint64_t size,
+                   os::File out) {
+    std::string text(static_cast<std::size_t>(size), '\0');
+    XJ_RETURN_IF_ERROR(
+        ReadWhole(tar, path,
+                  MutableByteSpan(reinterpret_cast<std::uint8_t*>(text.data()),
+                                  text.size())));
+    if (out.is_open()) {
+      std::string full = out_root_ + "/" + path;
+      os::FdSink sink(out.fd(), full);
+      XJ_RETURN_IF_ERROR(sink.Write(AsBytes(text)));
+      XJ_RETURN_IF_ERROR(out.Close(full));
+    }
+    std::string sha512 = Sha512Hex(AsBytes(text));
+    std::optional<std::string> kept;
+    if (held_ != nullptr && path.starts_with("data/children/") &&
+        (path.find("/bag/data/registry/") == std::string::npos ||
+         path.ends_with("/bag/data/registry/school.csv")) &&
+        path.find("/bag/data/check/") == std::string::npos) {
+      kept = std::move(text);
+    }
+    paths_.push_back({path, size, std::move(kept)});
+    octets_ += size;
+    ++files_;
+    XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
+                        hashers_.Add(std::move(sha512)));
+    AddManifestLines(done);
+    return Status::Ok();
+  }
+
+  Status PayloadFile(TarReader& tar, const std::string& path,
+                     std::uint64_t size) {
+    XJ_RETURN_IF_ERROR(hashers_.error());
+    XJ_ASSIGN_OR_RETURN(os::File out, OpenOutput(path));
+    // A held school's roster is counted as it streams by, for the
+    // check of the bundles held (which would read it again).
+    std::unique_ptr<RosterCounter> roster;
+    if (held_ != nullptr && !out_root_.empty() &&
+        path.starts_with("data/children/") &&
+        path.ends_with("/bag/data/registry/students.csv")) {
+      roster = std::make_unique<RosterCounter>(out_root_ + "/" + path);
+    }
+    if (roster == nullptr && size <= kInlineBytes)
+      return SmallFile(tar, path, size, std::move(out));
+    // One that fits a chunk is handed over whole (one handover).
+    if (size < kChunkBytes) {
+      Bytes whole(static_cast<std::size_t>(size));
+      XJ_RETURN_IF_ERROR(ReadWhole(tar, path, MutableByteSpan(whole)));
+      hashers_.Whole(std::move(out), path, std::move(roster), std::move(whole),
+                     static_cast<std::size_t>(size));
       paths_.push_back({path, size, std::nullopt});
       octets_ += size;
       ++files_;
@@ -507,44 +259,64 @@ class BagCheck {
       AddManifestLines(done);
       return Status::Ok();
     }
-    if (path == bagit::kManifest) {
-      if (stage_ != Stage::kData) return unexpected();
-      // The payload's hashes, in the archive's order, make the manifest.
-      XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> rest,
-                          hashers_.Take(true));
-      AddManifestLines(rest);
-      XJ_ASSIGN_OR_RETURN(std::string text, ReadSmallOrStream(tar, size));
-      (void)text;
-      if (manifest_text_sha512_ != ToHex(manifest_.Finish())) {
-        return ExplainMismatch();
+    hashers_.Begin(std::move(out), path, std::move(roster));
+    std::uint64_t got = 0;
+    for (;;) {
+      Bytes chunk = hashers_.Buffer(got < size ? size - got : 0);
+      XJ_ASSIGN_OR_RETURN(std::size_t n, tar.Read(chunk));
+      if (n == 0) {
+        hashers_.Return(std::move(chunk));
+        break;
       }
-      tag_lines_ +=
-          bagit::ManifestLine(manifest_text_sha512_, bagit::kManifest);
-      if (bagit::Oxum(octets_, files_) != st_.bag_oxum) {
-        return Error(Code::kRejected,
-                     "the bag holds {} bytes in {} files (Payload-Oxum {}), "
-                     "the statement's bag-oxum says {}",
-                     octets_, files_, bagit::Oxum(octets_, files_),
-                     st_.bag_oxum);
-      }
-      stage_ = Stage::kTagManifest;
-      return Status::Ok();
+      hashers_.Data(std::move(chunk), n);
+      got += n;
+      if (got % (64 << 20) < n) XJ_RETURN_IF_ERROR(hashers_.error());
     }
-    if (path == bagit::kTagManifest) {
-      if (stage_ != Stage::kTagManifest) return unexpected();
-      XJ_ASSIGN_OR_RETURN(std::string text,
-                          ReadSmall(tar, size, bagit::kTagManifest));
-      if (Sha512Hex(AsBytes(text)) != st_.bag_tagmanifest_sha512) {
-        return Status(Code::kIntegrity,
-                      "the bag's tag manifest does not match the signed "
-                      "statement: the bag "
-                      "was altered");
-      }
-      if (text != tag_lines_) return ExplainTagMismatch(text);
-      stage_ = Stage::kDone;
-      return Status::Ok();
+    hashers_.End();
+    if (got != size)
+      return Error(Code::kTruncated, "bag file {} is cut short", path);
+    paths_.push_back({path, size, std::nullopt});
+    octets_ += size;
+    ++files_;
+    XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
+                        hashers_.Take(false));
+    AddManifestLines(done);
+    return Status::Ok();
+  }
+
+  Status ManifestFile(TarReader& tar, std::uint64_t size) {
+    // The payload's hashes, in the archive's order, make the manifest.
+    XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> rest,
+                        hashers_.Take(true));
+    AddManifestLines(rest);
+    XJ_ASSIGN_OR_RETURN(std::string text, ReadSmallOrStream(tar, size));
+    (void)text;
+    if (manifest_text_sha512_ != ToHex(manifest_.Finish())) {
+      return ExplainMismatch();
     }
-    return unexpected();
+    tag_lines_ += bagit::ManifestLine(manifest_text_sha512_, bagit::kManifest);
+    if (bagit::Oxum(octets_, files_) != st_.bag_oxum) {
+      return Error(Code::kRejected,
+                   "the bag holds {} bytes in {} files (Payload-Oxum {}), "
+                   "the statement's bag-oxum says {}",
+                   octets_, files_, bagit::Oxum(octets_, files_), st_.bag_oxum);
+    }
+    stage_ = Stage::kTagManifest;
+    return Status::Ok();
+  }
+
+  Status TagManifestFile(TarReader& tar, std::uint64_t size) {
+    XJ_ASSIGN_OR_RETURN(std::string text,
+                        ReadSmall(tar, size, bagit::kTagManifest));
+    if (Sha512Hex(AsBytes(text)) != st_.bag_tagmanifest_sha512) {
+      return Status(Code::kIntegrity,
+                    "the bag's tag manifest does not match the signed "
+                    "statement: the bag "
+                    "was altered");
+    }
+    if (text != tag_lines_) return ExplainTagMismatch(text);
+    stage_ = Stage::kDone;
+    return Status::Ok();
   }
 
   // The manifest may be large (a line a file): hash it as it streams, and
