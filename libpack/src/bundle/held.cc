@@ -195,18 +195,10 @@ Status VerifyChild(const Held& h, const std::string& prefix,
   return Status::Ok();
 }
 
-Status VerifyHeldAt(const Held& h, const std::string& prefix,
-                    const ft::BundleStatement& holder,
-                    std::vector<std::string> path, int depth,
-                    std::vector<Leaf>* leaves) {
-  if (depth > 6)
-    return Error(Code::kRejected, "{}: children nested too deep", prefix);
-  path.push_back(holder.id);
-  std::string dir = h.root + "/" + prefix;
-  // The bag's own folder (no "/" at the end), as messages name it.
-  std::string bag_dir = dir;
-  while (bag_dir.size() > h.root.size() && bag_dir.back() == '/')
-    bag_dir.pop_back();
+// The children a holder holds are exactly those its statement lists, one
+// per sender.
+Status CheckListed(const Held& h, const std::string& prefix,
+                   const std::string& dir, const ft::BundleStatement& holder) {
   std::string children = dir + "data/children";
   std::vector<std::string> held;
   if (h.files->IsDirectory(children)) {
@@ -237,38 +229,44 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
                    holder.id, c.id);
     }
   }
-  XJ_ASSIGN_OR_RETURN(bool merged, CheckBagParts(bag_dir, *h.files));
-  if (holder.children.empty()) {
-    if (merged) {
-      return Error(Code::kRejected, "{}: a school's bag with data/children",
-                   bag_dir);
-    }
-    // The records are the signing school's own,
-    Leaf me{dir + "data/registry", holder.sender, holder.id};
-    XJ_ASSIGN_OR_RETURN(const SchoolCounts* c,
-                        CountLeaf(me, h.counts, h.rosters, *h.files));
-    if (leaves != nullptr) leaves->push_back(me);
-    if (c->code != holder.sender) {
-      return Error(Code::kRejected,
-                   "{}: the registry is school {}'s, and school {} signed it",
-                   holder.id, EscapeForDisplay(c->code), holder.sender);
-    }
-    // as many students as the statement says.
-    XJ_RETURN_IF_ERROR(c->counted);
-    std::uint64_t students = c->students;
-    if (students != holder.records) {
-      return Error(Code::kRejected,
-                   "{}: the statement says {} records, its students.csv holds "
-                   "{}",
-                   holder.id, holder.records, students);
-    }
-    h.out->push_back({holder.id, holder.sender, "", path, holder.records});
-    return Status::Ok();
+  return Status::Ok();
+}
+
+// A school's bag (the holder lists no child): its records are the signing
+// school's own, as many as the statement says.
+Status CheckSchoolLeaf(const Held& h, const std::string& dir,
+                       const ft::BundleStatement& holder,
+                       const std::vector<std::string>& path,
+                       std::vector<Leaf>* leaves) {
+  Leaf me{dir + "data/registry", holder.sender, holder.id};
+  XJ_ASSIGN_OR_RETURN(const SchoolCounts* c,
+                      CountLeaf(me, h.counts, h.rosters, *h.files));
+  if (leaves != nullptr) leaves->push_back(me);
+  if (c->code != holder.sender) {
+    return Error(Code::kRejected,
+                 "{}: the registry is school {}'s, and school {} signed it",
+                 holder.id, EscapeForDisplay(c->code), holder.sender);
   }
-  std::uint64_t held_records = 0;
+  XJ_RETURN_IF_ERROR(c->counted);
+  std::uint64_t students = c->students;
+  if (students != holder.records) {
+    return Error(Code::kRejected,
+                 "{}: the statement says {} records, its students.csv holds "
+                 "{}",
+                 holder.id, holder.records, students);
+  }
+  h.out->push_back({holder.id, holder.sender, "", path, holder.records});
+  return Status::Ok();
+}
+
+// Every child a holder lists, checked: each result in the holder's order,
+// the first failure in that order the one that counts (children after it
+// are not started).
+std::vector<ChildResult> CheckChildren(const Held& h, const std::string& prefix,
+                                       const ft::BundleStatement& holder,
+                                       const std::vector<std::string>& path,
+                                       int depth) {
   std::size_t n = holder.children.size();
-  // Each child's result, taken in the holder's order: the first failure in
-  // that order is the one reported (children after it are not started).
   std::vector<ChildResult> results(n);
   std::vector<char> done(n, 0);
   std::size_t first_bad_early = n;
@@ -329,6 +327,33 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
     work();
     for (std::thread& t : pool) t.join();
   }
+  return results;
+}
+
+Status VerifyHeldAt(const Held& h, const std::string& prefix,
+                    const ft::BundleStatement& holder,
+                    std::vector<std::string> path, int depth,
+                    std::vector<Leaf>* leaves) {
+  if (depth > 6)
+    return Error(Code::kRejected, "{}: children nested too deep", prefix);
+  path.push_back(holder.id);
+  std::string dir = h.root + "/" + prefix;
+  // The bag's own folder (no "/" at the end), as messages name it.
+  std::string bag_dir = dir;
+  while (bag_dir.size() > h.root.size() && bag_dir.back() == '/')
+    bag_dir.pop_back();
+  XJ_RETURN_IF_ERROR(CheckListed(h, prefix, dir, holder));
+  XJ_ASSIGN_OR_RETURN(bool merged, CheckBagParts(bag_dir, *h.files));
+  if (holder.children.empty()) {
+    if (merged) {
+      return Error(Code::kRejected, "{}: a school's bag with data/children",
+                   bag_dir);
+    }
+    return CheckSchoolLeaf(h, dir, holder, path, leaves);
+  }
+  std::uint64_t held_records = 0;
+  std::vector<ChildResult> results =
+      CheckChildren(h, prefix, holder, path, depth);
   // (The checks above each child are its own, as they were on the disk.)
   std::vector<Leaf> below;
   for (ChildResult& r : results) {
