@@ -184,6 +184,84 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
   return inv;
 }
 
+namespace {
+
+// One signature file of a bundle folder, judged: its name, its trusted
+// comment (this statement, a role, a time not before the statement), and,
+// when its key is among `keys`, the signature itself and the key's role. A
+// key not among them is noted, not refused.
+Result<SignatureReport> JudgeSignatureFile(
+    const std::string& name, const Bytes& content,
+    const ft::BundleStatement& st, const std::string& statement_text,
+    const std::vector<TrustedKey>& keys) {
+  SignatureReport s;
+  s.key_id = name.substr(kStatement.size() + 1, 16);
+  Result<formats::minisign::Signature> sig =
+      formats::minisign::ParseSignatureFile(AsChars(content));
+  if (!sig.ok()) return sig.status().WithContext(name);
+  if (!KeyIdIs(sig->key_id, s.key_id)) {
+    return Error(Code::kBadSignature,
+                 "{}: the file name says key {}, the signature key {}", name,
+                 s.key_id, KeyIdToString(sig->key_id));
+  }
+  if (sig->algorithm != formats::minisign::SignatureAlgorithm::kPrehashed) {
+    return Error(Code::kBadSignature,
+                 "{}: a legacy (Ed) signature; bundles use ED", name);
+  }
+  // The trusted comment says what was signed: this statement, this role.
+  std::vector<std::string> parts;
+  std::string_view tc = sig->trusted_comment;
+  for (std::size_t start = 0;;) {
+    std::size_t sp = tc.find(' ', start);
+    parts.emplace_back(tc.substr(start, sp - start));
+    if (sp == std::string_view::npos) break;
+    start = sp + 1;
+  }
+  if (parts.size() != 5 || parts[0] != "xjtrust/1" || parts[1] != "bundle" ||
+      parts[2] != st.id || (parts[3] != "clerk" && parts[3] != "leader") ||
+      !ft::IsUtcTime(parts[4])) {
+    return Error(
+        Code::kBadSignature,
+        "{}: the trusted comment \"{}\" does not say \"xjtrust/1 bundle {} "
+        "<clerk|leader> <time>\"",
+        name, EscapeForDisplay(tc.substr(0, 120)), st.id);
+  }
+  s.role = parts[3];
+  s.time = parts[4];
+  if (s.time < st.created) {
+    return Error(Code::kBadSignature,
+                 "{}: signed at {}, before the statement was created ({})",
+                 name, s.time, st.created);
+  }
+  auto key = std::find_if(keys.begin(), keys.end(), [&](const TrustedKey& k) {
+    return k.key.key_id == sig->key_id;
+  });
+  if (key == keys.end()) {
+    s.problem = "signed by a key that is not trusted";
+  } else {
+    s.signer = key->name;
+    // (A held school's statement may have been verified ahead, as the
+    // bag was extracted.)
+    if (!pack::trust::VerifyRemembered(statement_text, AsChars(content),
+                                       key->key)) {
+      return Error(Code::kBadSignature,
+                   "{}: the signature by {} does not verify: the statement "
+                   "was altered",
+                   name, key->name);
+    }
+    if (key->role != s.role) {
+      return Error(Code::kBadSignature,
+                   "{}: the signature claims the role {}, but {} is trusted "
+                   "only as {}",
+                   name, s.role, key->name, key->role);
+    }
+    s.valid = true;
+  }
+  return s;
+}
+
+}  // namespace
+
 // `keys_from_chain`: the keys are the sender's certified ones (not given
 // with -p), which a refusal names.
 Result<BundleReport> ReadStatementAndSignatures(
@@ -209,74 +287,12 @@ Result<BundleReport> ReadStatementAndSignatures(
         "README.txt on the stick differs from what the statement says; only "
         "the signed statement counts");
   }
-  std::size_t valid = 0, unknown = 0;
+  std::size_t valid = 0;
   for (const auto& [name, content] : inv.signatures) {
-    SignatureReport s;
-    s.key_id = name.substr(kStatement.size() + 1, 16);
-    Result<formats::minisign::Signature> sig =
-        formats::minisign::ParseSignatureFile(AsChars(content));
-    if (!sig.ok()) return sig.status().WithContext(name);
-    if (!KeyIdIs(sig->key_id, s.key_id)) {
-      return Error(Code::kBadSignature,
-                   "{}: the file name says key {}, the signature key {}", name,
-                   s.key_id, KeyIdToString(sig->key_id));
-    }
-    if (sig->algorithm != formats::minisign::SignatureAlgorithm::kPrehashed) {
-      return Error(Code::kBadSignature,
-                   "{}: a legacy (Ed) signature; bundles use ED", name);
-    }
-    // The trusted comment says what was signed: this statement, this role.
-    std::vector<std::string> parts;
-    std::string_view tc = sig->trusted_comment;
-    for (std::size_t start = 0;;) {
-      std::size_t sp = tc.find(' ', start);
-      parts.emplace_back(tc.substr(start, sp - start));
-      if (sp == std::string_view::npos) break;
-      start = sp + 1;
-    }
-    if (parts.size() != 5 || parts[0] != "xjtrust/1" || parts[1] != "bundle" ||
-        parts[2] != r.statement.id ||
-        (parts[3] != "clerk" && parts[3] != "leader") ||
-        !ft::IsUtcTime(parts[4])) {
-      return Error(
-          Code::kBadSignature,
-          "{}: the trusted comment \"{}\" does not say \"xjtrust/1 bundle {} "
-          "<clerk|leader> <time>\"",
-          name, EscapeForDisplay(tc.substr(0, 120)), r.statement.id);
-    }
-    s.role = parts[3];
-    s.time = parts[4];
-    if (s.time < r.statement.created) {
-      return Error(Code::kBadSignature,
-                   "{}: signed at {}, before the statement was created ({})",
-                   name, s.time, r.statement.created);
-    }
-    auto key = std::find_if(keys.begin(), keys.end(), [&](const TrustedKey& k) {
-      return k.key.key_id == sig->key_id;
-    });
-    if (key == keys.end()) {
-      s.problem = "signed by a key that is not trusted";
-      ++unknown;
-    } else {
-      s.signer = key->name;
-      // (A held school's statement may have been verified ahead, as the
-      // bag was extracted.)
-      if (!pack::trust::VerifyRemembered(inv.statement_text, AsChars(content),
-                                         key->key)) {
-        return Error(Code::kBadSignature,
-                     "{}: the signature by {} does not verify: the statement "
-                     "was altered",
-                     name, key->name);
-      }
-      if (key->role != s.role) {
-        return Error(Code::kBadSignature,
-                     "{}: the signature claims the role {}, but {} is trusted "
-                     "only as {}",
-                     name, s.role, key->name, key->role);
-      }
-      s.valid = true;
-      ++valid;
-    }
+    XJ_ASSIGN_OR_RETURN(SignatureReport s,
+                        JudgeSignatureFile(name, content, r.statement,
+                                           inv.statement_text, keys));
+    if (s.valid) ++valid;
     r.signatures.push_back(std::move(s));
   }
   if (require_trust) {
@@ -306,7 +322,6 @@ Result<BundleReport> ReadStatementAndSignatures(
               "stick");
     }
   }
-  (void)unknown;
   return r;
 }
 

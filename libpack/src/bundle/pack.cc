@@ -181,6 +181,8 @@ Status CheckSigningClock(const Home& home, std::int64_t now) {
   return Status::Ok();
 }
 
+namespace {
+
 // The office that signs, checked before a number is taken: the sender its
 // certificate names, the key that signs, the chain the bundle carries (as
 // the recipient will judge it), and whether a leader must approve.
@@ -458,6 +460,70 @@ Status ReadBack(const PackRequest& req, const std::string& final_dir,
   return Status::Ok();
 }
 
+// The sender and period of a school's bundle, from its checked school
+// record (staged in `stage`).
+Status SenderAndPeriod(const std::string& stage, std::string* sender_out,
+                       std::string* period_out) {
+  std::string& sender = *sender_out;
+  std::string& period = *period_out;
+  {
+    Result<std::unique_ptr<formats::csv::Reader>> r =
+        formats::csv::Reader::Open(stage + "/school.csv", "school.csv");
+    if (!r.ok()) return r.status();
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, (*r)->ReadHeader());
+    XJ_ASSIGN_OR_RETURN(bool any, (*r)->Next());
+    if (!any) return Status(Code::kRejected, "school.csv has no record");
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == "school_code") sender = std::string((*r)->fields()[i]);
+      if (header[i] == "census_date") period = std::string((*r)->fields()[i]);
+    }
+  }
+  if (!ft::IsOfficeCode(sender)) {
+    return Error(Code::kRejected,
+                 "school.csv: the school code \"{}\" cannot name a sender",
+                 EscapeForDisplay(sender));
+  }
+  if (period.size() != 10 || period.substr(4) != "-09-30") {
+    return Error(
+        Code::kRejected,
+        "school.csv: the census date {} is not a 30 September; the period of a "
+        "bundle is the census date that opens the school year",
+        EscapeForDisplay(period));
+  }
+  return Status::Ok();
+}
+
+// A school's bag's files: the staged registry files, and the photos beside
+// the registry (not OS litter or hidden files).
+Result<std::vector<BagFile>> RegistryFiles(const std::string& stage,
+                                           const std::string& registry_dir) {
+  std::vector<BagFile> files;
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> staged,
+                      os::ListDirectory(stage));
+  for (const std::string& n : staged) {
+    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(stage + "/" + n));
+    files.push_back({"data/registry/" + n, stage + "/" + n, size});
+  }
+  std::string photos = registry_dir + "/photos";
+  if (os::IsDirectory(photos)) {
+    XJ_ASSIGN_OR_RETURN(os::Dir pd, os::Dir::Open(photos));
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, pd.List());
+    for (const std::string& n : names) {
+      // OS litter (Thumbs.db, .DS_Store, ._*) and hidden files are no photos.
+      if (IsLitter(n) || n[0] == '.') continue;
+      std::string path = "data/registry/photos/" + n;
+      XJ_RETURN_IF_ERROR(bagit::CheckPath(path).WithContext(photos));
+      if (pd.KindOf(n) != os::Dir::Kind::kFile) {
+        return Error(Code::kRejected, "{}/{} is not a regular file", photos,
+                     EscapeForDisplay(n));
+      }
+      XJ_ASSIGN_OR_RETURN(std::uint64_t size, pd.Size(n));
+      files.push_back({path, photos + "/" + n, size});
+    }
+  }
+  return files;
+}
+
 // From the bag's files on: the certificate and chain, the stream's next
 // number, tar -> zstd -> age in the outbox, the signed statement, and the
 // stick, read back.
@@ -554,6 +620,8 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   return result;
 }
 
+}  // namespace
+
 Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   if (req.data == nullptr || req.key == nullptr) {
     return Status(Code::kInternal,
@@ -603,30 +671,7 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   phase = Clock::now();
   // The sender and period come from the checked school record.
   std::string sender, period;
-  {
-    Result<std::unique_ptr<formats::csv::Reader>> r =
-        formats::csv::Reader::Open(stage + "/school.csv", "school.csv");
-    if (!r.ok()) return r.status();
-    XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, (*r)->ReadHeader());
-    XJ_ASSIGN_OR_RETURN(bool any, (*r)->Next());
-    if (!any) return Status(Code::kRejected, "school.csv has no record");
-    for (std::size_t i = 0; i < header.size(); ++i) {
-      if (header[i] == "school_code") sender = std::string((*r)->fields()[i]);
-      if (header[i] == "census_date") period = std::string((*r)->fields()[i]);
-    }
-  }
-  if (!ft::IsOfficeCode(sender)) {
-    return Error(Code::kRejected,
-                 "school.csv: the school code \"{}\" cannot name a sender",
-                 EscapeForDisplay(sender));
-  }
-  if (period.size() != 10 || period.substr(4) != "-09-30") {
-    return Error(
-        Code::kRejected,
-        "school.csv: the census date {} is not a 30 September; the period of a "
-        "bundle is the census date that opens the school year",
-        EscapeForDisplay(period));
-  }
+  XJ_RETURN_IF_ERROR(SenderAndPeriod(stage, &sender, &period));
   if (sender == req.recipient.code ||
       std::any_of(req.copy_to.begin(), req.copy_to.end(),
                   [&](const Addressee& a) { return a.code == sender; })) {
@@ -634,31 +679,9 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
                  "the school {} cannot address a bundle to itself", sender);
   }
 
-  // 3. The bag's files, in byte order of their paths.
-  std::vector<BagFile> files;
-  XJ_ASSIGN_OR_RETURN(std::vector<std::string> staged,
-                      os::ListDirectory(stage));
-  for (const std::string& n : staged) {
-    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(stage + "/" + n));
-    files.push_back({"data/registry/" + n, stage + "/" + n, size});
-  }
-  std::string photos = req.registry_dir + "/photos";
-  if (os::IsDirectory(photos)) {
-    XJ_ASSIGN_OR_RETURN(os::Dir pd, os::Dir::Open(photos));
-    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, pd.List());
-    for (const std::string& n : names) {
-      // OS litter (Thumbs.db, .DS_Store, ._*) and hidden files are no photos.
-      if (IsLitter(n) || n[0] == '.') continue;
-      std::string path = "data/registry/photos/" + n;
-      XJ_RETURN_IF_ERROR(bagit::CheckPath(path).WithContext(photos));
-      if (pd.KindOf(n) != os::Dir::Kind::kFile) {
-        return Error(Code::kRejected, "{}/{} is not a regular file", photos,
-                     EscapeForDisplay(n));
-      }
-      XJ_ASSIGN_OR_RETURN(std::uint64_t size, pd.Size(n));
-      files.push_back({path, photos + "/" + n, size});
-    }
-  }
+  // The bag's files (WriteBundle puts them in byte order of their paths).
+  XJ_ASSIGN_OR_RETURN(std::vector<BagFile> files,
+                      RegistryFiles(stage, req.registry_dir));
   if (!report.text().empty()) {
     std::string path = work + "/findings.csv";
     XJ_RETURN_IF_ERROR(WriteFileSynced(path, report.text(), 0600));
