@@ -1,7 +1,6 @@
 #include "formats/csv.h"
 
 #include <iconv.h>
-#include <sys/stat.h>
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
@@ -139,14 +138,16 @@ bool HasHighBit(const std::uint8_t* p, std::size_t n) {
 }
 
 // Counts the lines of a file up to byte `offset` (for an error message).
-Result<std::uint64_t> LineAt(int fd, std::uint64_t offset) {
+Result<std::uint64_t> LineAt(const os::File& file, std::uint64_t offset) {
   std::uint64_t line = 1, pos = 0;
   std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[kChunk]);
   while (pos < offset) {
-    ssize_t n =
-        ::pread(fd, buf.get(), std::min<std::uint64_t>(kChunk, offset - pos),
-                static_cast<off_t>(pos));
-    if (n < 0) return os::ErrnoStatus(errno, "reading");
+    XJ_ASSIGN_OR_RETURN(
+        std::size_t n,
+        file.ReadAt(MutableByteSpan(buf.get(), static_cast<std::size_t>(
+                                                   std::min<std::uint64_t>(
+                                                       kChunk, offset - pos))),
+                    pos));
     if (n == 0) break;
     line += static_cast<std::uint64_t>(
         std::count(buf.get(), buf.get() + n, static_cast<std::uint8_t>('\n')));
@@ -271,22 +272,22 @@ Utf8Scan ScanUtf8(const std::uint8_t* b, std::size_t n, bool final) {
 // when valid, else the 1-based line of the first invalid byte; *plain as
 // in Utf8Scan, for the whole file (a property of each character alone, so
 // chunks can be judged apart).
-Result<std::uint64_t> FirstInvalidUtf8Line(int fd, std::size_t skip,
-                                           bool* plain) {
+Result<std::uint64_t> FirstInvalidUtf8Line(const os::File& file,
+                                           std::size_t skip, bool* plain) {
   std::unique_ptr<std::uint8_t[]> storage(new std::uint8_t[kChunk + 4]);
   std::uint8_t* buf = storage.get();
   std::size_t carry = 0;
   std::uint64_t base = skip;  // file offset of buf[0]
   *plain = true;
   for (;;) {
-    ssize_t got =
-        ::pread(fd, buf + carry, kChunk, static_cast<off_t>(base + carry));
-    if (got < 0) return os::ErrnoStatus(errno, "reading");
-    std::size_t have = carry + static_cast<std::size_t>(got);
+    XJ_ASSIGN_OR_RETURN(
+        std::size_t got,
+        file.ReadAt(MutableByteSpan(buf + carry, kChunk), base + carry));
+    std::size_t have = carry + got;
     bool eof = got == 0;
     Utf8Scan s = ScanUtf8(buf, have, eof);
     *plain = *plain && s.plain;
-    if (s.bad) return LineAt(fd, base + s.valid);
+    if (s.bad) return LineAt(file, base + s.valid);
     if (eof) return std::uint64_t{0};
     carry = have - s.valid;
     std::memmove(buf, buf + s.valid, carry);
@@ -516,17 +517,17 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
   r->display_ = std::move(display);
   r->options_ = options;
   XJ_ASSIGN_OR_RETURN(r->file_, os::OpenForRead(path));
-  int fd = r->file_.fd();
+  const os::File& file = r->file_;
   std::uint8_t head[4] = {};
-  ssize_t got = ::pread(fd, head, sizeof head, 0);
-  if (got < 0) return os::ErrnoStatus(errno, fmt::format("reading {}", path));
-  XJ_ASSIGN_OR_RETURN(std::size_t skip,
-                      r->Start(ByteSpan(head, static_cast<std::size_t>(got))));
+  Result<std::size_t> got = file.ReadAt(MutableByteSpan(head, sizeof head), 0);
+  if (!got.ok()) return got.status().WithContext(path);
+  XJ_ASSIGN_OR_RETURN(std::size_t skip, r->Start(ByteSpan(head, *got)));
   Encoding enc = options.encoding;
   r->scratch_.reserve(options.max_record);
-  struct stat st;
-  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  std::size_t size = regular ? static_cast<std::size_t>(st.st_size) : kChunk;
+  bool regular = file.IsRegular();
+  Result<std::uint64_t> file_size = file.Size();
+  std::size_t size =
+      regular && file_size.ok() ? static_cast<std::size_t>(*file_size) : kChunk;
   if (enc == Encoding::kAuto || enc == Encoding::kUtf8) {
     // A file that fits in one buffer (a school's files nearly always do) is
     // read once: checked as UTF-8 there, then parsed from it while it is
@@ -537,15 +538,14 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
       std::size_t have = 0;
       bool eof = false;
       while (have < kRoom) {
-        ssize_t n = ::pread(fd, buf.get() + have, kRoom - have,
-                            static_cast<off_t>(skip + have));
-        if (n < 0)
-          return os::ErrnoStatus(errno, fmt::format("reading {}", path));
-        if (n == 0) {
+        Result<std::size_t> n = file.ReadAt(
+            MutableByteSpan(buf.get() + have, kRoom - have), skip + have);
+        if (!n.ok()) return n.status().WithContext(path);
+        if (*n == 0) {
           eof = true;
           break;
         }
-        have += static_cast<std::size_t>(n);
+        have += *n;
       }
       r->buf_ = std::move(buf);
       r->buf_size_ = kPooledSize;
@@ -560,7 +560,7 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
   if (enc == Encoding::kAuto || enc == Encoding::kUtf8) {
     bool plain = false;
     XJ_ASSIGN_OR_RETURN(std::uint64_t bad,
-                        FirstInvalidUtf8Line(fd, skip, &plain));
+                        FirstInvalidUtf8Line(file, skip, &plain));
     if (bad != 0) {
       if (enc == Encoding::kUtf8 || r->info_.bom) {
         return r->Error(bad, "bytes that are not valid UTF-8");
@@ -572,10 +572,8 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
     }
   }
   r->info_.encoding = enc;
-  if (::lseek(fd, static_cast<off_t>(skip), SEEK_SET) < 0) {
-    return os::ErrnoStatus(errno, fmt::format("reading {}", path));
-  }
-  r->raw_ = std::make_unique<os::FdSource>(fd);
+  XJ_RETURN_IF_ERROR(file.Seek(skip).WithContext(path));
+  r->raw_ = std::make_unique<os::FdSource>(file.fd());
   if (enc == Encoding::kGb18030) {
     r->decoder_ = std::make_unique<Gb18030Source>(
         r->raw_.get(), r->display_, &r->error_line_, &r->error_what_);

@@ -1,7 +1,5 @@
 #include "libpack/file_crypto.h"
 
-#include <unistd.h>
-
 #include "base/os.h"
 #include "libpack/key_files.h"
 
@@ -20,7 +18,7 @@ struct Input {
 Result<Input> OpenInput(const std::string& path) {
   Input in;
   if (path == kStdio) {
-    in.fd = STDIN_FILENO;
+    in.fd = os::kStdin;
     return in;
   }
   XJ_ASSIGN_OR_RETURN(in.file, os::OpenForRead(path));
@@ -54,7 +52,7 @@ std::string Name(const std::string& path) {
 
 Status EncryptFile(const EncryptFileRequest& req) {
   XJ_RETURN_IF_ERROR(CheckDistinct(req.input, req.output));
-  if (req.output == kStdio && !req.armor && os::IsTerminal(STDOUT_FILENO)) {
+  if (req.output == kStdio && !req.armor && os::IsTerminal(os::kStdout)) {
     return Status(Code::kInvalidArgument,
                   "refusing to write binary ciphertext to a terminal")
         .WithHint("use -o FILE, or --armor for text");
@@ -71,7 +69,7 @@ Status EncryptFile(const EncryptFileRequest& req) {
     return age::EncryptToRecipients(source, sink, req.recipients, opt);
   };
   if (req.output == kStdio) {
-    os::FdSink sink(STDOUT_FILENO);
+    os::FdSink sink(os::kStdout);
     return run(sink).WithContext(fmt::format("encrypting {}", Name(req.input)));
   }
   XJ_ASSIGN_OR_RETURN(os::AtomicFile out,
@@ -95,7 +93,7 @@ Status DecryptFile(const DecryptFileRequest& req, age::Decryptor& decryptor) {
     os::FdSink spool_sink(spool.fd());
     XJ_RETURN_IF_ERROR(
         decryptor.Decrypt(source, spool_sink).WithContext(context));
-    os::FdSink out(STDOUT_FILENO);
+    os::FdSink out(os::kStdout);
     return os::CopyFromStart(spool, out);
   }
   XJ_ASSIGN_OR_RETURN(os::AtomicFile out,

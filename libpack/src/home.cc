@@ -1,8 +1,5 @@
 #include "libpack/home.h"
 
-#include <signal.h>
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <filesystem>
 
@@ -17,7 +14,7 @@ Result<Home> OpenHome(const std::string& flag) {
   for (const std::string& d : {h.root, h.outbox(), h.streams(), h.work()}) {
     XJ_RETURN_IF_ERROR(os::MakeDirectories(d, 0700));
   }
-  ::chmod(h.root.c_str(), 0700);
+  os::SetMode(h.root, 0700);
   return h;
 }
 
@@ -86,8 +83,7 @@ void RemoveStaleOwnDirs(const std::string& parent, std::string_view prefix) {
   for (const std::string& n : *names) {
     if (n.compare(0, prefix.size(), prefix) != 0) continue;
     int pid = std::atoi(n.c_str() + prefix.size());
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
-      RemoveTree(parent + "/" + n);
+    if (pid > 0 && !os::ProcessRuns(pid)) RemoveTree(parent + "/" + n);
   }
 }
 
@@ -97,10 +93,8 @@ Result<std::string> MakeOwnDir(const std::string& parent,
   std::uint8_t r[6];
   keys::RandomBytes(r);
   std::string dir =
-      fmt::format("{}/{}{}-{}", parent, prefix, ::getpid(), ToHex(r));
-  if (::mkdir(dir.c_str(), static_cast<mode_t>(mode)) != 0) {
-    return os::ErrnoStatus(errno, fmt::format("creating {}", dir));
-  }
+      fmt::format("{}/{}{}-{}", parent, prefix, os::ProcessId(), ToHex(r));
+  XJ_RETURN_IF_ERROR(os::MakeDirectory(dir, mode));
   return dir;
 }
 

@@ -1,7 +1,6 @@
 #include "libpack/ledger.h"
 
 #include <sqlite3.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
@@ -88,7 +87,7 @@ Result<Ledger> Ledger::Open(const Home& home) {
   XJ_RETURN_IF_ERROR(l.Exec("PRAGMA journal_mode=DELETE"));
   XJ_RETURN_IF_ERROR(l.Exec("PRAGMA synchronous=FULL"));
   XJ_RETURN_IF_ERROR(l.Exec(kSchema));
-  ::chmod(l.path_.c_str(), 0600);
+  os::SetMode(l.path_, 0600);
   return l;
 }
 

@@ -1,76 +1,15 @@
 #include "libpack/media.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <fstream>
-#include <sstream>
-
 #include "libpack/stick.h"
 
 namespace xj::pack {
-namespace {
-
-constexpr long kMsdosMagic = 0x4d44;
-constexpr long kExfatMagic = 0x2011BAB0;
-constexpr long kFuseMagic = 0x65735546;
-
-// The file system type of the mount holding `dir`, from mountinfo (the
-// longest mount point that is a prefix of its real path).
-std::string MountType(const std::string& dir) {
-  char real[4096];
-  if (::realpath(dir.c_str(), real) == nullptr) return "";
-  std::string path = real;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line, best_type;
-  std::size_t best = 0;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devno, root, mount;
-    fields >> id >> parent >> devno >> root >> mount;
-    std::string token, type;
-    while (fields >> token && token != "-") {
-    }
-    fields >> type;
-    bool prefix = path == mount || mount == "/" ||
-                  (path.compare(0, mount.size(), mount) == 0 &&
-                   path.size() > mount.size() && path[mount.size()] == '/');
-    if (prefix && mount.size() >= best) {
-      best = mount.size();
-      best_type = type;
-    }
-  }
-  return best_type;
-}
-
-}  // namespace
 
 Result<MediaInfo> ProbeMedia(const std::string& dir) {
-  struct statfs st;
-  if (::statfs(dir.c_str(), &st) != 0) {
-    return os::ErrnoStatus(errno,
-                           fmt::format("examining the file system of {}", dir));
-  }
+  XJ_ASSIGN_OR_RETURN(os::FileSystemInfo fs, os::DescribeFileSystem(dir));
   MediaInfo info;
-  info.fs_type = MountType(dir);
-  long magic = static_cast<long>(st.f_type);
-  info.fat = magic == kMsdosMagic || info.fs_type == "vfat" ||
-             info.fs_type == "msdos" || info.fs_type == "fuse.fusefat" ||
-             info.fs_type == "fusefat";
-  if (info.fs_type.empty()) {
-    info.fs_type = magic == kMsdosMagic   ? "vfat"
-                   : magic == kExfatMagic ? "exfat"
-                   : magic == kFuseMagic  ? "fuse"
-                                          : "unknown";
-  }
-  // Some FUSE file systems (fusefat among them) report no block counts.
-  if (st.f_blocks > 0) {
-    info.free_bytes = static_cast<std::uint64_t>(st.f_bavail) *
-                      static_cast<std::uint64_t>(st.f_bsize);
-  }
+  info.fs_type = std::move(fs.type);
+  info.fat = fs.fat;
+  info.free_bytes = fs.free_bytes;
   return info;
 }
 
@@ -97,10 +36,7 @@ VolumeWriter::~VolumeWriter() = default;
 Status VolumeWriter::Open() {
   std::string path =
       stick::In(dir_, stick::NumberedVolumeName(done_.size() + 1));
-  int fd = ::open(path.c_str(),
-                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", path));
-  file_ = os::File(fd);
+  XJ_ASSIGN_OR_RETURN(file_, os::CreateNewFile(path, 0644));
   path_ = std::move(path);
   hasher_ = std::make_unique<keys::Hasher>(keys::Hasher::Algorithm::kSha512);
   size_ = 0;
@@ -110,8 +46,7 @@ Status VolumeWriter::Open() {
 Status VolumeWriter::Close() {
   if (!file_.is_open()) return Status::Ok();
   std::string name = stick::NumberedVolumeName(done_.size() + 1);
-  if (::fsync(file_.fd()) != 0)
-    return os::ErrnoStatus(errno, fmt::format("writing {}", name));
+  XJ_RETURN_IF_ERROR(file_.Sync(name));
   XJ_RETURN_IF_ERROR(file_.Close(name));
   done_.push_back({name, size_, ToHex(hasher_->Finish())});
   return Status::Ok();
@@ -139,9 +74,7 @@ Result<std::vector<VolumeFile>> VolumeWriter::Finish() {
   if (done_.size() == 1) {
     std::string from = stick::In(dir_, done_[0].name),
                 to = stick::In(dir_, stick::kPayload);
-    if (::rename(from.c_str(), to.c_str()) != 0) {
-      return os::ErrnoStatus(errno, fmt::format("renaming {}", from));
-    }
+    XJ_RETURN_IF_ERROR(os::Rename(from, to));
     done_[0].name = std::string(stick::kPayload);
   }
   return done_;

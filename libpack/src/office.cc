@@ -1,7 +1,5 @@
 #include "libpack/office.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -250,7 +248,7 @@ Result<InitResult> InitOffice(const InitRequest& req,
     bool keep = false;
     ~Made() {
       if (keep) return;
-      for (const std::string& f : files) ::unlink(f.c_str());
+      for (const std::string& f : files) os::RemoveFile(f);
     }
   } made;
   kr.secret_path = keys_dir + "/office.key";

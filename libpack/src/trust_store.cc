@@ -1,7 +1,5 @@
 #include "libpack/trust_store.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <charconv>
 

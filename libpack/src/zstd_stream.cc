@@ -1,6 +1,5 @@
 #include "libpack/zstd_stream.h"
 
-#include <unistd.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 

@@ -1,7 +1,5 @@
 #include "common/cli.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <iostream>
 #include <limits>

@@ -1,13 +1,13 @@
 #include "common/progress.h"
 
-#include <unistd.h>
-
 #include <cstdio>
+
+#include "base/os.h"
 
 namespace xj::cli {
 
 ProgressLine::ProgressLine(bool enabled)
-    : enabled_(enabled && ::isatty(STDERR_FILENO) == 1) {}
+    : enabled_(enabled && os::IsTerminal(os::kStderr)) {}
 ProgressLine::~ProgressLine() { Clear(); }
 
 void ProgressLine::Clear() {

@@ -1,10 +1,6 @@
 // xjpack demo: the whole flow, from the province's root to the province's
 // intake, on a synthetic city, in a scratch folder, printing each step and
 // each command as a clerk would type it.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -52,28 +48,16 @@ class Demo {
       std::printf("%s\n", line.c_str());
       std::fflush(stdout);
     }
-    pid_t pid = ::fork();
-    if (pid < 0) return 70;
-    if (pid == 0) {
-      if (::chdir(dir_.c_str()) != 0) ::_exit(70);
-      if (silent || quiet_) {
-        // Errors still show: the commands run with -q.
-        int null = ::open("/dev/null", O_WRONLY);
-        if (null >= 0) ::dup2(null, 1);
-      }
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(exe_.c_str()));
-      for (const std::string& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::setenv("XJPACK_HOME", (dir_ + "/.nohome").c_str(), 1);
-      ::execv(exe_.c_str(), argv.data());
-      ::_exit(70);
+    // (Errors still show when it is silent: the commands run with -q.)
+    Result<int> status =
+        os::RunProgram(exe_, args, dir_, {{"XJPACK_HOME", dir_ + "/.nohome"}},
+                       silent || quiet_);
+    if (!status.ok()) {
+      std::fprintf(stderr, "xjpack: error: demo: %s\n",
+                   status.status().message().c_str());
+      return kExitInternal;
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    return *status;
   }
 
   // Runs and insists on `want`; false (with a message) otherwise.
@@ -413,16 +397,11 @@ int RunDemo(Cli& cli, const std::vector<std::string>& args) {
   if (students < 100 || students > 1000000)
     return cli.Usage("--students is 100 to 1000000");
   if (dir.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string t =
-        std::string(tmp && *tmp ? tmp : "/tmp") + "/xjpack-demo-XXXXXX";
-    std::vector<char> buf(t.begin(), t.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr)
-      return cli.Fail(os::ErrnoStatus(errno, "making the scratch folder"));
-    dir = buf.data();
-  } else if (::mkdir(dir.c_str(), 0700) != 0) {
-    return cli.Fail(os::ErrnoStatus(errno, fmt::format("creating {}", dir)));
+    Result<std::string> made = os::MakeTempDirectory("xjpack-demo-");
+    if (!made.ok()) return cli.Fail(made.status());
+    dir = *made;
+  } else if (Status made = os::MakeDirectory(dir, 0700); !made.ok()) {
+    return cli.Fail(made);
   }
   Result<std::string> exe = os::ExecutablePath();
   if (!exe.ok()) return cli.Fail(exe.status());

@@ -1,6 +1,7 @@
 // POSIX (Linux) implementation of base/os.h.
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sodium.h>
@@ -8,7 +9,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -19,6 +22,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "base/os.h"
@@ -140,6 +145,194 @@ Status File::Close(std::string_view name) {
   return Status::Ok();
 }
 int File::Release() { return std::exchange(fd_, -1); }
+
+Status File::Sync(std::string_view name) const {
+  if (::fsync(fd_) != 0)
+    return ErrnoStatus(errno, fmt::format("writing {}", name));
+  return Status::Ok();
+}
+
+void File::DropCache() const {
+  (void)::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+bool File::IsRegular() const {
+  struct stat st;
+  return ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+Result<std::uint64_t> File::Size() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return ErrnoStatus(errno, "examining a file");
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+Result<std::size_t> File::ReadAt(MutableByteSpan buf,
+                                 std::uint64_t offset) const {
+  for (;;) {
+    ssize_t n =
+        ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, "reading");
+    return static_cast<std::size_t>(n);
+  }
+}
+
+Status File::Seek(std::uint64_t offset) const {
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0)
+    return ErrnoStatus(errno, "reading");
+  return Status::Ok();
+}
+
+Result<File> CreateNewFile(const std::string& path, unsigned mode) {
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+             static_cast<mode_t>(mode));
+  if (fd < 0) return ErrnoStatus(errno, fmt::format("creating {}", path));
+  return File(fd);
+}
+
+Status MakeDirectory(const std::string& path, unsigned mode) {
+  if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0)
+    return ErrnoStatus(errno, fmt::format("creating {}", path));
+  return Status::Ok();
+}
+
+Result<std::string> MakeTempDirectory(std::string_view prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string t = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+                  "/" + std::string(prefix) + "XXXXXX";
+  std::vector<char> buf(t.begin(), t.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr)
+    return ErrnoStatus(errno,
+                       fmt::format("creating a folder in {}", DirName(t)));
+  return std::string(buf.data());
+}
+
+void RemoveEmptyDirectory(const std::string& path) { ::rmdir(path.c_str()); }
+
+void RemoveFile(const std::string& path) { ::unlink(path.c_str()); }
+
+Status Rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return ErrnoStatus(errno, fmt::format("renaming {}", from));
+  return Status::Ok();
+}
+
+bool IsSymbolicLink(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+void SetMode(const std::string& path, unsigned mode) {
+  ::chmod(path.c_str(), static_cast<mode_t>(mode));
+}
+
+std::int64_t ProcessId() { return ::getpid(); }
+
+bool ProcessRuns(std::int64_t pid) {
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH);
+}
+
+std::string RealPath(const std::string& path) {
+  char real[PATH_MAX];
+  if (::realpath(path.c_str(), real) == nullptr) return "";
+  return real;
+}
+
+namespace {
+
+// The type of the mount holding `dir`, from mountinfo (the longest mount
+// point that is a prefix of its real path).
+std::string MountType(const std::string& dir) {
+  std::string path = RealPath(dir);
+  if (path.empty()) return "";
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line, best_type;
+  std::size_t best = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, mount;
+    fields >> id >> parent >> devno >> root >> mount;
+    std::string token, type;
+    while (fields >> token && token != "-") {
+    }
+    fields >> type;
+    bool prefix = path == mount || mount == "/" ||
+                  (path.compare(0, mount.size(), mount) == 0 &&
+                   path.size() > mount.size() && path[mount.size()] == '/');
+    if (prefix && mount.size() >= best) {
+      best = mount.size();
+      best_type = type;
+    }
+  }
+  return best_type;
+}
+
+}  // namespace
+
+Result<FileSystemInfo> DescribeFileSystem(const std::string& dir) {
+  constexpr long kMsdosMagic = 0x4d44;
+  constexpr long kExfatMagic = 0x2011BAB0;
+  constexpr long kFuseMagic = 0x65735546;
+  struct statfs st;
+  if (::statfs(dir.c_str(), &st) != 0) {
+    return ErrnoStatus(errno,
+                       fmt::format("examining the file system of {}", dir));
+  }
+  FileSystemInfo info;
+  info.type = MountType(dir);
+  long magic = static_cast<long>(st.f_type);
+  info.fat = magic == kMsdosMagic || info.type == "vfat" ||
+             info.type == "msdos" || info.type == "fuse.fusefat" ||
+             info.type == "fusefat";
+  if (info.type.empty()) {
+    info.type = magic == kMsdosMagic   ? "vfat"
+                : magic == kExfatMagic ? "exfat"
+                : magic == kFuseMagic  ? "fuse"
+                                       : "unknown";
+  }
+  // Some FUSE file systems (fusefat among them) report no block counts.
+  if (st.f_blocks > 0) {
+    info.free_bytes = static_cast<std::uint64_t>(st.f_bavail) *
+                      static_cast<std::uint64_t>(st.f_bsize);
+  }
+  return info;
+}
+
+Result<int> RunProgram(
+    const std::string& exe, const std::vector<std::string>& args,
+    const std::string& dir,
+    const std::vector<std::pair<std::string, std::string>>& env, bool quiet) {
+  // Everything the child needs is made before fork: after it, only
+  // async-signal-safe calls.
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(exe.c_str()));
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return ErrnoStatus(errno, fmt::format("starting {}", exe));
+  if (pid == 0) {
+    if (::chdir(dir.c_str()) != 0) ::_exit(127);
+    if (quiet) {
+      int null = ::open("/dev/null", O_WRONLY);
+      if (null >= 0) ::dup2(null, STDOUT_FILENO);
+    }
+    for (const auto& [name, value] : env)
+      ::setenv(name.c_str(), value.c_str(), 1);
+    ::execv(exe.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return ErrnoStatus(errno, fmt::format("waiting for {}", exe));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
 
 namespace {
 

@@ -1,8 +1,6 @@
 // A leader's approval: what waits in XJ/<id>.unapproved is shown (checked
 // against the signed statement and the counts kept in the home) and, once
 // signed and verified, moved into place.
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -193,13 +191,11 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, from.List());
   std::stable_partition(names.begin(), names.end(),
                         [](const std::string& n) { return n != kStatement; });
-  if (::mkdir(final_dir.c_str(), 0755) != 0)
-    return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
+  XJ_RETURN_IF_ERROR(os::MakeDirectory(final_dir, 0755));
   for (const std::string& n : names) {
     if (n == kChain) {
       std::string to = stick::In(final_dir, kChain);
-      if (::mkdir(to.c_str(), 0755) != 0)
-        return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+      XJ_RETURN_IF_ERROR(os::MakeDirectory(to, 0755));
       XJ_ASSIGN_OR_RETURN(std::vector<std::string> cn,
                           os::ListDirectory(stick::In(v.dir, kChain)));
       for (const std::string& c : cn) {
@@ -207,14 +203,14 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
             stick::In(v.dir, kChain) + "/" + c, to + "/" + c));
       }
       XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-      ::rmdir(stick::In(v.dir, kChain).c_str());
+      os::RemoveEmptyDirectory(stick::In(v.dir, kChain));
       continue;
     }
     XJ_RETURN_IF_ERROR(
         os::RenameNoReplace(v.dir + "/" + n, final_dir + "/" + n));
   }
   XJ_RETURN_IF_ERROR(os::SyncDirectory(final_dir));
-  ::rmdir(v.dir.c_str());
+  os::RemoveEmptyDirectory(v.dir);
   XJ_RETURN_IF_ERROR(os::SyncDirectory(os::DirName(v.dir)));
   VerifyRequest check;
   check.dirs = {final_dir};

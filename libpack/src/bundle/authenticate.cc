@@ -1,7 +1,5 @@
 #include "bundle/authenticate.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
 #include "formats/minisign.h"
@@ -81,9 +79,8 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
     }
     // The bundle folder and the XJ folder holding it are the stick's; a
     // link in either place could lead anywhere.
-    struct stat parent;
     std::string up = os::DirName(p);
-    if (::lstat(up.c_str(), &parent) == 0 && S_ISLNK(parent.st_mode)) {
+    if (os::IsSymbolicLink(up)) {
       return Error(Code::kRejected,
                    "{} is a symbolic link; a stick's folders hold none", up);
     }

@@ -1,7 +1,5 @@
 #include "bundle/bag_check.h"
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -116,11 +114,8 @@ class BagCheck {
     std::string dir = os::DirName(out_root_ + "/" + path);
     XJ_RETURN_IF_ERROR(os::MakeDirectories(dir, 0700));
     std::string full = out_root_ + "/" + path;
-    int fd = ::open(full.c_str(),
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", full));
-    os::File f(fd);
-    os::FdSink sink(fd, full);
+    XJ_ASSIGN_OR_RETURN(os::File f, os::CreateNewFile(full, 0600));
+    os::FdSink sink(f.fd(), full);
     XJ_RETURN_IF_ERROR(sink.Write(data));
     return f.Close(full);
   }
@@ -186,12 +181,7 @@ class BagCheck {
         XJ_RETURN_IF_ERROR(os::MakeDirectories(dir, 0700));
         made_dir_ = std::move(dir);
       }
-      int fd =
-          ::open(full.c_str(),
-                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd < 0)
-        return os::ErrnoStatus(errno, fmt::format("creating {}", full));
-      out = os::File(fd);
+      XJ_ASSIGN_OR_RETURN(out, os::CreateNewFile(full, 0600));
     }
     return out;
   }
@@ -326,12 +316,7 @@ class BagCheck {
     os::File out;
     if (!out_root_.empty()) {
       std::string full = out_root_ + "/" + std::string(bagit::kManifest);
-      int fd =
-          ::open(full.c_str(),
-                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd < 0)
-        return os::ErrnoStatus(errno, fmt::format("creating {}", full));
-      out = os::File(fd);
+      XJ_ASSIGN_OR_RETURN(out, os::CreateNewFile(full, 0600));
     }
     std::uint64_t got = 0;
     for (;;) {

@@ -1,9 +1,6 @@
 // Packing: a school's registry checked and staged, or a merge's content,
 // made into a bundle in the outbox (tar, zstd, age, volumes; the signed
 // statement and chain), then written to the stick and read back.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -408,8 +405,7 @@ Status WriteBundleFolder(const std::string& dir, const Signer& signer,
                          const std::string& fingerprint) {
   if (signer.own) {
     std::string chain_dir = stick::In(dir, kChain);
-    if (::mkdir(chain_dir.c_str(), 0755) != 0)
-      return os::ErrnoStatus(errno, fmt::format("creating {}", chain_dir));
+    XJ_RETURN_IF_ERROR(os::MakeDirectory(chain_dir, 0755));
     const ChainFiles& chain = signer.chain;
     for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
       for (const pack::trust::SignedText& t : *list)
@@ -644,8 +640,7 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   double check_seconds = 0;
   // 1. The check, which also writes the normalised files to stage.
   std::string stage = work + "/registry";
-  if (::mkdir(stage.c_str(), 0700) != 0)
-    return os::ErrnoStatus(errno, "creating the staging folder");
+  XJ_RETURN_IF_ERROR(os::MakeDirectory(stage, 0700));
   ReportSink report(&findings);
   CheckOptions co;
   co.dir = req.registry_dir;

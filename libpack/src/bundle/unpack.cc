@@ -1,8 +1,6 @@
 // Unpacking: verify, decrypt a quarantined copy, extract safely, check the
 // bag and every bundle it holds, move it into place, record it in the
 // ledger and sign a receipt.
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -178,7 +176,7 @@ struct MadeOutput {
   std::string dir;
   bool keep = false;
   ~MadeOutput() {
-    if (!dir.empty() && !keep) ::rmdir(dir.c_str());
+    if (!dir.empty() && !keep) os::RemoveEmptyDirectory(dir);
   }
 };
 
@@ -191,9 +189,7 @@ Status MakeOutput(const std::string& output, MadeOutput* made) {
   if (!os::IsDirectory(os::DirName(output))) {
     return Error(Code::kNotFound, "{}: no such folder", os::DirName(output));
   }
-  if (::mkdir(output.c_str(), 0700) != 0) {
-    return os::ErrnoStatus(errno, fmt::format("creating {}", output));
-  }
+  XJ_RETURN_IF_ERROR(os::MakeDirectory(output, 0700));
   made->dir = output;
   return Status::Ok();
 }
@@ -362,8 +358,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   XJ_RETURN_IF_ERROR(
       CheckPayloadHeader(copies[0], 1 + r.statement.copy_to.size()));
   std::string bag = stick::In(quarantine, r.statement.id);
-  if (::mkdir(bag.c_str(), 0700) != 0)
-    return os::ErrnoStatus(errno, "creating the bag folder");
+  XJ_RETURN_IF_ERROR(os::MakeDirectory(bag, 0700));
   if (!r.statement.children.empty() && req.trust.store == nullptr) {
     return Status(Code::kInvalidArgument,
                   "a merged bundle's children are judged by their "

@@ -1,7 +1,6 @@
 // Inspecting and verifying a bundle on a stick: its folder, statement,
 // signatures and volumes; with the office identity, its decrypted bag and,
 // for a merged bundle, every bundle it holds.
-#include <sys/stat.h>
 
 #include "base/os.h"
 #include "bundle/authenticate.h"
@@ -79,8 +78,7 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
     XJ_RETURN_IF_ERROR(
         CheckPayloadHeader(copies[0], 1 + r.statement.copy_to.size()));
     std::string bag = work + "/" + r.statement.id;
-    if (::mkdir(bag.c_str(), 0700) != 0)
-      return os::ErrnoStatus(errno, "creating the bag folder");
+    XJ_RETURN_IF_ERROR(os::MakeDirectory(bag, 0700));
     // Each child is checked as soon as its files are extracted.
     HeldCheck held(bag, r.statement, req.trust);
     VolumeReader plain(copies);

@@ -1,9 +1,5 @@
 #include "bundle/volumes.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -28,14 +24,10 @@ using stick::VolumeNames;
 
 Status WriteFileSynced(const std::string& path, std::string_view data,
                        unsigned mode) {
-  int fd = ::open(path.c_str(),
-                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", path));
-  os::File f(fd);
-  os::FdSink sink(fd, path);
+  XJ_ASSIGN_OR_RETURN(os::File f, os::CreateNewFile(path, mode));
+  os::FdSink sink(f.fd(), path);
   XJ_RETURN_IF_ERROR(sink.Write(AsBytes(data)));
-  if (::fsync(fd) != 0)
-    return os::ErrnoStatus(errno, fmt::format("writing {}", path));
+  XJ_RETURN_IF_ERROR(f.Sync(path));
   return f.Close(path);
 }
 
@@ -43,20 +35,18 @@ Status CopyFile(const os::Dir& from_dir, const std::string& name,
                 const std::string& to, keys::Hasher* hasher, CopyTo where,
                 const std::function<void(std::uint64_t)>& copied) {
   XJ_ASSIGN_OR_RETURN(os::File in, from_dir.OpenFile(name));
-  int fd =
-      ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-             where == CopyTo::kMedium ? 0644 : 0600);
-  if (fd < 0) return os::ErrnoStatus(errno, fmt::format("creating {}", to));
-  os::File out(fd);
+  XJ_ASSIGN_OR_RETURN(
+      os::File out,
+      os::CreateNewFile(to, where == CopyTo::kMedium ? 0644 : 0600));
   os::FdSource raw(in.fd());
   std::optional<PrefetchSource> ahead;
   Source* src = &raw;
-  struct stat st;
-  if (::fstat(in.fd(), &st) == 0 && st.st_size > (4 << 20)) {
+  Result<std::uint64_t> size = in.Size();
+  if (size.ok() && *size > (4 << 20)) {
     ahead.emplace(&raw);
     src = &*ahead;
   }
-  os::FdSink sink(fd, to);
+  os::FdSink sink(out.fd(), to);
   Bytes buf(1 << 20);
   for (;;) {
     XJ_ASSIGN_OR_RETURN(std::size_t n, src->Read(buf));
@@ -66,9 +56,8 @@ Status CopyFile(const os::Dir& from_dir, const std::string& name,
     if (copied) copied(n);
   }
   if (where == CopyTo::kMedium) {
-    if (::fsync(fd) != 0)
-      return os::ErrnoStatus(errno, fmt::format("writing {}", to));
-    (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    XJ_RETURN_IF_ERROR(out.Sync(to));
+    out.DropCache();
   }
   return out.Close(to);
 }
@@ -273,13 +262,13 @@ Status PlaceOnStick(const std::string& outbox_dir, const std::string& xj,
   struct MadeXj {  // an XJ folder made here goes again if it stays empty
     std::string dir;
     ~MadeXj() {
-      if (!dir.empty()) ::rmdir(dir.c_str());
+      if (!dir.empty()) os::RemoveEmptyDirectory(dir);
     }
   } made_xj;
   if (os::Exists(xj)) {
     XJ_RETURN_IF_ERROR(os::Dir::Open(xj).status());  // a folder, not a link
-  } else if (::mkdir(xj.c_str(), 0755) != 0) {
-    return os::ErrnoStatus(errno, fmt::format("creating {}", xj));
+  } else if (Status made = os::MakeDirectory(xj, 0755); !made.ok()) {
+    return made;
   } else {
     made_xj.dir = xj;
   }
@@ -320,8 +309,7 @@ Status PlaceOnStick(const std::string& outbox_dir, const std::string& xj,
       if (n == kChain) {
         // The chain's statements and signatures, each a small file.
         std::string to = stick::In(media_tmp, kChain);
-        if (::mkdir(to.c_str(), 0755) != 0)
-          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+        XJ_RETURN_IF_ERROR(os::MakeDirectory(to, 0755));
         XJ_ASSIGN_OR_RETURN(os::Dir cd,
                             os::Dir::Open(stick::In(outbox_dir, kChain)));
         XJ_ASSIGN_OR_RETURN(chain_names, cd.List());
@@ -341,15 +329,12 @@ Status PlaceOnStick(const std::string& outbox_dir, const std::string& xj,
     // Into place file by file, the statement last: only the last rename
     // makes a bundle, and it is atomic. (Files, not the folder: renaming a
     // folder loses its contents on some FUSE FAT drivers.)
-    if (::mkdir(final_dir.c_str(), 0755) != 0) {
-      return os::ErrnoStatus(errno, fmt::format("creating {}", final_dir));
-    }
+    XJ_RETURN_IF_ERROR(os::MakeDirectory(final_dir, 0755));
     media_cleanup.partial = final_dir;
     for (const std::string& n : names) {
       if (n == kChain) {
         std::string to = stick::In(final_dir, kChain);
-        if (::mkdir(to.c_str(), 0755) != 0)
-          return os::ErrnoStatus(errno, fmt::format("creating {}", to));
+        XJ_RETURN_IF_ERROR(os::MakeDirectory(to, 0755));
         for (const std::string& c : chain_names) {
           XJ_RETURN_IF_ERROR(
               os::RenameNoReplace(stick::In(media_tmp, kChain) + "/" + c,
@@ -357,7 +342,7 @@ Status PlaceOnStick(const std::string& outbox_dir, const std::string& xj,
                   .WithContext("writing the stick"));
         }
         XJ_RETURN_IF_ERROR(os::SyncDirectory(to));
-        ::rmdir(stick::In(media_tmp, kChain).c_str());
+        os::RemoveEmptyDirectory(stick::In(media_tmp, kChain));
         continue;
       }
       XJ_RETURN_IF_ERROR(
@@ -365,7 +350,7 @@ Status PlaceOnStick(const std::string& outbox_dir, const std::string& xj,
               .WithContext("writing the stick"));
     }
     media_cleanup.keep = true;
-    ::rmdir(media_tmp.c_str());
+    os::RemoveEmptyDirectory(media_tmp);
   }
   return Status::Ok();
 }

@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -42,6 +44,20 @@ class File {
   Status Close(std::string_view name);
   int Release();
 
+  /// Flushes the file's data to the medium (fsync); `name` for errors.
+  Status Sync(std::string_view name) const;
+  /// Tells the OS that the file's cached pages are not needed again, so
+  /// that reading it back reads the medium; best effort.
+  void DropCache() const;
+  /// Whether the open file is a regular file, and its size.
+  bool IsRegular() const;
+  Result<std::uint64_t> Size() const;
+  /// Reads up to `buf.size()` bytes at `offset` without moving the file
+  /// position; 0 at the end.
+  Result<std::size_t> ReadAt(MutableByteSpan buf, std::uint64_t offset) const;
+  /// Moves the file position to `offset` bytes from the start.
+  Status Seek(std::uint64_t offset) const;
+
  private:
   int fd_ = -1;
 };
@@ -72,6 +88,13 @@ class Dir {
   std::shared_ptr<File> fd_;
 };
 
+/// The standard streams' descriptors (for FdSource, FdSink, IsTerminal).
+inline constexpr int kStdin = 0, kStdout = 1, kStderr = 2;
+
+/// Creates a new regular file for writing with `mode`: never replacing one,
+/// never through a symbolic link (kAlreadyExists when the name is taken).
+Result<File> CreateNewFile(const std::string& path, unsigned mode);
+
 /// Opens an existing regular file for reading. Fails with kInvalidArgument
 /// when `path` names a directory or a device.
 Result<File> OpenForRead(const std::string& path);
@@ -97,6 +120,49 @@ Result<std::string> ExecutablePath();
 /// Creates a folder (and missing parents) with `mode`; an existing folder
 /// is fine.
 Status MakeDirectories(const std::string& path, unsigned mode);
+/// Creates one folder with `mode` (its parent must exist; kAlreadyExists
+/// when the name is taken).
+Status MakeDirectory(const std::string& path, unsigned mode);
+/// Makes a new private folder (0700) named PREFIX and a random suffix in
+/// $TMPDIR (if set and not empty) or /tmp, and returns its path.
+Result<std::string> MakeTempDirectory(std::string_view prefix);
+/// Removes a folder if it is empty; does nothing otherwise.
+void RemoveEmptyDirectory(const std::string& path);
+/// Removes a file; best effort (for files of one's own, on the way out).
+void RemoveFile(const std::string& path);
+/// Renames, replacing `to` when it exists (within one file system).
+Status Rename(const std::string& from, const std::string& to);
+/// Whether `path` itself is a symbolic link.
+bool IsSymbolicLink(const std::string& path);
+/// Sets the permission bits of a file or folder; best effort.
+void SetMode(const std::string& path, unsigned mode);
+/// This process's id, and whether process `pid` runs on this machine.
+std::int64_t ProcessId();
+bool ProcessRuns(std::int64_t pid);
+/// The path with every link and "." or ".." resolved ("" when it does not
+/// exist).
+std::string RealPath(const std::string& path);
+
+/// The file system holding a folder: its type ("vfat", "fuse.fusefat",
+/// "exfat", "ext4", ...; from the mount table, so FUSE file systems are
+/// named), whether it is FAT (files of at most 4 GiB - 1), and its free
+/// space where it reports one (some FUSE file systems do not).
+struct FileSystemInfo {
+  std::string type;
+  bool fat = false;
+  std::optional<std::uint64_t> free_bytes;
+};
+Result<FileSystemInfo> DescribeFileSystem(const std::string& dir);
+
+/// Runs the program `exe` with `args` in the folder `dir`, with `env`
+/// added to the environment and, when `quiet`, standard output discarded;
+/// waits for it. Returns its exit status (128 + the signal when a signal
+/// ended it).
+Result<int> RunProgram(
+    const std::string& exe, const std::vector<std::string>& args,
+    const std::string& dir,
+    const std::vector<std::pair<std::string, std::string>>& env, bool quiet);
+
 /// True when both paths exist and name the same file.
 bool SameFile(const std::string& a, const std::string& b);
 /// Copies a whole file, from its start, into `sink`.
