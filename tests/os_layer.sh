@@ -1,21 +1,21 @@
 #!/bin/bash
 # Every call to the operating system goes through the OS layer
-# (libpack/base/include/base/os.h, implemented in os_posix.cc), so that a
-# port replaces that one file: no other product source (libpack, formats,
-# keys, tools) includes a POSIX header or calls a system function directly
+# (base/include/base/os.h, implemented in os_posix.cc), so that a
+# port replaces that one file: no other product source (base, libpack,
+# formats, keys, tools) includes a POSIX header or calls a system function directly
 # (::open, ::mkdir, ::fsync, ::rename, ...), nor uses their flags.
 #
 # usage: os_layer.sh SOURCE-DIR
 set -u
 cd "${1:?usage: os_layer.sh SOURCE-DIR}" || exit 2
-layer=libpack/base/src/os_posix.cc
+layer=base/src/os_posix.cc
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  files=$(git ls-files 'libpack/*.cc' 'libpack/*.h' 'formats/*.cc' 'formats/*.h' \
+  files=$(git ls-files 'base/*.cc' 'base/*.h' 'libpack/*.cc' 'libpack/*.h' 'formats/*.cc' 'formats/*.h' \
     'keys/*.cc' 'keys/*.h' 'tools/*.cc' 'tools/*.h')
 else
-  files=$(find libpack formats keys tools -name '*.cc' -o -name '*.h')
+  files=$(find base libpack formats keys tools -name '*.cc' -o -name '*.h')
 fi
-files=$(printf '%s\n' "$files" | grep -vxF -e "$layer" -e libpack/base/include/base/os.h)
+files=$(printf '%s\n' "$files" | grep -vxF -e "$layer" -e base/include/base/os.h)
 [ -n "$files" ] || { echo "FAIL: no sources found"; exit 1; }
 headers='#include <(sys/[a-z_/]+|fcntl|unistd|dirent|signal|termios|pwd|grp|poll|sched|spawn|dlfcn|pthread)\.h>'
 calls='::(open|openat|creat|close|read|write|pread|pwrite|lseek|fsync|fdatasync|syncfs|mkdir|rmdir|unlink|rename|renameat|link|symlink|readlink|stat|lstat|fstat|fstatat|statfs|chmod|chown|fchmod|access|realpath|mkdtemp|mkstemp|opendir|readdir|fork|execv|execvp|waitpid|kill|getpid|setenv|chdir|dup2|pipe|isatty|ioctl|posix_fadvise|mmap|munmap|sysconf)\('
