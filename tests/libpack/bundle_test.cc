@@ -14,10 +14,10 @@
 #include "libpack/media.h"
 #include "libpack/minisign.h"
 #include "libpack/stick.h"
-#include "libpack/synth.h"
 #include "libpack/tar.h"
 #include "libpack/zstd_stream.h"
 #include "support/test_util.h"
+#include "synth/synth.h"
 
 namespace xj::pack {
 namespace {

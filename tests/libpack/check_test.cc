@@ -13,8 +13,8 @@
 
 #include "base/os.h"
 #include "formats/csv.h"
-#include "libpack/synth.h"
 #include "support/test_util.h"
+#include "synth/synth.h"
 
 namespace xj::pack {
 namespace {

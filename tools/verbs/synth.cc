@@ -1,5 +1,5 @@
 // xjpack synth: deterministic synthetic registries.
-#include "libpack/synth.h"
+#include "synth/synth.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "libpack/synth.h"
+#include "synth/synth.h"
 
 #include <algorithm>
 #include <cmath>
