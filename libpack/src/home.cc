@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/os.h"
+#include "formats/home.h"
 #include "keys/crypto.h"
 
 namespace xj::pack {
@@ -45,16 +46,10 @@ Result<StreamState> ReadStream(const Home& home, const std::string& sender,
   StreamState st;
   if (!os::Exists(path)) return st;
   XJ_ASSIGN_OR_RETURN(Bytes text, os::ReadFile(path, 4096));
-  std::string_view t = AsChars(text);
-  unsigned long long seq = 0;
-  char hash[129] = {};
-  if (std::sscanf(std::string(t).c_str(), "seq %llu\nprev %128s\n", &seq,
-                  hash) != 2) {
-    return Error(Code::kMalformed,
-                 "{}: not a stream state (\"seq N\", \"prev HASH\")", path);
-  }
-  st.last_seq = seq;
-  st.last_hash = hash;
+  XJ_ASSIGN_OR_RETURN(formats::home::Stream s,
+                      formats::home::ParseStream(AsChars(text), path));
+  st.last_seq = s.last_seq;
+  st.last_hash = std::move(s.last_hash);
   return st;
 }
 
@@ -64,7 +59,7 @@ Status WriteStream(const Home& home, const std::string& sender,
   XJ_ASSIGN_OR_RETURN(os::AtomicFile f, os::AtomicFile::Create(
                                             path, 0600, os::Replace::kAllowed));
   XJ_RETURN_IF_ERROR(f.sink().Write(
-      AsBytes(fmt::format("seq {}\nprev {}\n", st.last_seq, st.last_hash))));
+      AsBytes(formats::home::SerializeStream({st.last_seq, st.last_hash}))));
   return f.Commit();
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/bytes.h"
 #include "base/os.h"
+#include "formats/home.h"
 
 namespace xj::pack {
 namespace {
@@ -80,39 +81,14 @@ Status WriteNewFile(const std::string& path, std::string_view content) {
   return f.Commit();
 }
 
-constexpr std::string_view kOfficeMagic = "xjpack-office/1\n";
-
 std::string OfficeText(const OfficeInfo& o) {
-  return fmt::format("{}code: {}\nlevel: {}\nname: {}\n", kOfficeMagic, o.code,
-                     ft::LevelName(o.level), o.name);
+  return formats::home::SerializeOffice({o.code, o.level, o.name});
 }
 
 Result<OfficeInfo> ParseOffice(std::string_view text, const std::string& path) {
-  auto bad = [&](std::string_view what) {
-    return Error(Code::kMalformed, "{}: {}", path, what);
-  };
-  if (text.substr(0, kOfficeMagic.size()) != kOfficeMagic)
-    return bad("not an office file (xjpack-office/1)");
-  text.remove_prefix(kOfficeMagic.size());
-  OfficeInfo o;
-  std::string_view labels[] = {"code: ", "level: ", "name: "};
-  for (std::string_view label : labels) {
-    std::size_t nl = text.find('\n');
-    if (nl == std::string_view::npos || text.substr(0, label.size()) != label)
-      return bad(fmt::format("expected a line \"{}...\"", label));
-    std::string_view v = text.substr(label.size(), nl - label.size());
-    if (label == "code: ") o.code = std::string(v);
-    if (label == "name: ") o.name = std::string(v);
-    if (label == "level: ") {
-      std::optional<ft::Level> l = ft::ParseLevel(v);
-      if (!l) return bad("level: expected province, city, county or school");
-      o.level = *l;
-    }
-    text.remove_prefix(nl + 1);
-  }
-  if (!text.empty()) return bad("unexpected lines after name");
-  if (!ft::IsOfficeCode(o.code)) return bad("code: not an office code");
-  return o;
+  XJ_ASSIGN_OR_RETURN(formats::home::Office o,
+                      formats::home::ParseOffice(text, path));
+  return OfficeInfo{std::move(o.code), o.level, std::move(o.name)};
 }
 
 std::uint64_t SerialNumber(std::string_view serial) {
@@ -436,11 +412,8 @@ Result<std::string> TrustStore::NextSerial(std::string_view issuer) {
   std::uint64_t last = 0;
   if (os::Exists(path)) {
     XJ_ASSIGN_OR_RETURN(Bytes text, os::ReadFile(path, 64));
-    std::string_view t = AsChars(text);
-    if (!t.empty() && t.back() == '\n') t.remove_suffix(1);
-    if (!ft::ParseNumber(t, &last)) {
-      return Error(Code::kMalformed, "{}: not a serial counter", path);
-    }
+    XJ_ASSIGN_OR_RETURN(last,
+                        formats::home::ParseSerialCounter(AsChars(text), path));
   }
   // Never below a serial already in the store (a lost counter).
   for (const trust::SignedText& s : files_.certs) {
@@ -454,7 +427,8 @@ Result<std::string> TrustStore::NextSerial(std::string_view issuer) {
   }
   XJ_ASSIGN_OR_RETURN(os::AtomicFile f, os::AtomicFile::Create(
                                             path, 0600, os::Replace::kAllowed));
-  XJ_RETURN_IF_ERROR(f.sink().Write(AsBytes(fmt::format("{}\n", next))));
+  XJ_RETURN_IF_ERROR(
+      f.sink().Write(AsBytes(formats::home::SerializeSerialCounter(next))));
   XJ_RETURN_IF_ERROR(f.Commit());
   return fmt::format("{}-{:06}", issuer, next);
 }

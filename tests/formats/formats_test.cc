@@ -1,5 +1,6 @@
 // Pins the text and byte grammars: base64, Bech32, age header and armor,
-// age key strings, minisign files. Strict in, canonical out.
+// age key strings, minisign files, an office home's small files. Strict
+// in, canonical out.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -9,6 +10,7 @@
 #include "formats/age_keys.h"
 #include "formats/base64.h"
 #include "formats/bech32.h"
+#include "formats/home.h"
 #include "formats/minisign.h"
 #include "formats/utf8.h"
 #include "support/test_util.h"
@@ -376,6 +378,56 @@ TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
   CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));
   CHECK_FALSE(IsValidUtf8("\xe5\xad"));
   CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));
+}
+
+TEST_CASE("home files: canonical forms round trip, anything else is refused") {
+  home::Office office{"340102", trust::Level::kCounty, "瑶海区教育体育局"};
+  std::string text = home::SerializeOffice(office);
+  CHECK(
+      text ==
+      "xjpack-office/1\ncode: 340102\nlevel: county\nname: 瑶海区教育体育局\n");
+  Result<home::Office> back = home::ParseOffice(text, "office");
+  REQUIRE(back.ok());
+  CHECK(back->code == "340102");
+  CHECK(back->level == trust::Level::kCounty);
+  CHECK(back->name == office.name);
+  CHECK_FAILS_WITH(home::ParseOffice("xjpack-office/2\n", "h/office"),
+                   Code::kMalformed, "h/office: not an office file");
+  CHECK_FAILS_WITH(home::ParseOffice(text + "x\n", "office"), Code::kMalformed,
+                   "unexpected lines after name");
+  CHECK_FAILS_WITH(
+      home::ParseOffice("xjpack-office/1\ncode: 34\nlevel: county\nname: x\n",
+                        "office"),
+      Code::kMalformed, "code: not an office code");
+  CHECK_FAILS_WITH(
+      home::ParseOffice("xjpack-office/1\ncode: 340102\nlevel: town\nname: x\n",
+                        "office"),
+      Code::kMalformed, "level: expected province, city, county or school");
+
+  std::string hash(64, 'a');
+  CHECK(home::SerializeStream({7, hash}) == "seq 7\nprev " + hash + "\n");
+  Result<home::Stream> st =
+      home::ParseStream("seq 7\nprev " + hash + "\n", "s");
+  REQUIRE(st.ok());
+  CHECK(st->last_seq == 7);
+  CHECK(st->last_hash == hash);
+  CHECK(home::ParseStream("seq 0\nprev none\n", "s").ok());
+  // What sscanf let through: leading zeros, an uppercase or short hash,
+  // spaces, a missing line end, more lines.
+  for (const std::string& bad : std::vector<std::string>{
+           "seq 07\nprev none\n", "seq 7\nprev " + std::string(64, 'A') + "\n",
+           "seq 7\nprev abc\n", "seq  7\nprev none\n", "seq 7\nprev none",
+           "seq 7\nprev none\nseq 8\n", "seq -1\nprev none\n", ""}) {
+    CAPTURE(bad);
+    CHECK_FAILS_WITH(home::ParseStream(bad, "streams/a-b"), Code::kMalformed,
+                     "streams/a-b: not a stream state");
+  }
+
+  CHECK(home::SerializeSerialCounter(12) == "12\n");
+  CHECK(*home::ParseSerialCounter("12\n", "c") == 12);
+  CHECK_FAILS_WITH(home::ParseSerialCounter("012\n", "counters/serial-3401"),
+                   Code::kMalformed,
+                   "counters/serial-3401: not a serial counter");
 }
 
 }  // namespace
