@@ -9,6 +9,7 @@
 #include "base/os.h"
 #include "bundle/held.h"
 #include "bundle/held_schools.h"
+#include "formats/audit.h"
 #include "libpack/stick.h"
 #include "libpack/trust.h"
 
@@ -54,38 +55,19 @@ Status WriteNew(const std::string& path, std::string_view content) {
   return f.Commit();
 }
 
-std::string JsonText(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 // Findings forwarded to the caller and kept for audit.json.
 class AuditSink final : public FindingSink {
  public:
   explicit AuditSink(FindingSink* next) : next_(next) {}
   void Report(const Finding& f) override {
     next_->Report(f);
-    (f.severity == Severity::kError ? errors : warnings)++;
-    json += fmt::format(
-        "{}{{\"severity\":\"{}\",\"file\":{},\"line\":{},\"field\":{},"
-        "\"rule\":{},\"message\":{},\"value\":{}}}",
-        json.empty() ? "" : ",\n  ",
-        f.severity == Severity::kError ? "error" : "warning", JsonText(f.file),
-        f.line, JsonText(f.field), JsonText(f.rule), JsonText(f.message),
-        JsonText(f.value));
+    bool error = f.severity == Severity::kError;
+    (error ? errors : warnings)++;
+    findings.push_back(
+        {error, f.file, f.line, f.field, f.rule, f.message, f.value});
   }
   std::uint64_t errors = 0, warnings = 0;
-  std::string json;
+  std::vector<formats::audit::Finding> findings;
 
  private:
   FindingSink* next_;
@@ -355,11 +337,9 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
   XJ_RETURN_IF_ERROR(WriteNew(merged + "/summary.csv", summary));
   content.files.push_back(
       {"data/merged/summary.csv", merged + "/summary.csv", summary.size()});
-  std::string audit_json = fmt::format(
-      "{{\"office\":{},\"children\":{},\"schools\":{},\"errors\":{},"
-      "\"warnings\":{},\"findings\":[\n  {}]}}\n",
-      JsonText(sender), content.children.size(), schools.size(), audit.errors,
-      audit.warnings, audit.json);
+  std::string audit_json = formats::audit::Serialize(
+      {sender, content.children.size(), schools.size(), audit.errors,
+       audit.warnings, std::move(audit.findings)});
   XJ_RETURN_IF_ERROR(WriteNew(merged + "/audit.json", audit_json));
   content.files.push_back(
       {"data/merged/audit.json", merged + "/audit.json", audit_json.size()});

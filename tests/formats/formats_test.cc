@@ -8,6 +8,7 @@
 #include "formats/age_armor.h"
 #include "formats/age_header.h"
 #include "formats/age_keys.h"
+#include "formats/audit.h"
 #include "formats/base64.h"
 #include "formats/bech32.h"
 #include "formats/home.h"
@@ -378,6 +379,27 @@ TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
   CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));
   CHECK_FALSE(IsValidUtf8("\xe5\xad"));
   CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));
+}
+
+TEST_CASE("audit.json: exact bytes, strings escaped") {
+  audit::Audit a{"340102", 2, 3, 1, 1, {}};
+  CHECK(audit::Serialize(a) ==
+        "{\"office\":\"340102\",\"children\":2,\"schools\":3,\"errors\":1,"
+        "\"warnings\":1,\"findings\":[\n  ]}\n");
+  a.findings.push_back({true, "2134000000/students.csv", 7, "id_number",
+                        "citizen-id.check-digit", "say \"x\"\\\n",
+                        "3401**********123X"});
+  a.findings.push_back({false, "学校", 0, "", "r", "m", ""});
+  CHECK(
+      audit::Serialize(a) ==
+      "{\"office\":\"340102\",\"children\":2,\"schools\":3,\"errors\":1,"
+      "\"warnings\":1,\"findings\":[\n"
+      "  {\"severity\":\"error\",\"file\":\"2134000000/students.csv\","
+      "\"line\":7,\"field\":\"id_number\",\"rule\":\"citizen-id.check-digit\","
+      "\"message\":\"say "
+      "\\\"x\\\"\\\\\\u000a\",\"value\":\"3401**********123X\"},\n"
+      "  {\"severity\":\"warning\",\"file\":\"学校\",\"line\":0,\"field\":\"\","
+      "\"rule\":\"r\",\"message\":\"m\",\"value\":\"\"}]}\n");
 }
 
 TEST_CASE("home files: canonical forms round trip, anything else is refused") {
