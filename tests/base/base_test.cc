@@ -1,6 +1,8 @@
 // Pins the base layer: Status context, display escaping, buffered reading,
-// secret buffers and atomic files.
+// secret buffers, atomic files and the rest of the OS layer.
 #include <doctest/doctest.h>
+
+#include <filesystem>
 
 #include "base/io.h"
 #include "base/os.h"
@@ -164,6 +166,79 @@ TEST_CASE("times format as RFC 3339 UTC") {
   CHECK(os::FormatUtc(0) == "1970-01-01T00:00:00Z");
   CHECK(os::FormatUtc(1795865295) == "2026-11-28T11:28:15Z");
   CHECK(os::FormatUtcCompact(0) == "19700101T000000Z");
+}
+
+TEST_CASE(
+    "the OS layer: new files, folders, reads at offsets, links, programs") {
+  test::TempDir dir;
+  std::string f = dir.path() + "/new";
+  {
+    Result<os::File> made = os::CreateNewFile(f, 0600);
+    REQUIRE_MESSAGE(made.ok(), made.status().ToString());
+    os::FdSink sink(made->fd(), f);
+    REQUIRE(sink.Write(AsBytes(std::string_view("0123456789"))).ok());
+    CHECK(made->Sync(f).ok());
+    CHECK(made->IsRegular());
+    CHECK(*made->Size() == 10);
+    REQUIRE(made->Close(f).ok());
+  }
+  CHECK_FAILS_WITH(os::CreateNewFile(f, 0600), Code::kAlreadyExists,
+                   "creating " + f);
+  Result<os::File> in = os::OpenForRead(f);
+  REQUIRE(in.ok());
+  std::uint8_t buf[4];
+  CHECK(*in->ReadAt(MutableByteSpan(buf, 4), 6) == 4);
+  CHECK(std::string_view(reinterpret_cast<char*>(buf), 4) == "6789");
+  CHECK(*in->ReadAt(MutableByteSpan(buf, 4), 10) == 0);
+  REQUIRE(in->Seek(8).ok());
+  os::FdSource src(in->fd());
+  CHECK(*src.Read(MutableByteSpan(buf, 4)) == 2);
+  CHECK(buf[0] == '8');
+
+  std::string sub = dir.path() + "/sub";
+  REQUIRE(os::MakeDirectory(sub, 0700).ok());
+  CHECK_FAILS_WITH(os::MakeDirectory(sub, 0700), Code::kAlreadyExists,
+                   "creating " + sub);
+  CHECK_FAILS_WITH(os::MakeDirectory(dir.path() + "/no/such", 0700),
+                   Code::kNotFound, "creating");
+  test::WriteFile(sub + "/x", "x");
+  os::RemoveEmptyDirectory(sub);  // not empty: stays
+  CHECK(os::IsDirectory(sub));
+  REQUIRE(os::Rename(sub + "/x", f).ok());  // replaces
+  CHECK(*os::ReadFile(f, 16) == ToBytes("x"));
+  os::RemoveEmptyDirectory(sub);
+  CHECK_FALSE(os::Exists(sub));
+  os::RemoveFile(f);
+  CHECK_FALSE(os::Exists(f));
+
+  REQUIRE(os::MakeDirectory(sub, 0700).ok());
+  std::string link = dir.path() + "/link";
+  REQUIRE(std::filesystem::is_directory(sub));
+  std::filesystem::create_directory_symlink(sub, link);
+  CHECK(os::IsSymbolicLink(link));
+  CHECK_FALSE(os::IsSymbolicLink(sub));
+  CHECK(os::RealPath(link) == os::RealPath(sub));
+  CHECK(os::RealPath(dir.path() + "/none").empty());
+  CHECK(os::ProcessRuns(os::ProcessId()));
+
+  Result<os::FileSystemInfo> fs = os::DescribeFileSystem(dir.path());
+  REQUIRE(fs.ok());
+  CHECK_FALSE(fs->type.empty());
+  CHECK_FAILS_WITH(os::DescribeFileSystem(dir.path() + "/none"),
+                   Code::kNotFound, "examining the file system of");
+
+  // A program's exit status, its folder and its environment.
+  Result<int> rc = os::RunProgram(
+      "/bin/sh", {"-c", "test \"$XJ_T\" = yes && test -d sub && exit 7"},
+      dir.path(), {{"XJ_T", "yes"}}, true);
+  REQUIRE(rc.ok());
+  CHECK(*rc == 7);
+  rc = os::RunProgram("/bin/sh", {"-c", "kill -TERM $$"}, dir.path(), {}, true);
+  REQUIRE(rc.ok());
+  CHECK(*rc == 128 + 15);
+  rc = os::RunProgram(dir.path() + "/none", {}, dir.path(), {}, true);
+  REQUIRE(rc.ok());
+  CHECK(*rc == 127);
 }
 
 }  // namespace
