@@ -212,12 +212,22 @@ class BagCheck {
         path.find("/bag/data/check/") == std::string::npos) {
       kept = std::move(text);
     }
+    Listed(path, size, std::move(kept));
+    return Lines(hashers_.Add(std::move(sha512)));
+  }
+
+  // A payload file in the manifest's order (its hash comes later), and
+  // what the bag holds so far.
+  void Listed(const std::string& path, std::uint64_t size,
+              std::optional<std::string> kept = std::nullopt) {
     paths_.push_back({path, size, std::move(kept)});
     octets_ += size;
     ++files_;
-    XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
-                        hashers_.Add(std::move(sha512)));
-    AddManifestLines(done);
+  }
+  // The manifest lines of the files whose hashes are done.
+  Status Lines(Result<std::vector<FileHashers::Done>> done) {
+    XJ_RETURN_IF_ERROR(done.status());
+    AddManifestLines(*done);
     return Status::Ok();
   }
 
@@ -241,13 +251,8 @@ class BagCheck {
       XJ_RETURN_IF_ERROR(ReadWhole(tar, path, MutableByteSpan(whole)));
       hashers_.Whole(std::move(out), path, std::move(roster), std::move(whole),
                      static_cast<std::size_t>(size));
-      paths_.push_back({path, size, std::nullopt});
-      octets_ += size;
-      ++files_;
-      XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
-                          hashers_.Take(false));
-      AddManifestLines(done);
-      return Status::Ok();
+      Listed(path, size);
+      return Lines(hashers_.Take(false));
     }
     hashers_.Begin(std::move(out), path, std::move(roster));
     std::uint64_t got = 0;
@@ -265,13 +270,8 @@ class BagCheck {
     hashers_.End();
     if (got != size)
       return Error(Code::kTruncated, "bag file {} is cut short", path);
-    paths_.push_back({path, size, std::nullopt});
-    octets_ += size;
-    ++files_;
-    XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> done,
-                        hashers_.Take(false));
-    AddManifestLines(done);
-    return Status::Ok();
+    Listed(path, size);
+    return Lines(hashers_.Take(false));
   }
 
   Status ManifestFile(TarReader& tar, std::uint64_t size) {

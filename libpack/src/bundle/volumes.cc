@@ -20,6 +20,18 @@ using stick::kChain;
 using stick::kStatement;
 using stick::VolumeNames;
 
+// Runs `work` on up to one thread a core, at most `jobs` of them (the
+// calling thread is one), and waits for all: each takes job after job
+// from a counter of its own making.
+void OnEveryCore(std::size_t jobs, const std::function<void()>& work) {
+  std::size_t threads = std::min<std::size_t>(
+      jobs, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
+
 }  // namespace
 
 Status WriteFileSynced(const std::string& path, std::string_view data,
@@ -157,12 +169,7 @@ Result<std::vector<std::string>> CopyVolumesIn(
       }();
     }
   };
-  std::size_t threads = std::min<std::size_t>(
-      n, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  OnEveryCore(n, work);
   for (const Status& s : results) XJ_RETURN_IF_ERROR(s);
   return copies;
 }
@@ -200,12 +207,7 @@ Status HashVolumes(const std::vector<std::string>& paths, BundleReport* r,
       }();
     }
   };
-  std::size_t threads = std::min<std::size_t>(
-      n, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  OnEveryCore(n, work);
   for (std::size_t i = 0; i < n; ++i) {
     const Status& s = results[i];
     if (!judged[i]) continue;
