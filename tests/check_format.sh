@@ -11,6 +11,6 @@ while IFS= read -r f; do
     echo "not formatted: $f (run: clang-format -i $f)"
     bad=1
   fi
-done < <(git ls-files '*.cc' '*.h' 2>/dev/null || find libpack formats keys tools tests -name '*.cc' -o -name '*.h')
+done < <(git ls-files '*.cc' '*.h' 2>/dev/null || find base libpack formats keys registry synth tools tests -name '*.cc' -o -name '*.h')
 [ "$bad" = 0 ] && echo "source_format: all sources formatted"
 exit "$bad"

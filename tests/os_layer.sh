@@ -1,9 +1,10 @@
 #!/bin/bash
 # Every call to the operating system goes through the OS layer
 # (base/include/base/os.h, implemented in os_posix.cc), so that a
-# port replaces that one file: no other product source (base, libpack,
-# formats, keys, tools) includes a POSIX header or calls a system function directly
-# (::open, ::mkdir, ::fsync, ::rename, ...), nor uses their flags.
+# port replaces that one file: no other product source (base, formats, keys,
+# registry, libpack, synth, tools) includes a POSIX header or calls a system
+# function directly (::open, ::mkdir, ::fsync, ::rename, ...), nor uses their
+# flags.
 #
 # usage: os_layer.sh SOURCE-DIR
 set -u
@@ -11,9 +12,9 @@ cd "${1:?usage: os_layer.sh SOURCE-DIR}" || exit 2
 layer=base/src/os_posix.cc
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   files=$(git ls-files 'base/*.cc' 'base/*.h' 'libpack/*.cc' 'libpack/*.h' 'formats/*.cc' 'formats/*.h' \
-    'keys/*.cc' 'keys/*.h' 'tools/*.cc' 'tools/*.h')
+    'keys/*.cc' 'keys/*.h' 'registry/*.cc' 'registry/*.h' 'synth/*.cc' 'synth/*.h' 'tools/*.cc' 'tools/*.h')
 else
-  files=$(find base libpack formats keys tools -name '*.cc' -o -name '*.h')
+  files=$(find base libpack formats keys registry synth tools -name '*.cc' -o -name '*.h')
 fi
 files=$(printf '%s\n' "$files" | grep -vxF -e "$layer" -e base/include/base/os.h)
 [ -n "$files" ] || { echo "FAIL: no sources found"; exit 1; }

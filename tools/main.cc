@@ -7,7 +7,7 @@
 #include "base/bytes.h"
 #include "base/os.h"
 #include "common/completion.h"
-#include "libpack/registry_data.h"
+#include "registry/data.h"
 #include "verbs/verbs.h"
 
 #ifndef XJPACK_VERSION
@@ -109,10 +109,10 @@ void PrintHelp() {
 int PrintVersion() {
   std::printf("xjpack %s\ncommit: %s\n", XJPACK_VERSION, kBuildCommit);
   int code = kExitOk;
-  Result<std::string> dir = pack::DataDir();
+  Result<std::string> dir = registry::DataDir();
   if (dir.ok()) {
     std::printf("data folder: %s\n", EscapeControlsForDisplay(*dir).c_str());
-    Result<pack::RegistryData> data = pack::LoadRegistryData();
+    Result<registry::RegistryData> data = registry::LoadRegistryData();
     if (data.ok()) {
       std::printf("schema: %s\n", data->schema->Label().c_str());
     } else {

@@ -56,12 +56,12 @@ Status WriteNew(const std::string& path, std::string_view content) {
 }
 
 // Findings forwarded to the caller and kept for audit.json.
-class AuditSink final : public FindingSink {
+class AuditSink final : public registry::FindingSink {
  public:
-  explicit AuditSink(FindingSink* next) : next_(next) {}
-  void Report(const Finding& f) override {
+  explicit AuditSink(registry::FindingSink* next) : next_(next) {}
+  void Report(const registry::Finding& f) override {
     next_->Report(f);
-    bool error = f.severity == Severity::kError;
+    bool error = f.severity == registry::Severity::kError;
     (error ? errors : warnings)++;
     findings.push_back(
         {error, f.file, f.line, f.field, f.rule, f.message, f.value});
@@ -70,12 +70,13 @@ class AuditSink final : public FindingSink {
   std::vector<formats::audit::Finding> findings;
 
  private:
-  FindingSink* next_;
+  registry::FindingSink* next_;
 };
 
 }  // namespace
 
-Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
+Result<MergeResult> Merge(const MergeRequest& req,
+                          registry::FindingSink& findings) {
   const PackRequest& pr = req.pack;
   if (pr.store == nullptr || req.ledger == nullptr ||
       req.identities == nullptr || pr.data == nullptr || pr.key == nullptr) {
@@ -248,15 +249,16 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
   // The audit: every school against the schema and each other, then what
   // only a merge can see.
   AuditSink audit(&findings);
-  CheckOptions co;
+  registry::CheckOptions co;
   co.dir = bags;
-  XJ_ASSIGN_OR_RETURN(CheckTotals totals, CheckRegistry(*pr.data, co, audit));
+  XJ_ASSIGN_OR_RETURN(registry::CheckTotals totals,
+                      registry::CheckRegistry(*pr.data, co, audit));
   std::set<std::string> schools;
   std::map<std::string, std::string> registry_of;  // school code → folder
   for (const Leaf& l : leaves) {
     XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(l.registry));
     if (code != l.signer) {
-      audit.Report({Severity::kError, l.bundle + "/school.csv", 2,
+      audit.Report({registry::Severity::kError, l.bundle + "/school.csv", 2,
                     "school_code", "merge.signer",
                     fmt::format("the registry is school {}'s, and school {} "
                                 "signed it",
@@ -280,8 +282,8 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
   }
   for (const auto& [from, to, student] : outs) {
     if (schools.count(to) && !ins.count({from, to, student})) {
-      audit.Report({Severity::kError, from + "/changes.csv", 0, "student_no",
-                    "merge.transfer-in-missing",
+      audit.Report({registry::Severity::kError, from + "/changes.csv", 0,
+                    "student_no", "merge.transfer-in-missing",
                     fmt::format("school {} records a transfer out to {}, "
                                 "which records no transfer in",
                                 from, to),
@@ -292,8 +294,8 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
   }
   for (const auto& [from, to, student] : ins) {
     if (schools.count(from) && !outs.count({from, to, student})) {
-      audit.Report({Severity::kError, to + "/changes.csv", 0, "student_no",
-                    "merge.transfer-out-missing",
+      audit.Report({registry::Severity::kError, to + "/changes.csv", 0,
+                    "student_no", "merge.transfer-out-missing",
                     fmt::format("school {} records a transfer in from {}, "
                                 "which records no transfer out",
                                 to, from),
@@ -315,7 +317,7 @@ Result<MergeResult> Merge(const MergeRequest& req, FindingSink& findings) {
       continue;
     }
     audit.Report(
-        {Severity::kWarning, sender, 0, "", "merge.missing",
+        {registry::Severity::kWarning, sender, 0, "", "merge.missing",
          fmt::format("{} ({}, {}) is certified by this office and "
                      "sent nothing",
                      c->subject, c->subject_name, ft::LevelName(c->level)),

@@ -8,12 +8,12 @@
 
 #include "base/os.h"
 #include "formats/csv.h"
-#include "formats/registry_values.h"
+#include "registry/values.h"
 
 namespace xj::pack {
 namespace {
 
-namespace reg = formats::registry;
+namespace reg = registry;
 using reg::Date;
 
 // ---- randomness: xoshiro256**, seeded through splitmix64 ----
@@ -249,7 +249,7 @@ struct SchoolOut {
 
 class Generator {
  public:
-  Generator(const RegistryData& data, std::string names_path,
+  Generator(const registry::RegistryData& data, std::string names_path,
             const SynthOptions& opt)
       : data_(data), names_path_(std::move(names_path)), opt_(opt) {}
 
@@ -315,13 +315,13 @@ class Generator {
   // simulation of one school, and defects
   Status Simulate(const SchoolPlan& s, const std::vector<std::string>& defects);
 
-  const RegistryData& data_;
+  const registry::RegistryData& data_;
   std::string names_path_;
   const Names* names_ = nullptr;
   const SynthOptions& opt_;
   std::vector<SchoolPlan> plans_;
-  std::vector<const formats::Division*> outside_;
-  std::vector<const formats::Division*> anhui_counties_;
+  std::vector<const registry::Division*> outside_;
+  std::vector<const registry::Division*> anhui_counties_;
   std::vector<Expected> expected_;
   int next_tag_ = 0;
   SynthTotals totals_;
@@ -1390,7 +1390,7 @@ Status Generator::Plan() {
     return Error(Code::kInvalidArgument, "no Anhui counties are known for {}",
                  opt_.year);
   }
-  std::vector<const formats::Division*> counties;
+  std::vector<const registry::Division*> counties;
   const std::string& level = opt_.level;
   std::string code = opt_.code;
   if (level == "school" || level == "county") {
@@ -1592,7 +1592,7 @@ Result<SynthTotals> Generator::Run() {
 
 const std::vector<DefectKind>& DefectKinds() { return kDefectKinds; }
 
-Result<SynthTotals> Synthesize(const RegistryData& data,
+Result<SynthTotals> Synthesize(const registry::RegistryData& data,
                                const SynthOptions& options) {
   if (options.output.empty())
     return Status(Code::kInvalidArgument, "no output folder");
@@ -1600,7 +1600,7 @@ Result<SynthTotals> Synthesize(const RegistryData& data,
     return Error(Code::kInvalidArgument, "census year {} is out of range",
                  options.year);
   }
-  XJ_ASSIGN_OR_RETURN(std::string dir, DataDir());
+  XJ_ASSIGN_OR_RETURN(std::string dir, registry::DataDir());
   Generator g(data, dir + "/zh-names.csv", options);
   return g.Run();
 }

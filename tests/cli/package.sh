@@ -77,8 +77,9 @@ for page in "$SRC"/man/*.[15]; do
   gzip -dc "$gz" | cmp -s - "$page" || fail "$gz is not man/$name"
   CHECKS=$((CHECKS + 1))
 done
-for f in registry.xjschema divisions.csv divisions.LICENSE.txt zh-names.csv zh-names.LICENSE.txt; do
-  cmp -s "$root/usr/share/xjpack/$f" "$SRC/formats/data/$f" || fail "usr/share/xjpack/$f differs or is missing"
+for f in registry/data/registry.xjschema registry/data/divisions.csv registry/data/divisions.LICENSE.txt \
+  synth/data/zh-names.csv synth/data/zh-names.LICENSE.txt; do
+  cmp -s "$root/usr/share/xjpack/${f##*/}" "$SRC/$f" || fail "usr/share/xjpack/$f differs or is missing"
   CHECKS=$((CHECKS + 1))
 done
 doc=$root/usr/share/doc/xjpack

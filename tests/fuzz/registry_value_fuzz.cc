@@ -8,16 +8,16 @@
 // the text valid UTF-8 and hides long ids and names.
 #include <cstdint>
 
-#include "formats/divisions.h"
-#include "formats/registry_schema.h"
-#include "formats/registry_values.h"
 #include "formats/utf8.h"
 #include "fuzz_util.h"
+#include "registry/divisions.h"
+#include "registry/schema.h"
+#include "registry/values.h"
 
 namespace {
 
 using namespace xj;
-namespace reg = formats::registry;
+namespace reg = registry;
 
 constexpr std::string_view kDivisions =
     "code,name,level,parent_code,first_seen,last_seen,current\n"
@@ -29,11 +29,11 @@ constexpr std::string_view kDivisions =
     "340104,西市区,county,340100,pre-2002,pre-2002,no\n"
     "342101,阜阳市,county,342100,pre-2002,pre-2002,no\n";
 
-const formats::Divisions& Divisions() {
-  static const formats::Divisions* d = [] {
-    Result<formats::Divisions> parsed = formats::Divisions::Parse(kDivisions);
+const registry::Divisions& Divisions() {
+  static const registry::Divisions* d = [] {
+    Result<registry::Divisions> parsed = registry::Divisions::Parse(kDivisions);
     FUZZ_CHECK(parsed.ok());
-    return new formats::Divisions(std::move(parsed).value());
+    return new registry::Divisions(std::move(parsed).value());
   }();
   return *d;
 }

@@ -7,17 +7,17 @@
 // checked and masked (a mask never splits a UTF-8 character).
 #include <cstdint>
 
-#include "formats/registry_schema.h"
-#include "formats/registry_values.h"
 #include "formats/utf8.h"
 #include "fuzz_util.h"
 #include "keys/crypto.h"
-#include "libpack/registry_data.h"
+#include "registry/data.h"
+#include "registry/schema.h"
+#include "registry/values.h"
 
 namespace {
 
 using namespace xj;
-namespace reg = formats::registry;
+namespace reg = registry;
 
 void CheckSchema(const reg::Schema& schema, std::string_view text) {
   FUZZ_CHECK(schema.sha256 == keys::Sha256Hex(AsBytes(text)));
@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (!schema.ok()) return 0;
   CheckSchema(**schema, text);
   Result<std::unique_ptr<reg::Schema>> audited =
-      reg::ParseSchema(text, pack::AuditCodes());
+      reg::ParseSchema(text, registry::AuditCodes());
   if (audited.ok()) CheckSchema(**audited, text);
   return 0;
 }

@@ -355,14 +355,14 @@ TEST_CASE("volumes: split at the size, the last one short, names") {
                                  "payload.tar.zst.age.003"});
 }
 
-class Discard final : public FindingSink {
+class Discard final : public registry::FindingSink {
  public:
-  void Report(const Finding&) override {}
+  void Report(const registry::Finding&) override {}
 };
 
 TEST_CASE("pack, verify and unpack through the library, with a fixed clock") {
   TempDir dir;
-  Result<RegistryData> data = LoadRegistryData();
+  Result<registry::RegistryData> data = registry::LoadRegistryData();
   REQUIRE_MESSAGE(data.ok(), data.status().ToString());
   SynthOptions so;
   so.output = dir / "school";

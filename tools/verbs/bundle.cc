@@ -372,7 +372,7 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   req.home = *home;
   // What can be checked is checked before the passphrase is asked.
   if (Status s = pack::CheckPackRequest(req); !s.ok()) return cli.Fail(s);
-  Result<pack::RegistryData> data = pack::LoadRegistryData();
+  Result<registry::RegistryData> data = registry::LoadRegistryData();
   if (!data.ok()) return cli.Fail(data.status());
   req.data = &*data;
   Result<keys::SigningKey> key =
@@ -381,13 +381,13 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   req.key = &*key;
   ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
   req.progress = progress.Callback();
-  struct Findings final : pack::FindingSink {
+  struct Findings final : registry::FindingSink {
     Cli* cli;
     ProgressLine* progress;
-    void Report(const pack::Finding& f) override {
-      if (cli->flags.quiet && f.severity != pack::Severity::kError) return;
+    void Report(const registry::Finding& f) override {
+      if (cli->flags.quiet && f.severity != registry::Severity::kError) return;
       progress->Clear();
-      std::fprintf(stderr, "%s\n", pack::FormatFinding(f).c_str());
+      std::fprintf(stderr, "%s\n", registry::FormatFinding(f).c_str());
     }
   } findings;
   findings.cli = &cli;
@@ -832,7 +832,7 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
   Result<pack::Ledger> ledger = pack::Ledger::Open(*home);
   if (!ledger.ok()) return cli.Fail(ledger.status());
   req.ledger = &*ledger;
-  Result<pack::RegistryData> data = pack::LoadRegistryData();
+  Result<registry::RegistryData> data = registry::LoadRegistryData();
   if (!data.ok()) return cli.Fail(data.status());
   p.data = &*data;
   if (identity_files.empty())
@@ -851,14 +851,14 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
   p.key = &*key;
   ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
   p.progress = progress.Callback();
-  struct Findings final : pack::FindingSink {
+  struct Findings final : registry::FindingSink {
     Cli* cli;
     ProgressLine* progress;
-    void Report(const pack::Finding& f) override {
-      if (cli->flags.quiet && f.severity != pack::Severity::kError) return;
+    void Report(const registry::Finding& f) override {
+      if (cli->flags.quiet && f.severity != registry::Severity::kError) return;
       if (cli->flags.json) return;
       progress->Clear();
-      std::fprintf(stderr, "%s\n", pack::FormatFinding(f).c_str());
+      std::fprintf(stderr, "%s\n", registry::FormatFinding(f).c_str());
     }
   } findings;
   findings.cli = &cli;

@@ -1,5 +1,5 @@
 // xjpack check: a registry folder (or a tree of them) against the schema.
-#include "libpack/check.h"
+#include "registry/check.h"
 
 #include <cstdio>
 
@@ -8,12 +8,12 @@
 namespace xj::cli {
 namespace {
 
-class TextSink final : public pack::FindingSink {
+class TextSink final : public registry::FindingSink {
  public:
   explicit TextSink(bool errors_only) : errors_only_(errors_only) {}
-  void Report(const pack::Finding& f) override {
-    if (errors_only_ && f.severity != pack::Severity::kError) return;
-    std::printf("%s\n", pack::FormatFinding(f).c_str());
+  void Report(const registry::Finding& f) override {
+    if (errors_only_ && f.severity != registry::Severity::kError) return;
+    std::printf("%s\n", registry::FormatFinding(f).c_str());
   }
 
  private:
@@ -21,14 +21,15 @@ class TextSink final : public pack::FindingSink {
 };
 
 // Streams {"...","findings":[ f, f, ... ],"totals":...} on standard output.
-class JsonSink final : public pack::FindingSink {
+class JsonSink final : public registry::FindingSink {
  public:
-  void Report(const pack::Finding& f) override {
+  void Report(const registry::Finding& f) override {
     std::printf(
         "%s\n  {\"severity\":%s,\"file\":%s,\"line\":%llu,\"field\":%s,"
         "\"rule\":%s,\"message\":%s,\"value\":%s}",
         first_ ? "" : ",",
-        JsonString(f.severity == pack::Severity::kError ? "error" : "warning")
+        JsonString(f.severity == registry::Severity::kError ? "error"
+                                                            : "warning")
             .c_str(),
         JsonString(f.file).c_str(), static_cast<unsigned long long>(f.line),
         JsonString(f.field).c_str(), JsonString(f.rule).c_str(),
@@ -48,7 +49,7 @@ std::string Plural(std::uint64_t n, std::string_view one,
 }  // namespace
 
 int RunCheck(Cli& cli, const std::vector<std::string>& args) {
-  pack::CheckOptions opt;
+  registry::CheckOptions opt;
   std::string schema_path, encoding = "auto";
   po::options_description desc("options");
   desc.add_options()("dir", po::value(&opt.dir)->value_name("DIR"),
@@ -76,7 +77,7 @@ int RunCheck(Cli& cli, const std::vector<std::string>& args) {
   Result<formats::csv::Encoding> enc = formats::csv::ParseEncoding(encoding);
   if (!enc.ok()) return cli.Usage(enc.status().message());
   opt.encoding = *enc;
-  Result<pack::RegistryData> data = pack::LoadRegistryData(schema_path);
+  Result<registry::RegistryData> data = registry::LoadRegistryData(schema_path);
   if (!data.ok()) return cli.Fail(data.status());
   const auto& schema = *data->schema;
   cli.Detail(fmt::format("schema {} from {} (sha256 {})", schema.Label(),
@@ -92,9 +93,9 @@ int RunCheck(Cli& cli, const std::vector<std::string>& args) {
         JsonString(schema.sha256).c_str(), JsonString(opt.dir).c_str(),
         opt.previous.empty() ? "null" : JsonString(opt.previous).c_str());
   }
-  Result<pack::CheckTotals> totals = pack::CheckRegistry(
+  Result<registry::CheckTotals> totals = registry::CheckRegistry(
       *data, opt,
-      cli.flags.json ? static_cast<pack::FindingSink&>(json) : text);
+      cli.flags.json ? static_cast<registry::FindingSink&>(json) : text);
   if (!totals.ok()) {
     if (cli.flags.json) {
       // Close the document with the error, so the output stays one object.

@@ -82,7 +82,7 @@ int RunSynth(Cli& cli, const std::vector<std::string>& args) {
   }
   cli.Detail(fmt::format("level {}, seed {}, census {}-09-30", opt.level,
                          opt.seed, opt.year));
-  Result<pack::RegistryData> data = pack::LoadRegistryData();
+  Result<registry::RegistryData> data = registry::LoadRegistryData();
   if (!data.ok()) return cli.Fail(data.status());
   Result<pack::SynthTotals> t = pack::Synthesize(*data, opt);
   if (!t.ok()) return cli.Fail(t.status());

@@ -28,11 +28,11 @@
 #include "formats/statement.h"
 #include "keys/signing_key.h"
 #include "keys/x25519_identity.h"
-#include "libpack/check.h"
 #include "libpack/home.h"
 #include "libpack/ledger.h"
 #include "libpack/media.h"
 #include "libpack/trust_store.h"
+#include "registry/check.h"
 
 namespace xj::pack {
 
@@ -55,7 +55,7 @@ struct TrustedKey {
 };
 
 struct PackRequest {
-  const RegistryData* data = nullptr;
+  const registry::RegistryData* data = nullptr;
   std::string registry_dir;  ///< one school's folder
   Addressee recipient;       ///< the addressee (the first --to)
   std::vector<Addressee> copy_to;
@@ -85,7 +85,7 @@ struct PackResult {
   std::string outbox_dir;  ///< the bundle in the home's outbox
   std::string media_dir;   ///< media/XJ/<id>
   MediaInfo media;
-  CheckTotals check;
+  registry::CheckTotals check;
   /// The sender's deliver-policy wants a leader too: the bundle is on the
   /// stick as XJ/<id>.unapproved/ until `approve` signs it.
   bool awaiting_approval = false;
@@ -113,7 +113,7 @@ struct BagFile {
 struct BundleContent {
   std::string sender, period;
   std::vector<BagFile> files;  ///< any order; sorted when written
-  CheckTotals totals;
+  registry::CheckTotals totals;
   std::uint64_t records = 0;         ///< students, for the statement
   std::uint64_t allowed_errors = 0;  ///< errors packed under --allow-errors
   std::vector<formats::trust::Child> children;
@@ -131,7 +131,8 @@ Result<PackResult> PackContent(const PackRequest& request,
 
 /// Checks the registry (findings go to `findings`), refuses on errors
 /// unless allow_errors, and packs, signs and writes the bundle.
-Result<PackResult> Pack(const PackRequest& request, FindingSink& findings);
+Result<PackResult> Pack(const PackRequest& request,
+                        registry::FindingSink& findings);
 
 // ---- reading a bundle ----
 

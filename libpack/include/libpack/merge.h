@@ -45,6 +45,7 @@ struct MergeResult {
   std::uint64_t errors = 0, warnings = 0;
 };
 
-Result<MergeResult> Merge(const MergeRequest& request, FindingSink& findings);
+Result<MergeResult> Merge(const MergeRequest& request,
+                          registry::FindingSink& findings);
 
 }  // namespace xj::pack

@@ -13,10 +13,10 @@
 #include "formats/bagit.h"
 #include "libpack/age.h"
 #include "libpack/prefetch.h"
-#include "libpack/roster.h"
 #include "libpack/stick.h"
 #include "libpack/tar.h"
 #include "libpack/zstd_stream.h"
+#include "registry/roster.h"
 
 namespace xj::pack::bundle {
 namespace {
@@ -237,11 +237,12 @@ class BagCheck {
     XJ_ASSIGN_OR_RETURN(os::File out, OpenOutput(path));
     // A held school's roster is counted as it streams by, for the
     // check of the bundles held (which would read it again).
-    std::unique_ptr<RosterCounter> roster;
+    std::unique_ptr<registry::RosterCounter> roster;
     if (held_ != nullptr && !out_root_.empty() &&
         path.starts_with("data/children/") &&
         path.ends_with("/bag/data/registry/students.csv")) {
-      roster = std::make_unique<RosterCounter>(out_root_ + "/" + path);
+      roster =
+          std::make_unique<registry::RosterCounter>(out_root_ + "/" + path);
     }
     if (roster == nullptr && size <= kInlineBytes)
       return SmallFile(tar, path, size, std::move(out));

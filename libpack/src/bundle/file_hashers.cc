@@ -39,7 +39,7 @@ void FileHashers::Return(Bytes buf) {
 }
 
 void FileHashers::Begin(os::File out, std::string name,
-                        std::unique_ptr<RosterCounter> roster) {
+                        std::unique_ptr<registry::RosterCounter> roster) {
   auto f = std::make_shared<Job>();
   f->out = std::move(out);
   f->name = std::move(name);
@@ -71,8 +71,8 @@ Result<std::vector<FileHashers::Done>> FileHashers::Add(std::string sha512) {
 }
 
 void FileHashers::Whole(os::File out, std::string name,
-                        std::unique_ptr<RosterCounter> roster, Bytes buf,
-                        std::size_t n) {
+                        std::unique_ptr<registry::RosterCounter> roster,
+                        Bytes buf, std::size_t n) {
   auto f = std::make_shared<Job>();
   f->out = std::move(out);
   f->name = std::move(name);
@@ -173,11 +173,12 @@ void FileHashers::Work() {
     lock.unlock();
     if (failed.ok() && j->out.is_open()) failed = j->out.Close(j->name);
     std::string hex = ToHex(h.Finish());
-    std::shared_ptr<Result<RosterCounter::ByValues>> counted;
+    std::shared_ptr<Result<registry::RosterCounter::ByValues>> counted;
     if (j->roster != nullptr) {
-      counted = std::make_shared<Result<RosterCounter::ByValues>>(
-          miscounted.ok() ? j->roster->Finish()
-                          : Result<RosterCounter::ByValues>(miscounted));
+      counted = std::make_shared<Result<registry::RosterCounter::ByValues>>(
+          miscounted.ok()
+              ? j->roster->Finish()
+              : Result<registry::RosterCounter::ByValues>(miscounted));
     }
     lock.lock();
     j->sha512 = std::move(hex);

@@ -15,7 +15,7 @@
 
 #include "base/os.h"
 #include "base/status.h"
-#include "libpack/roster.h"
+#include "registry/roster.h"
 
 namespace xj::pack::bundle {
 
@@ -36,7 +36,7 @@ class FileHashers {
   /// was counted.
   struct Done {
     std::string sha512;
-    std::shared_ptr<Result<RosterCounter::ByValues>> roster;
+    std::shared_ptr<Result<registry::RosterCounter::ByValues>> roster;
   };
   /// A buffer to fill with the next chunk of a file with `left` bytes to
   /// come: 1 MiB, or as much as is left.
@@ -47,7 +47,7 @@ class FileHashers {
   /// `roster` (if any) counts them as a roster. Waits while many files are
   /// unfinished (each may hold a descriptor).
   void Begin(os::File out, std::string name,
-             std::unique_ptr<RosterCounter> roster = nullptr);
+             std::unique_ptr<registry::RosterCounter> roster = nullptr);
   /// The next file, hashed (and written) by the caller, and then, as
   /// Take(false), the files finished so far. (With none before it
   /// unfinished, it is done at once: nothing is waited for or locked.)
@@ -55,7 +55,8 @@ class FileHashers {
   /// The next file, all of it (`n` bytes in `buf`): Begin, Data and End
   /// at once.
   void Whole(os::File out, std::string name,
-             std::unique_ptr<RosterCounter> roster, Bytes buf, std::size_t n);
+             std::unique_ptr<registry::RosterCounter> roster, Bytes buf,
+             std::size_t n);
   /// The next `n` bytes of the current file, in `buf`.
   void Data(Bytes buf, std::size_t n);
   void End();
@@ -82,8 +83,8 @@ class FileHashers {
     std::deque<Chunk> chunks;
     bool ended = false, done = false;
     std::string sha512;
-    std::unique_ptr<RosterCounter> roster;
-    std::shared_ptr<Result<RosterCounter::ByValues>> counted;
+    std::unique_ptr<registry::RosterCounter> roster;
+    std::shared_ptr<Result<registry::RosterCounter::ByValues>> counted;
   };
 
   // Until fewer files are unfinished (of those handed over, if `open`),

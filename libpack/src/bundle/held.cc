@@ -431,7 +431,7 @@ struct HeldCheck::Impl {
     std::size_t at, path_size, hash_size, bytes_size;  // in that order
     bool kept;
     std::uint64_t size;
-    std::optional<Result<RosterCounter::ByValues>> roster;
+    std::optional<Result<registry::RosterCounter::ByValues>> roster;
   };
   struct Job {
     std::size_t index;  // of the child, or kAhead
@@ -687,7 +687,7 @@ HeldCheck::~HeldCheck() {
 
 void HeldCheck::Written(std::string_view path, std::string_view sha512,
                         std::uint64_t size,
-                        Result<RosterCounter::ByValues>* roster,
+                        Result<registry::RosterCounter::ByValues>* roster,
                         const std::string* bytes) {
   Impl& m = *impl_;
   constexpr std::string_view kChildren = "data/children/";

@@ -14,7 +14,7 @@
 #include "base/status.h"
 #include "formats/trust_statements.h"
 #include "libpack/bundle.h"
-#include "libpack/roster.h"
+#include "registry/roster.h"
 
 namespace xj::pack::bundle {
 
@@ -65,7 +65,7 @@ class HeldCheck {
   /// read from memory when the child is checked.
   void Written(std::string_view path, std::string_view sha512,
                std::uint64_t size,
-               Result<RosterCounter::ByValues>* roster = nullptr,
+               Result<registry::RosterCounter::ByValues>* roster = nullptr,
                const std::string* bytes = nullptr);
   /// Once the whole bag is extracted and its manifest checked: waits for
   /// the children begun, then as VerifyHeld.

@@ -133,18 +133,18 @@ Result<std::string> SchoolCode(const std::string& registry,
 // A school's registry counted: its code, and its students.csv streamed
 // through a RosterCounter in pieces (memory stays small whatever the file),
 // or `counted`, what a RosterCounter made of it as it was extracted.
-Result<SchoolCounts> CountRegistry(const std::string& registry,
-                                   Result<RosterCounter::ByValues>* counted,
-                                   const FileView& files) {
+Result<SchoolCounts> CountRegistry(
+    const std::string& registry,
+    Result<registry::RosterCounter::ByValues>* counted, const FileView& files) {
   SchoolCounts c;
   XJ_ASSIGN_OR_RETURN(c.code, SchoolCode(registry, files));
   std::string path = registry + "/students.csv";
-  auto count = [&]() -> Result<RosterCounter::ByValues> {
+  auto count = [&]() -> Result<registry::RosterCounter::ByValues> {
     if (counted != nullptr) return std::move(*counted);
     // No roster (packed with --allow-errors): no students.
-    if (!os::Exists(path)) return RosterCounter::ByValues();
+    if (!os::Exists(path)) return registry::RosterCounter::ByValues();
     XJ_ASSIGN_OR_RETURN(os::File f, os::OpenForRead(path));
-    RosterCounter counter(path);
+    registry::RosterCounter counter(path);
     os::FdSource src(f.fd());
     // One buffer a thread, kept: zeroing a fresh one for each of thousands
     // of schools cost more than counting them.
@@ -156,7 +156,7 @@ Result<SchoolCounts> CountRegistry(const std::string& registry,
     }
     return counter.Finish();
   };
-  Result<RosterCounter::ByValues> by = count();
+  Result<registry::RosterCounter::ByValues> by = count();
   if (!by.ok()) {
     c.counted = by.status();
     return c;
@@ -193,7 +193,7 @@ Result<const SchoolCounts*> CountLeaf(const Leaf& l, CountCache* cache,
     auto it = cache->by.find(key);
     if (it != cache->by.end()) return &it->second;
   }
-  Result<RosterCounter::ByValues>* counted = nullptr;
+  Result<registry::RosterCounter::ByValues>* counted = nullptr;
   if (rosters != nullptr) {
     auto it = rosters->find(key);
     if (it != rosters->end()) counted = it->second;

@@ -14,7 +14,7 @@
 #include "formats/csv.h"
 #include "formats/trust_statements.h"
 #include "libpack/file_view.h"
-#include "libpack/roster.h"
+#include "registry/roster.h"
 
 namespace xj::pack::bundle {
 
@@ -28,14 +28,15 @@ struct Leaf {
 // Rosters counted as they were extracted, by registry folder (kept by
 // whoever made the map; each is moved into the counts of its school when
 // they are made, once).
-using Rosters = std::map<std::string, Result<RosterCounter::ByValues>*>;
+using Rosters =
+    std::map<std::string, Result<registry::RosterCounter::ByValues>*>;
 
 // A school's registry counted: its code, its students by grade, sex,
 // status and migrant flag, and those counts as summary.csv lines.
 struct SchoolCounts {
   std::string code;
   Status counted;  // why the roster could not be counted, if it could not
-  RosterCounter::ByValues by;
+  registry::RosterCounter::ByValues by;
   std::uint64_t students = 0;
   std::string lines;  // "code,grade,sex,status,migrant,count\r\n", sorted
 };
@@ -76,7 +77,7 @@ Result<std::string> SchoolCode(const std::string& registry,
 /// its students.csv as it was extracted).
 Result<SchoolCounts> CountRegistry(
     const std::string& registry,
-    Result<RosterCounter::ByValues>* counted = nullptr,
+    Result<registry::RosterCounter::ByValues>* counted = nullptr,
     const FileView& files = DiskFiles());
 
 /// One school's counts, read once however many holders above it ask.

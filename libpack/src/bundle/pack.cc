@@ -86,10 +86,10 @@ class BagWriter {
 };
 
 // Tees findings to the caller and, unmasked, into the bag's report.
-class ReportSink final : public FindingSink {
+class ReportSink final : public registry::FindingSink {
  public:
-  explicit ReportSink(FindingSink* next) : next_(next) {}
-  void Report(const Finding& f) override {
+  explicit ReportSink(registry::FindingSink* next) : next_(next) {}
+  void Report(const registry::Finding& f) override {
     next_->Report(f);
     if (text_.empty())
       text_ = "severity,file,line,field,rule,message,value\r\n";
@@ -97,15 +97,16 @@ class ReportSink final : public FindingSink {
     MemorySink sink(&row);
     formats::csv::Writer w(&sink);
     std::string line = std::to_string(f.line);
-    (void)w.Write({f.severity == Severity::kError ? "error" : "warning", f.file,
-                   line, f.field, f.rule, f.message, f.raw_value});
+    (void)w.Write(
+        {f.severity == registry::Severity::kError ? "error" : "warning", f.file,
+         line, f.field, f.rule, f.message, f.raw_value});
     (void)w.Flush();
     text_ += AsChars(row);
   }
   const std::string& text() const { return text_; }
 
  private:
-  FindingSink* next_;
+  registry::FindingSink* next_;
   std::string text_;
 };
 
@@ -618,7 +619,8 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
 
 }  // namespace
 
-Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
+Result<PackResult> Pack(const PackRequest& req,
+                        registry::FindingSink& findings) {
   if (req.data == nullptr || req.key == nullptr) {
     return Status(Code::kInternal,
                   "pack needs the registry data and a signing key");
@@ -642,11 +644,12 @@ Result<PackResult> Pack(const PackRequest& req, FindingSink& findings) {
   std::string stage = work + "/registry";
   XJ_RETURN_IF_ERROR(os::MakeDirectory(stage, 0700));
   ReportSink report(&findings);
-  CheckOptions co;
+  registry::CheckOptions co;
   co.dir = req.registry_dir;
   co.encoding = req.encoding;
   co.normalized_dir = stage;
-  XJ_ASSIGN_OR_RETURN(CheckTotals totals, CheckRegistry(*req.data, co, report));
+  XJ_ASSIGN_OR_RETURN(registry::CheckTotals totals,
+                      registry::CheckRegistry(*req.data, co, report));
   if (totals.abandoned_files > 0) {
     return Error(Code::kRejected,
                  "{} file(s) of the registry are not well-formed CSV and "

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "libpack/registry_data.h"
+#include "registry/data.h"
 
 namespace xj::pack {
 
@@ -56,7 +56,7 @@ const std::vector<DefectKind>& DefectKinds();
 /// Writes the registry. Fails without writing when the options cannot be
 /// met (an unknown code, a defect that needs --previous, an output in the
 /// way).
-Result<SynthTotals> Synthesize(const RegistryData& data,
+Result<SynthTotals> Synthesize(const registry::RegistryData& data,
                                const SynthOptions& options);
 
 }  // namespace xj::pack

@@ -1,9 +1,9 @@
-#include "formats/divisions.h"
+#include "registry/divisions.h"
 
 #include <algorithm>
 #include <charconv>
 
-namespace xj::formats {
+namespace xj::registry {
 namespace {
 
 std::vector<std::string_view> SplitComma(std::string_view line) {
@@ -136,4 +136,4 @@ std::vector<const Division*> Divisions::AnhuiPrefecturesAt(int ym) const {
   return out;
 }
 
-}  // namespace xj::formats
+}  // namespace xj::registry

@@ -1,6 +1,6 @@
 // RosterCounter: a students.csv counted by grade, sex, status and migrant,
 // whatever the pieces it arrives in.
-#include "libpack/roster.h"
+#include "registry/roster.h"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 
 #include "support/test_util.h"
 
-namespace xj::pack {
+namespace xj::registry {
 namespace {
 
 using ByValues = RosterCounter::ByValues;
@@ -128,4 +128,4 @@ TEST_CASE("random rosters in random pieces count alike") {
 }
 
 }  // namespace
-}  // namespace xj::pack
+}  // namespace xj::registry

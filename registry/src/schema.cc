@@ -1,4 +1,4 @@
-#include "formats/registry_schema.h"
+#include "registry/schema.h"
 
 #include <sodium.h>
 
@@ -8,7 +8,7 @@
 #include "base/secret.h"
 #include "formats/utf8.h"
 
-namespace xj::formats::registry {
+namespace xj::registry {
 namespace {
 
 // Splits "a | b | c" at " | " and nothing else.
@@ -145,7 +145,7 @@ class Parser {
   }
 
   Status CheckText() {
-    if (!IsValidUtf8(text_)) {
+    if (!formats::IsValidUtf8(text_)) {
       return Status(Code::kMalformed, "the schema is not valid UTF-8");
     }
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -601,4 +601,4 @@ std::string MaskValue(Mask mask, std::string_view v) {
   return "";
 }
 
-}  // namespace xj::formats::registry
+}  // namespace xj::registry

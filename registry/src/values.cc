@@ -1,11 +1,11 @@
-#include "formats/registry_values.h"
+#include "registry/values.h"
 
 #include <algorithm>
 #include <charconv>
 
 #include "formats/utf8.h"
 
-namespace xj::formats::registry {
+namespace xj::registry {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -539,4 +539,4 @@ std::optional<Problem> CheckValue(const FieldSpec& f, std::string_view v,
   return std::nullopt;
 }
 
-}  // namespace xj::formats::registry
+}  // namespace xj::registry

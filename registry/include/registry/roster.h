@@ -13,7 +13,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 
-namespace xj::pack {
+namespace xj::registry {
 
 // Counts a students.csv by four columns (grade, sex, status, migrant) as it
 // streams by, in pieces of any size (the counts do not depend on where
@@ -60,4 +60,4 @@ class RosterCounter {
       by_;  // values too long to pack
 };
 
-}  // namespace xj::pack
+}  // namespace xj::registry

@@ -2,7 +2,7 @@
 // defects the check reports exactly the answer key; and each record-level
 // rule the defects do not cover fails on a small edit of a clean school,
 // with exactly the findings expected and nothing else.
-#include "libpack/check.h"
+#include "registry/check.h"
 
 #include <doctest/doctest.h>
 
@@ -16,8 +16,12 @@
 #include "support/test_util.h"
 #include "synth/synth.h"
 
-namespace xj::pack {
+namespace xj::registry {
 namespace {
+
+using pack::Synthesize;
+using pack::SynthOptions;
+using pack::SynthTotals;
 
 const RegistryData& Data() {
   static RegistryData* data = [] {
@@ -588,4 +592,4 @@ TEST_CASE("synth is deterministic and refuses to write over data") {
 }
 
 }  // namespace
-}  // namespace xj::pack
+}  // namespace xj::registry

@@ -8,19 +8,19 @@
 #include <sstream>
 
 #include "base/os.h"
-#include "formats/registry_schema.h"
-#include "formats/registry_values.h"
-#include "libpack/registry_data.h"
+#include "registry/data.h"
+#include "registry/schema.h"
+#include "registry/values.h"
 #include "support/test_util.h"
 
-namespace xj::formats::registry {
+namespace xj::registry {
 namespace {
 
-const pack::RegistryData& Data() {
-  static pack::RegistryData* data = [] {
-    Result<pack::RegistryData> d = pack::LoadRegistryData();
+const RegistryData& Data() {
+  static RegistryData* data = [] {
+    Result<RegistryData> d = LoadRegistryData();
     REQUIRE_MESSAGE(d.ok(), d.status().ToString());
-    return new pack::RegistryData(std::move(d).value());
+    return new RegistryData(std::move(d).value());
   }();
   return *data;
 }
@@ -325,4 +325,4 @@ TEST_CASE("dates: parsing, ages and the year before") {
 }
 
 }  // namespace
-}  // namespace xj::formats::registry
+}  // namespace xj::registry

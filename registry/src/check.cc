@@ -1,4 +1,4 @@
-#include "libpack/check.h"
+#include "registry/check.h"
 
 #include <fmt/ranges.h>
 
@@ -13,15 +13,10 @@
 
 #include "base/os.h"
 
-namespace xj::pack {
+namespace xj::registry {
 namespace {
 
-namespace reg = formats::registry;
 namespace csv = formats::csv;
-using reg::Date;
-using reg::FieldSpec;
-using reg::FileSpec;
-using reg::Mask;
 
 // The meaning of the codes the rules rely on (see AuditCodes()).
 enum ChangeType {
@@ -389,7 +384,7 @@ class SchoolCheck {
     f.rule = std::move(rule);
     f.message = std::move(message);
     if (!value.empty()) {
-      f.value = reg::MaskValue(mask, value);
+      f.value = MaskValue(mask, value);
       f.raw_value = std::string(value);
     }
     (sev == Severity::kError ? totals_.errors : totals_.warnings)++;
@@ -459,7 +454,7 @@ class SchoolCheck {
     }
     for (std::size_t f = 0; f < spec.fields.size(); ++f) {
       if (column[f] < 0 &&
-          spec.fields[f].requirement == reg::Requirement::kRequired) {
+          spec.fields[f].requirement == Requirement::kRequired) {
         Error(spec.name, 1, spec.fields[f].name, "csv.header",
               fmt::format("the required column \"{}\" ({}) is missing",
                           spec.fields[f].name, spec.fields[f].zh));
@@ -534,14 +529,13 @@ class SchoolCheck {
   }
 
   void CheckFields(const FileSpec& spec, const Row& row) {
-    reg::ValueContext ctx;
+    ValueContext ctx;
     ctx.divisions = &data_.divisions;
     ctx.census = census_;
     if (!have_census_) {
       // school.csv carries the census date its own fields are judged by.
       int c = spec.FieldIndex("census_date");
-      if (std::optional<Date> d =
-              c >= 0 ? reg::ParseDate(row[c]) : std::nullopt) {
+      if (std::optional<Date> d = c >= 0 ? ParseDate(row[c]) : std::nullopt) {
         ctx.census = *d;
       }
     }
@@ -551,11 +545,11 @@ class SchoolCheck {
       if (v.empty()) {
         if (IsRequired(f, row)) {
           std::string why =
-              f.requirement == reg::Requirement::kRequired
+              f.requirement == Requirement::kRequired
                   ? std::string()
                   : fmt::format(" when {} is {}", f.condition_field,
                                 row[spec.FieldIndex(f.condition_field)]);
-          if (f.requirement == reg::Requirement::kRequiredUnless) {
+          if (f.requirement == Requirement::kRequiredUnless) {
             why = fmt::format(" unless {} is {}", f.condition_field,
                               fmt::join(f.condition_values, " or "));
           }
@@ -565,7 +559,7 @@ class SchoolCheck {
         continue;
       }
       if (f.type_index >= 0) ctx.type_value = row[f.type_index];
-      std::optional<reg::Problem> p = reg::CheckValue(f, v, ctx);
+      std::optional<Problem> p = CheckValue(f, v, ctx);
       if (p) {
         Report(p->severity, spec.name, row.line(), f.name, p->rule, p->message,
                f.mask, v);
@@ -576,17 +570,17 @@ class SchoolCheck {
 
   bool IsRequired(const FieldSpec& f, const Row& row) {
     switch (f.requirement) {
-      case reg::Requirement::kRequired:
+      case Requirement::kRequired:
         return true;
-      case reg::Requirement::kOptional:
+      case Requirement::kOptional:
         return false;
-      case reg::Requirement::kRequiredIf:
-      case reg::Requirement::kRequiredUnless: {
+      case Requirement::kRequiredIf:
+      case Requirement::kRequiredUnless: {
         std::string_view cond = row[f.condition_index];
         bool match =
             std::find(f.condition_values.begin(), f.condition_values.end(),
                       cond) != f.condition_values.end();
-        return f.requirement == reg::Requirement::kRequiredIf ? match : !match;
+        return f.requirement == Requirement::kRequiredIf ? match : !match;
       }
     }
     return false;
@@ -615,7 +609,7 @@ class SchoolCheck {
       school_code_ = std::string(row[code]);
       county_ = std::string(row[county]);
       school_type_ = std::string(row[type]);
-      if (std::optional<Date> d = reg::ParseDate(row[census])) {
+      if (std::optional<Date> d = ParseDate(row[census])) {
         census_ = *d;
         have_census_ = true;
       }
@@ -698,14 +692,14 @@ class SchoolCheck {
       s.status = row[f_status].size() == 1 ? row[f_status][0] : 0;
       s.has_id = !id.empty();
       std::optional<Date> birth =
-          Good(f_birth) ? reg::ParseDate(row[f_birth]) : std::nullopt;
+          Good(f_birth) ? ParseDate(row[f_birth]) : std::nullopt;
       // Identity: the ID number agrees with the birth date and sex.
       std::string_view idtype = row[f_idtype];
       bool id_card = idtype.size() == 1 && idtype[0] == '1';
       // (It passed its own check: when the schema checks it as an ID
       // number, its GB 11643 structure holds.)
-      std::optional<reg::CitizenId> cid;
-      if (id_card && Good(f_id)) cid = reg::CitizenIdParts(id);
+      std::optional<CitizenId> cid;
+      if (id_card && Good(f_id)) cid = CitizenIdParts(id);
       if (cid) {
         if (birth && cid->birth != *birth) {
           Error(file, line, "id_number", "citizen-id.birth-date",
@@ -725,7 +719,7 @@ class SchoolCheck {
         }
       }
       if (Good(f_no) && birth) {
-        std::optional<Date> in_number = reg::StudentNumberBirthDate(no);
+        std::optional<Date> in_number = StudentNumberBirthDate(no);
         if (in_number && *in_number != *birth) {
           Error(file, line, "student_no", "student-no.birth-date",
                 "the birth date inside the student number differs from "
@@ -791,7 +785,7 @@ class SchoolCheck {
                 "the birth date is after the census date", Mask::kDate,
                 row[f_birth]);
         } else if (s.grade > 0 && Good(f_grade)) {
-          int age = reg::AgeAt(*birth, census_);
+          int age = AgeAt(*birth, census_);
           // Usual age on the census date is grade + 5 or grade + 6; allow a
           // year early and two late (late entry, a repeated grade).
           if (age < s.grade + 4 || age > s.grade + 8) {
@@ -940,7 +934,7 @@ class SchoolCheck {
     Mask no_mask = spec.fields[static_cast<std::size_t>(f_no)].mask;
     KeyIndex ids;
     std::vector<std::uint64_t> id_lines;  // by id in `ids`
-    Date period_start = reg::YearBefore(census_);
+    Date period_start = YearBefore(census_);
     std::vector<Change> pending;  // checked against the roster afterwards
     XJ_RETURN_IF_ERROR(ForEachRow(spec, &changes_ok_, [&](const Row& row) {
       std::uint64_t line = row.line();
@@ -960,7 +954,7 @@ class SchoolCheck {
       std::uint32_t no_id = change_nos_.Insert(no).first;
       if (type != 0) ++change_count_[type];
       std::optional<Date> eff =
-          Good(f_eff) ? reg::ParseDate(row[f_eff]) : std::nullopt;
+          Good(f_eff) ? ParseDate(row[f_eff]) : std::nullopt;
       if (eff && have_census_ && (*eff <= period_start || census_ < *eff)) {
         Error(spec.name, line, "effective_date", "change.period",
               fmt::format("the change is outside this report's year (after {}, "
@@ -969,7 +963,7 @@ class SchoolCheck {
               Mask::kNone, row[f_eff]);
       }
       std::optional<Date> appr =
-          Good(f_appr) ? reg::ParseDate(row[f_appr]) : std::nullopt;
+          Good(f_appr) ? ParseDate(row[f_appr]) : std::nullopt;
       if (appr && have_census_ && census_ < *appr) {
         Error(spec.name, line, "approval_date", "change.approval-date",
               "the approval is dated after the census", Mask::kNone,
@@ -1261,7 +1255,7 @@ class SchoolCheck {
   }
 
   const RegistryData& data_;
-  const reg::Schema& schema_;
+  const Schema& schema_;
   const CheckOptions& options_;
   std::string dir_, prefix_, prev_dir_;
   FindingSink& sink_;
@@ -1413,4 +1407,4 @@ std::string FormatFinding(const Finding& f) {
   return out;
 }
 
-}  // namespace xj::pack
+}  // namespace xj::registry

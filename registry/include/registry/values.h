@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
-#include "formats/divisions.h"
-#include "formats/registry_schema.h"
+#include "registry/divisions.h"
+#include "registry/schema.h"
 
-namespace xj::formats::registry {
+namespace xj::registry {
 
 struct Date {
   int y = 0, m = 0, d = 0;
@@ -77,4 +77,4 @@ std::optional<CitizenId> CitizenIdParts(std::string_view id);
 /// J and L: characters 8-15), when it has one.
 std::optional<Date> StudentNumberBirthDate(std::string_view number);
 
-}  // namespace xj::formats::registry
+}  // namespace xj::registry

@@ -20,7 +20,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 
-namespace xj::formats::registry {
+namespace xj::registry {
 
 inline constexpr std::string_view kSchemaMagic = "xjschema/1";
 
@@ -132,4 +132,4 @@ Result<std::unique_ptr<Schema>> ParseSchema(
 /// first six characters and "…" for addresses.
 std::string MaskValue(Mask mask, std::string_view value);
 
-}  // namespace xj::formats::registry
+}  // namespace xj::registry

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "base/status.h"
-#include "formats/divisions.h"
-#include "formats/registry_schema.h"
+#include "registry/divisions.h"
+#include "registry/schema.h"
 
-namespace xj::pack {
+namespace xj::registry {
 
 /// The folder holding the installed data files.
 Result<std::string> DataDir();
@@ -24,13 +24,13 @@ Result<std::string> DataDir();
 const std::map<std::string, std::vector<std::string>>& AuditCodes();
 
 struct RegistryData {
-  std::unique_ptr<formats::registry::Schema> schema;
+  std::unique_ptr<registry::Schema> schema;
   std::string schema_path;
-  formats::Divisions divisions;
+  registry::Divisions divisions;
 };
 
 /// Loads the schema (`schema_path`, or registry.xjschema from DataDir())
 /// and the division tables. Messages name the file.
 Result<RegistryData> LoadRegistryData(const std::string& schema_path = "");
 
-}  // namespace xj::pack
+}  // namespace xj::registry

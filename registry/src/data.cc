@@ -1,10 +1,10 @@
-#include "libpack/registry_data.h"
+#include "registry/data.h"
 
 #include <cstdlib>
 
 #include "base/os.h"
 
-namespace xj::pack {
+namespace xj::registry {
 
 Result<std::string> DataDir() {
   const char* env = std::getenv("XJPACK_DATA_DIR");
@@ -57,8 +57,8 @@ Result<RegistryData> LoadRegistryData(const std::string& schema_path) {
   }
   XJ_ASSIGN_OR_RETURN(Bytes schema_text,
                       os::ReadFile(data.schema_path, 4 << 20));
-  Result<std::unique_ptr<formats::registry::Schema>> schema =
-      formats::registry::ParseSchema(AsChars(schema_text), AuditCodes());
+  Result<std::unique_ptr<registry::Schema>> schema =
+      registry::ParseSchema(AsChars(schema_text), AuditCodes());
   if (!schema.ok()) return schema.status().WithContext(data.schema_path);
   data.schema = std::move(schema).value();
   if (dir.empty()) {
@@ -66,11 +66,11 @@ Result<RegistryData> LoadRegistryData(const std::string& schema_path) {
   }
   std::string div_path = dir + "/divisions.csv";
   XJ_ASSIGN_OR_RETURN(Bytes div_text, os::ReadFile(div_path, 16 << 20));
-  Result<formats::Divisions> divisions =
-      formats::Divisions::Parse(AsChars(div_text));
+  Result<registry::Divisions> divisions =
+      registry::Divisions::Parse(AsChars(div_text));
   if (!divisions.ok()) return divisions.status().WithContext(div_path);
   data.divisions = std::move(divisions).value();
   return data;
 }
 
-}  // namespace xj::pack
+}  // namespace xj::registry

@@ -18,12 +18,10 @@
 
 #include "base/status.h"
 #include "formats/csv.h"
-#include "formats/registry_values.h"
-#include "libpack/registry_data.h"
+#include "registry/data.h"
+#include "registry/values.h"
 
-namespace xj::pack {
-
-using formats::registry::Severity;
+namespace xj::registry {
 
 struct Finding {
   Severity severity = Severity::kError;
@@ -78,4 +76,4 @@ Result<CheckTotals> CheckRegistry(const RegistryData& data,
 /// "students.csv:17: error: id_number: ... [rule] (3401**********123X)".
 std::string FormatFinding(const Finding& finding);
 
-}  // namespace xj::pack
+}  // namespace xj::registry

@@ -1,4 +1,4 @@
-#include "libpack/roster.h"
+#include "registry/roster.h"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace xj::pack {
+namespace xj::registry {
 namespace {
 
 // Where the bytes that matter to CSV structure are among 16 at `p` (`n`
@@ -237,4 +237,4 @@ Status RosterCounter::EndRecord() {
   return Status::Ok();
 }
 
-}  // namespace xj::pack
+}  // namespace xj::registry

@@ -15,7 +15,7 @@
 
 #include "base/status.h"
 
-namespace xj::formats {
+namespace xj::registry {
 
 struct Division {
   std::string code;
@@ -53,4 +53,4 @@ class Divisions {
   std::vector<std::int32_t> index_;  // 6-digit code → position, or -1
 };
 
-}  // namespace xj::formats
+}  // namespace xj::registry
