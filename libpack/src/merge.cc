@@ -61,10 +61,11 @@ class AuditSink final : public registry::FindingSink {
   explicit AuditSink(registry::FindingSink* next) : next_(next) {}
   void Report(const registry::Finding& f) override {
     next_->Report(f);
-    bool error = f.severity == registry::Severity::kError;
+    bool error = f.severity() == registry::Severity::kError;
     (error ? errors : warnings)++;
-    findings.push_back(
-        {error, f.file, f.line, f.field, f.rule, f.message, f.value});
+    findings.push_back({error, f.file, f.line, f.field,
+                        std::string(registry::RuleId(f.rule)), f.message,
+                        f.value});
   }
   std::uint64_t errors = 0, warnings = 0;
   std::vector<formats::audit::Finding> findings;
@@ -258,8 +259,8 @@ Result<MergeResult> Merge(const MergeRequest& req,
   for (const Leaf& l : leaves) {
     XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(l.registry));
     if (code != l.signer) {
-      audit.Report({registry::Severity::kError, l.bundle + "/school.csv", 2,
-                    "school_code", "merge.signer",
+      audit.Report({registry::Rule::kMergeSigner, l.bundle + "/school.csv", 2,
+                    "school_code",
                     fmt::format("the registry is school {}'s, and school {} "
                                 "signed it",
                                 code, l.signer),
@@ -282,8 +283,8 @@ Result<MergeResult> Merge(const MergeRequest& req,
   }
   for (const auto& [from, to, student] : outs) {
     if (schools.count(to) && !ins.count({from, to, student})) {
-      audit.Report({registry::Severity::kError, from + "/changes.csv", 0,
-                    "student_no", "merge.transfer-in-missing",
+      audit.Report({registry::Rule::kMergeTransferInMissing,
+                    from + "/changes.csv", 0, "student_no",
                     fmt::format("school {} records a transfer out to {}, "
                                 "which records no transfer in",
                                 from, to),
@@ -294,8 +295,8 @@ Result<MergeResult> Merge(const MergeRequest& req,
   }
   for (const auto& [from, to, student] : ins) {
     if (schools.count(from) && !outs.count({from, to, student})) {
-      audit.Report({registry::Severity::kError, to + "/changes.csv", 0,
-                    "student_no", "merge.transfer-out-missing",
+      audit.Report({registry::Rule::kMergeTransferOutMissing,
+                    to + "/changes.csv", 0, "student_no",
                     fmt::format("school {} records a transfer in from {}, "
                                 "which records no transfer out",
                                 to, from),
@@ -317,7 +318,7 @@ Result<MergeResult> Merge(const MergeRequest& req,
       continue;
     }
     audit.Report(
-        {registry::Severity::kWarning, sender, 0, "", "merge.missing",
+        {registry::Rule::kMergeMissing, sender, 0, "",
          fmt::format("{} ({}, {}) is certified by this office and "
                      "sent nothing",
                      c->subject, c->subject_name, ft::LevelName(c->level)),

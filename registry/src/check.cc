@@ -373,35 +373,23 @@ class SchoolCheck {
  private:
   // ---- reporting ----
 
-  void Report(Severity sev, std::string_view file, std::uint64_t line,
-              std::string_view field, std::string rule, std::string message,
-              Mask mask = Mask::kNone, std::string_view value = {}) {
+  // Reports that `file` (at `line`, 0 for the whole file) breaks `rule`;
+  // the table of rules says whether that is an error or a warning.
+  void Flag(std::string_view file, std::uint64_t line, std::string_view field,
+            Rule rule, std::string message, Mask mask = Mask::kNone,
+            std::string_view value = {}) {
     Finding f;
-    f.severity = sev;
+    f.rule = rule;
     f.file = prefix_ + std::string(file);
     f.line = line;
     f.field = std::string(field);
-    f.rule = std::move(rule);
     f.message = std::move(message);
     if (!value.empty()) {
       f.value = MaskValue(mask, value);
       f.raw_value = std::string(value);
     }
-    (sev == Severity::kError ? totals_.errors : totals_.warnings)++;
+    (f.severity() == Severity::kError ? totals_.errors : totals_.warnings)++;
     sink_.Report(f);
-  }
-
-  void Error(std::string_view file, std::uint64_t line, std::string_view field,
-             std::string rule, std::string message, Mask mask = Mask::kNone,
-             std::string_view value = {}) {
-    Report(Severity::kError, file, line, field, std::move(rule),
-           std::move(message), mask, value);
-  }
-  void Warn(std::string_view file, std::uint64_t line, std::string_view field,
-            std::string rule, std::string message, Mask mask = Mask::kNone,
-            std::string_view value = {}) {
-    Report(Severity::kWarning, file, line, field, std::move(rule),
-           std::move(message), mask, value);
   }
 
   // ---- reading a file against its schema ----
@@ -421,8 +409,8 @@ class SchoolCheck {
     std::string path = dir_ + "/" + spec.name;
     if (!os::Exists(path)) {
       if (!spec.optional) {
-        Error(spec.name, 0, "", "file.missing",
-              fmt::format("the file is missing ({})", spec.title));
+        Flag(spec.name, 0, "", Rule::kFileMissing,
+             fmt::format("the file is missing ({})", spec.title));
       }
       return false;
     }
@@ -444,9 +432,9 @@ class SchoolCheck {
     for (std::size_t c = 0; c < header->size(); ++c) {
       int f = spec.FieldIndex((*header)[c]);
       if (f < 0) {
-        Error(spec.name, 1, "", "csv.header",
-              fmt::format("unknown column \"{}\" (not in schema {})",
-                          EscapeForDisplay((*header)[c]), schema_.Label()));
+        Flag(spec.name, 1, "", Rule::kCsvHeader,
+             fmt::format("unknown column \"{}\" (not in schema {})",
+                         EscapeForDisplay((*header)[c]), schema_.Label()));
         ++totals_.abandoned_files;
         return false;
       }
@@ -455,9 +443,9 @@ class SchoolCheck {
     for (std::size_t f = 0; f < spec.fields.size(); ++f) {
       if (column[f] < 0 &&
           spec.fields[f].requirement == Requirement::kRequired) {
-        Error(spec.name, 1, spec.fields[f].name, "csv.header",
-              fmt::format("the required column \"{}\" ({}) is missing",
-                          spec.fields[f].name, spec.fields[f].zh));
+        Flag(spec.name, 1, spec.fields[f].name, Rule::kCsvHeader,
+             fmt::format("the required column \"{}\" ({}) is missing",
+                         spec.fields[f].name, spec.fields[f].zh));
         ++totals_.abandoned_files;
         return false;
       }
@@ -496,8 +484,8 @@ class SchoolCheck {
     if (reader.info().encoding == csv::Encoding::kGb18030)
       ++totals_.gb18030_files;
     if (spec.one_row && count != 1) {
-      Error(spec.name, 0, "", "file.rows",
-            fmt::format("expected exactly one record, found {}", count));
+      Flag(spec.name, 0, "", Rule::kFileRows,
+           fmt::format("expected exactly one record, found {}", count));
     }
     return true;
   }
@@ -513,17 +501,17 @@ class SchoolCheck {
       line = static_cast<std::uint64_t>(ToInt(m.substr(0, colon), 0));
       m.remove_prefix(colon + 2);
     }
-    Error(file, line, "", "csv.malformed",
-          fmt::format("{}; the file was not checked further", m));
+    Flag(file, line, "", Rule::kCsvMalformed,
+         fmt::format("{}; the file was not checked further", m));
     ++totals_.abandoned_files;
   }
 
   Result<bool> Abandoned(const csv::Reader& reader, const FileSpec& spec,
                          const Status& status) {
     if (status.code() != Code::kMalformed) return status;
-    Error(spec.name, reader.error_line(), "", "csv.malformed",
-          fmt::format("{}; the file was not checked further",
-                      reader.error_what()));
+    Flag(spec.name, reader.error_line(), "", Rule::kCsvMalformed,
+         fmt::format("{}; the file was not checked further",
+                     reader.error_what()));
     ++totals_.abandoned_files;
     return false;
   }
@@ -553,17 +541,16 @@ class SchoolCheck {
             why = fmt::format(" unless {} is {}", f.condition_field,
                               fmt::join(f.condition_values, " or "));
           }
-          Error(spec.name, row.line(), f.name, "required",
-                fmt::format("{} ({}) is required{}", f.zh, f.en, why));
+          Flag(spec.name, row.line(), f.name, Rule::kRequired,
+               fmt::format("{} ({}) is required{}", f.zh, f.en, why));
         }
         continue;
       }
       if (f.type_index >= 0) ctx.type_value = row[f.type_index];
       std::optional<Problem> p = CheckValue(f, v, ctx);
       if (p) {
-        Report(p->severity, spec.name, row.line(), f.name, p->rule, p->message,
-               f.mask, v);
-        if (p->severity == Severity::kError) bad_[i] = true;
+        Flag(spec.name, row.line(), f.name, p->rule, p->message, f.mask, v);
+        if (p->severity() == Severity::kError) bad_[i] = true;
       }
     }
   }
@@ -614,15 +601,15 @@ class SchoolCheck {
         have_census_ = true;
       }
       if (school_code_.size() == 10 && school_code_.compare(2, 2, "34") != 0) {
-        Error(spec.name, row.line(), "school_code", "school.province",
-              "a school reporting here has an Anhui (34) school code",
-              Mask::kNone, school_code_);
+        Flag(spec.name, row.line(), "school_code", Rule::kSchoolProvince,
+             "a school reporting here has an Anhui (34) school code",
+             Mask::kNone, school_code_);
       }
       if (school_code_.size() == 10 &&
           school_code_.compare(0, 2, school_type_) != 0) {
-        Error(spec.name, row.line(), "school_type", "school.type",
-              fmt::format("the school code begins {}, the school type is {}",
-                          school_code_.substr(0, 2), school_type_));
+        Flag(spec.name, row.line(), "school_type", Rule::kSchoolType,
+             fmt::format("the school code begins {}, the school type is {}",
+                         school_code_.substr(0, 2), school_type_));
       }
     }));
     school_ok_ = ok && !school_code_.empty();
@@ -646,12 +633,12 @@ class SchoolCheck {
       int g = ToInt(row[grade]), c = ToInt(row[class_no]);
       if (Good(grade) && Good(class_no) && g > 0 && c > 0) {
         if (!classes_.insert({g, c}).second) {
-          Error(spec.name, row.line(), "class_no", "class.duplicate",
-                fmt::format("grade {} class {} is listed twice", g, c));
+          Flag(spec.name, row.line(), "class_no", Rule::kClassDuplicate,
+               fmt::format("grade {} class {} is listed twice", g, c));
         } else if (school_ok_ && !GradeFits(g)) {
-          Error(spec.name, row.line(), "grade", "grade.school-type",
-                fmt::format("grade {} is not taught at a school of type {}", g,
-                            school_type_));
+          Flag(spec.name, row.line(), "grade", Rule::kGradeSchoolType,
+               fmt::format("grade {} is not taught at a school of type {}", g,
+                           school_type_));
         }
       }
     }));
@@ -702,18 +689,18 @@ class SchoolCheck {
       if (id_card && Good(f_id)) cid = CitizenIdParts(id);
       if (cid) {
         if (birth && cid->birth != *birth) {
-          Error(file, line, "id_number", "citizen-id.birth-date",
-                "the birth date inside the ID number differs from birth_date",
-                id_mask, id);
+          Flag(file, line, "id_number", Rule::kCitizenIdBirthDate,
+               "the birth date inside the ID number differs from birth_date",
+               id_mask, id);
         }
         if ((s.sex == '1' || s.sex == '2') && cid->male != (s.sex == '1')) {
-          Error(file, line, "id_number", "citizen-id.sex",
-                "the ID number's sequence digit says the other sex (odd = "
-                "male)",
-                id_mask, id);
+          Flag(file, line, "id_number", Rule::kCitizenIdSex,
+               "the ID number's sequence digit says the other sex (odd = "
+               "male)",
+               id_mask, id);
         }
         if (Good(f_no) && !no.empty() && no[0] == 'G' && no.substr(1) != id) {
-          Warn(file, line, "student_no", "student-no.id-number",
+          Flag(file, line, "student_no", Rule::kStudentNoIdNumber,
                "a G student number is normally G followed by the ID number",
                no_mask, no);
         }
@@ -721,19 +708,19 @@ class SchoolCheck {
       if (Good(f_no) && birth) {
         std::optional<Date> in_number = StudentNumberBirthDate(no);
         if (in_number && *in_number != *birth) {
-          Error(file, line, "student_no", "student-no.birth-date",
-                "the birth date inside the student number differs from "
-                "birth_date",
-                no_mask, no);
+          Flag(file, line, "student_no", Rule::kStudentNoBirthDate,
+               "the birth date inside the student number differs from "
+               "birth_date",
+               no_mask, no);
         }
       }
       std::string_view anhui = row[f_anhui];
       if (!anhui.empty() && Good(f_anhui) && (s.sex == '1' || s.sex == '2')) {
         bool odd = (anhui[11] - '0') % 2 == 1;
         if (odd != (s.sex == '1')) {
-          Error(file, line, "anhui_no", "xjh-anhui.sex",
-                "the feature digit (12th) says the other sex (odd = male)",
-                no_mask, anhui);
+          Flag(file, line, "anhui_no", Rule::kXjhAnhuiSex,
+               "the feature digit (12th) says the other sex (odd = male)",
+               no_mask, anhui);
         }
       }
       // Uniqueness within the school.
@@ -742,10 +729,10 @@ class SchoolCheck {
         auto [sid, fresh] = student_ids_.Insert(no, &k);
         if (fresh) students_.push_back(s);
         if (!fresh) {
-          Error(file, line, "student_no", "unique.student-no",
-                fmt::format("the student number is already used on line {}",
-                            students_[sid].line),
-                no_mask, no);
+          Flag(file, line, "student_no", Rule::kUniqueStudentNo,
+               fmt::format("the student number is already used on line {}",
+                           students_[sid].line),
+               no_mask, no);
         } else if (keys_ != nullptr && Good(f_no) && k != 0) {
           keys_->student_nos.push_back(
               {k, school_index_, static_cast<std::uint32_t>(line)});
@@ -756,10 +743,10 @@ class SchoolCheck {
         auto [iid, fresh] = ids.Insert(id, &k);
         if (fresh) id_lines.push_back(line);
         if (!fresh) {
-          Error(file, line, "id_number", "unique.id-number",
-                fmt::format("the ID number is already used on line {}",
-                            id_lines[iid]),
-                id_mask, id);
+          Flag(file, line, "id_number", Rule::kUniqueIdNumber,
+               fmt::format("the ID number is already used on line {}",
+                           id_lines[iid]),
+               id_mask, id);
         } else if (keys_ != nullptr && Good(f_id) && k != 0) {
           keys_->id_numbers.push_back(
               {k, school_index_, static_cast<std::uint32_t>(line)});
@@ -769,27 +756,27 @@ class SchoolCheck {
       if (s.grade > 0 && Good(f_grade) && Good(f_class)) {
         int c = ToInt(row[f_class], 0);
         if (school_ok_ && !GradeFits(s.grade)) {
-          Error(file, line, "grade", "grade.school-type",
-                fmt::format("grade {} is not taught at a school of type {}",
-                            s.grade, school_type_));
+          Flag(file, line, "grade", Rule::kGradeSchoolType,
+               fmt::format("grade {} is not taught at a school of type {}",
+                           s.grade, school_type_));
         } else if (classes_ok_ && c > 0 && classes_.count({s.grade, c}) == 0) {
-          Error(file, line, "class_no", "class.missing",
-                fmt::format("grade {} class {} is not in classes.csv", s.grade,
-                            c));
+          Flag(file, line, "class_no", Rule::kClassMissing,
+               fmt::format("grade {} class {} is not in classes.csv", s.grade,
+                           c));
         }
       }
       // Dates against the census.
       if (birth && have_census_) {
         if (census_ < *birth) {
-          Error(file, line, "birth_date", "birth-date.future",
-                "the birth date is after the census date", Mask::kDate,
-                row[f_birth]);
+          Flag(file, line, "birth_date", Rule::kBirthDateFuture,
+               "the birth date is after the census date", Mask::kDate,
+               row[f_birth]);
         } else if (s.grade > 0 && Good(f_grade)) {
           int age = AgeAt(*birth, census_);
           // Usual age on the census date is grade + 5 or grade + 6; allow a
           // year early and two late (late entry, a repeated grade).
           if (age < s.grade + 4 || age > s.grade + 8) {
-            Warn(file, line, "birth_date", "age.grade",
+            Flag(file, line, "birth_date", Rule::kAgeGrade,
                  fmt::format("aged {} on the census date, unusual for grade {} "
                              "(usually {} or {})",
                              age, s.grade, s.grade + 5, s.grade + 6),
@@ -801,8 +788,8 @@ class SchoolCheck {
         std::string_view e = row[f_entry];
         int ym = ToInt(e.substr(0, 4), 0) * 100 + ToInt(e.substr(5, 2), 0);
         if (ym > census_.ym()) {
-          Error(file, line, "entry_date", "entry-date.future",
-                "the entry month is after the census date", Mask::kNone, e);
+          Flag(file, line, "entry_date", Rule::kEntryDateFuture,
+               "the entry month is after the census date", Mask::kNone, e);
         }
       }
       // Migrant children: registered outside the school's county.
@@ -811,13 +798,13 @@ class SchoolCheck {
         bool outside = hukou != county_;
         std::string_view migrant = row[f_migrant];
         if (outside && migrant == "0" && row[f_note].empty()) {
-          Warn(file, line, "migrant", "migrant.unflagged",
+          Flag(file, line, "migrant", Rule::kMigrantUnflagged,
                fmt::format("the household registration ({}) is outside the "
                            "school's county ({}) but the student is not marked "
                            "as a migrant child and no reason is given",
                            hukou, county_));
         } else if (!outside && migrant == "1") {
-          Warn(file, line, "migrant", "migrant.inconsistent",
+          Flag(file, line, "migrant", Rule::kMigrantInconsistent,
                "marked as a migrant child, but registered in the school's own "
                "county");
         }
@@ -825,11 +812,11 @@ class SchoolCheck {
       // Disability codes agree with each other.
       if (Good(f_disab) && Good(f_incl) && Good(f_health)) {
         if (row[f_incl] != "0" && row[f_disab] == "0") {
-          Error(file, line, "inclusive", "inclusive.disability",
-                "taught in a regular class as a disabled student, but no "
-                "disability is recorded");
+          Flag(file, line, "inclusive", Rule::kInclusiveDisability,
+               "taught in a regular class as a disabled student, but no "
+               "disability is recorded");
         } else if (row[f_disab] != "0" && row[f_health] != "50") {
-          Warn(file, line, "health", "disability.health",
+          Flag(file, line, "health", Rule::kDisabilityHealth,
                "a disability is recorded but health is not 50 (残疾)");
         }
       }
@@ -849,34 +836,34 @@ class SchoolCheck {
     std::string path = dir_ + "/" + std::string(photo);
     // The path names the student, so messages never carry it unmasked.
     if (!os::Exists(path)) {
-      Error(file, line, "photo", "photo.missing", "the photo file is missing",
-            Mask::kId, photo);
+      Flag(file, line, "photo", Rule::kPhotoMissing,
+           "the photo file is missing", Mask::kId, photo);
       return;
     }
     if (!os::IsRegularFile(path)) {
-      Error(file, line, "photo", "photo.unreadable",
-            "the photo is not a regular file (a folder, link or device)",
-            Mask::kId, photo);
+      Flag(file, line, "photo", Rule::kPhotoUnreadable,
+           "the photo is not a regular file (a folder, link or device)",
+           Mask::kId, photo);
       return;
     }
     Result<Bytes> data = os::ReadFile(path, 60 * 1024);
     if (!data.ok()) {
       if (data.status().code() == Code::kInvalidArgument) {
-        Error(file, line, "photo", "photo.size",
-              "the photo is larger than 60 KB", Mask::kId, photo);
+        Flag(file, line, "photo", Rule::kPhotoSize,
+             "the photo is larger than 60 KB", Mask::kId, photo);
       } else {
-        Error(file, line, "photo", "photo.unreadable",
-              fmt::format("the photo cannot be read ({})",
-                          CodeName(data.status().code())),
-              Mask::kId, photo);
+        Flag(file, line, "photo", Rule::kPhotoUnreadable,
+             fmt::format("the photo cannot be read ({})",
+                         CodeName(data.status().code())),
+             Mask::kId, photo);
       }
       return;
     }
     const Bytes& b = *data;
     if (b.size() < 4 || b[0] != 0xFF || b[1] != 0xD8 ||
         b[b.size() - 2] != 0xFF || b[b.size() - 1] != 0xD9) {
-      Error(file, line, "photo", "photo.jpeg",
-            "the photo is not a complete JPEG file", Mask::kId, photo);
+      Flag(file, line, "photo", Rule::kPhotoJpeg,
+           "the photo is not a complete JPEG file", Mask::kId, photo);
     }
   }
 
@@ -892,8 +879,8 @@ class SchoolCheck {
       std::uint32_t sid = student_ids_.Find(no);
       if (sid == KeyIndex::kNone) {
         if (students_ok_ && !no.empty()) {
-          Error(spec.name, row.line(), "student_no", "guardian.student",
-                "no student with this number in students.csv", no_mask, no);
+          Flag(spec.name, row.line(), "student_no", Rule::kGuardianStudent,
+               "no student with this number in students.csv", no_mask, no);
         }
       } else if (row[f_is] == "1") {
         students_[sid].guardian = true;
@@ -910,13 +897,13 @@ class SchoolCheck {
     for (std::uint32_t sid = 0; sid < students_.size(); ++sid) {
       const Student& s = students_[sid];
       if (!s.guardian) {
-        Error(students_file, s.line, "student_no", "guardian.missing",
-              "no guardian (is_guardian = 1) is listed in guardians.csv",
-              sno_mask, student_ids_.Key(sid));
+        Flag(students_file, s.line, "student_no", Rule::kGuardianMissing,
+             "no guardian (is_guardian = 1) is listed in guardians.csv",
+             sno_mask, student_ids_.Key(sid));
       } else if (!s.has_id && !s.guardian_id) {
-        Error(students_file, s.line, "id_number", "guardian.id-required",
-              "a student without an ID number needs a guardian with one",
-              sno_mask, student_ids_.Key(sid));
+        Flag(students_file, s.line, "id_number", Rule::kGuardianIdRequired,
+             "a student without an ID number needs a guardian with one",
+             sno_mask, student_ids_.Key(sid));
       }
     }
     return Status::Ok();
@@ -943,10 +930,10 @@ class SchoolCheck {
         auto [at, fresh] = ids.Insert(cid);
         if (fresh) id_lines.push_back(line);
         if (!fresh) {
-          Error(spec.name, line, "change_id", "unique.change-id",
-                fmt::format("the change number is already used on line {}",
-                            id_lines[at]),
-                Mask::kNone, cid);
+          Flag(spec.name, line, "change_id", Rule::kUniqueChangeId,
+               fmt::format("the change number is already used on line {}",
+                           id_lines[at]),
+               Mask::kNone, cid);
         }
       }
       int type = Good(f_type) ? ToInt(row[f_type], 0) : 0;
@@ -956,29 +943,29 @@ class SchoolCheck {
       std::optional<Date> eff =
           Good(f_eff) ? ParseDate(row[f_eff]) : std::nullopt;
       if (eff && have_census_ && (*eff <= period_start || census_ < *eff)) {
-        Error(spec.name, line, "effective_date", "change.period",
-              fmt::format("the change is outside this report's year (after {}, "
-                          "up to {})",
-                          FormatDate(period_start), FormatDate(census_)),
-              Mask::kNone, row[f_eff]);
+        Flag(spec.name, line, "effective_date", Rule::kChangePeriod,
+             fmt::format("the change is outside this report's year (after {}, "
+                         "up to {})",
+                         FormatDate(period_start), FormatDate(census_)),
+             Mask::kNone, row[f_eff]);
       }
       std::optional<Date> appr =
           Good(f_appr) ? ParseDate(row[f_appr]) : std::nullopt;
       if (appr && have_census_ && census_ < *appr) {
-        Error(spec.name, line, "approval_date", "change.approval-date",
-              "the approval is dated after the census", Mask::kNone,
-              row[f_appr]);
+        Flag(spec.name, line, "approval_date", Rule::kChangeApprovalDate,
+             "the approval is dated after the census", Mask::kNone,
+             row[f_appr]);
       }
       if (type != 0 && !no.empty() && Good(f_no))
         pending.push_back({line, type, no_id, 0});
       if (type == kWithdrawal && school_ok_ && school_type_ != "34") {
-        Error(spec.name, line, "change_type", "change.withdrawal-compulsory",
-              "withdrawal (24) is possible only in senior high school; in "
-              "compulsory education record a dropout (28)");
+        Flag(spec.name, line, "change_type", Rule::kChangeWithdrawalCompulsory,
+             "withdrawal (24) is possible only in senior high school; in "
+             "compulsory education record a dropout (28)");
       }
       if (type == kTransferIn && school_ok_ && row[f_from] == school_code_) {
-        Error(spec.name, line, "from_school", "change.self-transfer",
-              "a transfer in from the school itself");
+        Flag(spec.name, line, "from_school", Rule::kChangeSelfTransfer,
+             "a transfer in from the school itself");
       }
       changes_.push_back({line, type, no_id, ToInt(row[f_to_grade], 0)});
     }));
@@ -997,25 +984,25 @@ class SchoolCheck {
       if (LeavesSchool(c.type) && present && !also(c.student_no, [](int t) {
             return t == kAdmitted || t == kTransferIn;
           })) {
-        Error(spec.name, c.line, "student_no", "change.student-present",
-              fmt::format("a change of type {} means the student left, but the "
-                          "student is still in students.csv (line {})",
-                          c.type, students_[sid].line),
-              no_mask, no);
+        Flag(spec.name, c.line, "student_no", Rule::kChangeStudentPresent,
+             fmt::format("a change of type {} means the student left, but the "
+                         "student is still in students.csv (line {})",
+                         c.type, students_[sid].line),
+             no_mask, no);
       } else if (NeedsStudent(c.type) && !present &&
                  !also(c.student_no, LeavesSchool)) {
-        Error(spec.name, c.line, "student_no", "change.student-missing",
-              fmt::format(
-                  "a change of type {} needs the student in students.csv, and "
-                  "there is none with this number",
-                  c.type),
-              no_mask, no);
+        Flag(spec.name, c.line, "student_no", Rule::kChangeStudentMissing,
+             fmt::format(
+                 "a change of type {} needs the student in students.csv, and "
+                 "there is none with this number",
+                 c.type),
+             no_mask, no);
       } else if (c.type == kDropout && present &&
                  students_[sid].status != '3') {
-        Error(spec.name, c.line, "student_no", "change.dropout-status",
-              "a dropout (28) is recorded but the student's status is not 3 "
-              "(辍学)",
-              no_mask, no);
+        Flag(spec.name, c.line, "student_no", Rule::kChangeDropoutStatus,
+             "a dropout (28) is recorded but the student's status is not 3 "
+             "(辍学)",
+             no_mask, no);
       }
     }
     return Status::Ok();
@@ -1039,17 +1026,16 @@ class SchoolCheck {
       }
       bool by_cell = metric == "enrolled";
       if (by_cell != (grade != 0) || by_cell != (sex != 0)) {
-        Error(spec.name, row.line(), "metric", "summary.shape",
-              by_cell
-                  ? "an enrolled count is given per grade and sex; fill both"
-                  : "only enrolled counts are split by grade and sex; leave "
-                    "both empty");
+        Flag(spec.name, row.line(), "metric", Rule::kSummaryShape,
+             by_cell ? "an enrolled count is given per grade and sex; fill both"
+                     : "only enrolled counts are split by grade and sex; leave "
+                       "both empty");
       } else if (!declared
                       .emplace(std::tuple{metric, grade, sex},
                                std::pair{count, row.line()})
                       .second) {
-        Error(spec.name, row.line(), "metric", "summary.duplicate",
-              "the same count is declared twice");
+        Flag(spec.name, row.line(), "metric", Rule::kSummaryDuplicate,
+             "the same count is declared twice");
       }
     }));
     if (!ok) return Status::Ok();
@@ -1065,13 +1051,13 @@ class SchoolCheck {
         std::string cell =
             grade == 0 ? std::string(metric)
                        : fmt::format("{} grade {} sex {}", metric, grade, sex);
-        Error(spec.name, line, "count",
-              metric == "enrolled" ? "summary.enrolled"
-              : (metric == "suspended" || metric == "dropped-out")
-                  ? "summary.status"
-                  : "summary.changes",
-              fmt::format("{}: declared {}, but {} holds {}", cell, count, what,
-                          actual));
+        Flag(spec.name, line, "count",
+             metric == "enrolled" ? Rule::kSummaryEnrolled
+             : (metric == "suspended" || metric == "dropped-out")
+                 ? Rule::kSummaryStatus
+                 : Rule::kSummaryChanges,
+             fmt::format("{}: declared {}, but {} holds {}", cell, count, what,
+                         actual));
       }
     };
     if (students_ok_) {
@@ -1108,15 +1094,15 @@ class SchoolCheck {
     std::unordered_map<std::string, PrevStudent> prev;
     {
       if (!os::IsDirectory(prev_dir_)) {
-        Warn(file, 0, "", "previous.missing",
+        Flag(file, 0, "", Rule::kPreviousNewSchool,
              "the school has no registry last year (a new school?); "
              "year-over-year "
              "rules skipped");
         return Status::Ok();
       }
       if (!os::Exists(path)) {
-        Error(file, 0, "", "previous.missing",
-              "last year's registry of this school has no students.csv");
+        Flag(file, 0, "", Rule::kPreviousMissing,
+             "last year's registry of this school has no students.csv");
         return Status::Ok();
       }
       csv::ReaderOptions ro;
@@ -1125,7 +1111,7 @@ class SchoolCheck {
           csv::Reader::Open(path, "previous " + file, ro);
       if (!r.ok()) {
         if (r.status().code() != Code::kMalformed) return r.status();
-        Error(file, 0, "", "previous.malformed", r.status().message());
+        Flag(file, 0, "", Rule::kPreviousMalformed, r.status().message());
         return Status::Ok();
       }
       Result<std::vector<std::string>> header = (*r)->ReadHeader();
@@ -1138,15 +1124,15 @@ class SchoolCheck {
       int c_no = col("student_no"), c_grade = col("grade"),
           c_status = col("status");
       if (!header.ok() || c_no < 0 || c_grade < 0 || c_status < 0) {
-        Error(file, 0, "", "previous.malformed",
-              "last year's students.csv lacks student_no, grade or status");
+        Flag(file, 0, "", Rule::kPreviousMalformed,
+             "last year's students.csv lacks student_no, grade or status");
         return Status::Ok();
       }
       for (;;) {
         Result<bool> more = (*r)->Next();
         if (!more.ok()) {
           if (more.status().code() != Code::kMalformed) return more.status();
-          Error(file, 0, "", "previous.malformed", more.status().message());
+          Flag(file, 0, "", Rule::kPreviousMalformed, more.status().message());
           return Status::Ok();
         }
         if (!*more) break;
@@ -1187,12 +1173,11 @@ class SchoolCheck {
       std::uint32_t sid = student_ids_.Find(*no);
       if (sid == KeyIndex::kNone) {
         if (!has(*no, {kGraduated, kWithdrawal, kDeath, kTransferOut})) {
-          Error(
-              file, 0, "student_no", "yoy.vanished",
-              fmt::format("on last year's roster (line {}) but gone, with no "
-                          "graduation, transfer, withdrawal or death recorded",
-                          pline),
-              no_mask, *no);
+          Flag(file, 0, "student_no", Rule::kYoyVanished,
+               fmt::format("on last year's roster (line {}) but gone, with no "
+                           "graduation, transfer, withdrawal or death recorded",
+                           pline),
+               no_mask, *no);
         }
         continue;
       }
@@ -1203,8 +1188,8 @@ class SchoolCheck {
         bool fine =
             s.status == '2' ? has(*no, {kExtension}) : has(*no, {kResumed});
         if (!fine) {
-          Error(
-              file, s.line, "status", "yoy.suspension",
+          Flag(
+              file, s.line, "status", Rule::kYoySuspension,
               s.status == '2'
                   ? "suspended last year and still suspended, with no "
                     "extension "
@@ -1215,14 +1200,14 @@ class SchoolCheck {
         }
       }
       if (p.status == '1' && s.status == '2' && !has(*no, {kSuspension})) {
-        Error(file, s.line, "status", "yoy.suspension-unrecorded",
-              "suspended this year, with no suspension (23) recorded", no_mask,
-              *no);
+        Flag(file, s.line, "status", Rule::kYoySuspensionUnrecorded,
+             "suspended this year, with no suspension (23) recorded", no_mask,
+             *no);
       }
       if (p.status != '3' && s.status == '3' && !has(*no, {kDropout})) {
-        Error(file, s.line, "status", "yoy.dropout",
-              "dropped out this year, with no dropout (28) recorded", no_mask,
-              *no);
+        Flag(file, s.line, "status", Rule::kYoyDropout,
+             "dropped out this year, with no dropout (28) recorded", no_mask,
+             *no);
       }
       // Grades move up one a year, except as recorded.
       if (p.grade > 0 && s.grade > 0) {
@@ -1232,12 +1217,12 @@ class SchoolCheck {
         bool repeat = s.grade == p.grade && has(*no, {kRepeat});
         bool skip = s.grade == p.grade + 2 && has(*no, {kSkip});
         if (s.grade != expected && !held && !repeat && !skip) {
-          Error(file, s.line, "grade", "yoy.grade",
-                fmt::format(
-                    "grade {} last year, grade {} now, with no repeat (33) "
-                    "or skip (34) recorded",
-                    p.grade, s.grade),
-                no_mask, *no);
+          Flag(file, s.line, "grade", Rule::kYoyGrade,
+               fmt::format(
+                   "grade {} last year, grade {} now, with no repeat (33) "
+                   "or skip (34) recorded",
+                   p.grade, s.grade),
+               no_mask, *no);
         }
       }
     }
@@ -1245,10 +1230,10 @@ class SchoolCheck {
     for (std::uint32_t sid = 0; sid < students_.size(); ++sid) {
       std::string no(student_ids_.Key(sid));
       if (prev.count(no) == 0 && !has(no, {kAdmitted, kTransferIn})) {
-        Error(file, students_[sid].line, "student_no", "yoy.no-origin",
-              "new this year, with no admission (11) or transfer in (13) "
-              "recorded",
-              no_mask, no);
+        Flag(file, students_[sid].line, "student_no", Rule::kYoyNoOrigin,
+             "new this year, with no admission (11) or transfer in (13) "
+             "recorded",
+             no_mask, no);
       }
     }
     return Status::Ok();
@@ -1316,11 +1301,10 @@ void ReportDuplicates(std::vector<CrossSchoolKeys::Entry>& entries,
     const auto& origin = entries[origin_index];
     if (origin.school == e.school) continue;  // the school's own rule saw it
     Finding f;
-    f.severity = Severity::kError;
+    f.rule = Rule::kDuplicateAcrossSchools;
     f.file = keys.schools[e.school] + "students.csv";
     f.line = e.line;
     f.field = std::string(field);
-    f.rule = "duplicate.across-schools";
     f.message = fmt::format(
         "the same {} is registered at school {} ({}students.csv "
         "line {})",
@@ -1399,10 +1383,10 @@ Result<CheckTotals> CheckRegistry(const RegistryData& data,
 std::string FormatFinding(const Finding& f) {
   std::string out = f.file;
   if (f.line != 0) out += fmt::format(":{}", f.line);
-  out += f.severity == Severity::kError ? ": error: " : ": warning: ";
+  out += f.severity() == Severity::kError ? ": error: " : ": warning: ";
   if (!f.field.empty()) out += f.field + ": ";
   out += EscapeForDisplay(f.message);
-  out += fmt::format(" [{}]", f.rule);
+  out += fmt::format(" [{}]", RuleId(f.rule));
   if (!f.value.empty()) out += fmt::format(" ({})", EscapeForDisplay(f.value));
   return out;
 }

@@ -38,11 +38,29 @@ bool IsReal(int y, int m, int d) {
          d <= DaysInMonth(y, m);
 }
 
-Problem Err(std::string rule, std::string message) {
-  return {Severity::kError, std::move(rule), std::move(message)};
+// A value breaks `rule` (registry/rules.h says whether that is an error or
+// a warning).
+Problem Flag(Rule rule, std::string message) {
+  return {rule, std::move(message)};
 }
-Problem Warn(std::string rule, std::string message) {
-  return {Severity::kWarning, std::move(rule), std::move(message)};
+
+// The student number's rule for an error that the GB 11643 check found in
+// the ID number inside it.
+Rule AsStudentNumberRule(Rule citizen_id_rule) {
+  switch (citizen_id_rule) {
+    case Rule::kCitizenIdCharset:
+      return Rule::kXjhCharset;
+    case Rule::kCitizenIdLowercaseX:
+      return Rule::kXjhLowercaseX;
+    case Rule::kCitizenIdCheckDigit:
+      return Rule::kXjhCheckDigit;
+    case Rule::kCitizenIdDate:
+      return Rule::kXjhDate;
+    case Rule::kCitizenIdFuture:
+      return Rule::kXjhFuture;
+    default:  // the 17 characters after G or J have no other errors
+      return Rule::kXjhFormat;
+  }
 }
 
 // Decodes one code point of valid UTF-8 at s[i], advancing i.
@@ -80,14 +98,15 @@ std::optional<Problem> CheckText(std::string_view v, std::int64_t max) {
     chars += (u & 0xC0) != 0x80;
   }
   if (control) {
-    return Err("text.control", "holds a control character or line break");
+    return Flag(Rule::kTextControl, "holds a control character or line break");
   }
   if (v.front() == ' ' || v.back() == ' ' || v.substr(0, 3) == "\u3000" ||
       (v.size() >= 3 && v.substr(v.size() - 3) == "\u3000")) {
-    return Err("text.whitespace", "begins or ends with a space");
+    return Flag(Rule::kTextWhitespace, "begins or ends with a space");
   }
   if (chars > max) {
-    return Err("text.length", fmt::format("longer than {} characters", max));
+    return Flag(Rule::kTextLength,
+                fmt::format("longer than {} characters", max));
   }
   return std::nullopt;
 }
@@ -96,7 +115,7 @@ std::optional<Problem> CheckText(std::string_view v, std::int64_t max) {
 // the middle dot of transliterated minority and foreign names.
 std::optional<Problem> CheckName(std::string_view v) {
   std::size_t n = CodePoints(v);
-  if (n > 30) return Err("name.format", "longer than 30 characters");
+  if (n > 30) return Flag(Rule::kNameFormat, "longer than 30 characters");
   bool cjk = false, latin = false;
   char32_t prev = 0;
   std::size_t i = 0;
@@ -112,17 +131,18 @@ std::optional<Problem> CheckName(std::string_view v) {
       ok = prev != 0 && prev != ' ' && prev != 0x00B7 && prev != 0x30FB;
     }
     if (!ok) {
-      return Err("name.format",
-                 "expected Chinese characters or Latin letters (a middle dot "
-                 "between parts is allowed), no digits or symbols");
+      return Flag(Rule::kNameFormat,
+                  "expected Chinese characters or Latin letters (a middle dot "
+                  "between parts is allowed), no digits or symbols");
     }
     prev = c;
   }
   if (prev == ' ' || prev == 0x00B7 || prev == 0x30FB) {
-    return Err("name.format", "ends with a separator");
+    return Flag(Rule::kNameFormat, "ends with a separator");
   }
   if (cjk && latin) {
-    return Err("name.format", "mixes Chinese characters and Latin letters");
+    return Flag(Rule::kNameFormat,
+                "mixes Chinese characters and Latin letters");
   }
   return std::nullopt;
 }
@@ -130,12 +150,13 @@ std::optional<Problem> CheckName(std::string_view v) {
 std::optional<Problem> CheckInt(std::string_view v, std::int64_t min,
                                 std::int64_t max) {
   if (!AllDigits(v) || (v.size() > 1 && v[0] == '0') || v.size() > 12) {
-    return Err("int.format", "expected a whole number without leading zeros");
+    return Flag(Rule::kIntFormat,
+                "expected a whole number without leading zeros");
   }
   std::int64_t n = 0;
   std::from_chars(v.data(), v.data() + v.size(), n);
   if (n < min || n > max) {
-    return Err("int.range", fmt::format("expected {} to {}", min, max));
+    return Flag(Rule::kIntRange, fmt::format("expected {} to {}", min, max));
   }
   return std::nullopt;
 }
@@ -144,10 +165,10 @@ std::optional<Problem> CheckDate(std::string_view v) {
   if (v.size() != 10 || v[4] != '-' || v[7] != '-' ||
       !AllDigits(v.substr(0, 4)) || !AllDigits(v.substr(5, 2)) ||
       !AllDigits(v.substr(8, 2))) {
-    return Err("date.format", "expected a date as YYYY-MM-DD");
+    return Flag(Rule::kDateFormat, "expected a date as YYYY-MM-DD");
   }
   if (!IsReal(Num(v.substr(0, 4)), Num(v.substr(5, 2)), Num(v.substr(8, 2))))
-    return Err("date.invalid", "not a real calendar date");
+    return Flag(Rule::kDateInvalid, "not a real calendar date");
   return std::nullopt;
 }
 
@@ -155,7 +176,7 @@ std::optional<Problem> CheckYearMonth(std::string_view v) {
   if (v.size() != 7 || v[4] != '-' || !AllDigits(v.substr(0, 4)) ||
       !AllDigits(v.substr(5, 2)) || Num(v.substr(5, 2)) < 1 ||
       Num(v.substr(5, 2)) > 12 || Num(v.substr(0, 4)) < 1900) {
-    return Err("year-month.format", "expected a month as YYYY-MM");
+    return Flag(Rule::kYearMonthFormat, "expected a month as YYYY-MM");
   }
   return std::nullopt;
 }
@@ -165,20 +186,20 @@ std::optional<Problem> CheckYearMonth(std::string_view v) {
 std::optional<Problem> CheckStudentNumber(std::string_view v,
                                           const ValueContext& ctx) {
   if (v.size() != 19 || (v[0] != 'G' && v[0] != 'J' && v[0] != 'L')) {
-    return Err("xjh.format",
-               "expected G, J or L followed by 18 characters (national "
-               "student number)");
+    return Flag(Rule::kXjhFormat,
+                "expected G, J or L followed by 18 characters (national "
+                "student number)");
   }
   std::string_view rest = v.substr(1);
   if (v[0] == 'L') {
     if (!AllDigits(rest)) {
-      return Err("xjh.format",
-                 "a temporary (L) number has 18 digits after the L");
+      return Flag(Rule::kXjhFormat,
+                  "a temporary (L) number has 18 digits after the L");
     }
     if (!IsReal(Num(rest.substr(6, 4)), Num(rest.substr(10, 2)),
                 Num(rest.substr(12, 2)))) {
-      return Err("xjh.date",
-                 "the birth date inside the number is not a real date");
+      return Flag(Rule::kXjhDate,
+                  "the birth date inside the number is not a real date");
     }
     return std::nullopt;
   }
@@ -187,11 +208,8 @@ std::optional<Problem> CheckStudentNumber(std::string_view v,
   ValueContext no_regions = ctx;
   no_regions.divisions = nullptr;
   std::optional<Problem> p = CheckCitizenId(rest, false, no_regions);
-  if (p && p->severity == Severity::kError) {
-    std::string rule = p->rule;
-    rule.replace(0, rule.find('.'), "xjh");
-    return Err(rule, p->message);
-  }
+  if (p && p->severity() == Severity::kError)
+    return Flag(AsStudentNumberRule(p->rule), p->message);
   return std::nullopt;
 }
 
@@ -200,41 +218,42 @@ std::optional<Problem> CheckStudentNumber(std::string_view v,
 std::optional<Problem> CheckAnhuiNumber(std::string_view v,
                                         const ValueContext& ctx) {
   if (v.size() != 16 || !AllDigits(v) || v.substr(0, 2) != "34") {
-    return Err("xjh-anhui.format", "expected 16 digits beginning 34");
+    return Flag(Rule::kXjhAnhuiFormat, "expected 16 digits beginning 34");
   }
   if (ctx.divisions != nullptr) {
     const Division* d = ctx.divisions->Find(v.substr(0, 6));
     if (d == nullptr || d->level != "county") {
-      return Err("xjh-anhui.county",
-                 "the first six digits are not an Anhui county-level code");
+      return Flag(Rule::kXjhAnhuiCounty,
+                  "the first six digits are not an Anhui county-level code");
     }
   }
   if (v[11] < '1' || v[11] > '8') {
-    return Err("xjh-anhui.feature", "the feature digit (12th) must be 1 to 8");
+    return Flag(Rule::kXjhAnhuiFeature,
+                "the feature digit (12th) must be 1 to 8");
   }
   if (v.substr(12) == "0000") {
-    return Err("xjh-anhui.serial",
-               "the serial number (last four digits) is 0000");
+    return Flag(Rule::kXjhAnhuiSerial,
+                "the serial number (last four digits) is 0000");
   }
   return std::nullopt;
 }
 
 std::optional<Problem> CheckSchoolCode(std::string_view v) {
   if (v.size() != 10 || !AllDigits(v)) {
-    return Err("school-code.format",
-               "expected 10 digits (school identifier code)");
+    return Flag(Rule::kSchoolCodeFormat,
+                "expected 10 digits (school identifier code)");
   }
   static constexpr std::string_view kTypes[] = {"21", "22", "31", "32", "33",
                                                 "34", "35", "37", "51"};
   if (std::find(std::begin(kTypes), std::end(kTypes), v.substr(0, 2)) ==
       std::end(kTypes)) {
-    return Err("school-code.type",
-               "the first two digits are not a school type");
+    return Flag(Rule::kSchoolCodeType,
+                "the first two digits are not a school type");
   }
   int province = Num(v.substr(2, 2));
   if (province < 11 || province > 82) {
-    return Err("school-code.province",
-               "digits 3-4 are not a province code (Anhui is 34)");
+    return Flag(Rule::kSchoolCodeProvince,
+                "digits 3-4 are not a province code (Anhui is 34)");
   }
   return std::nullopt;
 }
@@ -242,11 +261,11 @@ std::optional<Problem> CheckSchoolCode(std::string_view v) {
 std::optional<Problem> CheckDivision(std::string_view v,
                                      const ValueContext& ctx) {
   if (v.size() != 6 || !AllDigits(v)) {
-    return Err("division.format",
-               "expected a 6-digit division code (GB/T 2260)");
+    return Flag(Rule::kDivisionFormat,
+                "expected a 6-digit division code (GB/T 2260)");
   }
   if (ctx.divisions != nullptr && ctx.divisions->Find(v) == nullptr) {
-    return Err("division.unknown", "not a known division code");
+    return Flag(Rule::kDivisionUnknown, "not a known division code");
   }
   return std::nullopt;
 }
@@ -254,15 +273,15 @@ std::optional<Problem> CheckDivision(std::string_view v,
 std::optional<Problem> CheckAnhuiCounty(std::string_view v,
                                         const ValueContext& ctx) {
   if (v.size() != 6 || !AllDigits(v)) {
-    return Err("anhui-county.format",
-               "expected a 6-digit county code (GB/T 2260)");
+    return Flag(Rule::kAnhuiCountyFormat,
+                "expected a 6-digit county code (GB/T 2260)");
   }
   if (ctx.divisions != nullptr) {
     const Division* d = ctx.divisions->Find(v);
     if (d == nullptr || v.substr(0, 2) != "34" || d->level != "county" ||
         !d->InUseAt(ctx.census.ym())) {
-      return Err(
-          "anhui-county.unknown",
+      return Flag(
+          Rule::kAnhuiCountyUnknown,
           "not an Anhui county-level division in use at the census date");
     }
   }
@@ -287,9 +306,9 @@ std::optional<Problem> CheckPhone(std::string_view v) {
       return std::nullopt;
     }
   }
-  return Err("phone.format",
-             "expected a mobile number (11 digits) or a landline like "
-             "0551-62345678");
+  return Flag(Rule::kPhoneFormat,
+              "expected a mobile number (11 digits) or a landline like "
+              "0551-62345678");
 }
 
 // 瑶教基〔2026〕12号: an issuer prefix, the year in 〔〕, a number, 号.
@@ -299,8 +318,8 @@ std::optional<Problem> CheckDocNo(std::string_view v, const ValueContext& ctx) {
   std::size_t open = v.find(kOpen);
   std::size_t close = v.find(kClose);
   auto bad = [] {
-    return Err("doc-no.format",
-               "expected an approval number like 瑶教基〔2026〕12号");
+    return Flag(Rule::kDocNoFormat,
+                "expected an approval number like 瑶教基〔2026〕12号");
   };
   if (open == std::string_view::npos || open == 0 || close != open + 3 + 4) {
     return bad();
@@ -313,7 +332,7 @@ std::optional<Problem> CheckDocNo(std::string_view v, const ValueContext& ctx) {
     return bad();
   }
   if (ctx.census.y != 0 && Num(year) > ctx.census.y) {
-    return Err("doc-no.year", "the year in the number is after the census");
+    return Flag(Rule::kDocNoYear, "the year in the number is after the census");
   }
   return std::nullopt;
 }
@@ -323,14 +342,15 @@ std::optional<Problem> CheckPhoto(std::string_view v) {
   if (v.size() <= kDir.size() + kExt.size() ||
       v.substr(0, kDir.size()) != kDir ||
       v.substr(v.size() - kExt.size()) != kExt) {
-    return Err("photo.name", "expected photos/<name>.jpg");
+    return Flag(Rule::kPhotoName, "expected photos/<name>.jpg");
   }
   std::string_view stem =
       v.substr(kDir.size(), v.size() - kDir.size() - kExt.size());
   for (char c : stem) {
     if (!(IsDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
           c == '_' || c == '-')) {
-      return Err("photo.name", "photo names use letters, digits, '_' and '-'");
+      return Flag(Rule::kPhotoName,
+                  "photo names use letters, digits, '_' and '-'");
     }
   }
   return std::nullopt;
@@ -349,8 +369,8 @@ std::optional<Problem> CheckTable(const CodeTable& t, std::string_view v) {
         fmt::format("one of the {} codes of table {}", t.codes.size(), t.name);
   }
   // The value is not repeated: the caller shows it, masked as its field says.
-  return Err("code.unknown",
-             fmt::format("not a code of {} (expected {})", t.name, expected));
+  return Flag(Rule::kCodeUnknown,
+              fmt::format("not a code of {} (expected {})", t.name, expected));
 }
 
 }  // namespace
@@ -391,7 +411,8 @@ std::optional<Problem> CheckCitizenId(std::string_view v, bool allow15,
   CitizenId id;
   if (v.size() == 15 && allow15) {
     if (!AllDigits(v)) {
-      return Err("citizen-id.charset", "a 15-digit ID number has digits only");
+      return Flag(Rule::kCitizenIdCharset,
+                  "a 15-digit ID number has digits only");
     }
     id.birth = {1900 + Num(v.substr(6, 2)), Num(v.substr(8, 2)),
                 Num(v.substr(10, 2))};
@@ -410,32 +431,32 @@ std::optional<Problem> CheckCitizenId(std::string_view v, bool allow15,
     }
     if (bad || !(IsDigit(v[17]) || v[17] == 'X')) {
       if (v[17] == 'x' && !bad) {
-        return Err("citizen-id.lowercase-x",
-                   "the check character X must be uppercase");
+        return Flag(Rule::kCitizenIdLowercaseX,
+                    "the check character X must be uppercase");
       }
-      return Err("citizen-id.charset",
-                 "expected 17 digits and a check digit or X");
+      return Flag(Rule::kCitizenIdCharset,
+                  "expected 17 digits and a check digit or X");
     }
     if ("10X98765432"[sum % 11] != v[17]) {
-      return Err("citizen-id.check-digit",
-                 "the check digit does not match the other 17 digits");
+      return Flag(Rule::kCitizenIdCheckDigit,
+                  "the check digit does not match the other 17 digits");
     }
     id.birth = {static_cast<int>(d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]),
                 static_cast<int>(d[10] * 10 + d[11]),
                 static_cast<int>(d[12] * 10 + d[13])};
     id.sequence = static_cast<int>(d[14] * 100 + d[15] * 10 + d[16]);
   } else {
-    return Err("citizen-id.length",
-               allow15 ? "expected 18 characters (or the old 15 digits)"
-                       : "expected 18 characters");
+    return Flag(Rule::kCitizenIdLength,
+                allow15 ? "expected 18 characters (or the old 15 digits)"
+                        : "expected 18 characters");
   }
   if (!IsReal(id.birth.y, id.birth.m, id.birth.d)) {
-    return Err("citizen-id.date",
-               "the birth date inside the number is not a real date");
+    return Flag(Rule::kCitizenIdDate,
+                "the birth date inside the number is not a real date");
   }
   if (ctx.census.y != 0 && ctx.census < id.birth) {
-    return Err("citizen-id.future",
-               "the birth date inside the number is after the census");
+    return Flag(Rule::kCitizenIdFuture,
+                "the birth date inside the number is after the census");
   }
   id.male = id.sequence % 2 == 1;
   if (out != nullptr) {
@@ -445,18 +466,18 @@ std::optional<Problem> CheckCitizenId(std::string_view v, bool allow15,
   if (ctx.divisions != nullptr) {
     const Division* d = ctx.divisions->Find(v.substr(0, 6));
     if (d == nullptr) {
-      return Warn("citizen-id.region",
+      return Flag(Rule::kCitizenIdRegion,
                   "the region code (first six digits) is not in the division "
                   "tables (old codes may be missing)");
     }
     if (!d->current && d->last_seen + 100 < id.birth.ym()) {
-      return Warn("citizen-id.region-retired",
+      return Flag(Rule::kCitizenIdRegionRetired,
                   "the region code was retired before the birth date inside "
                   "the number");
     }
   }
   if (id.sequence == 0) {
-    return Warn("citizen-id.sequence",
+    return Flag(Rule::kCitizenIdSequence,
                 "the sequence code 000 is never assigned");
   }
   return std::nullopt;
@@ -519,7 +540,7 @@ std::optional<Problem> CheckValue(const FieldSpec& f, std::string_view v,
       return CheckAnhuiCounty(v, ctx);
     case Validator::kPostcode:
       if (v.size() != 6 || !AllDigits(v) || v[0] == '9') {
-        return Err("postcode.format", "expected a 6-digit postcode");
+        return Flag(Rule::kPostcodeFormat, "expected a 6-digit postcode");
       }
       return std::nullopt;
     case Validator::kPhone:
@@ -530,7 +551,7 @@ std::optional<Problem> CheckValue(const FieldSpec& f, std::string_view v,
       return CheckDocNo(v, ctx);
     case Validator::kClassNo:
       if (v.empty() || v.size() > 2 || !AllDigits(v) || v[0] == '0') {
-        return Err("class-no.format", "expected a class number 1 to 99");
+        return Flag(Rule::kClassNoFormat, "expected a class number 1 to 99");
       }
       return std::nullopt;
     case Validator::kPhoto:

@@ -204,11 +204,10 @@ Table MakeTable(const reg::Schema& schema, std::string_view file) {
 
 struct Expected {
   std::string defect;
-  reg::Severity severity;
   std::string file;
   int tag;  // -1: line 0
   std::string field;
-  std::string rule;
+  reg::Rule rule;  // its severity is the table's
 };
 
 // ---- one simulated student ----
@@ -823,12 +822,11 @@ class Planter {
     if (r.tag < 0) r.tag = (*next_tag_)++;
     return r.tag;
   }
-  void Expect(std::string_view defect, reg::Severity sev,
-              const std::string& file, int tag, std::string field,
-              std::string rule) {
-    out_->push_back({std::string(defect), sev,
+  void Expect(std::string_view defect, const std::string& file, int tag,
+              std::string field, reg::Rule rule) {
+    out_->push_back({std::string(defect),
                      (plan_->rel.empty() ? "" : plan_->rel + "/") + file, tag,
-                     std::move(field), std::move(rule)});
+                     std::move(field), rule});
   }
 
   // A student row for a defect: enrolled, with an ID, registered in the
@@ -900,7 +898,7 @@ class Planter {
 };
 
 Status Planter::Plant(std::string_view kind) {
-  using S = reg::Severity;
+  using Rule = reg::Rule;
   const std::string st = "students.csv", ch = "changes.csv";
   Table& t = St();
   if (kind == "check-digit") {
@@ -912,13 +910,12 @@ Status Planter::Plant(std::string_view kind) {
                     : static_cast<char>(id.back() == '9' ? 'X' : id.back() + 1);
     if (reg::CitizenIdCheckChar(id.substr(0, 17)) == id.back())
       id.back() = id.back() == '1' ? '2' : '1';
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "id_number",
-           "citizen-id.check-digit");
+    Expect(kind, st, Tag(t.rows[i]), "id_number", Rule::kCitizenIdCheckDigit);
   } else if (kind == "blank-required" || kind == "bad-code") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "ethnicity") = kind == "bad-code" ? "99" : "";
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "ethnicity",
-           kind == "bad-code" ? "code.unknown" : "required");
+    Expect(kind, st, Tag(t.rows[i]), "ethnicity",
+           kind == "bad-code" ? Rule::kCodeUnknown : Rule::kRequired);
   } else if (kind == "id-region" || kind == "sex-parity") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     std::string& id = t.At(i, "id_number");
@@ -927,10 +924,10 @@ Status Planter::Plant(std::string_view kind) {
     id = Rebuild(region ? "349900" : id.substr(0, 6), id.substr(6, 8),
                  region ? male : !male);
     int tag = Tag(t.rows[i]);
-    Expect(kind, region ? S::kWarning : S::kError, st, tag, "id_number",
-           region ? "citizen-id.region" : "citizen-id.sex");
+    Expect(kind, st, tag, "id_number",
+           region ? Rule::kCitizenIdRegion : Rule::kCitizenIdSex);
     // The student number still holds the old ID number.
-    Expect(kind, S::kWarning, st, tag, "student_no", "student-no.id-number");
+    Expect(kind, st, tag, "student_no", Rule::kStudentNoIdNumber);
   } else if (kind == "birth-date") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     std::string& b = t.At(i, "birth_date");
@@ -938,8 +935,8 @@ Status Planter::Plant(std::string_view kind) {
     Date moved = CivilFromDays(Days(*d) + (d->d < 28 ? 1 : -1));
     b = Fmt(moved);
     int tag = Tag(t.rows[i]);
-    Expect(kind, S::kError, st, tag, "id_number", "citizen-id.birth-date");
-    Expect(kind, S::kError, st, tag, "student_no", "student-no.birth-date");
+    Expect(kind, st, tag, "id_number", Rule::kCitizenIdBirthDate);
+    Expect(kind, st, tag, "student_no", Rule::kStudentNoBirthDate);
   } else if (kind == "age-grade") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     std::string& id = t.At(i, "id_number");
@@ -950,31 +947,29 @@ Status Planter::Plant(std::string_view kind) {
                  fmt::format("{:04}{:02}{:02}", older.y, older.m, older.d),
                  t.At(i, "sex") == "1");
     int tag = Tag(t.rows[i]);
-    Expect(kind, S::kWarning, st, tag, "birth_date", "age.grade");
-    Expect(kind, S::kWarning, st, tag, "student_no", "student-no.id-number");
-    Expect(kind, S::kError, st, tag, "student_no", "student-no.birth-date");
+    Expect(kind, st, tag, "birth_date", Rule::kAgeGrade);
+    Expect(kind, st, tag, "student_no", Rule::kStudentNoIdNumber);
+    Expect(kind, st, tag, "student_no", Rule::kStudentNoBirthDate);
   } else if (kind == "bad-division") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "hukou_place") = "349999";
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "hukou_place",
-           "division.unknown");
+    Expect(kind, st, Tag(t.rows[i]), "hukou_place", Rule::kDivisionUnknown);
   } else if (kind == "bad-phone") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "phone") = "12345";
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "phone", "phone.format");
+    Expect(kind, st, Tag(t.rows[i]), "phone", Rule::kPhoneFormat);
   } else if (kind == "bad-postcode") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "postcode") = "2300";
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "postcode", "postcode.format");
+    Expect(kind, st, Tag(t.rows[i]), "postcode", Rule::kPostcodeFormat);
   } else if (kind == "bad-anhui-no") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "anhui_no")[11] = '9';
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "anhui_no",
-           "xjh-anhui.feature");
+    Expect(kind, st, Tag(t.rows[i]), "anhui_no", Rule::kXjhAnhuiFeature);
   } else if (kind == "class-missing") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "class_no") = "99";
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "class_no", "class.missing");
+    Expect(kind, st, Tag(t.rows[i]), "class_no", Rule::kClassMissing);
   } else if (kind == "class-grade") {
     Table& c = sim_->cur.classes;
     Table::Row row = c.rows.front();
@@ -984,8 +979,8 @@ Status Planter::Plant(std::string_view kind) {
         fmt::format("{}年级1班", grade);
     row.tag = -1;
     c.rows.push_back(row);
-    Expect(kind, S::kError, "classes.csv", Tag(c.rows.back()), "grade",
-           "grade.school-type");
+    Expect(kind, "classes.csv", Tag(c.rows.back()), "grade",
+           Rule::kGradeSchoolType);
   } else if (kind == "duplicate-row") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     Table::Row copy = t.rows[i];
@@ -993,30 +988,26 @@ Status Planter::Plant(std::string_view kind) {
     t.rows.push_back(copy);
     sim_->used.insert(t.rows.size() - 1);
     int tag = Tag(t.rows.back());
-    Expect(kind, S::kError, st, tag, "student_no", "unique.student-no");
-    Expect(kind, S::kError, st, tag, "id_number", "unique.id-number");
+    Expect(kind, st, tag, "student_no", Rule::kUniqueStudentNo);
+    Expect(kind, st, tag, "id_number", Rule::kUniqueIdNumber);
   } else if (kind == "unflagged-migrant") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "hukou_place") = plan_->county == "340102" ? "340103" : "340102";
-    Expect(kind, S::kWarning, st, Tag(t.rows[i]), "migrant",
-           "migrant.unflagged");
+    Expect(kind, st, Tag(t.rows[i]), "migrant", Rule::kMigrantUnflagged);
   } else if (kind == "inclusive") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     t.At(i, "inclusive") = "1";
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "inclusive",
-           "inclusive.disability");
+    Expect(kind, st, Tag(t.rows[i]), "inclusive", Rule::kInclusiveDisability);
   } else if (kind == "guardian-missing") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     const std::string no = t.At(i, "student_no");
     RemoveGuardians(no);
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "student_no",
-           "guardian.missing");
+    Expect(kind, st, Tag(t.rows[i]), "student_no", Rule::kGuardianMissing);
   } else if (kind == "csv-quote") {
     Table& g = sim_->cur.guardians;
     std::size_t i = rng_->Below(g.rows.size());
     g.rows[i].broken = true;
-    Expect(kind, S::kError, "guardians.csv", Tag(g.rows[i]), "",
-           "csv.malformed");
+    Expect(kind, "guardians.csv", Tag(g.rows[i]), "", Rule::kCsvMalformed);
   } else if (kind == "blank-approval" || kind == "bad-doc-no" ||
              kind == "bad-date" || kind == "change-period") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, ChangeRow({"11", "13", "21", "27"}));
@@ -1024,33 +1015,32 @@ Status Planter::Plant(std::string_view kind) {
     std::string field = kind == "blank-approval" || kind == "bad-doc-no"
                             ? "approval_no"
                             : "effective_date";
-    std::string rule = kind == "blank-approval" ? "required"
-                       : kind == "bad-doc-no"   ? "doc-no.format"
-                       : kind == "bad-date"     ? "date.invalid"
-                                                : "change.period";
+    Rule rule = kind == "blank-approval" ? Rule::kRequired
+                : kind == "bad-doc-no"   ? Rule::kDocNoFormat
+                : kind == "bad-date"     ? Rule::kDateInvalid
+                                         : Rule::kChangePeriod;
     if (kind == "blank-approval") c.At(i, field) = "";
     if (kind == "bad-doc-no")
       c.At(i, field) = fmt::format("教基{}第12号", opt_year_);
     if (kind == "bad-date") c.At(i, field) = fmt::format("{}-02-30", opt_year_);
     if (kind == "change-period")
       c.At(i, field) = fmt::format("{}-06-01", opt_year_ - 1);
-    Expect(kind, S::kError, ch, Tag(c.rows[i]), field, rule);
+    Expect(kind, ch, Tag(c.rows[i]), field, rule);
   } else if (kind == "duplicate-change-id") {
     XJ_ASSIGN_OR_RETURN(std::size_t a, ChangeRow({"11", "13", "21", "27"}));
     XJ_ASSIGN_OR_RETURN(std::size_t b, ChangeRow({"11", "13", "21", "27"}));
     Table& c = Ch();
     std::size_t first = std::min(a, b), second = std::max(a, b);
     c.At(second, "change_id") = c.At(first, "change_id");
-    Expect(kind, S::kError, ch, Tag(c.rows[second]), "change_id",
-           "unique.change-id");
+    Expect(kind, ch, Tag(c.rows[second]), "change_id", Rule::kUniqueChangeId);
   } else if (kind == "change-student-present") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     const std::string no = t.At(i, "student_no");
     g_->AddChangePublic(sim_->cur, *rng_, *plan_, opt_year_, no, 27,
                         Date{opt_year_, 3, 2}, 0, 0);
     sim_->used_changes.insert(Ch().rows.size() - 1);
-    Expect(kind, S::kError, ch, Tag(Ch().rows.back()), "student_no",
-           "change.student-present");
+    Expect(kind, ch, Tag(Ch().rows.back()), "student_no",
+           Rule::kChangeStudentPresent);
   } else if (kind == "change-student-missing" ||
              kind == "withdrawal-compulsory") {
     std::string no = g_->StrangerNumber(*plan_);
@@ -1058,23 +1048,23 @@ Status Planter::Plant(std::string_view kind) {
     g_->AddChangePublic(sim_->cur, *rng_, *plan_, opt_year_, no,
                         withdrawal ? 24 : 13, Date{opt_year_, 3, 2}, 0, 0);
     sim_->used_changes.insert(Ch().rows.size() - 1);
-    Expect(
-        kind, S::kError, ch, Tag(Ch().rows.back()),
-        withdrawal ? "change_type" : "student_no",
-        withdrawal ? "change.withdrawal-compulsory" : "change.student-missing");
+    Expect(kind, ch, Tag(Ch().rows.back()),
+           withdrawal ? "change_type" : "student_no",
+           withdrawal ? Rule::kChangeWithdrawalCompulsory
+                      : Rule::kChangeStudentMissing);
   } else if (kind == "photo-missing") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim());
     const std::string no = t.At(i, "student_no");
     auto& photos = sim_->cur.photos;
     photos.erase(std::remove(photos.begin(), photos.end(), no), photos.end());
-    Expect(kind, S::kError, st, Tag(t.rows[i]), "photo", "photo.missing");
+    Expect(kind, st, Tag(t.rows[i]), "photo", Rule::kPhotoMissing);
   } else if (kind == "vanished") {
     XJ_ASSIGN_OR_RETURN(std::size_t i, Victim(/*steady=*/true));
     const std::string no = t.At(i, "student_no");
     t.rows.erase(t.rows.begin() + static_cast<long>(i));
     RenumberUsed(i);
     RemoveGuardians(no);
-    Expect(kind, S::kError, st, -1, "student_no", "yoy.vanished");
+    Expect(kind, st, -1, "student_no", Rule::kYoyVanished);
   } else if (kind == "suspension-unresolved") {
     Table& c = Ch();
     std::size_t i = c.rows.size();
@@ -1093,7 +1083,7 @@ Status Planter::Plant(std::string_view kind) {
     sim_->used_changes = shifted;
     for (std::size_t k = 0; k < t.rows.size(); ++k) {
       if (t.At(k, "student_no") == sim_->extend_no) {
-        Expect(kind, S::kError, st, Tag(t.rows[k]), "status", "yoy.suspension");
+        Expect(kind, st, Tag(t.rows[k]), "status", Rule::kYoySuspension);
       }
     }
   } else if (kind == "no-origin") {
@@ -1109,8 +1099,7 @@ Status Planter::Plant(std::string_view kind) {
     for (std::size_t k = 0; k < t.rows.size(); ++k) {
       if (t.At(k, "student_no") == no) {
         sim_->used.insert(k);
-        Expect(kind, S::kError, st, Tag(t.rows[k]), "student_no",
-               "yoy.no-origin");
+        Expect(kind, st, Tag(t.rows[k]), "student_no", Rule::kYoyNoOrigin);
       }
     }
   } else if (kind == "grade-not-advanced" || kind == "dropout-unrecorded") {
@@ -1120,8 +1109,8 @@ Status Planter::Plant(std::string_view kind) {
     t.At(i, "class_no") = "1";
     bool dropout = kind == "dropout-unrecorded";
     if (dropout) t.At(i, "status") = "3";
-    Expect(kind, S::kError, st, Tag(t.rows[i]), dropout ? "status" : "grade",
-           dropout ? "yoy.dropout" : "yoy.grade");
+    Expect(kind, st, Tag(t.rows[i]), dropout ? "status" : "grade",
+           dropout ? Rule::kYoyDropout : Rule::kYoyGrade);
   } else if (kind == "duplicate-across-schools") {
     const auto* donor = g_->Donor(plan_->type);
     if (donor == nullptr) {
@@ -1141,8 +1130,8 @@ Status Planter::Plant(std::string_view kind) {
     sim_->used_changes.insert(c.rows.size() - 1);
     sim_->used.insert(t.rows.size() - 1);
     int tag = Tag(t.rows.back());
-    Expect(kind, S::kError, st, tag, "student_no", "duplicate.across-schools");
-    Expect(kind, S::kError, st, tag, "id_number", "duplicate.across-schools");
+    Expect(kind, st, tag, "student_no", Rule::kDuplicateAcrossSchools);
+    Expect(kind, st, tag, "id_number", Rule::kDuplicateAcrossSchools);
   } else {
     return Error(Code::kInternal, "unplanted defect {}", kind);
   }
@@ -1158,8 +1147,9 @@ Status Planter::PlantSummary(std::string_view kind) {
     if (!hit) continue;
     std::string& count = t.At(i, "count");
     count = std::to_string(std::atoi(count.c_str()) + 1);
-    Expect(kind, reg::Severity::kError, "summary.csv", Tag(t.rows[i]), "count",
-           kind == "count-mismatch" ? "summary.enrolled" : "summary.changes");
+    Expect(kind, "summary.csv", Tag(t.rows[i]), "count",
+           kind == "count-mismatch" ? reg::Rule::kSummaryEnrolled
+                                    : reg::Rule::kSummaryChanges);
     return Status::Ok();
   }
   return Error(Code::kInternal, "no summary row for {}", kind);
@@ -1367,8 +1357,8 @@ Status Generator::Simulate(const SchoolPlan& s,
     std::uint64_t line = e.tag < 0 ? 0 : lines.at(e.tag);
     answer_rows_.push_back(
         fmt::format("{},{},{},{},{},{}", e.defect,
-                    e.severity == reg::Severity::kError ? "error" : "warning",
-                    e.file, line, e.field, e.rule));
+                    reg::SeverityName(reg::SeverityOf(e.rule)), e.file, line,
+                    e.field, reg::RuleId(e.rule)));
   }
   totals_.defects += defects.size();
   totals_.expected_findings += expected_.size();

@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
 
   std::optional<reg::Problem> p = reg::CheckValue(field, value, ctx);
   if (p) {
-    FUZZ_CHECK(!p->rule.empty() && !p->message.empty());
+    FUZZ_CHECK(p->rule < reg::Rule::kCount && !p->message.empty());
     FUZZ_CHECK(formats::IsValidUtf8(p->message));
     // A message may hold fixed text that happens to contain the value (an
     // example number); it leaks the value if it changes with it.

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -36,8 +37,8 @@ class Collect final : public FindingSink {
  public:
   void Report(const Finding& f) override { findings.push_back(f); }
   std::vector<Finding> findings;
-  std::multiset<std::string> Rules() const {
-    std::multiset<std::string> r;
+  std::multiset<Rule> Rules() const {
+    std::multiset<Rule> r;
     for (const Finding& f : findings) r.insert(f.rule);
     return r;
   }
@@ -129,8 +130,8 @@ struct School {
   }
 };
 
-std::multiset<std::string> Rules(std::initializer_list<const char*> r) {
-  return std::multiset<std::string>(r.begin(), r.end());
+std::multiset<Rule> Rules(std::initializer_list<Rule> r) {
+  return std::multiset<Rule>(r.begin(), r.end());
 }
 
 TEST_CASE("a synthetic school and last year's registry check clean") {
@@ -184,8 +185,8 @@ TEST_CASE("with every defect planted, check reports exactly the answer key") {
                         std::string>>
         got;
     for (const Finding& f : c.findings) {
-      got.insert({f.severity == Severity::kError ? "error" : "warning", f.file,
-                  f.line, f.field, f.rule});
+      got.insert({std::string(SeverityName(f.severity())), f.file, f.line,
+                  f.field, std::string(RuleId(f.rule))});
     }
     CHECK(got.size() == c.findings.size());  // no finding twice
     CHECK(got == AnswerKey(o.answer_key));
@@ -218,14 +219,14 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
   SUBCASE("file.missing") {
     School x;
     std::remove(x.F("guardians.csv").c_str());
-    CHECK(x.Check().Rules() == Rules({"file.missing"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kFileMissing}));
   }
   SUBCASE("file.rows") {
     School x;
     Csv c = Csv::Load(x.F("school.csv"));
     c.rows.push_back(c.rows[0]);
     c.Save(x.F("school.csv"));
-    CHECK(x.Check().Rules() == Rules({"file.rows"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kFileRows}));
   }
   SUBCASE("csv.header: an unknown column") {
     School x;
@@ -234,7 +235,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     for (auto& r : c.rows) r.push_back("x");
     c.Save(x.F("classes.csv"));
     Collect got = x.Check();
-    CHECK(got.Rules() == Rules({"csv.header"}));
+    CHECK(got.Rules() == Rules({Rule::kCsvHeader}));
     CHECK(got.findings[0].message.find("unknown column \"nickname\"") !=
           std::string::npos);
   }
@@ -245,7 +246,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     c.header.erase(c.header.begin() + static_cast<long>(col));
     for (auto& r : c.rows) r.erase(r.begin() + static_cast<long>(col));
     c.Save(x.F("classes.csv"));
-    CHECK(x.Check().Rules() == Rules({"csv.header"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kCsvHeader}));
   }
   SUBCASE("school.province and school.type") {
     School x;
@@ -253,17 +254,17 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     std::string code = c.At(0, "school_code");
     c.At(0, "school_code") = code.substr(0, 2) + "32" + code.substr(4);
     c.Save(x.F("school.csv"));
-    CHECK(x.Check().Rules() == Rules({"school.province"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kSchoolProvince}));
     c.At(0, "school_code") = "31" + code.substr(2);
     c.Save(x.F("school.csv"));
-    CHECK(x.Check().Rules() == Rules({"school.type"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kSchoolType}));
   }
   SUBCASE("class.duplicate") {
     School x;
     Csv c = Csv::Load(x.F("classes.csv"));
     c.rows.push_back(c.rows[0]);
     c.Save(x.F("classes.csv"));
-    CHECK(x.Check().Rules() == Rules({"class.duplicate"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kClassDuplicate}));
   }
   SUBCASE("unique.student-no and unique.id-number name the first line") {
     // ID-shaped numbers take the packed index, others the string map: both
@@ -279,14 +280,14 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
       Collect got = x.Check(false);
       int nos = 0, ids = 0;
       for (const Finding& f : got.findings) {
-        if (f.rule == "unique.student-no") {
+        if (f.rule == Rule::kUniqueStudentNo) {
           ++nos;
           CHECK(f.line == b + 2);
           CHECK(f.message == fmt::format("the student number is already "
                                          "used on line {}",
                                          a + 2));
         }
-        if (f.rule == "unique.id-number") {
+        if (f.rule == Rule::kUniqueIdNumber) {
           ++ids;
           CHECK(f.line == b + 2);
           CHECK(f.message.find(fmt::format("line {}", a + 2)) !=
@@ -303,7 +304,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     g.rows.push_back(g.rows[0]);
     g.rows.back()[g.Col("student_no")] = "G340102200203151232";
     g.Save(x.F("guardians.csv"));
-    CHECK(x.Check().Rules() == Rules({"guardian.student"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kGuardianStudent}));
   }
   SUBCASE("guardian.id-required") {
     School x;
@@ -319,7 +320,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
         r[g.Col("id_type")] = r[g.Col("id_number")] = "";
     }
     g.Save(x.F("guardians.csv"));
-    CHECK(x.Check().Rules() == Rules({"guardian.id-required"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kGuardianIdRequired}));
   }
   SUBCASE("change.approval-date and change.self-transfer") {
     School x;
@@ -327,11 +328,11 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     std::size_t i = c.Find("change_type", "13");
     c.At(i, "approval_date") = "2026-10-01";
     c.Save(x.F("changes.csv"));
-    CHECK(x.Check().Rules() == Rules({"change.approval-date"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kChangeApprovalDate}));
     c.At(i, "approval_date") = "2026-01-05";
     c.At(i, "from_school") = Csv::Load(x.F("school.csv")).At(0, "school_code");
     c.Save(x.F("changes.csv"));
-    CHECK(x.Check().Rules() == Rules({"change.self-transfer"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kChangeSelfTransfer}));
   }
   SUBCASE(
       "a suspension and a transfer out in one year fit a student who left") {
@@ -353,7 +354,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     sum.Bump("transferred-out", "", "", -1);
     sum.Save(x.F("summary.csv"));
     CHECK(x.Check().Rules() ==
-          Rules({"change.student-missing", "yoy.vanished"}));
+          Rules({Rule::kChangeStudentMissing, Rule::kYoyVanished}));
   }
   SUBCASE("unique.change-id names the first line") {
     School x;
@@ -362,7 +363,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     c.At(4, "change_id") = c.At(1, "change_id");
     c.Save(x.F("changes.csv"));
     Collect got = x.Check();
-    REQUIRE(got.Rules() == Rules({"unique.change-id"}));
+    REQUIRE(got.Rules() == Rules({Rule::kUniqueChangeId}));
     CHECK(got.findings[0].line == 6);
     CHECK(got.findings[0].message ==
           "the change number is already used on line 3");
@@ -381,7 +382,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     sum.Bump("transferred-out", "", "", 1);
     sum.Save(x.F("summary.csv"));
     Collect got = x.Check();
-    REQUIRE(got.Rules() == Rules({"change.student-present"}));
+    REQUIRE(got.Rules() == Rules({Rule::kChangeStudentPresent}));
     CHECK(got.findings[0].line == c.rows.size() + 1);
     CHECK(got.findings[0].message ==
           fmt::format("a change of type 27 means the student left, but the "
@@ -406,7 +407,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     sum.Bump("enrolled", grade, new_sex, 1);
     sum.Save(x.F("summary.csv"));
     Collect got = x.Check();
-    REQUIRE(got.Rules() == Rules({"citizen-id.sex"}));
+    REQUIRE(got.Rules() == Rules({Rule::kCitizenIdSex}));
     CHECK(got.findings[0].line == row + 2);
   }
   SUBCASE("change.dropout-status") {
@@ -424,17 +425,17 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     Csv sum = Csv::Load(x.F("summary.csv"));
     sum.Bump("dropout", "", "", 1);
     sum.Save(x.F("summary.csv"));
-    CHECK(x.Check().Rules() == Rules({"change.dropout-status"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kChangeDropoutStatus}));
   }
   SUBCASE("summary.shape and summary.duplicate") {
     School x;
     Csv sum = Csv::Load(x.F("summary.csv"));
     sum.rows.push_back({"admitted", "1", "1", "5"});
     sum.Save(x.F("summary.csv"));
-    CHECK(x.Check().Rules() == Rules({"summary.shape"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kSummaryShape}));
     sum.rows.back() = sum.rows[sum.Find("metric", "resumed")];
     sum.Save(x.F("summary.csv"));
-    CHECK(x.Check().Rules() == Rules({"summary.duplicate"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kSummaryDuplicate}));
   }
   SUBCASE("birth-date.future") {
     School x;
@@ -442,15 +443,15 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     st.At(st.Find("status", "1", "id_type", "1"), "birth_date") = "2027-01-01";
     st.Save(x.F("students.csv"));
     CHECK(x.Check().Rules() ==
-          Rules({"birth-date.future", "citizen-id.birth-date",
-                 "student-no.birth-date"}));
+          Rules({Rule::kBirthDateFuture, Rule::kCitizenIdBirthDate,
+                 Rule::kStudentNoBirthDate}));
   }
   SUBCASE("entry-date.future") {
     School x;
     Csv st = Csv::Load(x.F("students.csv"));
     st.At(0, "entry_date") = "2027-09";
     st.Save(x.F("students.csv"));
-    CHECK(x.Check().Rules() == Rules({"entry-date.future"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kEntryDateFuture}));
   }
   SUBCASE("migrant.inconsistent and disability.health") {
     School x;
@@ -459,11 +460,11 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     std::size_t i = st.Find("hukou_place", county, "migrant", "0");
     st.At(i, "migrant") = "1";
     st.Save(x.F("students.csv"));
-    CHECK(x.Check().Rules() == Rules({"migrant.inconsistent"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kMigrantInconsistent}));
     st.At(i, "migrant") = "0";
     st.At(i, "disability") = "1";
     st.Save(x.F("students.csv"));
-    CHECK(x.Check().Rules() == Rules({"disability.health"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kDisabilityHealth}));
   }
   SUBCASE("xjh-anhui.sex") {
     School x;
@@ -471,7 +472,7 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     std::size_t i = st.Find("sex", "1");
     st.At(i, "anhui_no")[11] = '2';
     st.Save(x.F("students.csv"));
-    CHECK(x.Check().Rules() == Rules({"xjh-anhui.sex"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kXjhAnhuiSex}));
   }
   SUBCASE("yoy.suspension-unrecorded") {
     School x;
@@ -498,16 +499,32 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     sum.Bump("enrolled", grade, sex, -1);
     sum.Bump("suspended", "", "", 1);
     sum.Save(x.F("summary.csv"));
-    CHECK(x.Check().Rules() == Rules({"yoy.suspension-unrecorded"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kYoySuspensionUnrecorded}));
     CHECK(x.Check(/*previous=*/false).findings.empty());
   }
   SUBCASE("previous.missing and previous.malformed") {
     School x;
     std::remove((x.p + "/students.csv").c_str());
-    CHECK(x.Check().Rules() == Rules({"previous.missing"}));
-    CHECK(x.Check().findings[0].severity == Severity::kError);
+    CHECK(x.Check().Rules() == Rules({Rule::kPreviousMissing}));
+    CHECK(x.Check().findings[0].severity() == Severity::kError);
     test::WriteFile(x.p + "/students.csv", "student_no,grade\nG1,\"2\n");
-    CHECK(x.Check().Rules() == Rules({"previous.malformed"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kPreviousMalformed}));
+  }
+  SUBCASE("previous.new-school") {
+    // In a tree, a school that last year's tree lacks is a new school: a
+    // warning, and no year-over-year rule runs.
+    School x;
+    std::filesystem::create_directories(x.dir / "tree");
+    std::filesystem::rename(x.s, x.dir / "tree/a");
+    std::filesystem::create_directories(x.dir / "last-year");
+    CheckOptions o;
+    o.dir = x.dir / "tree";
+    o.previous = x.dir / "last-year";
+    Collect c;
+    REQUIRE(CheckRegistry(Data(), o, c).ok());
+    CHECK(c.Rules() == Rules({Rule::kPreviousNewSchool}));
+    CHECK(c.findings[0].severity() == Severity::kWarning);
+    CHECK(c.findings[0].file == "a/students.csv");
   }
   SUBCASE("photo.jpeg and photo.size") {
     School x(/*photos=*/true);
@@ -515,14 +532,14 @@ TEST_CASE("record rules: each small edit gives exactly its findings") {
     std::string a = x.F(st.At(0, "photo")), b = x.F(st.At(1, "photo"));
     std::string data = test::ReadFile(a);
     test::WriteFile(a, data.substr(0, data.size() - 1));
-    CHECK(x.Check().Rules() == Rules({"photo.jpeg"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kPhotoJpeg}));
     test::WriteFile(a, data);
     test::WriteFile(b, std::string(61 * 1024, '\xFF'));
-    CHECK(x.Check().Rules() == Rules({"photo.size"}));
+    CHECK(x.Check().Rules() == Rules({Rule::kPhotoSize}));
     std::remove(b.c_str());
     REQUIRE(os::MakeDirectories(b, 0755).ok());
     Collect folder = x.Check();
-    CHECK(folder.Rules() == Rules({"photo.unreadable"}));
+    CHECK(folder.Rules() == Rules({Rule::kPhotoUnreadable}));
     CHECK(FormatFinding(folder.findings[0]).find(st.At(1, "student_no")) ==
           std::string::npos);
   }
@@ -546,7 +563,7 @@ TEST_CASE(
   REQUIRE(totals.ok());
   CHECK(totals->schools == t->schools);
   CHECK(c.Rules() ==
-        Rules({"duplicate.across-schools", "duplicate.across-schools"}));
+        Rules({Rule::kDuplicateAcrossSchools, Rule::kDuplicateAcrossSchools}));
   CHECK(c.findings[0].message.find("is registered at school 21340") !=
         std::string::npos);
 }

@@ -4,10 +4,13 @@
 // GB 11643 vectors of tests/data; masking hides what it must.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "base/os.h"
+#include "formats/utf8.h"
 #include "registry/data.h"
 #include "registry/schema.h"
 #include "registry/values.h"
@@ -54,9 +57,10 @@ TEST_CASE("every example value in the schema passes its own field's check") {
       ValueContext ctx = Context();
       ctx.type_value = "1";
       std::optional<Problem> p = CheckValue(f, f.example, ctx);
-      CHECK_MESSAGE(!p, file.name
-                            << " " << f.name << " example \"" << f.example
-                            << "\": " << (p ? p->rule + " " + p->message : ""));
+      CHECK_MESSAGE(
+          !p, file.name << " " << f.name << " example \"" << f.example << "\": "
+                        << (p ? std::string(RuleId(p->rule)) + " " + p->message
+                              : ""));
     }
   }
 }
@@ -129,32 +133,33 @@ TEST_CASE("GB 11643 vectors: valid, invalid and policy cases") {
     if (expect == "valid" || expect == "valid-legacy") {
       // Valid numbers have no error; a historical region is at most a
       // warning (the national tables lack some pre-2002 codes).
-      CHECK((!p || p->severity == Severity::kWarning));
+      CHECK((!p || p->severity() == Severity::kWarning));
     } else if (expect == "invalid") {
       REQUIRE(p);
       if (kind == "zero-sequence" || kind == "unknown-region") {
-        CHECK(p->severity == Severity::kWarning);
+        CHECK(p->severity() == Severity::kWarning);
       } else {
-        CHECK(p->severity == Severity::kError);
+        CHECK(p->severity() == Severity::kError);
       }
-      if (kind == "bad-check-digit") CHECK(p->rule == "citizen-id.check-digit");
-      if (kind == "bad-date") CHECK(p->rule == "citizen-id.date");
-      if (kind == "future-date") CHECK(p->rule == "citizen-id.future");
-      if (kind == "unknown-region") CHECK(p->rule == "citizen-id.region");
-      if (kind == "zero-sequence") CHECK(p->rule == "citizen-id.sequence");
-      if (kind == "bad-length") CHECK(p->rule == "citizen-id.length");
-      if (kind == "bad-charset") CHECK(p->rule == "citizen-id.charset");
+      if (kind == "bad-check-digit")
+        CHECK(p->rule == Rule::kCitizenIdCheckDigit);
+      if (kind == "bad-date") CHECK(p->rule == Rule::kCitizenIdDate);
+      if (kind == "future-date") CHECK(p->rule == Rule::kCitizenIdFuture);
+      if (kind == "unknown-region") CHECK(p->rule == Rule::kCitizenIdRegion);
+      if (kind == "zero-sequence") CHECK(p->rule == Rule::kCitizenIdSequence);
+      if (kind == "bad-length") CHECK(p->rule == Rule::kCitizenIdLength);
+      if (kind == "bad-charset") CHECK(p->rule == Rule::kCitizenIdCharset);
     } else if (expect == "policy") {
       // Decided once: a lowercase x is refused, with its own rule.
       REQUIRE(p);
-      CHECK(p->rule == "citizen-id.lowercase-x");
+      CHECK(p->rule == Rule::kCitizenIdLowercaseX);
     }
     ++checked;
   }
   CHECK(checked == 17);
   // The 15-digit form is for guardians only.
   CHECK(CheckCitizenId("340102870315123", false, Context())->rule ==
-        "citizen-id.length");
+        Rule::kCitizenIdLength);
   CHECK(CitizenIdCheckChar("34010219870315123") == '9');
   // Taken apart without checking again, as CheckCitizenId would.
   CitizenId full;
@@ -181,12 +186,62 @@ FieldSpec Spec(Validator v, std::int64_t min = 0, std::int64_t max = 0) {
   return f;
 }
 
-std::string RuleOf(const FieldSpec& f, std::string_view v,
-                   std::string type = "1") {
+// The rule `v` breaks, or nullopt when it is fine.
+std::optional<Rule> RuleOf(const FieldSpec& f, std::string_view v,
+                           std::string type = "1") {
   ValueContext ctx = Context();
   ctx.type_value = type;
   std::optional<Problem> p = CheckValue(f, v, ctx);
-  return p ? p->rule : "ok";
+  if (!p) return std::nullopt;
+  return p->rule;
+}
+
+TEST_CASE("the table of rules: each rule once, with its id and titles") {
+  std::set<std::string_view> ids;
+  std::size_t i = 0;
+  for (const RuleInfo& r : AllRules()) {
+    CAPTURE(r.id);
+    CHECK(static_cast<std::size_t>(r.rule) == i++);
+    CHECK(ids.insert(r.id).second);
+    // Lowercase words joined by '-' and '.', as findings print them.
+    bool word = true;
+    for (char c : r.id) {
+      word = word && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.');
+    }
+    CHECK(word);
+    CHECK(FindRule(r.id) == r.rule);
+    CHECK(&Describe(r.rule) == &r);
+    CHECK(!r.title_en.empty());
+    CHECK(r.title_en.back() != '.');
+    // A Chinese title is Chinese: valid UTF-8 with a character beyond
+    // ASCII, and short enough for a report's column.
+    CHECK(formats::IsValidUtf8(r.title_zh));
+    CHECK(std::any_of(r.title_zh.begin(), r.title_zh.end(), [](char c) {
+      return static_cast<unsigned char>(c) >= 0x80;
+    }));
+    CHECK(r.title_zh.size() <= 16 * 3 + 3);
+  }
+  CHECK(i == static_cast<std::size_t>(Rule::kCount));
+  CHECK(!FindRule("citizen-id"));
+  CHECK(!FindRule("CITIZEN-ID.CHECK-DIGIT"));
+  CHECK(RuleId(Rule::kCitizenIdCheckDigit) == "citizen-id.check-digit");
+  CHECK(SeverityOf(Rule::kCitizenIdCheckDigit) == Severity::kError);
+  CHECK(SeverityOf(Rule::kMigrantUnflagged) == Severity::kWarning);
+  // Each of the two situations that were once one id has its own.
+  CHECK(SeverityOf(Rule::kPreviousNewSchool) == Severity::kWarning);
+  CHECK(SeverityOf(Rule::kPreviousMissing) == Severity::kError);
+}
+
+TEST_CASE("a student number's GB 11643 errors are its own rules") {
+  FieldSpec xjh = Spec(Validator::kXjhNational);
+  auto rule = [&](std::string_view v) { return RuleOf(xjh, v); };
+  CHECK(rule("G340102200203151232") == std::nullopt);
+  CHECK(rule("G340102200203151233") == Rule::kXjhCheckDigit);
+  CHECK(rule("G34010220020315123x") == Rule::kXjhLowercaseX);
+  CHECK(rule("G3401022002031512A2") == Rule::kXjhCharset);
+  CHECK(rule("G340102200202301235") == Rule::kXjhDate);
+  CHECK(rule("G340102203001011235") == Rule::kXjhFuture);
 }
 
 TEST_CASE("a value that is not a code is not repeated in the message") {
@@ -199,89 +254,93 @@ TEST_CASE("a value that is not a code is not repeated in the message") {
   sex.table = &t;
   std::optional<Problem> p = CheckValue(sex, "3401021987", Context());
   REQUIRE(p);
-  CHECK(p->rule == "code.unknown");
+  CHECK(p->rule == Rule::kCodeUnknown);
   CHECK(p->message == "not a code of sex (expected 1 男, 2 女)");
 }
 
 TEST_CASE("each validator accepts its form and names the rule it breaks") {
   FieldSpec text = Spec(Validator::kText, 0, 5);
-  CHECK(RuleOf(text, "学籍数据") == "ok");
-  CHECK(RuleOf(text, "abcdef") == "text.length");
-  CHECK(RuleOf(text, " ab") == "text.whitespace");
-  CHECK(RuleOf(text, "a\tb") == "text.control");
+  CHECK(RuleOf(text, "学籍数据") == std::nullopt);
+  CHECK(RuleOf(text, "abcdef") == Rule::kTextLength);
+  CHECK(RuleOf(text, " ab") == Rule::kTextWhitespace);
+  CHECK(RuleOf(text, "a\tb") == Rule::kTextControl);
   FieldSpec name = Spec(Validator::kName);
-  CHECK(RuleOf(name, "王小明") == "ok");
-  CHECK(RuleOf(name, "阿依古丽·买买提") == "ok");
-  CHECK(RuleOf(name, "John Smith") == "ok");
-  CHECK(RuleOf(name, "王2") == "name.format");
-  CHECK(RuleOf(name, "王Smith") == "name.format");
-  CHECK(RuleOf(name, "王·") == "name.format");
-  CHECK(RuleOf(name, "阿·・买") == "name.format");
-  CHECK(RuleOf(name, "阿・·买") == "name.format");
+  CHECK(RuleOf(name, "王小明") == std::nullopt);
+  CHECK(RuleOf(name, "阿依古丽·买买提") == std::nullopt);
+  CHECK(RuleOf(name, "John Smith") == std::nullopt);
+  CHECK(RuleOf(name, "王2") == Rule::kNameFormat);
+  CHECK(RuleOf(name, "王Smith") == Rule::kNameFormat);
+  CHECK(RuleOf(name, "王·") == Rule::kNameFormat);
+  CHECK(RuleOf(name, "阿·・买") == Rule::kNameFormat);
+  CHECK(RuleOf(name, "阿・·买") == Rule::kNameFormat);
   FieldSpec grade = Spec(Validator::kInt, 1, 12);
-  CHECK(RuleOf(grade, "12") == "ok");
-  CHECK(RuleOf(grade, "13") == "int.range");
-  CHECK(RuleOf(grade, "05") == "int.format");
+  CHECK(RuleOf(grade, "12") == std::nullopt);
+  CHECK(RuleOf(grade, "13") == Rule::kIntRange);
+  CHECK(RuleOf(grade, "05") == Rule::kIntFormat);
   FieldSpec date = Spec(Validator::kDate);
-  CHECK(RuleOf(date, "2016-02-29") == "ok");
-  CHECK(RuleOf(date, "2015-02-29") == "date.invalid");
-  CHECK(RuleOf(date, "2015/02/28") == "date.format");
-  CHECK(RuleOf(Spec(Validator::kYearMonth), "2021-09") == "ok");
-  CHECK(RuleOf(Spec(Validator::kYearMonth), "2021-13") == "year-month.format");
+  CHECK(RuleOf(date, "2016-02-29") == std::nullopt);
+  CHECK(RuleOf(date, "2015-02-29") == Rule::kDateInvalid);
+  CHECK(RuleOf(date, "2015/02/28") == Rule::kDateFormat);
+  CHECK(RuleOf(Spec(Validator::kYearMonth), "2021-09") == std::nullopt);
+  CHECK(RuleOf(Spec(Validator::kYearMonth), "2021-13") ==
+        Rule::kYearMonthFormat);
   FieldSpec xjh = Spec(Validator::kXjhNational);
-  CHECK(RuleOf(xjh, "G340102200203151232") == "ok");
-  CHECK(RuleOf(xjh, "G340102200203151233") == "xjh.check-digit");
-  CHECK(RuleOf(xjh, "L340102200202301234") == "xjh.date");
-  CHECK(RuleOf(xjh, "L3401022002031512345") == "xjh.format");
-  CHECK(RuleOf(xjh, "X340102200203151232") == "xjh.format");
-  CHECK(RuleOf(xjh, "J340102200203151232") == "ok");
+  CHECK(RuleOf(xjh, "G340102200203151232") == std::nullopt);
+  CHECK(RuleOf(xjh, "G340102200203151233") == Rule::kXjhCheckDigit);
+  CHECK(RuleOf(xjh, "L340102200202301234") == Rule::kXjhDate);
+  CHECK(RuleOf(xjh, "L3401022002031512345") == Rule::kXjhFormat);
+  CHECK(RuleOf(xjh, "X340102200203151232") == Rule::kXjhFormat);
+  CHECK(RuleOf(xjh, "J340102200203151232") == std::nullopt);
   FieldSpec anhui = Spec(Validator::kXjhAnhui);
-  CHECK(RuleOf(anhui, "3401021512310001") == "ok");
-  CHECK(RuleOf(anhui, "3201021512310001") == "xjh-anhui.format");
-  CHECK(RuleOf(anhui, "3499991512310001") == "xjh-anhui.county");
-  CHECK(RuleOf(anhui, "3401021512390001") == "xjh-anhui.feature");
-  CHECK(RuleOf(anhui, "3401021512310000") == "xjh-anhui.serial");
+  CHECK(RuleOf(anhui, "3401021512310001") == std::nullopt);
+  CHECK(RuleOf(anhui, "3201021512310001") == Rule::kXjhAnhuiFormat);
+  CHECK(RuleOf(anhui, "3499991512310001") == Rule::kXjhAnhuiCounty);
+  CHECK(RuleOf(anhui, "3401021512390001") == Rule::kXjhAnhuiFeature);
+  CHECK(RuleOf(anhui, "3401021512310000") == Rule::kXjhAnhuiSerial);
   FieldSpec school = Spec(Validator::kSchoolCode);
-  CHECK(RuleOf(school, "2134000123") == "ok");
-  CHECK(RuleOf(school, "213400012") == "school-code.format");
-  CHECK(RuleOf(school, "9934000123") == "school-code.type");
-  CHECK(RuleOf(school, "2199000123") == "school-code.province");
+  CHECK(RuleOf(school, "2134000123") == std::nullopt);
+  CHECK(RuleOf(school, "213400012") == Rule::kSchoolCodeFormat);
+  CHECK(RuleOf(school, "9934000123") == Rule::kSchoolCodeType);
+  CHECK(RuleOf(school, "2199000123") == Rule::kSchoolCodeProvince);
   FieldSpec div = Spec(Validator::kDivision);
-  CHECK(RuleOf(div, "341421") == "ok");  // retired (Chaohu), still known
-  CHECK(RuleOf(div, "349999") == "division.unknown");
-  CHECK(RuleOf(div, "34010") == "division.format");
+  CHECK(RuleOf(div, "341421") ==
+        std::nullopt);  // retired (Chaohu), still known
+  CHECK(RuleOf(div, "349999") == Rule::kDivisionUnknown);
+  CHECK(RuleOf(div, "34010") == Rule::kDivisionFormat);
   FieldSpec county = Spec(Validator::kAnhuiCounty);
-  CHECK(RuleOf(county, "340104") == "ok");
-  CHECK(RuleOf(county, "341421") == "anhui-county.unknown");  // gone by 2026
-  CHECK(RuleOf(county, "320102") == "anhui-county.unknown");
-  CHECK(RuleOf(county, "3401") == "anhui-county.format");
-  CHECK(RuleOf(Spec(Validator::kPostcode), "230031") == "ok");
-  CHECK(RuleOf(Spec(Validator::kPostcode), "930031") == "postcode.format");
+  CHECK(RuleOf(county, "340104") == std::nullopt);
+  CHECK(RuleOf(county, "341421") == Rule::kAnhuiCountyUnknown);  // gone by 2026
+  CHECK(RuleOf(county, "320102") == Rule::kAnhuiCountyUnknown);
+  CHECK(RuleOf(county, "3401") == Rule::kAnhuiCountyFormat);
+  CHECK(RuleOf(Spec(Validator::kPostcode), "230031") == std::nullopt);
+  CHECK(RuleOf(Spec(Validator::kPostcode), "930031") == Rule::kPostcodeFormat);
   FieldSpec phone = Spec(Validator::kPhone);
-  CHECK(RuleOf(phone, "13800000000") == "ok");
-  CHECK(RuleOf(phone, "0551-62345678") == "ok");
-  CHECK(RuleOf(phone, "0551-62345678-123") == "ok");
-  CHECK(RuleOf(phone, "055162345678") == "phone.format");
-  CHECK(RuleOf(phone, "12800000000") == "phone.format");
+  CHECK(RuleOf(phone, "13800000000") == std::nullopt);
+  CHECK(RuleOf(phone, "0551-62345678") == std::nullopt);
+  CHECK(RuleOf(phone, "0551-62345678-123") == std::nullopt);
+  CHECK(RuleOf(phone, "055162345678") == Rule::kPhoneFormat);
+  CHECK(RuleOf(phone, "12800000000") == Rule::kPhoneFormat);
   FieldSpec doc = Spec(Validator::kDocNo);
-  CHECK(RuleOf(doc, "瑶教基〔2026〕12号") == "ok");
-  CHECK(RuleOf(doc, "瑶教基[2026]12号") == "doc-no.format");
-  CHECK(RuleOf(doc, "瑶教基〔2027〕12号") == "doc-no.year");
-  CHECK(RuleOf(Spec(Validator::kClassNo), "12") == "ok");
-  CHECK(RuleOf(Spec(Validator::kClassNo), "012") == "class-no.format");
+  CHECK(RuleOf(doc, "瑶教基〔2026〕12号") == std::nullopt);
+  CHECK(RuleOf(doc, "瑶教基[2026]12号") == Rule::kDocNoFormat);
+  CHECK(RuleOf(doc, "瑶教基〔2027〕12号") == Rule::kDocNoYear);
+  CHECK(RuleOf(Spec(Validator::kClassNo), "12") == std::nullopt);
+  CHECK(RuleOf(Spec(Validator::kClassNo), "012") == Rule::kClassNoFormat);
   CHECK(RuleOf(Spec(Validator::kPhoto), "photos/G340102200203151232.jpg") ==
-        "ok");
-  CHECK(RuleOf(Spec(Validator::kPhoto), "photos/../x.jpg") == "photo.name");
-  CHECK(RuleOf(Spec(Validator::kPhoto), "G3401.png") == "photo.name");
+        std::nullopt);
+  CHECK(RuleOf(Spec(Validator::kPhoto), "photos/../x.jpg") == Rule::kPhotoName);
+  CHECK(RuleOf(Spec(Validator::kPhoto), "G3401.png") == Rule::kPhotoName);
   FieldSpec idn = Spec(Validator::kIdNumber);
-  CHECK(RuleOf(idn, "340102200203151232", "1") == "ok");
-  CHECK(RuleOf(idn, "340102200203151233", "1") == "citizen-id.check-digit");
-  CHECK(RuleOf(idn, "E12345678", "A") == "ok");  // a passport: free text
-  CHECK(RuleOf(Spec(Validator::kIdNumberAny), "340102870315123", "1") == "ok");
+  CHECK(RuleOf(idn, "340102200203151232", "1") == std::nullopt);
+  CHECK(RuleOf(idn, "340102200203151233", "1") == Rule::kCitizenIdCheckDigit);
+  CHECK(RuleOf(idn, "E12345678", "A") ==
+        std::nullopt);  // a passport: free text
+  CHECK(RuleOf(Spec(Validator::kIdNumberAny), "340102870315123", "1") ==
+        std::nullopt);
   FieldSpec table = Spec(Validator::kTable);
   table.table = Data().schema->Table("sex");
-  CHECK(RuleOf(table, "2") == "ok");
-  CHECK(RuleOf(table, "0") == "code.unknown");
+  CHECK(RuleOf(table, "2") == std::nullopt);
+  CHECK(RuleOf(table, "0") == Rule::kCodeUnknown);
 }
 
 TEST_CASE("retired region codes pass, but not after they were retired") {
@@ -291,8 +350,8 @@ TEST_CASE("retired region codes pass, but not after they were retired") {
   late += CitizenIdCheckChar(late);
   std::optional<Problem> p = CheckCitizenId(late, false, Context());
   REQUIRE(p);
-  CHECK(p->rule == "citizen-id.region-retired");
-  CHECK(p->severity == Severity::kWarning);
+  CHECK(p->rule == Rule::kCitizenIdRegionRetired);
+  CHECK(p->severity() == Severity::kWarning);
 }
 
 TEST_CASE(

@@ -1,6 +1,7 @@
 #include "common/cli.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 
@@ -253,6 +254,15 @@ bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
     return false;
   }
   return true;
+}
+
+bool ChineseLocale() {
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0')
+      return std::string_view(v).starts_with("zh");
+  }
+  return false;
 }
 
 }  // namespace xj::cli

@@ -101,4 +101,8 @@ bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
 /// A JSON string literal for `s` (escapes quotes, backslashes, controls).
 std::string JsonString(std::string_view s);
 
+/// Whether messages are to be read in Chinese: the first of LC_ALL,
+/// LC_MESSAGES and LANG that is set names a zh locale.
+bool ChineseLocale();
+
 }  // namespace xj::cli

@@ -385,7 +385,8 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
     Cli* cli;
     ProgressLine* progress;
     void Report(const registry::Finding& f) override {
-      if (cli->flags.quiet && f.severity != registry::Severity::kError) return;
+      if (cli->flags.quiet && f.severity() != registry::Severity::kError)
+        return;
       progress->Clear();
       std::fprintf(stderr, "%s\n", registry::FormatFinding(f).c_str());
     }
@@ -855,7 +856,8 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
     Cli* cli;
     ProgressLine* progress;
     void Report(const registry::Finding& f) override {
-      if (cli->flags.quiet && f.severity != registry::Severity::kError) return;
+      if (cli->flags.quiet && f.severity() != registry::Severity::kError)
+        return;
       if (cli->flags.json) return;
       progress->Clear();
       std::fprintf(stderr, "%s\n", registry::FormatFinding(f).c_str());

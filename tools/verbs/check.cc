@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "registry/rules.h"
 #include "verbs/verbs.h"
 
 namespace xj::cli {
@@ -12,7 +13,7 @@ class TextSink final : public registry::FindingSink {
  public:
   explicit TextSink(bool errors_only) : errors_only_(errors_only) {}
   void Report(const registry::Finding& f) override {
-    if (errors_only_ && f.severity != registry::Severity::kError) return;
+    if (errors_only_ && f.severity() != registry::Severity::kError) return;
     std::printf("%s\n", registry::FormatFinding(f).c_str());
   }
 
@@ -28,11 +29,10 @@ class JsonSink final : public registry::FindingSink {
         "%s\n  {\"severity\":%s,\"file\":%s,\"line\":%llu,\"field\":%s,"
         "\"rule\":%s,\"message\":%s,\"value\":%s}",
         first_ ? "" : ",",
-        JsonString(f.severity == registry::Severity::kError ? "error"
-                                                            : "warning")
-            .c_str(),
+        JsonString(registry::SeverityName(f.severity())).c_str(),
         JsonString(f.file).c_str(), static_cast<unsigned long long>(f.line),
-        JsonString(f.field).c_str(), JsonString(f.rule).c_str(),
+        JsonString(f.field).c_str(),
+        JsonString(registry::RuleId(f.rule)).c_str(),
         JsonString(f.message).c_str(), JsonString(f.value).c_str());
     first_ = false;
   }
@@ -40,6 +40,38 @@ class JsonSink final : public registry::FindingSink {
  private:
   bool first_ = true;
 };
+
+// --rules: every audit rule, one a line (id, severity, title), in the
+// reader's language; with --json, one object with both titles.
+int ListRules(const Cli& cli) {
+  bool zh = ChineseLocale();
+  if (cli.flags.json) std::printf("{\"verb\":\"check\",\"rules\":[");
+  bool first = true;
+  for (const registry::RuleInfo& r : registry::AllRules()) {
+    std::string_view severity = registry::SeverityName(r.severity);
+    if (cli.flags.json) {
+      std::printf(
+          "%s\n  {\"id\":%s,\"severity\":%s,\"title_zh\":%s,"
+          "\"title_en\":%s}",
+          first ? "" : ",", JsonString(r.id).c_str(),
+          JsonString(severity).c_str(), JsonString(r.title_zh).c_str(),
+          JsonString(r.title_en).c_str());
+    } else if (zh) {
+      std::printf("%.*s\t%s\t%.*s\n", static_cast<int>(r.id.size()),
+                  r.id.data(),
+                  r.severity == registry::Severity::kError ? "错误" : "警告",
+                  static_cast<int>(r.title_zh.size()), r.title_zh.data());
+    } else {
+      std::printf("%.*s\t%.*s\t%.*s\n", static_cast<int>(r.id.size()),
+                  r.id.data(), static_cast<int>(severity.size()),
+                  severity.data(), static_cast<int>(r.title_en.size()),
+                  r.title_en.data());
+    }
+    first = false;
+  }
+  if (cli.flags.json) std::printf("\n]}\n");
+  return kExitOk;
+}
 
 std::string Plural(std::uint64_t n, std::string_view one,
                    std::string_view many) {
@@ -51,6 +83,7 @@ std::string Plural(std::uint64_t n, std::string_view one,
 int RunCheck(Cli& cli, const std::vector<std::string>& args) {
   registry::CheckOptions opt;
   std::string schema_path, encoding = "auto";
+  bool rules = false;
   po::options_description desc("options");
   desc.add_options()("dir", po::value(&opt.dir)->value_name("DIR"),
                      "the school folder, or a folder of school folders")(
@@ -59,19 +92,27 @@ int RunCheck(Cli& cli, const std::vector<std::string>& args) {
       "schema", po::value(&schema_path)->value_name("FILE"),
       "check against this schema instead of the installed one")(
       "encoding", po::value(&encoding)->value_name("ENC"),
-      "auto (default: BOM, then UTF-8, then GB18030), utf-8 or gb18030");
+      "auto (default: BOM, then UTF-8, then GB18030), utf-8 or gb18030")(
+      "rules", po::bool_switch(&rules),
+      "list every audit rule (id, error or warning, title) and exit");
   AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/false);
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
   int code;
   if (!ParseArgs(
-          cli, args, desc, pos, "xjpack check DIR [--previous DIR] [--json]",
+          cli, args, desc, pos,
+          "xjpack check DIR [--previous DIR] [--json]\n"
+          "       xjpack check --rules [--json]",
           "Checks a school's registry files against the schema and the audit "
           "rules, and reports every finding. Exit status 0 means no errors "
           "(warnings allowed), 1 that errors were found.",
           &vm, &code)) {
     return code;
+  }
+  if (rules) {
+    if (!opt.dir.empty()) return cli.Usage("--rules takes no DIR");
+    return ListRules(cli);
   }
   if (opt.dir.empty()) return cli.Usage("the registry folder DIR is required");
   Result<formats::csv::Encoding> enc = formats::csv::ParseEncoding(encoding);

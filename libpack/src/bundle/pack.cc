@@ -97,9 +97,9 @@ class ReportSink final : public registry::FindingSink {
     MemorySink sink(&row);
     formats::csv::Writer w(&sink);
     std::string line = std::to_string(f.line);
-    (void)w.Write(
-        {f.severity == registry::Severity::kError ? "error" : "warning", f.file,
-         line, f.field, f.rule, f.message, f.raw_value});
+    (void)w.Write({std::string(registry::SeverityName(f.severity())), f.file,
+                   line, f.field, std::string(registry::RuleId(f.rule)),
+                   f.message, f.raw_value});
     (void)w.Flush();
     text_ += AsChars(row);
   }

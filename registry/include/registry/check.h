@@ -19,19 +19,21 @@
 #include "base/status.h"
 #include "formats/csv.h"
 #include "registry/data.h"
+#include "registry/rules.h"
 #include "registry/values.h"
 
 namespace xj::registry {
 
 struct Finding {
-  Severity severity = Severity::kError;
-  std::string file;        ///< relative to the checked folder
-  std::uint64_t line = 0;  ///< 0: the file (or school) as a whole
-  std::string field;       ///< may be empty
-  std::string rule;        ///< stable id, e.g. "citizen-id.check-digit"
-  std::string message;     ///< never holds a personal value
-  std::string value;       ///< the value, masked as the schema says
-  std::string raw_value;   ///< unmasked: only for encrypted reports
+  Rule rule = Rule::kCsvMalformed;  ///< its id and severity: registry/rules.h
+  std::string file;                 ///< relative to the checked folder
+  std::uint64_t line = 0;           ///< 0: the file (or school) as a whole
+  std::string field;                ///< may be empty
+  std::string message;              ///< never holds a personal value
+  std::string value;                ///< the value, masked as the schema says
+  std::string raw_value;            ///< unmasked: only for encrypted reports
+
+  Severity severity() const { return SeverityOf(rule); }
 };
 
 class FindingSink {

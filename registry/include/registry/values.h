@@ -1,8 +1,8 @@
 // Checking one registry value: dates, GB 11643 citizen IDs, student
 // numbers, school codes, division codes, code tables and the rest.
 //
-// A check returns nothing when the value is fine, or a Problem: severity,
-// a stable rule id ("citizen-id.check-digit") and a message that never
+// A check returns nothing when the value is fine, or a Problem: a rule of
+// registry/rules.h (its id and severity) and a message that never
 // contains the value itself (the caller shows the value masked or not,
 // according to the field). Empty values are the caller's business
 // (requiredness); these functions are given non-empty values.
@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "registry/divisions.h"
+#include "registry/rules.h"
 #include "registry/schema.h"
 
 namespace xj::registry {
@@ -30,12 +31,10 @@ int AgeAt(const Date& birth, const Date& when);
 /// The same day a year earlier (Feb 29 becomes Feb 28).
 Date YearBefore(const Date& d);
 
-enum class Severity { kError, kWarning };
-
 struct Problem {
-  Severity severity = Severity::kError;
-  std::string rule;
+  Rule rule;
   std::string message;
+  Severity severity() const { return SeverityOf(rule); }
 };
 
 /// What a value check may need besides the value.
