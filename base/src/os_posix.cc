@@ -677,7 +677,7 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path, unsigned mode,
                                       Replace replace) {
   if (replace == Replace::kNever && Exists(path)) {
     return Error(Code::kAlreadyExists, "{} already exists", path)
-        .WithHint("use --force to replace it");
+        .WithRemedy(Remedy::kReplace);
   }
   AtomicFile out;
   out.path_ = path;
@@ -762,7 +762,7 @@ Status AtomicFile::Commit() {
   if (!s.ok()) {
     if (s.code() == Code::kAlreadyExists) {
       s = Error(Code::kAlreadyExists, "{} already exists", path_)
-              .WithHint("use --force to replace it");
+              .WithRemedy(Remedy::kReplace);
     }
     Abort();
     return s;
@@ -834,9 +834,7 @@ Result<SecretBuffer> ReadPassphraseFromTerminal(std::string_view prompt,
   if (fd < 0) {
     return Status(Code::kInvalidArgument,
                   "no terminal to ask for a passphrase on")
-        .WithHint(
-            "give the passphrase with --passphrase-file FILE ('-' for "
-            "standard input)");
+        .WithRemedy(Remedy::kPassphraseFile);
   }
   File tty(fd);
   struct termios saved;

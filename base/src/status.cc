@@ -63,6 +63,14 @@ Status Status::WithHint(std::string hint) && {
   return std::move(*this);
 }
 
+Status Status::WithRemedy(Remedy remedy, std::string arg) && {
+  if (!ok()) {
+    remedy_ = remedy;
+    remedy_arg_ = std::move(arg);
+  }
+  return std::move(*this);
+}
+
 std::string Status::ToString() const {
   if (ok()) return "ok";
   return fmt::format("{}: {}", CodeName(code_), message_);

@@ -450,8 +450,8 @@ Result<std::size_t> Reader::Start(ByteSpan head) {
   }
   if (info_.bom && options_.encoding == Encoding::kGb18030) {
     return Error(1,
-                 "the file starts with a UTF-8 byte order mark but "
-                 "--encoding gb18030 was given");
+                 "the file starts with a UTF-8 byte order mark but was to be "
+                 "read as GB18030");
   }
   return skip;
 }

@@ -318,7 +318,7 @@ Result<SecretBuffer> Decryptor::Unwrap() {
                        "given"
                      : "the file is passphrase-encrypted, not encrypted to an "
                        "identity")
-          .WithHint("decrypt it without -i to be asked for the passphrase");
+          .WithRemedy(Remedy::kPassphraseNotIdentity);
     }
     XJ_ASSIGN_OR_RETURN(SecretBuffer passphrase, passphrase_());
     Bytes salt = ToBytes(kScryptLabel);

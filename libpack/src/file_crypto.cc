@@ -55,7 +55,7 @@ Status EncryptFile(const EncryptFileRequest& req) {
   if (req.output == kStdio && !req.armor && os::IsTerminal(os::kStdout)) {
     return Status(Code::kInvalidArgument,
                   "refusing to write binary ciphertext to a terminal")
-        .WithHint("use -o FILE, or --armor for text");
+        .WithRemedy(Remedy::kArmorOrOutput);
   }
   XJ_ASSIGN_OR_RETURN(Input in, OpenInput(req.input));
   os::FdSource source(in.fd);

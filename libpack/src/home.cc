@@ -33,8 +33,10 @@ Result<std::string> HomePath(const std::string& flag) {
     } else if (home != nullptr && home[0] == '/') {
       root = std::string(home) + "/.local/share/xjpack";
     } else {
-      return Status(Code::kInvalidArgument, "no office home: give --home DIR")
-          .WithHint("or set XJPACK_HOME");
+      return Status(Code::kInvalidArgument,
+                    "no office home: neither XJPACK_HOME nor a HOME folder is "
+                    "set")
+          .WithRemedy(Remedy::kHome);
     }
   }
   return root;

@@ -14,9 +14,7 @@ constexpr std::size_t kMaxKeyFile = 1 << 16;
 
 Status AlreadyExists(const std::string& path) {
   return Error(Code::kAlreadyExists, "{} already exists", path)
-      .WithHint(
-          "use --force to replace it (the old file is kept as "
-          "<name>.replaced-<time>)");
+      .WithRemedy(Remedy::kReplaceKey);
 }
 
 // Files written for one new key: all land, or none does and whatever was

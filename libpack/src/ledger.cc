@@ -173,9 +173,7 @@ Result<Admission> Ledger::Admit(const formats::trust::BundleStatement& st,
                  "bundle {} jumps to seq {} from the last accepted {} (more "
                  "than {} ahead)",
                  st.id, st.seq, last.first, kMaxSeqJump)
-        .WithHint(
-            "if the sender's counter was restored, confirm with the sender "
-            "and accept it with --accept-seq-jump");
+        .WithRemedy(Remedy::kAcceptSeqJump);
   }
   if (st.prev != last.second && last.first != 0) {
     a.warnings.push_back(fmt::format(

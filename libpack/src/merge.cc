@@ -329,7 +329,7 @@ Result<MergeResult> Merge(const MergeRequest& req,
   if (req.strict && audit.errors > 0) {
     return Error(Code::kRejected,
                  "the cross-school audit found {} error(s); nothing was merged "
-                 "(--strict)",
+                 "(a strict merge)",
                  audit.errors);
   }
   // data/merged/: the counts and the audit.

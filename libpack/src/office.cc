@@ -195,9 +195,10 @@ Result<SignFileResult> SignStatementFile(const std::string& path,
     XJ_RETURN_IF_ERROR(named(c.issuer_keys));
   } else if (out.type == "bundle") {
     return Error(Code::kInvalidArgument,
-                 "{} is a bundle statement; a leader signs it with 'xjpack "
-                 "approve'",
-                 path);
+                 "{} is a bundle statement, which only a leader's approval "
+                 "signs",
+                 path)
+        .WithRemedy(Remedy::kApprove);
   } else {
     return Error(Code::kMalformed,
                  "{} is not an xjtrust statement that is signed this way",
@@ -367,8 +368,9 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
         c.scope = own.cert.scope;  // a county's schools share its code
       } else {
         return Status(Code::kInvalidArgument,
-                      "give the scope (--scope, the region code prefixes the "
-                      "office answers for)");
+                      "the certificate needs a scope: the region code "
+                      "prefixes the office answers for")
+            .WithRemedy(Remedy::kScope);
       }
     }
     issuer = std::move(own);
@@ -450,9 +452,7 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
                      "{} lists {} {} key(s); its policies need {} {} "
                      "signature(s), so it needs at least {} (one a deputy's)",
                      c.subject, have, r, n, r, n + 1)
-            .WithHint(fmt::format("add keys to the request: 'xjpack init' "
-                                  "takes --{} PUBFILE",
-                                  r));
+            .WithRemedy(Remedy::kRequestKeys, r);
       }
     }
   }

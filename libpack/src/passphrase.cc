@@ -33,7 +33,7 @@ Result<SecretBuffer> FilePassphraseSource::Get(std::string_view, bool) {
 Result<SecretBuffer> NoPassphraseSource::Get(std::string_view purpose, bool) {
   return Error(Code::kWrongPassphrase,
                "{} needs a passphrase and none was given", purpose)
-      .WithHint("give one with --passphrase-file FILE, or run on a terminal");
+      .WithRemedy(Remedy::kPassphraseFile);
 }
 
 Status CheckNewPassphrase(const SecretBuffer& passphrase) {

@@ -208,7 +208,7 @@ Result<TrustStore> TrustStore::Open(const Home& home) {
   if (!os::Exists(path)) {
     return Error(Code::kNotFound, "{} is not set up as an office (no {})",
                  home.root, path)
-        .WithHint("run 'xjpack init' first");
+        .WithRemedy(Remedy::kInit);
   }
   TrustStore t;
   t.home_ = home;
@@ -219,7 +219,7 @@ Result<TrustStore> TrustStore::Open(const Home& home) {
                       ReadChainFolder(home.root + "/trust", "trust/", 1000000));
   if (t.files_.roots.empty()) {
     return Error(Code::kNotFound, "{}/trust holds no root", home.root)
-        .WithHint("run 'xjpack init' with the province's root");
+        .WithRemedy(Remedy::kInitWithRoot);
   }
   return t;
 }
@@ -249,7 +249,7 @@ Result<std::string> TrustStore::RecipientOf(
                "this office holds no certificate of {}, so it does not know "
                "its age recipient",
                code)
-      .WithHint(fmt::format("give it as --to {}=age1... (or a file)", code));
+      .WithRemedy(Remedy::kRecipient, std::string(code));
 }
 
 Result<TrustStore> TrustStore::Init(const Home& home, const OfficeInfo& office,
@@ -364,9 +364,7 @@ Result<trust::TrustedOffice> TrustStore::OwnCertificate(
   if (best) return *best;
   return Error(Code::kNotFound, "office {} has no certificate installed",
                office_.code)
-      .WithHint(
-          "send the request 'xjpack init' printed to the parent office, then "
-          "'xjpack cert install' what it issues");
+      .WithRemedy(Remedy::kInstallCertificate);
 }
 
 ChainFiles TrustStore::ChainFor(const trust::TrustedOffice& own) const {

@@ -1342,7 +1342,7 @@ Result<CheckTotals> CheckRegistry(const RegistryData& data,
     return Error(Code::kNotFound, "{}: no such folder", options.dir);
   }
   if (!options.previous.empty() && !os::IsDirectory(options.previous)) {
-    return Error(Code::kNotFound, "{}: no such folder (--previous)",
+    return Error(Code::kNotFound, "{}: no such folder (last year's registry)",
                  options.previous);
   }
   std::vector<std::string> schools;

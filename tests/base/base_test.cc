@@ -21,6 +21,19 @@ TEST_CASE("a Status gains context on the way up and keeps its code") {
   CHECK(CodeName(Code::kWrongPassphrase) == "wrong-passphrase");
 }
 
+TEST_CASE("a Status names its remedy, and keeps it through context") {
+  Status s = Error(Code::kAlreadyExists, "x.key already exists")
+                 .WithRemedy(Remedy::kRecipient, "3401")
+                 .WithContext("writing the key");
+  CHECK(s.message() == "writing the key: x.key already exists");
+  CHECK(s.remedy() == Remedy::kRecipient);
+  CHECK(s.remedy_arg() == "3401");
+  CHECK(s.hint().empty());
+  CHECK(Status(Code::kIoError, "e").remedy() == Remedy::kNone);
+  // Success carries no remedy.
+  CHECK(Status::Ok().WithRemedy(Remedy::kReplace).remedy() == Remedy::kNone);
+}
+
 TEST_CASE("a Result holds either a value or a failed Status") {
   Result<int> good = 7;
   REQUIRE(good.ok());

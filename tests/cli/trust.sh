@@ -544,7 +544,7 @@ expect 0 "" "$XJ" check audit-data/2134000000
 mkdir m6 m7
 expect 0 "" "$XJ" pack audit-data/2134000000 --to 340102 -o m6 --home school $PW
 expect 0 "" "$XJ" pack audit-data/3134000000 --to 340102 -o m6 --home junior $PW
-expect 1 "the cross-school audit found 1 error(s); nothing was merged (--strict)" \
+expect 1 "the cross-school audit found 1 error(s); nothing was merged (a strict merge)" \
   "$XJ" merge m6/XJ/* --to 3401 -o m7 --home county --strict $PW
 grep -q "school 2134000000 records a transfer out to 3134000000, which records no transfer in \[merge.transfer-in-missing\]" .err ||
   fail "the unmatched transfer is not reported"

@@ -95,15 +95,83 @@ std::string JsonString(std::string_view s) {
   return out;
 }
 
+// The words for a remedy the library named (base/status.h), with this
+// tool's options and verbs.
+std::string RemedyHint(const Status& status) {
+  const std::string& arg = status.remedy_arg();
+  switch (status.remedy()) {
+    case Remedy::kNone:
+      return "";
+    case Remedy::kReplace:
+      return "use --force to replace it";
+    case Remedy::kReplaceKey:
+      return "use --force to replace it (the old file is kept as "
+             "<name>.replaced-<time>)";
+    case Remedy::kPassphraseFile:
+      return "give the passphrase with --passphrase-file FILE ('-' for "
+             "standard input), or run on a terminal";
+    case Remedy::kSplitVolumes:
+      return "or pack into a folder with --volume-size and copy the volumes, "
+             "each with bundle.stmt and its signatures, to several sticks "
+             "(verify and unpack take several folders)";
+    case Remedy::kAllowErrors:
+      return "fix them, or pack anyway with --allow-errors REASON (the reason "
+             "and the findings travel in the bundle)";
+    case Remedy::kArmorOrOutput:
+      return "use -o FILE, or --armor for text";
+    case Remedy::kHome:
+      return "give --home DIR, or set XJPACK_HOME";
+    case Remedy::kAcceptSeqJump:
+      return "if the sender's counter was restored, confirm with the sender "
+             "and accept it with --accept-seq-jump";
+    case Remedy::kScope:
+      return "give it with --scope (the region code prefixes the office "
+             "answers for)";
+    case Remedy::kRecipient:
+      return fmt::format("give it as --to {}=age1... (or a file)", arg);
+    case Remedy::kInit:
+      return "run 'xjpack init' first (or, to verify or unpack one bundle, "
+             "give the sender's public key with -p)";
+    case Remedy::kInitWithRoot:
+      return "run 'xjpack init' with the province's root";
+    case Remedy::kApprove:
+      return "the leader runs 'xjpack approve' on it";
+    case Remedy::kOtherSticks:
+      return "give the folders of the other sticks too: xjpack verify DIR1 "
+             "DIR2 ...";
+    case Remedy::kVerifyCopy:
+      return "check the copy with 'xjpack verify' and the sender's public key "
+             "(-p)";
+    case Remedy::kInstallCertificate:
+      return "send the request 'xjpack init' printed to the parent office, "
+             "then 'xjpack cert install' what it issues";
+    case Remedy::kRequestKeys:
+      return fmt::format(
+          "add keys to the request: 'xjpack init' takes --{} "
+          "PUBFILE",
+          arg);
+    case Remedy::kPassphraseNotIdentity:
+      return "decrypt it without -i to be asked for the passphrase";
+    case Remedy::kSenderKey:
+      return "or give the sender's public key with -p";
+    case Remedy::kIdentity:
+      return "give it with -i FILE";
+    case Remedy::kVerifyInOffice:
+      return "verify it with -i in an office home, not with -p";
+  }
+  return "";
+}
+
 int Cli::Fail(const Status& status) {
   int code = ExitCodeFor(status);
   // (names in messages are escaped where the message is made; this only
   // guards the terminal against what was not)
   std::string message = EscapeControlsForDisplay(status.message());
   std::fprintf(stderr, "xjpack: error: %s\n", message.c_str());
-  if (!status.hint().empty()) {
+  for (const std::string& hint : {status.hint(), RemedyHint(status)}) {
+    if (hint.empty()) continue;
     std::fprintf(stderr, "xjpack: hint: %s\n",
-                 EscapeControlsForDisplay(status.hint()).c_str());
+                 EscapeControlsForDisplay(hint).c_str());
   }
   if (flags.json) {
     std::printf(

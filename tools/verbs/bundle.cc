@@ -316,6 +316,13 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   if (vm.count("allow-errors") && allow_errors.empty()) {
     return cli.Usage("--allow-errors needs a reason");
   }
+  if (Status reason = formats::trust::CheckValue(allow_errors);
+      !allow_errors.empty() && !reason.ok()) {
+    return cli.Fail(Error(Code::kInvalidArgument,
+                          "--allow-errors: the reason must be one line of "
+                          "plain text: {}",
+                          reason.message()));
+  }
   if (kind != "census" && kind != "changes" && kind != "graduation") {
     return cli.Usage("--kind must be census, changes or graduation");
   }
@@ -667,7 +674,7 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   if (identity_files.empty()) return cli.Usage("-i IDENTITY is required");
   std::optional<pack::Ledger> ledger;
   std::optional<keys::SigningKey> receipt_key;
-  req.accept_seq_jump = accept_jump;
+  if (accept_jump) req.seq_jump_override = "--accept-seq-jump";
   req.held_after_extract = held_after;
   if (store) {
     Result<pack::Home> h = pack::OpenHome(home_flag);

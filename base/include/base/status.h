@@ -42,6 +42,36 @@ enum class Code : std::uint8_t {
   kInternal,         ///< a bug: an invariant did not hold
 };
 
+/// What the person at the command line can do about a failure, when that
+/// is one of the tool's options or verbs. Library code names the remedy and
+/// never the option: tools/ phrases it with its own flag and verb names
+/// (tools/common/cli.cc), so the library's messages do not depend on one
+/// command line.
+enum class Remedy : std::uint8_t {
+  kNone,
+  kReplace,             ///< allow the output to be replaced
+  kReplaceKey,          ///< the same for a key (the old one is kept aside)
+  kPassphraseFile,      ///< give the passphrase from a file, or a terminal
+  kSplitVolumes,        ///< pack into a folder in volumes, carry several sticks
+  kAllowErrors,         ///< pack with the errors, giving a reason
+  kArmorOrOutput,       ///< write to a file, or as text
+  kHome,                ///< name the office home
+  kAcceptSeqJump,       ///< accept the jump after confirming with the sender
+  kScope,               ///< give the scope of the certificate
+  kRecipient,           ///< give the office's recipient key (remedy_arg: code)
+  kInit,                ///< set up the office home
+  kInitWithRoot,        ///< set up the office home with the province's root
+  kApprove,             ///< a leader approves the bundle
+  kOtherSticks,         ///< give the folders of the other sticks too
+  kVerifyCopy,          ///< verify the copy under the sender's key
+  kInstallCertificate,  ///< send the request, install what the parent issues
+  kRequestKeys,         ///< list more keys in the request (remedy_arg: role)
+  kPassphraseNotIdentity,  ///< decrypt with a passphrase, not an identity
+  kSenderKey,              ///< give the sender's public key
+  kIdentity,               ///< give the office identity
+  kVerifyInOffice,         ///< verify with the identity in an office home
+};
+
 /// Stable, lowercase, hyphenated name of a code ("wrong-passphrase"), used in
 /// --json output and in man pages.
 std::string_view CodeName(Code code);
@@ -65,6 +95,10 @@ class [[nodiscard]] Status {
   Status WithContext(std::string_view context) const&;
   Status WithContext(std::string_view context) &&;
   Status WithHint(std::string hint) &&;
+  /// What the user can do (see Remedy); `arg` fills the remedy's blank.
+  Status WithRemedy(Remedy remedy, std::string arg = "") &&;
+  Remedy remedy() const { return remedy_; }
+  const std::string& remedy_arg() const { return remedy_arg_; }
 
   /// "code-name: message" for logs and test failure output.
   std::string ToString() const;
@@ -73,6 +107,8 @@ class [[nodiscard]] Status {
   Code code_ = Code::kOk;
   std::string message_;
   std::string hint_;
+  Remedy remedy_ = Remedy::kNone;
+  std::string remedy_arg_;
 };
 
 /// Formats a message with fmt and returns a Status carrying it.

@@ -248,7 +248,9 @@ struct UnpackRequest {
   /// The office's ledger: refuses replays and equivocation, records what
   /// was accepted. Without one (keys given with -p), nothing is recorded.
   Ledger* ledger = nullptr;
-  bool accept_seq_jump = false;  ///< a logged override of the jump guard
+  /// Non-empty: the jump guard is overridden, and this is the reason the
+  /// ledger records (the tool names the option that asked for it).
+  std::string seq_jump_override;
   /// Signs the receipt (the recipient's clerk key); with a store and when
   /// this office is the recipient, the receipt goes to
   /// home/outbox/receipts/<bundle-id>/.

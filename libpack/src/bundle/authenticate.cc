@@ -75,7 +75,7 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
                    "{} awaits a leader's approval; no bundle leaves before "
                    "it",
                    p)
-          .WithHint("the leader runs 'xjpack approve' on it");
+          .WithRemedy(Remedy::kApprove);
     }
     // The bundle folder and the XJ folder holding it are the stick's; a
     // link in either place could lead anywhere.
@@ -308,15 +308,14 @@ Result<BundleReport> ReadStatementAndSignatures(
                      fmt::join(ids, ", "), fmt::join(certified, ", "))
             .WithHint(
                 "the sender signed with a key that is not certified: it "
-                "must sign with a certified key, or have this key certified "
-                "(xjpack cert issue)");
+                "must sign with a certified key, or have this key "
+                "certified");
       }
       return Error(Code::kBadSignature,
                    "the bundle is signed only by unknown key(s) {}",
                    fmt::join(ids, ", "))
-          .WithHint(
-              "give the sender's public key with -p, or check who sent this "
-              "stick");
+          .WithHint("check who sent this stick")
+          .WithRemedy(Remedy::kSenderKey);
     }
   }
   return r;

@@ -144,8 +144,8 @@ Status CheckPackRequest(const PackRequest& req, bool registry) {
     Status reason = ft::CheckValue(req.allow_errors);
     if (!reason.ok()) {
       return Error(Code::kInvalidArgument,
-                   "--allow-errors: the reason must be one line of plain "
-                   "text: {}",
+                   "the reason for packing with errors must be one line of "
+                   "plain text: {}",
                    reason.message());
     }
   }
@@ -600,11 +600,11 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   phase = Clock::now();
   XJ_ASSIGN_OR_RETURN(result.media, ProbeMedia(req.media));
   std::uint64_t needed = RoomNeeded(text, payload, signer.chain);
-  XJ_RETURN_IF_ERROR(CheckRoom(
-      result.media, req.media, needed, "the bundle",
-      "use a larger stick; or pack into a folder with --volume-size and copy "
-      "the volumes, each with bundle.stmt and its signatures, to several "
-      "sticks (verify and unpack take several folders)"));
+  if (Status room = CheckRoom(result.media, req.media, needed, "the bundle",
+                              "use a larger stick");
+      !room.ok()) {
+    return std::move(room).WithRemedy(Remedy::kSplitVolumes);
+  }
   XJ_ASSIGN_OR_RETURN(
       result.media_dir,
       CopyToStick(
@@ -660,10 +660,7 @@ Result<PackResult> Pack(const PackRequest& req,
     return Error(Code::kRejected,
                  "the registry has {} error(s); nothing was packed",
                  totals.errors)
-        .WithHint(
-            "fix them, or pack anyway with --allow-errors REASON (the reason "
-            "and the "
-            "findings travel in the bundle)");
+        .WithRemedy(Remedy::kAllowErrors);
   }
   check_seconds = seconds_since(phase);
   phase = Clock::now();

@@ -115,7 +115,7 @@ Status Record(
     all.push_back(AcceptedFrom(n, sha, "held in " + r.statement.id));
   const ft::BundleStatement& st = r.statement;
   AcceptedBundle b = AcceptedFrom(st, r.statement_sha256, Signers(r));
-  if (req.accept_seq_jump) b.override_reason = "--accept-seq-jump";
+  b.override_reason = req.seq_jump_override;
   all.push_back(std::move(b));
   XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
   const TrustStore* store = req.trust.store;
@@ -291,12 +291,13 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   auto unpack_start = std::chrono::steady_clock::now();
   if (req.trust.empty()) {
     return Status(Code::kInvalidArgument,
-                  "unpack needs an office home set up with 'xjpack init', or "
-                  "the sender's public key (-p), to trust the bundle");
+                  "unpack trusts only signed data: it needs an office home, "
+                  "or the sender's public key, to trust the bundle")
+        .WithRemedy(Remedy::kInit);
   }
   if (req.identities == nullptr || req.identities->empty()) {
-    return Status(Code::kInvalidArgument,
-                  "unpack needs the office identity (-i)");
+    return Status(Code::kInvalidArgument, "unpack needs the office identity")
+        .WithRemedy(Remedy::kIdentity);
   }
   XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
   XJ_ASSIGN_OR_RETURN(BundleReport r, Authenticate(inv, req.trust, true));
@@ -318,7 +319,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   if (req.ledger != nullptr) {
     XJ_ASSIGN_OR_RETURN(Admission a,
                         req.ledger->Admit(r.statement, r.statement_sha256,
-                                          req.accept_seq_jump));
+                                          !req.seq_jump_override.empty()));
     if (a.kind == Admission::kAlreadyAccepted) {
       UnpackResult out;
       out.already_accepted = a.accepted_at;

@@ -57,8 +57,8 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
     if (req.trust.store == nullptr) {
       return Status(Code::kInvalidArgument,
                     "a merged bundle's children are judged by their "
-                    "certificates: verify it with -i in an office home, not "
-                    "with -p");
+                    "certificates, which only an office home holds")
+          .WithRemedy(Remedy::kVerifyInOffice);
     }
     XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(req.trust.store->home()));
     struct Cleanup {

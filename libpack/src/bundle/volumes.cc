@@ -118,9 +118,7 @@ Result<std::vector<std::string>> LocateVolumes(const Inventory& inv,
   if (!missing.empty() && !lenient) {
     return Error(Code::kNotFound, "volume(s) {} of {} missing",
                  fmt::join(missing, ", "), names.size())
-        .WithHint(
-            "give the folders of the other sticks too: xjpack verify DIR1 DIR2 "
-            "...");
+        .WithRemedy(Remedy::kOtherSticks);
   }
   return paths;
 }
@@ -372,14 +370,17 @@ Result<std::string> CopyToStick(const std::string& from_dir,
     if (s.hint().empty() &&
         (s.code() == Code::kIoError || s.code() == Code::kNotFound ||
          s.code() == Code::kNoSpace)) {
-      return std::move(s).WithHint(fmt::format(
-          "the stick may be full or failing (some FAT drivers report a full "
-          "disk as \"operation not permitted\" or \"no such file or "
-          "directory\"); nothing of this bundle is left on it, and the "
-          "bundle is kept in {}: copy that folder to {} on a stick with room, "
-          "and "
-          "check the copy with xjpack verify -p",
-          from_dir, final_dir));
+      return std::move(s)
+          .WithHint(fmt::format(
+              "the stick may be full or failing (some FAT drivers report a "
+              "full "
+              "disk as \"operation not permitted\" or \"no such file or "
+              "directory\"); nothing of this bundle is left on it, and the "
+              "bundle is kept in {}: copy that folder to {} on a stick with "
+              "room, "
+              "and verify the copy",
+              from_dir, final_dir))
+          .WithRemedy(Remedy::kVerifyCopy);
     }
     return s;
   }
