@@ -36,9 +36,11 @@ Status CheckDistinct(const std::string& input, const std::string& output) {
 }
 
 // Commits `out`; with force, a secret key in the way is kept aside first.
-Status CommitOutput(os::AtomicFile& out, bool force, std::string* kept_aside) {
+Status CommitOutput(os::AtomicFile& out, bool force, std::int64_t now,
+                    std::string* kept_aside) {
   if (force) {
-    XJ_ASSIGN_OR_RETURN(std::string aside, SetAsideIfSecretKey(out.path()));
+    XJ_ASSIGN_OR_RETURN(std::string aside,
+                        SetAsideIfSecretKey(out.path(), now));
     if (kept_aside != nullptr) *kept_aside = aside;
   }
   return out.Commit();
@@ -79,7 +81,7 @@ Status EncryptFile(const EncryptFileRequest& req) {
   XJ_RETURN_IF_ERROR(
       run(out.sink())
           .WithContext(fmt::format("encrypting {}", Name(req.input))));
-  return CommitOutput(out, req.force, req.kept_aside);
+  return CommitOutput(out, req.force, req.now, req.kept_aside);
 }
 
 Status DecryptFile(const DecryptFileRequest& req, age::Decryptor& decryptor) {
@@ -102,7 +104,7 @@ Status DecryptFile(const DecryptFileRequest& req, age::Decryptor& decryptor) {
                                                        : os::Replace::kNever));
   XJ_RETURN_IF_ERROR(
       decryptor.Decrypt(source, out.sink()).WithContext(context));
-  return CommitOutput(out, req.force, req.kept_aside);
+  return CommitOutput(out, req.force, req.now, req.kept_aside);
 }
 
 std::string DefaultSignaturePath(const std::string& path) {
@@ -135,10 +137,10 @@ Result<minisign::Signature> SignFile(const SignFileRequest& req,
                  "the verbs that issue them",
                  req.input);
   }
-  std::string comment = req.trusted_comment.empty()
-                            ? minisign::DefaultTrustedComment(
-                                  os::BaseName(req.input), os::NowUnix())
-                            : req.trusted_comment;
+  std::string comment =
+      req.trusted_comment.empty()
+          ? minisign::DefaultTrustedComment(os::BaseName(req.input), req.now)
+          : req.trusted_comment;
   XJ_ASSIGN_OR_RETURN(os::AtomicFile out,
                       os::AtomicFile::Create(sig_path, 0644,
                                              req.force ? os::Replace::kAllowed
@@ -149,7 +151,7 @@ Result<minisign::Signature> SignFile(const SignFileRequest& req,
     return sig.status().WithContext(fmt::format("signing {}", req.input));
   XJ_RETURN_IF_ERROR(
       out.sink().Write(AsBytes(formats::minisign::EncodeSignatureFile(*sig))));
-  XJ_RETURN_IF_ERROR(CommitOutput(out, req.force, req.kept_aside));
+  XJ_RETURN_IF_ERROR(CommitOutput(out, req.force, req.now, req.kept_aside));
   return sig;
 }
 

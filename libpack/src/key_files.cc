@@ -21,7 +21,7 @@ Status AlreadyExists(const std::string& path) {
 // moved aside comes back.
 class KeyFileSet {
  public:
-  explicit KeyFileSet(bool force) : force_(force) {}
+  KeyFileSet(bool force, std::int64_t now) : force_(force), now_(now) {}
 
   Status Add(const std::string& path, std::string_view content, unsigned mode) {
     if (!force_ && os::Exists(path)) return AlreadyExists(path);
@@ -38,7 +38,7 @@ class KeyFileSet {
 
   /// Moves existing files aside (with force), then commits every file.
   Result<std::vector<std::string>> Commit() {
-    std::string stamp = os::FormatUtcCompact(os::NowUnix());
+    std::string stamp = os::FormatUtcCompact(now_);
     std::vector<std::pair<std::string, std::string>> moved;
     auto undo = [&](std::size_t committed) {
       for (std::size_t i = 0; i < committed; ++i) {
@@ -71,6 +71,7 @@ class KeyFileSet {
 
  private:
   bool force_;
+  std::int64_t now_;
   std::vector<os::AtomicFile> files_;
 };
 
@@ -92,6 +93,7 @@ Status CheckWorkFactor(int wf) {
 // The paths a keygen request will write, refused early (before any
 // passphrase is asked) when they are in the way.
 Result<GeneratedKey> PlanKeyFiles(const KeygenRequest& request) {
+  if (request.now <= 0) return Status(Code::kInternal, "no time was given");
   XJ_RETURN_IF_ERROR(CheckWorkFactor(request.work_factor));
   GeneratedKey out;
   out.secret_path = request.secret_path;
@@ -123,7 +125,7 @@ std::string DefaultPublicPath(const std::string& secret_path) {
 Result<GeneratedKey> GenerateSigningKeyFiles(const KeygenRequest& request,
                                              PassphraseSource& passphrases) {
   XJ_ASSIGN_OR_RETURN(GeneratedKey out, PlanKeyFiles(request));
-  KeyFileSet files(request.force);
+  KeyFileSet files(request.force, request.now);
   XJ_ASSIGN_OR_RETURN(SecretBuffer pass,
                       NewPassphrase(passphrases, "the new signing key"));
   XJ_ASSIGN_OR_RETURN(keys::SigningKey key, keys::SigningKey::Generate());
@@ -167,7 +169,7 @@ Result<GeneratedKey> GenerateOfficeIdentityFiles(
                       formats::age::EncodeIdentity(id.secret().span()));
   std::string head =
       fmt::format("# xjpack office identity, created {}\n# public key: {}\n",
-                  os::FormatUtc(os::NowUnix()), recipient);
+                  os::FormatUtc(request.now), recipient);
   XJ_ASSIGN_OR_RETURN(
       SecretBuffer text,
       SecretBuffer::Allocate(head.size() + id_string.size() + 1));
@@ -184,7 +186,7 @@ Result<GeneratedKey> GenerateOfficeIdentityFiles(
   opt.armor = true;
   XJ_RETURN_IF_ERROR(age::EncryptWithPassphrase(plain, sealed_sink, pass.span(),
                                                 request.work_factor, opt));
-  KeyFileSet files(request.force);
+  KeyFileSet files(request.force, request.now);
   XJ_RETURN_IF_ERROR(files.Add(out.secret_path, AsChars(sealed), 0600));
   XJ_RETURN_IF_ERROR(
       files.Add(out.public_path,
@@ -333,9 +335,11 @@ bool LooksLikeSecretKey(const std::string& path) {
          h.substr(formats::age::kVersionLine.size(), 10) == "-> scrypt ";
 }
 
-Result<std::string> SetAsideIfSecretKey(const std::string& path) {
+Result<std::string> SetAsideIfSecretKey(const std::string& path,
+                                        std::int64_t now) {
   if (!LooksLikeSecretKey(path)) return std::string();
-  std::string aside = path + ".replaced-" + os::FormatUtcCompact(os::NowUnix());
+  if (now <= 0) return Status(Code::kInternal, "no time was given");
+  std::string aside = path + ".replaced-" + os::FormatUtcCompact(now);
   XJ_RETURN_IF_ERROR(
       os::RenameNoReplace(path, aside)
           .WithContext("keeping the secret key it would replace"));

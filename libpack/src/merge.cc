@@ -88,7 +88,7 @@ Result<MergeResult> Merge(const MergeRequest& req,
   if (req.children.empty())
     return Status(Code::kInvalidArgument, "no child bundle to merge");
   XJ_RETURN_IF_ERROR(CheckPackRequest(pr, /*registry=*/false));
-  std::int64_t clock = pr.now != 0 ? pr.now : os::NowUnix();
+  std::int64_t clock = pr.now;
   XJ_RETURN_IF_ERROR(CheckSigningClock(pr.home, clock));
   XJ_ASSIGN_OR_RETURN(std::string now_eff, req.ledger->EffectiveNow(clock));
   XJ_ASSIGN_OR_RETURN(trust::TrustedOffice own,
@@ -352,6 +352,7 @@ Result<MergeResult> Merge(const MergeRequest& req,
 
   PackRequest p = pr;
   p.kind = kind;
+  p.trusted_now = now_eff;
   XJ_ASSIGN_OR_RETURN(result.pack, PackContent(p, std::move(content)));
   // The children are accepted with the merge that holds them, and what
   // they hold in turn: one transaction.

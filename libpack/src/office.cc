@@ -22,7 +22,12 @@ using formats::minisign::KeyIdToString;
 
 constexpr std::int64_t kDay = 86400;
 
-std::int64_t Now(std::int64_t now) { return now != 0 ? now : os::NowUnix(); }
+// The time a statement is made or judged at is given by the caller (the
+// office session's clock); the library reads no clock.
+Status NeedTime(std::int64_t now) {
+  if (now <= 0) return Status(Code::kInternal, "no time was given");
+  return Status::Ok();
+}
 
 std::string AddYears(std::int64_t now, int years) {
   std::string t = os::FormatUtc(now);
@@ -121,6 +126,7 @@ Result<trust::SignedText> ReadStatementFile(const std::string& path) {
 // ---- the root ----
 
 Result<std::string> MakeRoot(const RootRequest& r) {
+  XJ_RETURN_IF_ERROR(NeedTime(r.now));
   if (r.province.size() != 2 || !ft::IsDigits(r.province)) {
     return Status(Code::kInvalidArgument,
                   "the province is its two-digit code (GB/T 2260), e.g. 34");
@@ -136,7 +142,7 @@ Result<std::string> MakeRoot(const RootRequest& r) {
   root.province = r.province;
   root.threshold = r.threshold;
   for (const auto& k : r.keys) root.keys.push_back({k, "root"});
-  std::int64_t now = Now(r.now);
+  std::int64_t now = r.now;
   root.created = os::FormatUtc(now);
   root.expires = AddYears(now, r.valid_years);
   std::string text = ft::SerializeRoot(root);
@@ -147,8 +153,9 @@ Result<std::string> MakeRoot(const RootRequest& r) {
 
 Result<std::string> MakeNextRoot(const TrustStore& store,
                                  const RootRequest& request) {
+  XJ_RETURN_IF_ERROR(NeedTime(request.now));
   XJ_ASSIGN_OR_RETURN(trust::Verifier v,
-                      store.MakeVerifier({os::FormatUtc(Now(request.now))}));
+                      store.MakeVerifier({os::FormatUtc(request.now)}));
   RootRequest next = request;
   next.version = v.root().version + 1;
   if (next.province.empty()) next.province = v.root().province;
@@ -164,6 +171,7 @@ Result<SignFileResult> SignStatementFile(const std::string& path,
                                          const keys::SigningKey& key,
                                          const std::string& role,
                                          std::int64_t now) {
+  XJ_RETURN_IF_ERROR(NeedTime(now));
   XJ_ASSIGN_OR_RETURN(trust::SignedText s, ReadStatementFile(path));
   SignFileResult out;
   out.type = TypeOf(s.text);
@@ -214,7 +222,7 @@ Result<SignFileResult> SignStatementFile(const std::string& path,
   }
   XJ_ASSIGN_OR_RETURN(
       std::string sig,
-      trust::SignStatement(s.text, out.type, out.id, out.role, key, Now(now)));
+      trust::SignStatement(s.text, out.type, out.id, out.role, key, now));
   XJ_RETURN_IF_ERROR(WriteFileNew(out.signature_path, sig, 0644));
   return out;
 }
@@ -242,6 +250,7 @@ Result<InitResult> InitOffice(const InitRequest& req,
   XJ_RETURN_IF_ERROR(os::MakeDirectories(keys_dir, 0700));
   KeygenRequest kr;
   if (req.work_factor != 0) kr.work_factor = req.work_factor;
+  kr.now = req.now;
   // Keys made here go again if the setting up fails: no office exists
   // until home/office does.
   struct Made {
@@ -332,10 +341,11 @@ std::string DefaultNotAfter(ft::Level level, std::int64_t now) {
 }  // namespace
 
 Result<IssueResult> IssueCertificate(const IssueRequest& req) {
+  XJ_RETURN_IF_ERROR(NeedTime(req.now));
   if (req.key == nullptr)
     return Status(Code::kInvalidArgument, "a signing key is required");
   XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(req.home));
-  std::int64_t now = Now(req.now);
+  std::int64_t now = req.now;
   trust::VerifierOptions vo{os::FormatUtc(now), false};
   XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier(vo));
   const ft::RequestStatement& s = req.subject;
@@ -560,10 +570,11 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
 Result<InstallResult> InstallCertificates(const Home& home,
                                           const std::string& dir,
                                           std::int64_t now) {
+  XJ_RETURN_IF_ERROR(NeedTime(now));
   XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
   XJ_ASSIGN_OR_RETURN(ChainFiles files,
                       ReadChainFolder(dir, os::BaseName(dir) + "/"));
-  trust::VerifierOptions vo{os::FormatUtc(Now(now)), false};
+  trust::VerifierOptions vo{os::FormatUtc(now), false};
   XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier(vo));
   XJ_RETURN_IF_ERROR(v.AddRoots(files.roots));
   // Certificates held already help to find the issuers.
@@ -624,6 +635,7 @@ Result<InstallResult> InstallCertificates(const Home& home,
 }
 
 Result<RevokeResult> Revoke(const RevokeRequest& req) {
+  XJ_RETURN_IF_ERROR(NeedTime(req.now));
   if (req.key == nullptr)
     return Status(Code::kInvalidArgument, "a signing key is required");
   if (req.serials.empty() && req.key_ids.empty()) {
@@ -631,7 +643,7 @@ Result<RevokeResult> Revoke(const RevokeRequest& req) {
                   "name at least one serial or compromised key to revoke");
   }
   XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(req.home));
-  std::int64_t now = Now(req.now);
+  std::int64_t now = req.now;
   trust::VerifierOptions vo{os::FormatUtc(now), false};
   XJ_ASSIGN_OR_RETURN(trust::Verifier v, store.MakeVerifier(vo));
   // The root revokes (with a root key), or this office.
@@ -805,6 +817,7 @@ Result<std::vector<std::string>> LearnFromChain(const Home& home,
 
 Result<std::uint64_t> AddRoot(const Home& home, const std::string& path,
                               std::int64_t now) {
+  XJ_RETURN_IF_ERROR(NeedTime(now));
   XJ_ASSIGN_OR_RETURN(trust::SignedText s, ReadStatementFile(path));
   XJ_ASSIGN_OR_RETURN(ft::RootStatement r, ft::ParseRoot(s.text));
   s.name = RootFileName(r.version);
@@ -815,7 +828,7 @@ Result<std::uint64_t> AddRoot(const Home& home, const std::string& path,
   ChainFiles c;
   c.roots.push_back(s);
   XJ_ASSIGN_OR_RETURN(std::vector<std::string> learned,
-                      LearnFromChain(home, c, os::FormatUtc(Now(now))));
+                      LearnFromChain(home, c, os::FormatUtc(now)));
   if (learned.empty()) {
     return Error(Code::kAlreadyExists, "root version {} is already installed",
                  r.version);
@@ -825,8 +838,9 @@ Result<std::uint64_t> AddRoot(const Home& home, const std::string& path,
 
 Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
                                   std::int64_t now_arg) {
+  XJ_RETURN_IF_ERROR(NeedTime(now_arg));
   XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
-  std::int64_t now = Now(now_arg);
+  std::int64_t now = now_arg;
   XJ_ASSIGN_OR_RETURN(trust::SignedText s, ReadStatementFile(stick::In(
                                                dir, stick::kReceiptStatement)));
   s.name = stick::In(os::BaseName(dir), stick::kReceiptStatement);

@@ -32,6 +32,7 @@ KeygenRequest Request(const std::string& path) {
   KeygenRequest r;
   r.secret_path = path;
   r.work_factor = 10;  // fast; the default (18) is for real keys
+  r.now = 1700000000;  // 2023-11-14T22:13:20Z
   return r;
 }
 
@@ -168,11 +169,11 @@ TEST_CASE("secret keys of every kind are recognised, other files are not") {
   CHECK_FALSE(LooksLikeSecretKey(dir / "o.pub"));
   CHECK_FALSE(LooksLikeSecretKey(dir / "data.csv"));
   CHECK_FALSE(LooksLikeSecretKey(dir / "missing"));
-  Result<std::string> aside = SetAsideIfSecretKey(dir / "s.key");
+  Result<std::string> aside = SetAsideIfSecretKey(dir / "s.key", 1700000000);
   REQUIRE(aside.ok());
-  CHECK(aside->find("s.key.replaced-") != std::string::npos);
+  CHECK(aside->find("s.key.replaced-20231114") != std::string::npos);
   CHECK_FALSE(test::Exists(dir / "s.key"));
-  CHECK(SetAsideIfSecretKey(dir / "data.csv")->empty());
+  CHECK(SetAsideIfSecretKey(dir / "data.csv", 1700000000)->empty());
 }
 
 TEST_CASE("a failed decryption leaves no output file") {

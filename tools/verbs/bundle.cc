@@ -21,7 +21,8 @@ namespace {
 // "3401=age1...", "3401=office.pub", or "3401" (its recipient from the
 // office's trust store).
 Result<pack::Addressee> ParseAddressee(const std::string& arg,
-                                       const pack::TrustStore* store) {
+                                       pack::OfficeSession& session) {
+  const pack::TrustStore* store = session.store();
   std::size_t eq = arg.find('=');
   if (eq == std::string::npos && store != nullptr) {
     pack::Addressee a;
@@ -30,8 +31,10 @@ Result<pack::Addressee> ParseAddressee(const std::string& arg,
       return Error(Code::kInvalidArgument, "--to {}: not an office code",
                    EscapeForDisplay(arg));
     }
+    // (at the clock: a clock behind the ledger is pack's and merge's to
+    // refuse, with that reason)
     Result<std::string> r =
-        store->RecipientOf(a.code, {os::FormatUtc(os::NowUnix()), false});
+        store->RecipientOf(a.code, {os::FormatUtc(session.clock()), false});
     if (!r.ok()) return r.status();
     Result<formats::age::X25519Key> key = formats::age::ParseRecipient(*r);
     if (!key.ok()) return key.status().WithContext("--to " + a.code);
@@ -82,42 +85,33 @@ Result<std::vector<pack::TrustedKey>> ParseKeys(
   return out;
 }
 
+// The office session of a verb: the home --home names (or the default),
+// with the clock read here, once.
+Result<pack::OfficeSession> Session(const std::string& home_flag) {
+  return pack::OfficeSession::Open(home_flag, os::NowUnix());
+}
+
 // The trust a reader uses: -p keys if given, else the office's trust store
-// if the home is set up as one.
+// if the home is set up as one; judged at the session's trusted time.
 Result<pack::TrustSource> TrustFrom(const std::vector<std::string>& key_args,
                                     const std::string& home_flag,
-                                    std::optional<pack::TrustStore>* store) {
+                                    pack::OfficeSession& session) {
   pack::TrustSource t;
   Result<std::vector<pack::TrustedKey>> keys = ParseKeys(key_args);
   if (!keys.ok()) return keys.status();
   t.keys = std::move(keys).value();
+  Result<std::string> now = session.TrustedNow();
+  if (!now.ok()) return now.status();
+  t.now = *now;
   if (!t.keys.empty()) return t;
-  Result<std::optional<pack::TrustStore>> s =
-      pack::TrustStore::OpenIfOffice(home_flag);
-  if (!s.ok()) return s.status();
   // A home named on the command line must be an office: a mistyped --home
   // must not pass for "intact".
-  if (!*s && !home_flag.empty()) {
+  if (!session.is_office() && !home_flag.empty()) {
     return Error(Code::kNotFound, "{} is not set up as an office", home_flag)
         .WithHint("run 'xjpack init' there, or give the sender's key with -p");
   }
-  *store = std::move(s).value();
-  if (*store) t.store = &**store;
+  t.store = session.store();
   return t;
-}
-
-// now_eff for a reader: the later of the clock and the high-water mark of
-// the office's ledger, if it has one (reading it changes nothing).
-Result<std::string> EffectiveNow(const pack::TrustStore& store,
-                                 const std::string& home_flag) {
-  Result<std::string> root = pack::HomePath(home_flag);
-  if (!root.ok()) return root.status();
-  std::int64_t clock = os::NowUnix();
-  if (!os::Exists(*root + "/ledger.sqlite")) return os::FormatUtc(clock);
-  (void)store;
-  Result<pack::Ledger> ledger = pack::Ledger::Open(pack::Home{*root});
-  if (!ledger.ok()) return ledger.status();
-  return ledger->EffectiveNow(clock);
 }
 
 void PrintTrust(const pack::BundleReport& r) {
@@ -339,27 +333,10 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   Result<formats::csv::Encoding> enc = formats::csv::ParseEncoding(encoding);
   if (!enc.ok()) return cli.Usage(enc.status().message());
   req.encoding = *enc;
-  // An office home set up with 'xjpack init' holds the keys and
-  // certificates; a bare home only the outbox and counters.
-  Result<std::optional<pack::TrustStore>> store =
-      pack::TrustStore::OpenIfOffice(home_flag);
-  if (!store.ok()) return cli.Fail(store.status());
-  if (*store) {
-    req.store = &**store;
-    if (key_file.empty()) key_file = (*store)->clerk_key_path();
-  }
-  if (key_file.empty()) {
-    return cli.Usage(
-        "-k KEY is required (or set up the office home with 'xjpack init')");
-  }
-  for (std::size_t i = 0; i < to.size(); ++i) {
-    Result<pack::Addressee> a = ParseAddressee(to[i], req.store);
-    if (!a.ok()) return cli.Fail(a.status());
-    (i == 0 ? req.recipient : req.copy_to.emplace_back()) =
-        std::move(a).value();
-  }
   // SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes the
-  // clock: the same input, keys and time give the same bag and tar.
+  // bundle's time: the same input, keys and time give the same bag and tar.
+  // (Certificates are still judged at the session's trusted time.)
+  req.now = os::NowUnix();
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
     std::string_view e(epoch);
     if (e.empty() || e.size() > 11 ||
@@ -374,9 +351,30 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
           "SOURCE_DATE_EPOCH={}: a time before 2001 cannot be a bundle's", e));
     }
   }
-  Result<pack::Home> home = pack::OpenHome(home_flag);
+  // An office home set up with 'xjpack init' holds the keys and
+  // certificates; a bare home only the outbox and counters.
+  Result<pack::OfficeSession> session = Session(home_flag);
+  if (!session.ok()) return cli.Fail(session.status());
+  req.store = session->store();
+  if (req.store != nullptr && key_file.empty()) {
+    key_file = req.store->clerk_key_path();
+  }
+  if (key_file.empty()) {
+    return cli.Usage(
+        "-k KEY is required (or set up the office home with 'xjpack init')");
+  }
+  for (std::size_t i = 0; i < to.size(); ++i) {
+    Result<pack::Addressee> a = ParseAddressee(to[i], *session);
+    if (!a.ok()) return cli.Fail(a.status());
+    (i == 0 ? req.recipient : req.copy_to.emplace_back()) =
+        std::move(a).value();
+  }
+  Result<pack::Home> home = session->home();
   if (!home.ok()) return cli.Fail(home.status());
   req.home = *home;
+  Result<std::string> trusted_now = session->TrustedNow();
+  if (!trusted_now.ok()) return cli.Fail(trusted_now.status());
+  req.trusted_now = *trusted_now;
   // What can be checked is checked before the passphrase is asked.
   if (Status s = pack::CheckPackRequest(req); !s.ok()) return cli.Fail(s);
   Result<registry::RegistryData> data = registry::LoadRegistryData();
@@ -481,8 +479,9 @@ int RunInspect(Cli& cli, const std::vector<std::string>& args) {
     return code;
   }
   if (dirs.empty()) return cli.Usage("the bundle folder is required");
-  std::optional<pack::TrustStore> store;
-  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, &store);
+  Result<pack::OfficeSession> session = Session(home_flag);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, *session);
   if (!trust.ok()) return cli.Fail(trust.status());
   Result<pack::BundleReport> r = pack::Inspect(dirs, *trust);
   if (!r.ok()) return cli.Fail(r.status());
@@ -537,29 +536,22 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   if (dirs.empty()) return cli.Usage("the bundle folder is required");
   pack::VerifyRequest req;
   req.dirs = dirs;
-  std::optional<pack::TrustStore> store;
-  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, &store);
+  Result<pack::OfficeSession> session = Session(home_flag);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, *session);
   if (!trust.ok()) return cli.Fail(trust.status());
   req.trust = *trust;
   req.trust.strict = strict;
-  if (store) {
-    Result<std::string> now = EffectiveNow(*store, home_flag);
-    if (!now.ok()) return cli.Fail(now.status());
-    req.trust.now = *now;
-  }
   // The bundle is looked at before any passphrase is asked for it.
-  if (!identity_files.empty()) {
+  bool complete = !identity_files.empty();
+  if (complete) {
     Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.trust);
     if (!look.ok()) return cli.Fail(look.status());
-  }
-  std::vector<keys::X25519Identity> identities;
-  for (const std::string& f : identity_files) {
-    Result<std::vector<keys::X25519Identity>> ids =
-        pack::LoadIdentities(f, cli.passphrases());
+    Result<const std::vector<keys::X25519Identity>*> ids =
+        session->Identities(identity_files, cli.passphrases());
     if (!ids.ok()) return cli.Fail(ids.status());
-    for (auto& id : *ids) identities.push_back(std::move(id));
+    req.identities = *ids;
   }
-  if (!identities.empty()) req.identities = &identities;
   ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
   req.progress = progress.Callback();
   std::optional<os::CancellableScope> interruptible(std::in_place);
@@ -571,9 +563,9 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   progress.Clear();
   if (!r.ok()) return cli.Fail(r.status());
   // complete = trusted and decrypted; without -p nothing is trusted.
-  const char* level = r->trust.empty()     ? "intact"
-                      : identities.empty() ? "trusted"
-                                           : "complete";
+  const char* level = r->trust.empty() ? "intact"
+                      : !complete      ? "trusted"
+                                       : "complete";
   if (cli.flags.json) {
     std::printf(
         "{\"ok\":true,\"verb\":\"verify\",\"level\":\"%s\",%s,\"signatures\":%"
@@ -607,7 +599,7 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
                    "the statement"
                  : "trusted: signed by a trusted key; every volume matches "
                    "the statement")
-      : identities.empty()
+      : !complete
           ? "intact: every volume matches the statement (signatures not "
             "checked: set up the office with 'xjpack init', or give -p)"
           : "intact: every volume matches the statement and the decrypted "
@@ -658,8 +650,9 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   pack::UnpackRequest req;
   req.dirs = dirs;
   req.output = output;
-  std::optional<pack::TrustStore> store;
-  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, &store);
+  Result<pack::OfficeSession> session = Session(home_flag);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, *session);
   if (!trust.ok()) return cli.Fail(trust.status());
   req.trust = *trust;
   req.trust.strict = strict;
@@ -668,62 +661,21 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
         "unpack trusts only signed data: set up the office home with 'xjpack "
         "init', or give the sender's public key with -p");
   }
-  if (identity_files.empty() && store) {
-    identity_files.push_back(store->identity_path());
+  if (identity_files.empty() && !session->is_office()) {
+    return cli.Usage("-i IDENTITY is required");
   }
-  if (identity_files.empty()) return cli.Usage("-i IDENTITY is required");
-  std::optional<pack::Ledger> ledger;
-  std::optional<keys::SigningKey> receipt_key;
   if (accept_jump) req.seq_jump_override = "--accept-seq-jump";
   req.held_after_extract = held_after;
-  if (store) {
-    Result<pack::Home> h = pack::OpenHome(home_flag);
-    if (!h.ok()) return cli.Fail(h.status());
-    Result<pack::Ledger> l = pack::Ledger::Open(*h);
-    if (!l.ok()) return cli.Fail(l.status());
-    ledger = std::move(l).value();
-    req.ledger = &*ledger;
-    Result<std::string> now = ledger->EffectiveNow(os::NowUnix());
-    if (!now.ok()) return cli.Fail(now.status());
-    req.trust.now = *now;
-    req.receipts_dir = h->outbox() + "/receipts";
-  }
-  // The bundle is looked at before any passphrase is asked for it.
-  {
-    Result<pack::BundleReport> look = pack::Inspect(req.dirs, req.trust);
-    if (!look.ok()) return cli.Fail(look.status());
-    // An untrusted bundle is refused before any passphrase is asked.
-    if (look->trust.empty()) {
-      pack::VerifyRequest v;
-      v.dirs = req.dirs;
-      v.trust = req.trust;
-      Result<pack::BundleReport> r = pack::Verify(v);
-      if (!r.ok()) return cli.Fail(r.status());
-    }
-    // The recipient signs a receipt with its clerk's key.
-    if (store && look->statement.recipient == store->office().code) {
-      Result<keys::SigningKey> k =
-          pack::LoadSigningKey(store->clerk_key_path(), cli.passphrases());
-      if (!k.ok()) return cli.Fail(k.status());
-      receipt_key = std::move(k).value();
-      req.receipt_key = &*receipt_key;
-    }
-  }
-  std::vector<keys::X25519Identity> identities;
-  for (const std::string& f : identity_files) {
-    Result<std::vector<keys::X25519Identity>> ids =
-        pack::LoadIdentities(f, cli.passphrases());
-    if (!ids.ok()) return cli.Fail(ids.status());
-    for (auto& id : *ids) identities.push_back(std::move(id));
-  }
-  req.identities = &identities;
+  // The library keeps the order: the bundle judged before any passphrase
+  // is asked, the receipt key only for this office's bundles, then the
+  // identities (libpack/bundle.h, PrepareUnpack).
+  Result<pack::UnpackRequest> ready = pack::PrepareUnpack(
+      *session, std::move(req), identity_files, cli.passphrases());
+  if (!ready.ok()) return cli.Fail(ready.status());
   ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
-  req.progress = progress.Callback();
-  // The quarantine of an unpack killed there goes, also when this run only
-  // completes what the killed one had put in place and makes none of its own.
-  pack::RemoveStaleWorkDirs(req.output);
+  ready->progress = progress.Callback();
   std::optional<os::CancellableScope> interruptible(std::in_place);
-  Result<pack::UnpackResult> r = pack::Unpack(req);
+  Result<pack::UnpackResult> r = pack::Unpack(*ready);
   interruptible.reset();
   if (r.ok() && os::Cancelled()) {
     cli.Warn("the interruption came after the work was done; it is complete");
@@ -810,20 +762,20 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
   if (children.empty()) return cli.Usage("at least one child bundle is needed");
   if (to.empty()) return cli.Usage("--to OFFICE is required");
   if (media.empty()) return cli.Usage("-o MEDIA is required");
-  Result<std::optional<pack::TrustStore>> store =
-      pack::TrustStore::OpenIfOffice(home_flag);
-  if (!store.ok()) return cli.Fail(store.status());
-  if (!*store) {
+  Result<pack::OfficeSession> session = Session(home_flag);
+  if (!session.ok()) return cli.Fail(session.status());
+  if (!session->is_office()) {
     return cli.Usage(
         "merge runs in an office home: set it up with 'xjpack init'");
   }
   pack::MergeRequest req;
   req.strict = strict;
   pack::PackRequest& p = req.pack;
-  p.store = &**store;
+  p.store = session->store();
   p.media = media;
+  p.now = session->clock();
   for (std::size_t i = 0; i < to.size(); ++i) {
-    Result<pack::Addressee> a = ParseAddressee(to[i], p.store);
+    Result<pack::Addressee> a = ParseAddressee(to[i], *session);
     if (!a.ok()) return cli.Fail(a.status());
     (i == 0 ? p.recipient : p.copy_to.emplace_back()) = std::move(a).value();
   }
@@ -833,30 +785,23 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
     p.volume_size = *size;
   }
   for (const std::string& c : children) req.children.push_back({c});
-  Result<pack::Home> home = pack::OpenHome(home_flag);
+  Result<pack::Home> home = session->home();
   if (!home.ok()) return cli.Fail(home.status());
   p.home = *home;
   if (Status s = pack::CheckPackRequest(p, false); !s.ok()) return cli.Fail(s);
-  Result<pack::Ledger> ledger = pack::Ledger::Open(*home);
+  Result<pack::Ledger*> ledger = session->ledger();
   if (!ledger.ok()) return cli.Fail(ledger.status());
-  req.ledger = &*ledger;
+  req.ledger = *ledger;
   Result<registry::RegistryData> data = registry::LoadRegistryData();
   if (!data.ok()) return cli.Fail(data.status());
   p.data = &*data;
-  if (identity_files.empty())
-    identity_files.push_back((*store)->identity_path());
-  std::vector<keys::X25519Identity> identities;
-  for (const std::string& f : identity_files) {
-    Result<std::vector<keys::X25519Identity>> ids =
-        pack::LoadIdentities(f, cli.passphrases());
-    if (!ids.ok()) return cli.Fail(ids.status());
-    for (auto& id : *ids) identities.push_back(std::move(id));
-  }
-  req.identities = &identities;
-  Result<keys::SigningKey> key =
-      pack::LoadSigningKey((*store)->clerk_key_path(), cli.passphrases());
+  Result<const std::vector<keys::X25519Identity>*> identities =
+      session->Identities(identity_files, cli.passphrases());
+  if (!identities.ok()) return cli.Fail(identities.status());
+  req.identities = *identities;
+  Result<const keys::SigningKey*> key = session->ClerkKey(cli.passphrases());
   if (!key.ok()) return cli.Fail(key.status());
-  p.key = &*key;
+  p.key = *key;
   ProgressLine progress(!cli.flags.quiet && !cli.flags.json);
   p.progress = progress.Callback();
   struct Findings final : registry::FindingSink {
@@ -1002,28 +947,28 @@ int RunApprove(Cli& cli, const std::vector<std::string>& args) {
   if (dir.empty()) return cli.Usage("the bundle folder is required");
   if (key_file.empty())
     return cli.Usage("-k LEADER.key is required: the leader's own key");
-  Result<std::optional<pack::TrustStore>> store =
-      pack::TrustStore::OpenIfOffice(home_flag);
-  if (!store.ok()) return cli.Fail(store.status());
-  if (!*store)
+  Result<pack::OfficeSession> session = Session(home_flag);
+  if (!session.ok()) return cli.Fail(session.status());
+  if (!session->is_office())
     return cli.Usage("approve runs in the office home ('xjpack init')");
+  const pack::TrustStore& store = *session->store();
   if (!print.empty() && os::Exists(print)) {
     return cli.Usage(fmt::format("--print {}: the file exists", print));
   }
-  if (os::SameFile(key_file, (*store)->clerk_key_path())) {
+  if (os::SameFile(key_file, store.clerk_key_path())) {
     return cli.Usage(
         "-k is the clerk's key from the office home; a leader "
         "approves with the leader's own key");
   }
-  Result<pack::Home> home = pack::OpenHome(home_flag);
+  Result<pack::Home> home = session->home();
   if (!home.ok()) return cli.Fail(home.status());
-  Result<pack::Ledger> ledger = pack::Ledger::Open(*home);
+  Result<pack::Ledger*> ledger = session->ledger();
   if (!ledger.ok()) return cli.Fail(ledger.status());
-  std::int64_t clock = os::NowUnix();
-  Result<std::string> now = ledger->EffectiveNow(clock);
+  std::int64_t clock = session->clock();
+  Result<std::string> now = session->TrustedNow();
   if (!now.ok()) return cli.Fail(now.status());
   Result<pack::ApprovalView> view =
-      pack::ReadForApproval(dir, **store, *home, *now);
+      pack::ReadForApproval(dir, store, *home, *now);
   if (!view.ok()) return cli.Fail(view.status());
   std::string text = ApprovalText(*view);
   if (!cli.flags.json) std::printf("%s", text.c_str());
@@ -1045,7 +990,7 @@ int RunApprove(Cli& cli, const std::vector<std::string>& args) {
       pack::LoadSigningKey(key_file, cli.passphrases());
   if (!key.ok()) return cli.Fail(key.status());
   Result<pack::ApproveResult> r =
-      pack::Approve(*view, **store, *home, *key, &*ledger, clock);
+      pack::Approve(*view, store, *home, *key, *ledger, clock);
   if (!r.ok()) return cli.Fail(r.status());
   if (!print.empty()) {
     Result<os::AtomicFile> f =

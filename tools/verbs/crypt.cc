@@ -11,6 +11,7 @@ namespace xj::cli {
 
 int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
   pack::EncryptFileRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::vector<std::string> recipient_args, recipient_files;
   bool use_passphrase = false;
   req.input = "-";
@@ -96,6 +97,7 @@ int RunEncrypt(Cli& cli, const std::vector<std::string>& args) {
 
 int RunDecrypt(Cli& cli, const std::vector<std::string>& args) {
   pack::DecryptFileRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::vector<std::string> identity_files;
   req.input = "-";
   req.output = "-";

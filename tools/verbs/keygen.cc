@@ -1,6 +1,7 @@
 // xjpack keygen: make a signing key or an office identity.
 #include <cstdio>
 
+#include "base/os.h"
 #include "libpack/key_files.h"
 #include "verbs/verbs.h"
 
@@ -9,6 +10,7 @@ namespace xj::cli {
 int RunKeygen(Cli& cli, const std::vector<std::string>& args) {
   bool signing = false, office = false;
   pack::KeygenRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   po::options_description desc("options");
   desc.add_options()(
       "signing", po::bool_switch(&signing),

@@ -1,6 +1,7 @@
 // xjpack sign / sigcheck: minisign signatures on single files.
 #include <cstdio>
 
+#include "base/os.h"
 #include "formats/minisign.h"
 #include "libpack/file_crypto.h"
 #include "libpack/key_files.h"
@@ -10,6 +11,7 @@ namespace xj::cli {
 
 int RunSign(Cli& cli, const std::vector<std::string>& args) {
   pack::SignFileRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::string key_file;
   po::options_description desc("options");
   desc.add_options()("input", po::value(&req.input)->value_name("FILE"),

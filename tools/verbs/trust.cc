@@ -95,6 +95,7 @@ std::string Grouped(const std::string& hex) {
 
 int Init(Cli& cli, const std::vector<std::string>& args) {
   pack::InitRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::string home, level, root;
   std::vector<std::string> leaders, clerks;
   int work_factor = 0;
@@ -188,6 +189,7 @@ int Init(Cli& cli, const std::vector<std::string>& args) {
 
 int TrustInitRoot(Cli& cli, const std::vector<std::string>& args) {
   pack::RootRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::vector<std::string> pubs;
   std::string output;
   int threshold = 2;
@@ -269,7 +271,7 @@ int TrustSign(Cli& cli, const std::vector<std::string>& args) {
       pack::LoadSigningKey(key_file, cli.passphrases());
   if (!key.ok()) return cli.Fail(key.status());
   Result<pack::SignFileResult> r =
-      pack::SignStatementFile(input, *key, role, 0);
+      pack::SignStatementFile(input, *key, role, os::NowUnix());
   if (!r.ok()) return cli.Fail(r.status());
   if (cli.flags.json) {
     std::printf(
@@ -286,6 +288,7 @@ int TrustSign(Cli& cli, const std::vector<std::string>& args) {
 
 int TrustRotate(Cli& cli, const std::vector<std::string>& args) {
   pack::RootRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::vector<std::string> pubs;
   std::string output, home;
   int threshold = 2;
@@ -360,7 +363,7 @@ int TrustAddRoot(Cli& cli, const std::vector<std::string>& args) {
   if (input.empty()) return cli.Usage("the statement is required");
   Result<pack::Home> h = pack::OpenHome(home);
   if (!h.ok()) return cli.Fail(h.status());
-  Result<std::uint64_t> v = pack::AddRoot(*h, input, 0);
+  Result<std::uint64_t> v = pack::AddRoot(*h, input, os::NowUnix());
   if (!v.ok()) return cli.Fail(v.status());
   cli.Info(fmt::format(
       "root version {} installed; re-issue the province office's certificate "
@@ -381,6 +384,7 @@ constexpr Sub kTrustSubs[] = {
 
 int CertIssue(Cli& cli, const std::vector<std::string>& args) {
   pack::IssueRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::string home, request_file, key_file, may, issue_policy, deliver_policy;
   std::vector<std::string> may_certify;
   bool by_root = false;
@@ -505,7 +509,8 @@ int CertInstall(Cli& cli, const std::vector<std::string>& args) {
   if (dir.empty()) return cli.Usage("the folder is required");
   Result<pack::Home> h = pack::OpenHome(home);
   if (!h.ok()) return cli.Fail(h.status());
-  Result<pack::InstallResult> r = pack::InstallCertificates(*h, dir, 0);
+  Result<pack::InstallResult> r =
+      pack::InstallCertificates(*h, dir, os::NowUnix());
   if (!r.ok()) return cli.Fail(r.status());
   for (const std::string& w : r->warnings) cli.Warn(w);
   const ft::CertStatement& c = r->office.cert;
@@ -531,6 +536,7 @@ int CertInstall(Cli& cli, const std::vector<std::string>& args) {
 
 int CertRevoke(Cli& cli, const std::vector<std::string>& args) {
   pack::RevokeRequest req;
+  req.now = os::NowUnix();  // the library reads no clock
   std::string home, key_file;
   po::options_description desc("options");
   desc.add_options()("serial", po::value(&req.serials)->value_name("SERIAL"),
@@ -639,7 +645,7 @@ int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
   }
   std::string json = "[";
   for (const std::string& d : receipts) {
-    Result<pack::ReceiptResult> r = pack::TakeReceipt(*h, d, 0);
+    Result<pack::ReceiptResult> r = pack::TakeReceipt(*h, d, os::NowUnix());
     if (!r.ok()) return cli.Fail(r.status());
     for (const std::string& w : r->warnings) cli.Warn(w);
     const ft::ReceiptStatement& rc = r->receipt;

@@ -31,6 +31,8 @@
 #include "libpack/home.h"
 #include "libpack/ledger.h"
 #include "libpack/media.h"
+#include "libpack/passphrase.h"
+#include "libpack/session.h"
 #include "libpack/trust_store.h"
 #include "registry/check.h"
 
@@ -71,7 +73,10 @@ struct PackRequest {
       media;  ///< the stick (or folder): the bundle goes to media/XJ/<id>
   std::uint64_t volume_size = kMaxVolumeSize;
   std::string allow_errors;  ///< a reason; empty: errors refuse the pack
-  std::int64_t now = 0;      ///< the clock (0: the system's)
+  std::int64_t now = 0;      ///< the clock, in seconds (required)
+  /// The time certificates are judged at when the stick is read back
+  /// (OfficeSession::TrustedNow); empty: the bundle's time, `now`.
+  std::string trusted_now;
   formats::csv::Encoding encoding = formats::csv::Encoding::kAuto;
   Progress progress;
   /// After the outbox copy is complete, before the stick is written (tests
@@ -206,7 +211,8 @@ struct TrustSource {
   const TrustStore* store = nullptr;
   bool strict = false;  ///< stale revocation lists reject
   /// now_eff, the time validity is judged at (the later of the clock and
-  /// the ledger's high-water mark); empty: the clock.
+  /// the ledger's high-water mark: OfficeSession::TrustedNow); required
+  /// with a store.
   std::string now;
   bool empty() const { return keys.empty() && store == nullptr; }
 };
@@ -256,7 +262,7 @@ struct UnpackRequest {
   /// home/outbox/receipts/<bundle-id>/.
   const keys::SigningKey* receipt_key = nullptr;
   std::string receipts_dir;
-  std::int64_t now = 0;  ///< the clock (0: the system's)
+  std::int64_t now = 0;  ///< the clock, in seconds (required)
   /// Checks a merged bundle's children only once the whole bag is
   /// extracted, not each as soon as its files are (the same checks; only
   /// slower): for measuring what the early check saves.
@@ -293,6 +299,19 @@ struct UnpackResult {
 };
 
 Result<UnpackResult> Unpack(const UnpackRequest& request);
+
+/// The steps before Unpack, in the order an office takes them: the bundle
+/// is inspected and, if its signatures are not trusted, refused before any
+/// passphrase is asked; the clerk's key (for the receipt) is loaded only
+/// when the bundle is addressed to this office; then the identities
+/// (`identity_files`, or the office's own); the quarantines of killed runs
+/// are removed. Returns the request for Unpack, completed from the session
+/// (the time, the ledger, the receipts folder, the keys, which the session
+/// keeps); `request` gives the bundle, the trust, the output and options.
+Result<UnpackRequest> PrepareUnpack(
+    OfficeSession& session, UnpackRequest request,
+    const std::vector<std::string>& identity_files,
+    PassphraseSource& passphrases);
 
 // ---- a leader's approval ----
 

@@ -34,6 +34,7 @@ struct EncryptFileRequest {
   int work_factor = age::kDefaultWorkFactor;
   bool armor = false;
   bool force = false;
+  std::int64_t now = 0;  ///< the clock, in seconds (required)
   /// Set when --force met a secret key at the output and kept it aside.
   std::string* kept_aside = nullptr;
 };
@@ -43,6 +44,7 @@ struct DecryptFileRequest {
   std::string input;
   std::string output;
   bool force = false;
+  std::int64_t now = 0;               ///< the clock, in seconds (required)
   std::string* kept_aside = nullptr;  ///< as for EncryptFileRequest
 };
 /// Decrypts with `decryptor` (its identities or passphrase callback set).
@@ -57,6 +59,7 @@ struct SignFileRequest {
   std::string signature_path;   ///< empty: DefaultSignaturePath(input)
   std::string trusted_comment;  ///< empty: minisign's default
   bool force = false;
+  std::int64_t now = 0;               ///< the clock, in seconds (required)
   std::string* kept_aside = nullptr;  ///< as for EncryptFileRequest
 };
 /// Signs a file. Refuses files and comments that begin "xjtrust/": those

@@ -25,6 +25,9 @@ struct KeygenRequest {
   std::string public_path;  ///< empty: derived from secret_path
   bool force = false;
   int work_factor = keys::kDefaultWorkFactor;
+  /// The clock, in seconds (required): the identity's "created" comment
+  /// and the names of files kept aside.
+  std::int64_t now = 0;
 };
 
 struct GeneratedKey {
@@ -70,6 +73,7 @@ bool LooksLikeSecretKey(const std::string& path);
 /// --force never destroys a secret key: if `path` holds one, it is renamed
 /// to "<path>.replaced-<UTC time>" and the new name returned; otherwise
 /// nothing happens and "" is returned.
-Result<std::string> SetAsideIfSecretKey(const std::string& path);
+Result<std::string> SetAsideIfSecretKey(const std::string& path,
+                                        std::int64_t now);
 
 }  // namespace xj::pack

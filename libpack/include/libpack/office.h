@@ -74,7 +74,8 @@ struct InitRequest {
   /// Public keys of the office's leaders (made on their own media) and of
   /// further clerks, listed in the request.
   std::vector<formats::minisign::PublicKey> leaders, clerks;
-  int work_factor = 0;  ///< 0: the default
+  int work_factor = 0;   ///< 0: the default
+  std::int64_t now = 0;  ///< the clock, in seconds (required)
 };
 
 struct InitResult {

@@ -368,11 +368,12 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                    chain.crls[i].name);
     }
   }
-  XJ_ASSIGN_OR_RETURN(
-      pack::trust::Verifier v,
-      source.store->MakeVerifier(
-          {source.now.empty() ? os::FormatUtc(os::NowUnix()) : source.now,
-           source.strict}));
+  if (source.now.empty()) {
+    return Status(Code::kInternal,
+                  "a chain was to be judged without the trusted time");
+  }
+  XJ_ASSIGN_OR_RETURN(pack::trust::Verifier v,
+                      source.store->MakeVerifier({source.now, source.strict}));
   XJ_RETURN_IF_ERROR(v.AddRoots(chain.roots));
   // Certificates this office holds help too: after a root rotation the
   // province's new certificate reaches offices below before their chains

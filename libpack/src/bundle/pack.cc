@@ -113,6 +113,8 @@ class ReportSink final : public registry::FindingSink {
 }  // namespace
 
 Status CheckPackRequest(const PackRequest& req, bool registry) {
+  if (req.now <= 0)
+    return Status(Code::kInternal, "pack was not given the time");
   if (!ft::IsOfficeCode(req.recipient.code)) {
     return Error(Code::kInvalidArgument, "\"{}\" is not an office code",
                  EscapeForDisplay(req.recipient.code));
@@ -443,6 +445,8 @@ Status ReadBack(const PackRequest& req, const std::string& final_dir,
   VerifyRequest check;
   check.dirs = {final_dir};
   check.trust.store = pending ? nullptr : req.store;
+  check.trust.now =
+      req.trusted_now.empty() ? os::FormatUtc(req.now) : req.trusted_now;
   if (check.trust.store == nullptr)
     check.trust.keys = {TrustedKey{minisign::PublicKeyOf(*req.key), req.role,
                                    "the signing key"}};
@@ -627,7 +631,7 @@ Result<PackResult> Pack(const PackRequest& req,
   }
   // The request and the destination are looked at first, before any work.
   XJ_RETURN_IF_ERROR(CheckPackRequest(req));
-  std::int64_t now = req.now != 0 ? req.now : os::NowUnix();
+  std::int64_t now = req.now;
   XJ_ASSIGN_OR_RETURN(std::string work, MakeWorkDir(req.home));
   struct Cleanup {
     std::string dir;
@@ -700,8 +704,7 @@ Result<PackResult> PackContent(const PackRequest& req, BundleContent content) {
                   "packing needs a signing key and the schema");
   }
   XJ_RETURN_IF_ERROR(CheckPackRequest(req, /*registry=*/false));
-  return WriteBundle(req, std::move(content),
-                     req.now != 0 ? req.now : os::NowUnix());
+  return WriteBundle(req, std::move(content), req.now);
 }
 
 }  // namespace xj::pack

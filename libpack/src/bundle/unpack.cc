@@ -307,7 +307,10 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                  fmt::join(AllRecipients(r.statement), ", "),
                  req.trust.store->office().code);
   }
-  std::int64_t clock = req.now != 0 ? req.now : os::NowUnix();
+  if (req.now <= 0) {
+    return Status(Code::kInternal, "unpack was not given the time");
+  }
+  std::int64_t clock = req.now;
   XJ_RETURN_IF_ERROR(CheckReceiptKey(req, r, clock));
   if (r.statement.created > os::FormatUtc(clock + 86400)) {
     return Error(Code::kRejected,
@@ -398,6 +401,46 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                                               unpack_start)
                     .count();
   return out;
+}
+
+Result<UnpackRequest> PrepareUnpack(OfficeSession& session, UnpackRequest req,
+                                    const std::vector<std::string>& identities,
+                                    PassphraseSource& passphrases) {
+  if (req.trust.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "unpack trusts only signed data: it needs an office home, "
+                  "or the sender's public key, to trust the bundle")
+        .WithRemedy(Remedy::kInit);
+  }
+  req.now = session.clock();
+  XJ_ASSIGN_OR_RETURN(req.trust.now, session.TrustedNow());
+  const TrustStore* store = session.store();
+  if (store != nullptr) {
+    XJ_ASSIGN_OR_RETURN(req.ledger, session.ledger());
+    XJ_ASSIGN_OR_RETURN(Home home, session.home());
+    req.receipts_dir = home.outbox() + "/" + std::string(stick::kReceipts);
+  }
+  // 1. The bundle is looked at before any passphrase is asked for it, and
+  //    one whose signatures are not trusted is refused there.
+  XJ_ASSIGN_OR_RETURN(BundleReport look, Inspect(req.dirs, req.trust));
+  if (look.trust.empty()) {
+    VerifyRequest v;
+    v.dirs = req.dirs;
+    v.trust = req.trust;
+    XJ_RETURN_IF_ERROR(Verify(v).status());
+  }
+  // 2. The recipient signs a receipt with its clerk's key: asked for only
+  //    when the bundle is addressed to this office.
+  if (store != nullptr && look.statement.recipient == store->office().code) {
+    XJ_ASSIGN_OR_RETURN(req.receipt_key, session.ClerkKey(passphrases));
+  }
+  // 3. The identities that decrypt it.
+  XJ_ASSIGN_OR_RETURN(req.identities,
+                      session.Identities(identities, passphrases));
+  // 4. The quarantine of an unpack killed there goes, also when this run
+  //    only completes what the killed one had put in place.
+  RemoveStaleWorkDirs(req.output);
+  return req;
 }
 
 }  // namespace xj::pack
