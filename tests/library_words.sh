@@ -3,6 +3,8 @@
 # formats, keys, registry or libpack names an option (--force, -p) or a
 # verb ('xjpack init'). The library names a Remedy (base/status.h), and
 # tools/ phrases it with its own options (tools/common/cli.cc).
+# Nor does the library read the wall clock: the time comes from the caller
+# (tools/, through pack::OfficeSession), so no os::NowUnix() outside tools/.
 # Exempt: formats/src/bundle_readme.cc, the README written on the stick for
 # people, which shows the commands to run.
 #
@@ -27,4 +29,11 @@ if [ -n "$hits" ]; then
   printf '%s\n' "$hits"
   exit 1
 fi
-echo "library_words: $(printf '%s\n' "$files" | wc -l) sources, no message names an option or a verb"
+clock=$(printf '%s\n' "$files" | grep -vxF -e base/src/os_posix.cc -e base/include/base/os.h |
+  tr '\n' '\0' | xargs -0 grep -n 'NowUnix()')
+if [ -n "$clock" ]; then
+  echo "FAIL: the library reads the wall clock; take the time from the caller:"
+  printf '%s\n' "$clock"
+  exit 1
+fi
+echo "library_words: $(printf '%s\n' "$files" | wc -l) sources, no message names an option or a verb, none reads the clock"
