@@ -74,6 +74,270 @@ class AuditSink final : public registry::FindingSink {
   registry::FindingSink* next_;
 };
 
+// What a merge gathers from its children, one child at a time.
+struct Gathered {
+  MergeResult result;
+  BundleContent content;
+  std::string kind;
+  std::set<std::string> senders;
+  std::vector<BundleReport> accepted;  // new to the ledger
+  std::vector<HeldStatement> held_new;
+  std::vector<Leaf> leaves;
+};
+
+// A first look at every child's statement, before anything is decrypted:
+// a merge holds one bundle per sender.
+Status OnePerSender(const std::vector<std::vector<std::string>>& children) {
+  std::map<std::string, std::string> first;
+  for (const std::vector<std::string>& dirs : children) {
+    Result<BundleReport> look = Inspect(dirs, TrustSource{});
+    if (!look.ok()) return look.status().WithContext(dirs[0]);
+    const ft::BundleStatement& st = look->statement;
+    auto [it, fresh] = first.emplace(st.sender, st.id);
+    if (!fresh) {
+      return Error(Code::kRejected,
+                   "two bundles from {} ({} and {}): a merge holds one per "
+                   "sender",
+                   st.sender, it->second, st.id);
+    }
+  }
+  return Status::Ok();
+}
+
+// Whether an unpacked child may be merged here: addressed to this office,
+// sent from below it, the one bundle of its sender, of the merge's period
+// and kind, and no replay or equivocation of its stream.
+Status Admit(const MergeRequest& req, const std::string& sender,
+             const BundleReport& r, Gathered* g) {
+  const ft::BundleStatement& st = r.statement;
+  if (st.recipient != sender) {
+    return Error(Code::kRejected,
+                 "{}: only its addressee {} may merge it, and this office "
+                 "is {}",
+                 st.id, st.recipient, sender);
+  }
+  if (std::find(r.chain_codes.begin() + 1, r.chain_codes.end(), sender) ==
+      r.chain_codes.end()) {
+    return Error(Code::kRejected,
+                 "{}: its sender {} is not certified under "
+                 "this office",
+                 st.id, st.sender);
+  }
+  if (!g->senders.insert(st.sender).second) {
+    return Error(Code::kRejected,
+                 "two bundles from {} (one is {}): a merge holds one per "
+                 "sender",
+                 st.sender, st.id);
+  }
+  if (g->content.period.empty()) {
+    g->content.period = st.period;
+    g->kind = st.kind;
+  } else if (st.period != g->content.period || st.kind != g->kind) {
+    return Error(Code::kRejected,
+                 "{} is {} {}, and the others are {} {}: a merge has one "
+                 "period and kind",
+                 st.id, st.kind, st.period, g->kind, g->content.period);
+  }
+  // The child's stream: a replayed or equivocating child is refused.
+  XJ_ASSIGN_OR_RETURN(Admission a,
+                      req.ledger->Admit(st, r.statement_sha256, false));
+  if (a.kind == Admission::kNew) g->accepted.push_back(r);
+  XJ_ASSIGN_OR_RETURN(auto last, req.ledger->LastOf(st.sender, st.recipient));
+  if (a.kind == Admission::kAlreadyAccepted && last.first > st.seq) {
+    return Error(Code::kRejected,
+                 "replay: bundle {} has seq {}, and this office has since "
+                 "accepted seq {} from {}; a merge holds the newest",
+                 st.id, st.seq, last.first, st.sender);
+  }
+  return Status::Ok();
+}
+
+// Keeps a child intact in the new bag, under data/children/<id>/: its
+// statement, signatures, chain and bag.
+Status KeepIntact(const UnpackResult& ur, const std::string& kept,
+                  BundleContent* content) {
+  const BundleReport& r = ur.report;
+  const ft::BundleStatement& st = r.statement;
+  std::string held = kept + "/" + st.id;
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(held + "/chain", 0700));
+  std::string base = "data/children/" + st.id + "/";
+  std::string statement = stick::In(held, stick::kStatement);
+  XJ_RETURN_IF_ERROR(WriteNew(statement, r.statement_text));
+  content->files.push_back({base + std::string(stick::kStatement), statement,
+                            r.statement_text.size()});
+  for (const auto& [name, text] : r.signature_files) {
+    XJ_RETURN_IF_ERROR(WriteNew(held + "/" + name, text));
+    content->files.push_back({base + name, held + "/" + name, text.size()});
+  }
+  if (r.chain_files) {
+    for (const auto* list :
+         {&r.chain_files->roots, &r.chain_files->certs, &r.chain_files->crls}) {
+      for (const trust::SignedText& t : *list) {
+        XJ_RETURN_IF_ERROR(WriteSignedText(held + "/chain", t));
+        std::string n = os::BaseName(t.name);
+        content->files.push_back(
+            {base + "chain/" + n, held + "/chain/" + n, t.text.size()});
+        for (const auto& sig : t.signatures) {
+          std::string sn = os::BaseName(sig.first);
+          content->files.push_back(
+              {base + "chain/" + sn, held + "/chain/" + sn, sig.second.size()});
+        }
+      }
+    }
+  }
+  std::vector<std::string> rel;
+  XJ_RETURN_IF_ERROR(WalkFiles(ur.bag_dir, "", &rel));
+  for (const std::string& f : rel) {
+    std::string src = ur.bag_dir + "/" + f;
+    XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(src));
+    content->files.push_back({base + "bag/" + f, src, size});
+  }
+  content->children.push_back({r.statement_sha256, st.id});
+  content->records += st.records;
+  return Status::Ok();
+}
+
+// Unpacks one child into `bags` (verified down to its schools), admits it
+// and keeps it intact.
+Status TakeChild(const MergeRequest& req, const TrustSource& trust,
+                 const std::string& sender,
+                 const std::vector<std::string>& dirs, const std::string& bags,
+                 const std::string& kept, Gathered* g) {
+  UnpackRequest u;
+  u.dirs = dirs;
+  u.trust = trust;
+  u.identities = req.identities;
+  u.output = bags;
+  u.progress = req.pack.progress;
+  u.now = req.pack.now;
+  Result<UnpackResult> ur = Unpack(u);
+  if (!ur.ok()) return ur.status().WithContext(dirs[0]);
+  const BundleReport& r = ur->report;
+  const ft::BundleStatement& st = r.statement;
+  XJ_RETURN_IF_ERROR(Admit(req, sender, r, g));
+  // The children it holds, as its unpack checked them down to the
+  // schools.
+  XJ_ASSIGN_OR_RETURN(std::vector<HeldStatement> fresh,
+                      req.ledger->NewHeld(ur->held));
+  g->held_new.insert(g->held_new.end(), fresh.begin(), fresh.end());
+  for (HeldSchool& s : ur->schools) g->result.schools.push_back(std::move(s));
+  // A school's own bundle (its unpack checked its registry is the
+  // school's, as many records as it says).
+  if (st.children.empty()) {
+    g->result.schools.push_back({st.id,
+                                 st.sender,
+                                 r.chain.empty() ? "" : r.chain[0],
+                                 {st.id},
+                                 st.records});
+  }
+  XJ_RETURN_IF_ERROR(CollectLeaves(ur->bag_dir, st.sender, st.id, &g->leaves));
+  return KeepIntact(*ur, kept, &g->content);
+}
+
+// What only a merge can see: a registry signed by another school, and
+// transfers between two schools of the merge that only one side records.
+// Returns the schools.
+Result<std::set<std::string>> AuditAcrossSchools(
+    const std::vector<Leaf>& leaves, AuditSink& audit) {
+  std::set<std::string> schools;
+  std::map<std::string, std::string> registry_of;  // school code → folder
+  for (const Leaf& l : leaves) {
+    XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(l.registry));
+    if (code != l.signer) {
+      audit.Report({registry::Rule::kMergeSigner, l.bundle + "/school.csv", 2,
+                    "school_code",
+                    fmt::format("the registry is school {}'s, and school {} "
+                                "signed it",
+                                code, l.signer),
+                    code, ""});
+    }
+    schools.insert(l.signer);
+    registry_of[l.signer] = l.registry;
+  }
+  // Transfers between schools of this merge: each side must record it.
+  std::set<std::tuple<std::string, std::string, std::string>> outs, ins;
+  for (const auto& [school, registry] : registry_of) {
+    if (!os::Exists(registry + "/changes.csv")) continue;
+    XJ_ASSIGN_OR_RETURN(auto rows, ReadColumns(registry + "/changes.csv",
+                                               {"student_no", "change_type",
+                                                "from_school", "to_school"}));
+    for (const auto& r : rows) {
+      if (r[1] == "27" && !r[3].empty()) outs.insert({school, r[3], r[0]});
+      if (r[1] == "13" && !r[2].empty()) ins.insert({r[2], school, r[0]});
+    }
+  }
+  auto masked = [](const std::string& student) {
+    return student.size() > 6 ? student.substr(0, 6) + "********"
+                              : std::string("***");
+  };
+  for (const auto& [from, to, student] : outs) {
+    if (schools.count(to) && !ins.count({from, to, student})) {
+      audit.Report({registry::Rule::kMergeTransferInMissing,
+                    from + "/changes.csv", 0, "student_no",
+                    fmt::format("school {} records a transfer out to {}, "
+                                "which records no transfer in",
+                                from, to),
+                    masked(student), ""});
+    }
+  }
+  for (const auto& [from, to, student] : ins) {
+    if (schools.count(from) && !outs.count({from, to, student})) {
+      audit.Report({registry::Rule::kMergeTransferOutMissing,
+                    to + "/changes.csv", 0, "student_no",
+                    fmt::format("school {} records a transfer in from {}, "
+                                "which records no transfer out",
+                                to, from),
+                    masked(student), ""});
+    }
+  }
+  return schools;
+}
+
+// Offices this office certified (a certificate it issued, not expired at
+// `now_eff`) that sent nothing to the merge.
+void AuditSilentOffices(const TrustStore& store, const std::string& sender,
+                        const std::string& now_eff,
+                        const std::vector<ft::Child>& children,
+                        AuditSink& audit) {
+  std::set<std::string> sent;
+  for (const ft::Child& c : children) {
+    sent.insert(c.id.substr(0, c.id.find('-')));
+  }
+  std::set<std::string> warned;
+  for (const trust::SignedText& t : store.files().certs) {
+    Result<ft::CertStatement> c = ft::ParseCert(t.text);
+    if (!c.ok() || c->issuer != sender || c->not_after < now_eff ||
+        sent.count(c->subject) || !warned.insert(c->subject).second) {
+      continue;
+    }
+    audit.Report(
+        {registry::Rule::kMergeMissing, sender, 0, "",
+         fmt::format("{} ({}, {}) is certified by this office and "
+                     "sent nothing",
+                     c->subject, c->subject_name, ft::LevelName(c->level)),
+         c->subject, ""});
+  }
+}
+
+// data/merged/ of the new bag: the counts and the audit.
+Status WriteMerged(const std::string& work, const std::string& sender,
+                   std::size_t schools, AuditSink& audit, Gathered* g) {
+  CountCache cache;
+  XJ_ASSIGN_OR_RETURN(std::string summary, SummaryOf(g->leaves, &cache));
+  std::string merged = work + "/merged";
+  XJ_RETURN_IF_ERROR(os::MakeDirectories(merged, 0700));
+  XJ_RETURN_IF_ERROR(WriteNew(merged + "/summary.csv", summary));
+  g->content.files.push_back(
+      {"data/merged/summary.csv", merged + "/summary.csv", summary.size()});
+  std::string audit_json = formats::audit::Serialize(
+      {sender, g->content.children.size(), schools, audit.errors,
+       audit.warnings, std::move(audit.findings)});
+  XJ_RETURN_IF_ERROR(WriteNew(merged + "/audit.json", audit_json));
+  g->content.files.push_back(
+      {"data/merged/audit.json", merged + "/audit.json", audit_json.size()});
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<MergeResult> Merge(const MergeRequest& req,
@@ -113,253 +377,55 @@ Result<MergeResult> Merge(const MergeRequest& req,
   XJ_RETURN_IF_ERROR(os::MakeDirectories(bags, 0700));
   XJ_RETURN_IF_ERROR(os::MakeDirectories(kept, 0700));
 
+  // 1. The children: one per sender, each verified down to its schools,
+  //    admitted to its stream and kept intact.
+  XJ_RETURN_IF_ERROR(OnePerSender(req.children));
   TrustSource trust;
   trust.store = pr.store;
   trust.strict = req.strict;
   trust.now = now_eff;
-  MergeResult result;
-  BundleContent content;
-  content.sender = sender;
-  std::string kind;
-  std::set<std::string> senders;
-  std::vector<BundleReport> accepted;  // new to the ledger
-  std::vector<std::pair<ft::BundleStatement, std::string>> held_new;
-  std::vector<Leaf> leaves;
-  // A first look at every child's statement, before anything is decrypted.
-  {
-    std::map<std::string, std::string> first;
-    for (const std::vector<std::string>& dirs : req.children) {
-      Result<BundleReport> look = Inspect(dirs, TrustSource{});
-      if (!look.ok()) return look.status().WithContext(dirs[0]);
-      const ft::BundleStatement& st = look->statement;
-      auto [it, fresh] = first.emplace(st.sender, st.id);
-      if (!fresh) {
-        return Error(Code::kRejected,
-                     "two bundles from {} ({} and {}): a merge holds one per "
-                     "sender",
-                     st.sender, it->second, st.id);
-      }
-    }
-  }
+  Gathered g;
+  g.content.sender = sender;
   for (const std::vector<std::string>& dirs : req.children) {
-    UnpackRequest u;
-    u.dirs = dirs;
-    u.trust = trust;
-    u.identities = req.identities;
-    u.output = bags;
-    u.progress = pr.progress;
-    u.now = clock;
-    Result<UnpackResult> ur = Unpack(u);
-    if (!ur.ok()) return ur.status().WithContext(dirs[0]);
-    const BundleReport& r = ur->report;
-    const ft::BundleStatement& st = r.statement;
-    if (st.recipient != sender) {
-      return Error(Code::kRejected,
-                   "{}: only its addressee {} may merge it, and this office "
-                   "is {}",
-                   st.id, st.recipient, sender);
-    }
-    if (std::find(r.chain_codes.begin() + 1, r.chain_codes.end(), sender) ==
-        r.chain_codes.end()) {
-      return Error(Code::kRejected,
-                   "{}: its sender {} is not certified under "
-                   "this office",
-                   st.id, st.sender);
-    }
-    if (!senders.insert(st.sender).second) {
-      return Error(Code::kRejected,
-                   "two bundles from {} (one is {}): a merge holds one per "
-                   "sender",
-                   st.sender, st.id);
-    }
-    if (content.period.empty()) {
-      content.period = st.period;
-      kind = st.kind;
-    } else if (st.period != content.period || st.kind != kind) {
-      return Error(Code::kRejected,
-                   "{} is {} {}, and the others are {} {}: a merge has one "
-                   "period and kind",
-                   st.id, st.kind, st.period, kind, content.period);
-    }
-    // The child's stream: a replayed or equivocating child is refused.
-    XJ_ASSIGN_OR_RETURN(Admission a,
-                        req.ledger->Admit(st, r.statement_sha256, false));
-    if (a.kind == Admission::kNew) accepted.push_back(r);
-    XJ_ASSIGN_OR_RETURN(auto last, req.ledger->LastOf(st.sender, st.recipient));
-    if (a.kind == Admission::kAlreadyAccepted && last.first > st.seq) {
-      return Error(Code::kRejected,
-                   "replay: bundle {} has seq {}, and this office has since "
-                   "accepted seq {} from {}; a merge holds the newest",
-                   st.id, st.seq, last.first, st.sender);
-    }
-    // The children it holds, as its unpack checked them down to the
-    // schools.
-    XJ_ASSIGN_OR_RETURN(std::vector<HeldStatement> fresh,
-                        req.ledger->NewHeld(ur->held));
-    held_new.insert(held_new.end(), fresh.begin(), fresh.end());
-    for (HeldSchool& s : ur->schools) result.schools.push_back(std::move(s));
-    // A school's own bundle (its unpack checked its registry is the
-    // school's, as many records as it says).
-    if (st.children.empty()) {
-      result.schools.push_back({st.id,
-                                st.sender,
-                                r.chain.empty() ? "" : r.chain[0],
-                                {st.id},
-                                st.records});
-    }
-    XJ_RETURN_IF_ERROR(CollectLeaves(ur->bag_dir, st.sender, st.id, &leaves));
-    // Kept intact: statement, signatures, chain and bag.
-    std::string held = kept + "/" + st.id;
-    XJ_RETURN_IF_ERROR(os::MakeDirectories(held + "/chain", 0700));
-    std::string base = "data/children/" + st.id + "/";
-    std::string statement = stick::In(held, stick::kStatement);
-    XJ_RETURN_IF_ERROR(WriteNew(statement, r.statement_text));
-    content.files.push_back({base + std::string(stick::kStatement), statement,
-                             r.statement_text.size()});
-    for (const auto& [name, text] : r.signature_files) {
-      XJ_RETURN_IF_ERROR(WriteNew(held + "/" + name, text));
-      content.files.push_back({base + name, held + "/" + name, text.size()});
-    }
-    if (r.chain_files) {
-      for (const auto* list : {&r.chain_files->roots, &r.chain_files->certs,
-                               &r.chain_files->crls}) {
-        for (const trust::SignedText& t : *list) {
-          XJ_RETURN_IF_ERROR(WriteSignedText(held + "/chain", t));
-          std::string n = os::BaseName(t.name);
-          content.files.push_back(
-              {base + "chain/" + n, held + "/chain/" + n, t.text.size()});
-          for (const auto& sig : t.signatures) {
-            std::string sn = os::BaseName(sig.first);
-            content.files.push_back({base + "chain/" + sn,
-                                     held + "/chain/" + sn, sig.second.size()});
-          }
-        }
-      }
-    }
-    std::vector<std::string> rel;
-    XJ_RETURN_IF_ERROR(WalkFiles(ur->bag_dir, "", &rel));
-    for (const std::string& f : rel) {
-      std::string src = ur->bag_dir + "/" + f;
-      XJ_ASSIGN_OR_RETURN(std::uint64_t size, os::FileSize(src));
-      content.files.push_back({base + "bag/" + f, src, size});
-    }
-    content.children.push_back({r.statement_sha256, st.id});
-    content.records += st.records;
+    XJ_RETURN_IF_ERROR(TakeChild(req, trust, sender, dirs, bags, kept, &g));
   }
 
-  // The audit: every school against the schema and each other, then what
-  // only a merge can see.
+  // 2. The audit: every school against the schema and each other, then
+  //    what only a merge can see.
   AuditSink audit(&findings);
   registry::CheckOptions co;
   co.dir = bags;
   XJ_ASSIGN_OR_RETURN(registry::CheckTotals totals,
                       registry::CheckRegistry(*pr.data, co, audit));
-  std::set<std::string> schools;
-  std::map<std::string, std::string> registry_of;  // school code → folder
-  for (const Leaf& l : leaves) {
-    XJ_ASSIGN_OR_RETURN(std::string code, SchoolCode(l.registry));
-    if (code != l.signer) {
-      audit.Report({registry::Rule::kMergeSigner, l.bundle + "/school.csv", 2,
-                    "school_code",
-                    fmt::format("the registry is school {}'s, and school {} "
-                                "signed it",
-                                code, l.signer),
-                    code, ""});
-    }
-    schools.insert(l.signer);
-    registry_of[l.signer] = l.registry;
-  }
-  // Transfers between schools of this merge: each side must record it.
-  std::set<std::tuple<std::string, std::string, std::string>> outs, ins;
-  for (const auto& [school, registry] : registry_of) {
-    if (!os::Exists(registry + "/changes.csv")) continue;
-    XJ_ASSIGN_OR_RETURN(auto rows, ReadColumns(registry + "/changes.csv",
-                                               {"student_no", "change_type",
-                                                "from_school", "to_school"}));
-    for (const auto& r : rows) {
-      if (r[1] == "27" && !r[3].empty()) outs.insert({school, r[3], r[0]});
-      if (r[1] == "13" && !r[2].empty()) ins.insert({r[2], school, r[0]});
-    }
-  }
-  for (const auto& [from, to, student] : outs) {
-    if (schools.count(to) && !ins.count({from, to, student})) {
-      audit.Report({registry::Rule::kMergeTransferInMissing,
-                    from + "/changes.csv", 0, "student_no",
-                    fmt::format("school {} records a transfer out to {}, "
-                                "which records no transfer in",
-                                from, to),
-                    student.size() > 6 ? student.substr(0, 6) + "********"
-                                       : std::string("***"),
-                    ""});
-    }
-  }
-  for (const auto& [from, to, student] : ins) {
-    if (schools.count(from) && !outs.count({from, to, student})) {
-      audit.Report({registry::Rule::kMergeTransferOutMissing,
-                    to + "/changes.csv", 0, "student_no",
-                    fmt::format("school {} records a transfer in from {}, "
-                                "which records no transfer out",
-                                to, from),
-                    student.size() > 6 ? student.substr(0, 6) + "********"
-                                       : std::string("***"),
-                    ""});
-    }
-  }
-  // Offices this office certified that sent nothing.
-  std::set<std::string> sent;
-  for (const ft::Child& c : content.children) {
-    sent.insert(c.id.substr(0, c.id.find('-')));
-  }
-  std::set<std::string> warned;
-  for (const trust::SignedText& t : pr.store->files().certs) {
-    Result<ft::CertStatement> c = ft::ParseCert(t.text);
-    if (!c.ok() || c->issuer != sender || c->not_after < now_eff ||
-        sent.count(c->subject) || !warned.insert(c->subject).second) {
-      continue;
-    }
-    audit.Report(
-        {registry::Rule::kMergeMissing, sender, 0, "",
-         fmt::format("{} ({}, {}) is certified by this office and "
-                     "sent nothing",
-                     c->subject, c->subject_name, ft::LevelName(c->level)),
-         c->subject, ""});
-  }
-  result.errors = audit.errors;
-  result.warnings = audit.warnings;
+  XJ_ASSIGN_OR_RETURN(std::set<std::string> schools,
+                      AuditAcrossSchools(g.leaves, audit));
+  AuditSilentOffices(*pr.store, sender, now_eff, g.content.children, audit);
+  g.result.errors = audit.errors;
+  g.result.warnings = audit.warnings;
   if (req.strict && audit.errors > 0) {
     return Error(Code::kRejected,
                  "the cross-school audit found {} error(s); nothing was merged "
                  "(a strict merge)",
                  audit.errors);
   }
-  // data/merged/: the counts and the audit.
-  CountCache cache;
-  XJ_ASSIGN_OR_RETURN(std::string summary, SummaryOf(leaves, &cache));
-  std::string merged = work + "/merged";
-  XJ_RETURN_IF_ERROR(os::MakeDirectories(merged, 0700));
-  XJ_RETURN_IF_ERROR(WriteNew(merged + "/summary.csv", summary));
-  content.files.push_back(
-      {"data/merged/summary.csv", merged + "/summary.csv", summary.size()});
-  std::string audit_json = formats::audit::Serialize(
-      {sender, content.children.size(), schools.size(), audit.errors,
-       audit.warnings, std::move(audit.findings)});
-  XJ_RETURN_IF_ERROR(WriteNew(merged + "/audit.json", audit_json));
-  content.files.push_back(
-      {"data/merged/audit.json", merged + "/audit.json", audit_json.size()});
-  content.totals = totals;
-  content.totals.errors = audit.errors;
-  content.totals.warnings = audit.warnings;
 
+  // 3. The new bundle: the children, the counts and the audit, packed.
+  XJ_RETURN_IF_ERROR(WriteMerged(work, sender, schools.size(), audit, &g));
+  g.content.totals = totals;
+  g.content.totals.errors = audit.errors;
+  g.content.totals.warnings = audit.warnings;
   PackRequest p = pr;
-  p.kind = kind;
+  p.kind = g.kind;
   p.trusted_now = now_eff;
-  XJ_ASSIGN_OR_RETURN(result.pack, PackContent(p, std::move(content)));
-  // The children are accepted with the merge that holds them, and what
-  // they hold in turn: one transaction.
+  MergeResult result = std::move(g.result);
+  XJ_ASSIGN_OR_RETURN(result.pack, PackContent(p, std::move(g.content)));
+
+  // 4. The children are accepted with the merge that holds them, and what
+  //    they hold in turn: one transaction.
   std::vector<AcceptedBundle> all;
-  for (const auto& [n, sha] : held_new)
+  for (const auto& [n, sha] : g.held_new)
     all.push_back(AcceptedFrom(n, sha, "held in " + result.pack.statement.id));
-  for (const BundleReport& r : accepted) {
+  for (const BundleReport& r : g.accepted) {
     all.push_back(AcceptedFrom(r.statement, r.statement_sha256,
                                fmt::format("{}, merged into {}", Signers(r),
                                            result.pack.statement.id)));
