@@ -324,6 +324,10 @@ bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
   return true;
 }
 
+Result<pack::OfficeSession> OpenSession(const std::string& home_flag) {
+  return pack::OfficeSession::Open(home_flag, os::NowUnix());
+}
+
 bool ChineseLocale() {
   for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
     const char* v = std::getenv(name);

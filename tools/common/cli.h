@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "libpack/passphrase.h"
+#include "libpack/session.h"
 
 namespace xj::cli {
 
@@ -100,6 +101,10 @@ bool ParseArgs(Cli& cli, const std::vector<std::string>& args,
 
 /// A JSON string literal for `s` (escapes quotes, backslashes, controls).
 std::string JsonString(std::string_view s);
+
+/// The office session of a verb: the home --home names (or the default),
+/// with the clock read here, once (the library reads none).
+Result<pack::OfficeSession> OpenSession(const std::string& home_flag);
 
 /// Whether messages are to be read in Chinese: the first of LC_ALL,
 /// LC_MESSAGES and LANG that is set names a zh locale.

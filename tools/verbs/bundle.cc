@@ -85,12 +85,6 @@ Result<std::vector<pack::TrustedKey>> ParseKeys(
   return out;
 }
 
-// The office session of a verb: the home --home names (or the default),
-// with the clock read here, once.
-Result<pack::OfficeSession> Session(const std::string& home_flag) {
-  return pack::OfficeSession::Open(home_flag, os::NowUnix());
-}
-
 // The trust a reader uses: -p keys if given, else the office's trust store
 // if the home is set up as one; judged at the session's trusted time.
 Result<pack::TrustSource> TrustFrom(const std::vector<std::string>& key_args,
@@ -353,7 +347,7 @@ int RunPack(Cli& cli, const std::vector<std::string>& args) {
   }
   // An office home set up with 'xjpack init' holds the keys and
   // certificates; a bare home only the outbox and counters.
-  Result<pack::OfficeSession> session = Session(home_flag);
+  Result<pack::OfficeSession> session = OpenSession(home_flag);
   if (!session.ok()) return cli.Fail(session.status());
   req.store = session->store();
   if (req.store != nullptr && key_file.empty()) {
@@ -479,7 +473,7 @@ int RunInspect(Cli& cli, const std::vector<std::string>& args) {
     return code;
   }
   if (dirs.empty()) return cli.Usage("the bundle folder is required");
-  Result<pack::OfficeSession> session = Session(home_flag);
+  Result<pack::OfficeSession> session = OpenSession(home_flag);
   if (!session.ok()) return cli.Fail(session.status());
   Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, *session);
   if (!trust.ok()) return cli.Fail(trust.status());
@@ -536,7 +530,7 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
   if (dirs.empty()) return cli.Usage("the bundle folder is required");
   pack::VerifyRequest req;
   req.dirs = dirs;
-  Result<pack::OfficeSession> session = Session(home_flag);
+  Result<pack::OfficeSession> session = OpenSession(home_flag);
   if (!session.ok()) return cli.Fail(session.status());
   Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, *session);
   if (!trust.ok()) return cli.Fail(trust.status());
@@ -650,7 +644,7 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   pack::UnpackRequest req;
   req.dirs = dirs;
   req.output = output;
-  Result<pack::OfficeSession> session = Session(home_flag);
+  Result<pack::OfficeSession> session = OpenSession(home_flag);
   if (!session.ok()) return cli.Fail(session.status());
   Result<pack::TrustSource> trust = TrustFrom(key_args, home_flag, *session);
   if (!trust.ok()) return cli.Fail(trust.status());
@@ -762,7 +756,7 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
   if (children.empty()) return cli.Usage("at least one child bundle is needed");
   if (to.empty()) return cli.Usage("--to OFFICE is required");
   if (media.empty()) return cli.Usage("-o MEDIA is required");
-  Result<pack::OfficeSession> session = Session(home_flag);
+  Result<pack::OfficeSession> session = OpenSession(home_flag);
   if (!session.ok()) return cli.Fail(session.status());
   if (!session->is_office()) {
     return cli.Usage(
@@ -947,7 +941,7 @@ int RunApprove(Cli& cli, const std::vector<std::string>& args) {
   if (dir.empty()) return cli.Usage("the bundle folder is required");
   if (key_file.empty())
     return cli.Usage("-k LEADER.key is required: the leader's own key");
-  Result<pack::OfficeSession> session = Session(home_flag);
+  Result<pack::OfficeSession> session = OpenSession(home_flag);
   if (!session.ok()) return cli.Fail(session.status());
   if (!session->is_office())
     return cli.Usage("approve runs in the office home ('xjpack init')");

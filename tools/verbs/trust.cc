@@ -288,7 +288,6 @@ int TrustSign(Cli& cli, const std::vector<std::string>& args) {
 
 int TrustRotate(Cli& cli, const std::vector<std::string>& args) {
   pack::RootRequest req;
-  req.now = os::NowUnix();  // the library reads no clock
   std::vector<std::string> pubs;
   std::string output, home;
   int threshold = 2;
@@ -322,8 +321,11 @@ int TrustRotate(Cli& cli, const std::vector<std::string>& args) {
   Result<std::vector<formats::minisign::PublicKey>> keys = LoadPublicKeys(pubs);
   if (!keys.ok()) return cli.Fail(keys.status());
   req.keys = *keys;
-  Result<pack::Home> h = pack::OpenHome(home);
+  Result<pack::OfficeSession> session = OpenSession(home);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::Home> h = session->home();
   if (!h.ok()) return cli.Fail(h.status());
+  req.now = session->clock();
   Result<pack::TrustStore> store = pack::TrustStore::Open(*h);
   if (!store.ok()) return cli.Fail(store.status());
   Result<std::string> text = pack::MakeNextRoot(*store, req);
@@ -361,9 +363,11 @@ int TrustAddRoot(Cli& cli, const std::vector<std::string>& args) {
     return code;
   }
   if (input.empty()) return cli.Usage("the statement is required");
-  Result<pack::Home> h = pack::OpenHome(home);
+  Result<pack::OfficeSession> session = OpenSession(home);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::Home> h = session->home();
   if (!h.ok()) return cli.Fail(h.status());
-  Result<std::uint64_t> v = pack::AddRoot(*h, input, os::NowUnix());
+  Result<std::uint64_t> v = pack::AddRoot(*h, input, session->clock());
   if (!v.ok()) return cli.Fail(v.status());
   cli.Info(fmt::format(
       "root version {} installed; re-issue the province office's certificate "
@@ -384,7 +388,6 @@ constexpr Sub kTrustSubs[] = {
 
 int CertIssue(Cli& cli, const std::vector<std::string>& args) {
   pack::IssueRequest req;
-  req.now = os::NowUnix();  // the library reads no clock
   std::string home, request_file, key_file, may, issue_policy, deliver_policy;
   std::vector<std::string> may_certify;
   bool by_root = false;
@@ -450,8 +453,11 @@ int CertIssue(Cli& cli, const std::vector<std::string>& args) {
     *out = *p;
   }
   req.by_root = by_root;
-  Result<pack::Home> h = pack::OpenHome(home);
+  Result<pack::OfficeSession> session = OpenSession(home);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::Home> h = session->home();
   if (!h.ok()) return cli.Fail(h.status());
+  req.now = session->clock();
   req.home = *h;
   Result<Bytes> rtext = os::ReadFile(request_file, ft::kMaxStatement);
   if (!rtext.ok()) return cli.Fail(rtext.status().WithContext(request_file));
@@ -507,10 +513,12 @@ int CertInstall(Cli& cli, const std::vector<std::string>& args) {
     return code;
   }
   if (dir.empty()) return cli.Usage("the folder is required");
-  Result<pack::Home> h = pack::OpenHome(home);
+  Result<pack::OfficeSession> session = OpenSession(home);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::Home> h = session->home();
   if (!h.ok()) return cli.Fail(h.status());
   Result<pack::InstallResult> r =
-      pack::InstallCertificates(*h, dir, os::NowUnix());
+      pack::InstallCertificates(*h, dir, session->clock());
   if (!r.ok()) return cli.Fail(r.status());
   for (const std::string& w : r->warnings) cli.Warn(w);
   const ft::CertStatement& c = r->office.cert;
@@ -536,7 +544,6 @@ int CertInstall(Cli& cli, const std::vector<std::string>& args) {
 
 int CertRevoke(Cli& cli, const std::vector<std::string>& args) {
   pack::RevokeRequest req;
-  req.now = os::NowUnix();  // the library reads no clock
   std::string home, key_file;
   po::options_description desc("options");
   desc.add_options()("serial", po::value(&req.serials)->value_name("SERIAL"),
@@ -572,8 +579,11 @@ int CertRevoke(Cli& cli, const std::vector<std::string>& args) {
   }
   if (req.valid_days < 1 || req.valid_days > 3650)
     return cli.Usage("--valid-days is 1 to 3650");
-  Result<pack::Home> h = pack::OpenHome(home);
+  Result<pack::OfficeSession> session = OpenSession(home);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::Home> h = session->home();
   if (!h.ok()) return cli.Fail(h.status());
+  req.now = session->clock();
   req.home = *h;
   Result<keys::SigningKey> key =
       pack::LoadSigningKey(key_file, cli.passphrases());
@@ -634,7 +644,9 @@ int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
     return code;
   }
   if (dirs.empty()) return cli.Usage("a receipt folder is required");
-  Result<pack::Home> h = pack::OpenHome(home);
+  Result<pack::OfficeSession> session = OpenSession(home);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::Home> h = session->home();
   if (!h.ok()) return cli.Fail(h.status());
   // A folder of receipts is taken one receipt at a time, in name order.
   std::vector<std::string> receipts;
@@ -645,7 +657,7 @@ int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
   }
   std::string json = "[";
   for (const std::string& d : receipts) {
-    Result<pack::ReceiptResult> r = pack::TakeReceipt(*h, d, os::NowUnix());
+    Result<pack::ReceiptResult> r = pack::TakeReceipt(*h, d, session->clock());
     if (!r.ok()) return cli.Fail(r.status());
     for (const std::string& w : r->warnings) cli.Warn(w);
     const ft::ReceiptStatement& rc = r->receipt;
