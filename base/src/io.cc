@@ -65,6 +65,7 @@ Result<ByteSpan> BufferedReader::Peek(std::size_t n) {
 }
 
 Result<std::string> BufferedReader::ReadLine(std::size_t max) {
+  overlong_ = false;
   std::size_t scanned = 0;
   for (;;) {
     const std::uint8_t* start = buf_.data() + begin_;
@@ -81,6 +82,7 @@ Result<std::string> BufferedReader::ReadLine(std::size_t max) {
     }
     scanned = avail;
     if (end_ - begin_ >= max) {
+      overlong_ = true;
       return Error(Code::kMalformed, "line longer than {} bytes", max);
     }
     if (eof_) {

@@ -43,7 +43,7 @@ Result<std::string> ArmorReader::GetLine(std::size_t max) {
   ++line_no_;
   Result<std::string> line = in_->ReadLine(max);
   if (!line.ok()) {
-    if (line.status().code() == Code::kMalformed) {
+    if (in_->overlong()) {
       return Fail("line longer than {} characters", max - 3);
     }
     return line;

@@ -80,7 +80,8 @@ class Parser {
     ++line_no_;
     Result<std::string> line = in_.ReadLine(budget);
     if (!line.ok()) {
-      if (line.status().code() == Code::kMalformed) {
+      // (a source that failed, such as a broken armor line, says so itself)
+      if (in_.overlong()) {
         return Status(
             Code::kMalformed,
             fmt::format("header larger than {} bytes", limits_.max_bytes));

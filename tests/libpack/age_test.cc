@@ -185,6 +185,21 @@ TEST_CASE("decryption failures are distinct: code, stage and message") {
     CHECK(o.stage == Stage::kUnwrap);
     CHECK(o.plain.empty());
   }
+  SUBCASE("a broken armor line is reported as such") {
+    // The armor's second line (inside the header) gets a character that is
+    // not base64: the armor names its line; it is not "header larger than
+    // 1048576 bytes", which is what the header reader once made of it.
+    EncryptOptions armored;
+    armored.armor = true;
+    Bytes asc = EncryptTo(plain, {id.public_key()}, armored);
+    std::size_t second = std::string_view(AsChars(asc)).find('\n') + 1;
+    asc[second + 5] = '!';
+    Outcome o = DecryptWith(asc, &id);
+    CHECK(o.status.code() == Code::kMalformed);
+    CHECK(o.status.message().find("armor: line 2") != std::string::npos);
+    CHECK(o.status.message().find("header larger") == std::string::npos);
+    CHECK(o.plain.empty());
+  }
   SUBCASE("no matching identity") {
     Outcome o = DecryptWith(file, &*other);
     CHECK_FAILS_WITH(o.status, Code::kNoIdentity,

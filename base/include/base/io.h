@@ -86,6 +86,9 @@ class BufferedReader {
   /// none). Fails with kMalformed when no '\n' comes within `max` bytes.
   /// An empty result means end of input.
   Result<std::string> ReadLine(std::size_t max);
+  /// Whether the last ReadLine failed for want of a '\n' within its `max`
+  /// (rather than because the source failed: a broken armor line, say).
+  bool overlong() const { return overlong_; }
   /// Reads up to buf.size() bytes, from the buffer first.
   Result<std::size_t> Read(MutableByteSpan buf);
   /// Bytes consumed so far (the offset of the next byte in the input).
@@ -99,6 +102,7 @@ class BufferedReader {
   std::size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   std::uint64_t offset_ = 0;
+  bool overlong_ = false;
 };
 
 /// Adapts a BufferedReader back into a Source.
