@@ -1,5 +1,8 @@
 #include "formats/bagit.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -187,6 +190,26 @@ Status CheckPath(std::string_view path) {
     start = slash + 1;
   }
   return Status::Ok();
+}
+
+std::string FoldedPath(std::string_view path) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  icu::UnicodeString s = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(path.data(), static_cast<std::int32_t>(path.size())));
+  if (U_SUCCESS(status)) s = nfc->normalize(s, status);
+  s.foldCase(U_FOLD_CASE_DEFAULT);
+  if (U_SUCCESS(status)) s = nfc->normalize(s, status);
+  std::string out;
+  s.toUTF8String(out);
+  return out;
+}
+
+PathSet::Clash PathSet::Add(std::string_view path) {
+  auto [it, fresh] = by_key_.emplace(FoldedPath(path), std::string(path));
+  if (fresh) return Clash::kNone;
+  clashed_with_ = it->second;
+  return it->second == path ? Clash::kSame : Clash::kCase;
 }
 
 }  // namespace xj::formats::bagit

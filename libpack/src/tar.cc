@@ -305,7 +305,7 @@ struct TarReader::Impl {
   // non-zero one: after the end-of-archive blocks only zeros may follow.
   std::uint64_t delivered = 0, end_of_data = 0;
   bool at_end = false;
-  std::set<std::string> names, folded;
+  formats::bagit::PathSet paths;
   StoredNames stored;
   ~Impl() {
     if (a != nullptr) archive_read_free(a);
@@ -341,12 +341,6 @@ la_ssize_t ReadCallback(archive*, void* data, const void** out) {
   return static_cast<la_ssize_t>(*n);
 }
 
-std::string CaseFold(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 }  // namespace
 
 TarReader::TarReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -438,9 +432,15 @@ Result<bool> TarReader::Next(TarEntry* entry) {
                               EscapeForDisplay(stored->substr(0, 200))));
   }
   std::string path(name);
-  if (!r.names.insert(path).second) return refuse("a name that appears twice");
-  if (!r.folded.insert(CaseFold(path)).second) {
-    return refuse("a name that differs from another only in case");
+  switch (r.paths.Add(path)) {
+    case formats::bagit::PathSet::Clash::kNone:
+      break;
+    case formats::bagit::PathSet::Clash::kSame:
+      return refuse("a name that appears twice");
+    case formats::bagit::PathSet::Clash::kCase:
+      return refuse(
+          fmt::format("a name that differs from another only in case (\"{}\")",
+                      EscapeForDisplay(r.paths.clashed_with().substr(0, 200))));
   }
   auto size = static_cast<std::uint64_t>(archive_entry_size(e));
   if (++r.files > r.limits.max_files) {

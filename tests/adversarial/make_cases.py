@@ -323,6 +323,11 @@ c.expect("verify", 1, "bundle.stmt")
 c, d = plain_case("folder_case_variant", "BUNDLE.STMT: the names are case-sensitive")
 (d / "bundle.stmt").rename(d / "BUNDLE.STMT")
 c.expect("verify", 1, "BUNDLE.STMT")
+c = Case("folder_renamed_seq", "a bundle folder renamed to another seq: the folder "
+         "bears its statement's id")
+c.stick(A, name=A.name.rsplit("-", 1)[0] + "-000099")
+c.args(*TRUST_CLERK, *OPEN).expect("verify", 1, "a bundle folder bears its statement's id")
+c.expect("unpack", 1, "a bundle folder bears its statement's id")
 c = Case("folder_unapproved", "a bundle folder named .unapproved is not a bundle yet")
 c.stick(A, name=A.name + ".unapproved")
 c.args(*TRUST_CLERK).expect("verify", 1, "awaits a leader's approval")
@@ -944,6 +949,14 @@ forge_plain("name_case_collision", "two photos whose names differ only in case",
             msg="a name that differs from another only in case")
 forge_plain("name_case_collision_folder", "a photo's path with its folder in another case",
             change_files=lambda f: f.update({PHOTO.replace("/photos/", "/Photos/"): f[PHOTO]}),
+            msg="only in case")
+forge_plain("name_case_collision_unicode", "two photos whose names differ only in Unicode case (É, é)",
+            change_files=lambda f: f.update({"data/registry/photos/\u00c9.jpg": f[PHOTO],
+                                             "data/registry/photos/\u00e9.jpg": f[PHOTO]}),
+            msg="only in case")
+forge_plain("name_case_collision_fullwidth", "two photos whose names differ only in full-width case (Ａ, ａ)",
+            change_files=lambda f: f.update({"data/registry/photos/\uff21.jpg": f[PHOTO],
+                                             "data/registry/photos/\uff41.jpg": f[PHOTO]}),
             msg="only in case")
 forge_plain("name_bagit_case", "BAGIT.txt beside bagit.txt",
             change_entries=after("bagit.txt", (f"{BID}/BAGIT.txt", b"x\n")),
@@ -1795,8 +1808,12 @@ c.stick(M1)
 c.home("city.m2only").expect("unpack", 1, "replay")
 c = Case("merged_already_accepted", "the same merge again: already accepted, nothing changes",
          fail=False)
-c.stick(M1)
+c.stick(M2)
 c.home("city.m2").expect("unpack", 0, "was already accepted on")
+c = Case("merged_stale", "the county's seq 1 again after the city accepted it and seq 2: "
+         "stale, said so, nothing changes")
+c.stick(M1)
+c.home("city.m2").expect("unpack", 1, "stale: bundle 340102-3401-000001 (seq 1) was accepted on")
 
 shutil.rmtree(C / "work", ignore_errors=True)
 print(len(list(CASES.iterdir())), "cases")

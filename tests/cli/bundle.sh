@@ -333,6 +333,22 @@ mkdir out5
 expect 0 "" "$XJ" unpack stick4/XJ/* -p clerk.pub -i county.key $PW -o out5 -q
 ls -A out5/*/data/registry/photos | grep -qE 'Thumbs|DS_Store' && fail "litter went into the bag"
 rm school/photos/Thumbs.db school/photos/.DS_Store
+# Two photos whose names differ only in (Unicode) case: the recipient would
+# refuse the bundle, so pack refuses it before it takes a seq, and nothing
+# reaches the stick.
+p1=$(ls school/photos | head -1)
+cp "school/photos/$p1" "school/photos/É.jpg"
+cp "school/photos/$p1" "school/photos/é.jpg"
+mkdir stick5
+expect 1 "differ only in case" "$XJ" pack school --to 340102=county.pub -k clerk.key -o stick5 $PW
+[ -z "$(ls -A stick5)" ] || fail "a refused pack wrote to the stick"
+rm "school/photos/É.jpg" "school/photos/é.jpg"
+# A bundle folder reached through a symbolic link is refused, however the
+# path is spelled.
+ln -s "$(basename "$B")" "$(dirname "$B")/alias"
+expect 1 "is a symbolic link" "$XJ" verify "$(dirname "$B")/alias/./." -p clerk.pub
+expect 1 "is a symbolic link" "$XJ" verify "$(dirname "$B")/alias/" -p clerk.pub
+rm "$(dirname "$B")/alias"
 # A stale temporary folder in the outbox (a killed pack) is removed.
 mkdir -p home/outbox/.xjtmp-999999-2134000000-340102-000099
 expect 0 "" "$XJ" pack school --to 340102=county.pub -k clerk.key -o stick4 $PW -q

@@ -226,6 +226,11 @@ expect 0 "bundles are missing between seq 1 and 3" \
 expect 1 "replay: bundle 2134000000-340102-000002 has seq 2, and bundles of this stream up to seq 3 are already accepted" \
   "$XJ" unpack s2/XJ/2134000000-340102-000002 -o in-county --home county $PW
 absent in-county/2134000000-340102-000002
+# Seq 1 again, after seq 3: accepted once, stale now, and the clerk is told.
+cp county/ledger.sqlite ledger.before
+expect 1 "stale: bundle 2134000000-340102-000001 (seq 1) was accepted on" \
+  "$XJ" unpack "$B" -o in-county --home county $PW
+same county/ledger.sqlite ledger.before
 # The same seq with other content: the school's counter set back.
 cp school/streams/2134000000-340102 counter.kept
 printf 'seq 2\nprev %s\n' "$(sha256sum s2/XJ/2134000000-340102-000002/bundle.stmt | cut -c1-64)" \
@@ -276,29 +281,31 @@ sed -i 's/^received: .*/received: 2026-01-01T00:00:00Z/' forged/receipt.stmt
 expect 1 "does not verify" "$XJ" receipt forged --home school
 
 # ---- the chain, bent ----
-cp -r "$B" bent
-expect 0 "" "$XJ" verify bent --home county
-rm -r bent/chain
-expect 1 "the bundle has no chain/ folder" "$XJ" verify bent --home county
-cp -r "$B/chain" bent/chain
-sed -i 's/^scope: 340102$/scope: 340103/' "bent/chain/cert-$SERIAL.stmt"
-expect 1 "the certificate of 2134000000 (SHA-256 " "$XJ" verify bent --home other
-cp "$B/chain/cert-$SERIAL.stmt" "bent/chain/cert-$SERIAL.stmt"
+BENT=bent/XJ/$(basename "$B")  # a bundle folder bears its id
+mkdir -p bent/XJ
+cp -r "$B" "$BENT"
+expect 0 "" "$XJ" verify "$BENT" --home county
+rm -r "$BENT"/chain
+expect 1 "the bundle has no chain/ folder" "$XJ" verify "$BENT" --home county
+cp -r "$B/chain" "$BENT"/chain
+sed -i 's/^scope: 340102$/scope: 340103/' "$BENT/chain/cert-$SERIAL.stmt"
+expect 1 "the certificate of 2134000000 (SHA-256 " "$XJ" verify "$BENT" --home other
+cp "$B/chain/cert-$SERIAL.stmt" "$BENT/chain/cert-$SERIAL.stmt"
 # The county's certificate, widened: its issuer's signature no longer holds.
-sed -i 's/^scope: 340102$/scope: 3401/' bent/chain/cert-3401-000001.stmt
-expect 1 "cert-3401-000001.stmt.$(ls bent/chain | sed -n 's/^cert-3401-000001\.stmt\.\(.*\)\.minisig$/\1/p'
-).minisig: the signature by key" "$XJ" verify bent --home other
-cp "$B/chain/cert-3401-000001.stmt" bent/chain/
-cp "bent/chain/cert-3401-000001.stmt" "bent/chain/cert-3401-000009.stmt"
+sed -i 's/^scope: 340102$/scope: 3401/' "$BENT"/chain/cert-3401-000001.stmt
+expect 1 "cert-3401-000001.stmt.$(ls "$BENT"/chain | sed -n 's/^cert-3401-000001\.stmt\.\(.*\)\.minisig$/\1/p'
+).minisig: the signature by key" "$XJ" verify "$BENT" --home other
+cp "$B/chain/cert-3401-000001.stmt" "$BENT"/chain/
+cp "$BENT/chain/cert-3401-000001.stmt" "$BENT/chain/cert-3401-000009.stmt"
 expect 1 "the file holds cert-3401-000001.stmt, so its name must be" \
-  "$XJ" verify bent --home county
-rm "bent/chain/cert-3401-000009.stmt"
-ln -s root-1.stmt bent/chain/root-2.stmt
+  "$XJ" verify "$BENT" --home county
+rm "$BENT/chain/cert-3401-000009.stmt"
+ln -s root-1.stmt "$BENT"/chain/root-2.stmt
 expect 1 "chain/root-2.stmt is not a regular file (a symbolic link)" \
-  "$XJ" verify bent --home county
-rm bent/chain/root-2.stmt
-rm bent/chain/cert-3401-000001.stmt*
-expect 1 "the certificate of its issuer 340102 with the keys" "$XJ" verify bent --home other
+  "$XJ" verify "$BENT" --home county
+rm "$BENT"/chain/root-2.stmt
+rm "$BENT"/chain/cert-3401-000001.stmt*
+expect 1 "the certificate of its issuer 340102 with the keys" "$XJ" verify "$BENT" --home other
 
 # ---- revocation ----
 OLD=$(ls c-old | sed -n 's/^cert-\(340102-[0-9]*\)\.stmt$/\1/p')
@@ -491,9 +498,10 @@ C=m5/XJ/3401-340000-000001
 sqlite3 city/ledger.sqlite "select event from audit where bundle='3401-340000-000001'" |
   grep -qx approved || fail "the approval is not in the city's audit log"
 # A clerk-only city bundle is refused: the leader's signature taken away.
-cp -r "$C" clerk-only
-rm "clerk-only/bundle.stmt.$(formats_keyid cl1.pub).minisig"
-expect 1 "needs the signatures clerk=1 leader=1 and has clerk=1" "$XJ" verify clerk-only --home prov
+CO=clerk-only/XJ/$(basename "$C")
+mkdir -p clerk-only/XJ && cp -r "$C" "$CO"
+rm "$CO/bundle.stmt.$(formats_keyid cl1.pub).minisig"
+expect 1 "needs the signatures clerk=1 leader=1 and has clerk=1" "$XJ" verify "$CO" --home prov
 # The province: every county and school statement re-checked, down to who
 # signed which records.
 expect 0 "" "$XJ" verify "$C" --home prov

@@ -9,6 +9,7 @@
 #include "formats/age_header.h"
 #include "formats/age_keys.h"
 #include "formats/audit.h"
+#include "formats/bagit.h"
 #include "formats/base64.h"
 #include "formats/bech32.h"
 #include "formats/home.h"
@@ -454,3 +455,28 @@ TEST_CASE("home files: canonical forms round trip, anything else is refused") {
 
 }  // namespace
 }  // namespace xj::formats
+
+namespace xj::formats::bagit {
+namespace {
+
+TEST_CASE("one rule for a bag's names: full Unicode case folding and NFC") {
+  CHECK(FoldedPath("data/Photos/A.jpg") == FoldedPath("data/photos/a.JPG"));
+  CHECK(FoldedPath("\u00c9.jpg") == FoldedPath("\u00e9.jpg"));  // É é
+  CHECK(FoldedPath("\uff21.jpg") == FoldedPath("\uff41.jpg"));  // Ａ ａ
+  CHECK(FoldedPath("Stra\u00dfe") == FoldedPath("STRASSE"));    // ß
+  // Case, not compatibility: a full-width letter is not its ASCII one,
+  // and NFC keeps a precomposed and a decomposed É together.
+  CHECK(FoldedPath("\uff21") != FoldedPath("A"));
+  CHECK(FoldedPath("E\u0301") == FoldedPath("\u00e9"));
+  PathSet set;
+  CHECK(set.Add("data/photos/\u00c9.jpg") == PathSet::Clash::kNone);
+  CHECK(set.Add("data/photos/x.jpg") == PathSet::Clash::kNone);
+  CHECK(set.Add("data/photos/\u00e9.jpg") == PathSet::Clash::kCase);
+  CHECK(set.clashed_with() == "data/photos/\u00c9.jpg");
+  CHECK(set.Add("data/photos/x.jpg") == PathSet::Clash::kSame);
+  CHECK(set.Add("data/PHOTOS/X.JPG") == PathSet::Clash::kCase);
+  CHECK(set.clashed_with() == "data/photos/x.jpg");
+}
+
+}  // namespace
+}  // namespace xj::formats::bagit

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,5 +51,27 @@ std::string Oxum(std::uint64_t octets, std::uint64_t files);
 /// no characters Windows or FAT refuse (\ : * ? " < > |), no component a
 /// reserved device name (CON, NUL, COM1...), NFC, at most 240 characters.
 Status CheckPath(std::string_view path);
+
+/// The key under which a case-insensitive file system (FAT, exFAT, NTFS,
+/// APFS) takes a path for another: full Unicode case folding (ICU) of its
+/// NFC form, normalised to NFC again. "É" and "é", "Ａ" and "ａ", "Straße"
+/// and "STRASSE" have one key.
+std::string FoldedPath(std::string_view path);
+
+/// The paths of one bag. Pack refuses to write, and unpack to extract, a
+/// bag whose paths this refuses: one rule, decided here for both ends.
+class PathSet {
+ public:
+  enum class Clash { kNone, kSame, kCase };
+  /// Adds `path` (already through CheckPath). kSame: it is there already;
+  /// kCase: another path of the set has its folded key (clashed_with()
+  /// names it). Either way the set is unchanged.
+  Clash Add(std::string_view path);
+  const std::string& clashed_with() const { return clashed_with_; }
+
+ private:
+  std::map<std::string, std::string, std::less<>> by_key_;  // key → path
+  std::string clashed_with_;
+};
 
 }  // namespace xj::formats::bagit

@@ -54,6 +54,27 @@ Status NotAStick(const os::Dir& d, const std::vector<std::string>& names) {
                d.path(), bundles.empty() ? "" : ": ", fmt::join(bundles, ", "));
 }
 
+// `path` without "." components, repeated or trailing slashes. ".."
+// stays: it is refused by whoever cannot follow it, never resolved here.
+std::string LexicallyClean(const std::string& path) {
+  std::vector<std::string_view> parts;
+  std::string_view rest = path;
+  bool absolute = !rest.empty() && rest.front() == '/';
+  while (!rest.empty()) {
+    std::size_t slash = rest.find('/');
+    std::string_view part = rest.substr(0, slash);
+    if (!part.empty() && part != ".") parts.push_back(part);
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  std::string out = absolute ? "/" : "";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += '/';
+    out += parts[i];
+  }
+  return out.empty() ? (absolute ? "/" : ".") : out;
+}
+
 }  // namespace
 
 std::string TrustedComment(const std::string& id, const std::string& role,
@@ -67,7 +88,9 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
     return Status(Code::kInvalidArgument, "no bundle folder given");
   Inventory inv;
   for (std::string p : paths) {
-    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    // "XJ/<id>/./." names the same folder as "XJ/<id>": the checks below
+    // judge the folder, whatever the spelling.
+    p = LexicallyClean(p);
     bool waits = p.size() > kUnapproved.size() &&
                  p.substr(p.size() - kUnapproved.size()) == kUnapproved;
     if (waits && !unapproved) {
@@ -80,9 +103,12 @@ Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
     // The bundle folder and the XJ folder holding it are the stick's; a
     // link in either place could lead anywhere.
     std::string up = os::DirName(p);
-    if (os::IsSymbolicLink(up)) {
-      return Error(Code::kRejected,
-                   "{} is a symbolic link; a stick's folders hold none", up);
+    for (const std::string& link : {p, up}) {
+      if (os::IsSymbolicLink(link)) {
+        return Error(Code::kRejected,
+                     "{} is a symbolic link; a stick's folders hold none",
+                     link);
+      }
     }
     XJ_ASSIGN_OR_RETURN(os::Dir d, os::Dir::Open(p));
     if (inv.dirs.empty()) inv.path = d.path();
@@ -270,6 +296,23 @@ Result<BundleReport> ReadStatementAndSignatures(
       pack::trust::ParseBundleCached(inv.statement_text);
   if (!st.ok()) return st.status().WithContext(std::string(kStatement));
   r.statement = **st;
+  // A bundle folder is named by its statement: one renamed (to another
+  // seq, say) is not the bundle it claims to be.
+  if (!inv.held) {
+    for (const os::Dir& d : inv.dirs) {
+      std::string name = os::BaseName(d.path());
+      if (name.size() > kUnapproved.size() &&
+          name.substr(name.size() - kUnapproved.size()) == kUnapproved) {
+        name.resize(name.size() - kUnapproved.size());
+      }
+      if (name != r.statement.id) {
+        return Error(Code::kRejected,
+                     "{}: the folder is named {}, and its statement is "
+                     "bundle {}; a bundle folder bears its statement's id",
+                     d.path(), EscapeForDisplay(name), r.statement.id);
+      }
+    }
+  }
   r.statement_sha256 = Sha256Hex(AsBytes(inv.statement_text));
   r.statement_text = inv.statement_text;
   for (const auto& [name, content] : inv.signatures)

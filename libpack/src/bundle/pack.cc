@@ -112,6 +112,33 @@ class ReportSink final : public registry::FindingSink {
 
 }  // namespace
 
+namespace {
+
+// The bag's paths under the rule unpack applies (bagit::PathSet): a bag
+// its own recipient would refuse is never written.
+Status CheckBagPaths(const std::vector<BagFile>& files) {
+  bagit::PathSet paths;
+  for (const BagFile& f : files) {
+    switch (paths.Add(f.path)) {
+      case bagit::PathSet::Clash::kNone:
+        break;
+      case bagit::PathSet::Clash::kSame:
+        return Error(Code::kRejected, "{} would be in the bag twice",
+                     EscapeForDisplay(f.path));
+      case bagit::PathSet::Clash::kCase:
+        return Error(Code::kRejected,
+                     "{} and {} differ only in case: a stick's file system "
+                     "takes them for one file, and the recipient would "
+                     "refuse the bundle; rename one",
+                     EscapeForDisplay(paths.clashed_with()),
+                     EscapeForDisplay(f.path));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status CheckPackRequest(const PackRequest& req, bool registry) {
   if (req.now <= 0)
     return Status(Code::kInternal, "pack was not given the time");
@@ -536,6 +563,8 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   };
   Clock::time_point phase = Clock::now();
   const std::string& sender = content.sender;
+  // Before a seq is taken: a bag its recipient would refuse is not made.
+  XJ_RETURN_IF_ERROR(CheckBagPaths(content.files));
   XJ_ASSIGN_OR_RETURN(Signer signer, CheckSigner(req, sender, now));
   XJ_ASSIGN_OR_RETURN(StreamState number, TakeNumber(req, sender));
   std::string id = ft::BundleId(sender, req.recipient.code, number.last_seq);

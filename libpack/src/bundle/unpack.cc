@@ -324,6 +324,18 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                         req.ledger->Admit(r.statement, r.statement_sha256,
                                           !req.seq_jump_override.empty()));
     if (a.kind == Admission::kAlreadyAccepted) {
+      // The same bundle again is nothing new; but one older than what its
+      // stream has accepted since is stale, and the clerk is told.
+      XJ_ASSIGN_OR_RETURN(auto last, req.ledger->LastOf(r.statement.sender,
+                                                        r.statement.recipient));
+      if (last.first > r.statement.seq) {
+        return Error(Code::kRejected,
+                     "stale: bundle {} (seq {}) was accepted on {}, and seq "
+                     "{} from {} since; this is the older one, and nothing "
+                     "changed",
+                     r.statement.id, r.statement.seq, a.accepted_at, last.first,
+                     r.statement.sender);
+      }
       UnpackResult out;
       out.already_accepted = a.accepted_at;
       if (os::IsDirectory(final_dir)) out.bag_dir = final_dir;
