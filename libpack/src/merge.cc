@@ -7,6 +7,7 @@
 
 #include "base/bytes.h"
 #include "base/os.h"
+#include "bundle/authenticate.h"
 #include "bundle/held.h"
 #include "bundle/held_schools.h"
 #include "formats/audit.h"
@@ -116,13 +117,7 @@ Status Admit(const MergeRequest& req, const std::string& sender,
                  "is {}",
                  st.id, st.recipient, sender);
   }
-  if (std::find(r.chain_codes.begin() + 1, r.chain_codes.end(), sender) ==
-      r.chain_codes.end()) {
-    return Error(Code::kRejected,
-                 "{}: its sender {} is not certified under "
-                 "this office",
-                 st.id, st.sender);
-  }
+  XJ_RETURN_IF_ERROR(bundle::CheckRoute(r, sender));
   if (!g->senders.insert(st.sender).second) {
     return Error(Code::kRejected,
                  "two bundles from {} (one is {}): a merge holds one per "

@@ -502,6 +502,16 @@ CO=clerk-only/XJ/$(basename "$C")
 mkdir -p clerk-only/XJ && cp -r "$C" "$CO"
 rm "$CO/bundle.stmt.$(formats_keyid cl1.pub).minisig"
 expect 1 "needs the signatures clerk=1 leader=1 and has clerk=1" "$XJ" verify "$CO" --home prov
+# The route: a school delivers to its county, never past it. Addressed to
+# the province, its bundle verifies (it is signed), and the province
+# refuses to take it in, naming the route; nothing is recorded.
+mkdir detour
+expect 0 "" "$XJ" pack reg --to 340000 -o detour --home school $PW
+cp prov/ledger.sqlite ledger.before
+expect 1 "a school delivers to its county 340102, which certified it; this bundle is addressed to 340000" \
+  "$XJ" unpack detour/XJ/2134000000-340000-000001 -o in-prov --home prov $PW
+same prov/ledger.sqlite ledger.before
+absent in-prov/2134000000-340000-000001
 # The province: every county and school statement re-checked, down to who
 # signed which records.
 expect 0 "" "$XJ" verify "$C" --home prov

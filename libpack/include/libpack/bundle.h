@@ -197,6 +197,8 @@ struct BundleReport {
   bool addressed = false;  ///< to, or copied to, this office (with a store)
   /// With "chain": the office codes of the chain, sender first.
   std::vector<std::string> chain_codes;
+  /// The levels of the chain's offices, in the same order ("school", ...).
+  std::vector<std::string> chain_levels;
   std::uint64_t payload_bytes = 0;  ///< plaintext checked (complete level)
   std::uint64_t files = 0;          ///< bag files checked (complete level)
   /// For a merged bundle checked complete: every school it holds, each

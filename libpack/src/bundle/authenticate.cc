@@ -451,6 +451,7 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
   for (std::size_t i = 0; i < office.path.size(); ++i) {
     const ft::CertStatement& c = office.path[i];
     r->chain_codes.push_back(c.subject);
+    r->chain_levels.push_back(std::string(ft::LevelName(c.level)));
     r->chain.push_back(fmt::format("{} {} ({}, {})", c.subject,
                                    EscapeForDisplay(c.subject_name),
                                    ft::LevelName(c.level), c.serial));
@@ -461,6 +462,25 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
       st.recipient == me ||
       std::find(st.copy_to.begin(), st.copy_to.end(), me) != st.copy_to.end();
   return keys;
+}
+
+Status CheckRoute(const BundleReport& r, const std::string& office) {
+  const ft::BundleStatement& st = r.statement;
+  if (r.chain_codes.size() < 2) {
+    return Error(Code::kRejected,
+                 "{} is sent by {}, which no office certified: it delivers to "
+                 "no one",
+                 st.id, st.sender);
+  }
+  // The office that certified the sender (for an office the province
+  // certified: the province).
+  const std::string& issuer = r.chain_codes[1];
+  if (office == issuer) return Status::Ok();
+  return Error(Code::kRejected,
+               "{}: a {} delivers to its {} {}, which certified it; this "
+               "bundle is addressed to {}, and this office is {}",
+               st.id, r.chain_levels[0], r.chain_levels[1], issuer,
+               st.recipient, office);
 }
 
 std::vector<std::string> AllRecipients(const ft::BundleStatement& st) {
@@ -513,6 +533,7 @@ Result<BundleReport> Authenticate(const Inventory& inv,
   r.trust = "chain";
   r.chain = std::move(chain_report.chain);
   r.chain_codes = std::move(chain_report.chain_codes);
+  r.chain_levels = std::move(chain_report.chain_levels);
   r.addressed = chain_report.addressed;
   for (std::string& w : chain_report.warnings)
     r.warnings.push_back(std::move(w));

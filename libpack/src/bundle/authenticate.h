@@ -55,6 +55,12 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                                               formats::trust::Policy* policy);
 
 /// The statement's recipient and its copies.
+/// The route the notice lays down: a bundle is delivered only to the
+/// office that certified its sender (the province, for an office the
+/// province certified). `r` was judged under its chain; `office` is the
+/// office that would take it in. Refused naming the expected route.
+Status CheckRoute(const BundleReport& r, const std::string& office);
+
 std::vector<std::string> AllRecipients(
     const formats::trust::BundleStatement& st);
 

@@ -16,6 +16,7 @@
 
 #include "base/bytes.h"
 #include "base/os.h"
+#include "bundle/authenticate.h"
 #include "bundle/held_schools.h"
 #include "formats/bagit.h"
 #include "keys/crypto.h"
@@ -98,10 +99,8 @@ Status VerifyChild(const Held& h, const std::string& prefix,
                  "{}: addressed to {}, and it is held by {}'s bundle", where,
                  st.recipient, holder.sender);
   }
-  if (std::find(r->chain_codes.begin() + 1, r->chain_codes.end(),
-                holder.sender) == r->chain_codes.end()) {
-    return Error(Code::kRejected, "{}: its sender {} is not certified under {}",
-                 where, st.sender, holder.sender);
+  if (Status route = CheckRoute(*r, holder.sender); !route.ok()) {
+    return std::move(route).WithContext(where);
   }
   if (st.created > holder.created || st.period != holder.period ||
       (st.kind != holder.kind && st.kind != "correction")) {

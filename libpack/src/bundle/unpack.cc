@@ -307,6 +307,11 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
                  fmt::join(AllRecipients(r.statement), ", "),
                  req.trust.store->office().code);
   }
+  // A delivery follows the route the notice lays down.
+  if (r.trust == "chain" &&
+      r.statement.recipient == req.trust.store->office().code) {
+    XJ_RETURN_IF_ERROR(bundle::CheckRoute(r, req.trust.store->office().code));
+  }
   if (req.now <= 0) {
     return Status(Code::kInternal, "unpack was not given the time");
   }
