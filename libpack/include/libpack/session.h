@@ -23,6 +23,8 @@
 
 namespace xj::pack {
 
+// What it gives out (the store, the ledger, the keys) lives as long as the
+// session, which is not moved once asked.
 class OfficeSession {
  public:
   /// The home named by `home_flag` (empty: $XJPACK_HOME, else the default
