@@ -416,6 +416,23 @@ Result<Dir> Dir::Open(const std::string& path) {
   return d;
 }
 
+namespace {
+
+// The names in an open directory stream but "." and "..", sorted; closes
+// the stream.
+std::vector<std::string> SortedNames(DIR* d) {
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> Dir::List() const {
   int fd = ::dup(fd_->fd());
   if (fd < 0) return ErrnoStatus(errno, fmt::format("listing {}", path_));
@@ -425,14 +442,7 @@ Result<std::vector<std::string>> Dir::List() const {
     return ErrnoStatus(errno, fmt::format("listing {}", path_));
   }
   ::rewinddir(d);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  return SortedNames(d);
 }
 
 Dir::Kind Dir::KindOf(const std::string& name) const {
@@ -553,14 +563,7 @@ bool IsRegularFile(const std::string& path) {
 Result<std::vector<std::string>> ListDirectory(const std::string& path) {
   DIR* d = ::opendir(path.c_str());
   if (d == nullptr) return ErrnoStatus(errno, fmt::format("listing {}", path));
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  return SortedNames(d);
 }
 
 Result<std::uint64_t> FileSize(const std::string& path) {

@@ -14,6 +14,7 @@
 
 #include "base/os.h"
 #include "formats/csv.h"
+#include "support/registry_data.h"
 #include "support/test_util.h"
 #include "synth/synth.h"
 
@@ -24,14 +25,7 @@ using pack::Synthesize;
 using pack::SynthOptions;
 using pack::SynthTotals;
 
-const RegistryData& Data() {
-  static RegistryData* data = [] {
-    Result<RegistryData> d = LoadRegistryData();
-    REQUIRE_MESSAGE(d.ok(), d.status().ToString());
-    return new RegistryData(std::move(d).value());
-  }();
-  return *data;
-}
+const RegistryData& Data() { return test::RegistryData(); }
 
 class Collect final : public FindingSink {
  public:

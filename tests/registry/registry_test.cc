@@ -14,19 +14,13 @@
 #include "registry/data.h"
 #include "registry/schema.h"
 #include "registry/values.h"
+#include "support/registry_data.h"
 #include "support/test_util.h"
 
 namespace xj::registry {
 namespace {
 
-const RegistryData& Data() {
-  static RegistryData* data = [] {
-    Result<RegistryData> d = LoadRegistryData();
-    REQUIRE_MESSAGE(d.ok(), d.status().ToString());
-    return new RegistryData(std::move(d).value());
-  }();
-  return *data;
-}
+const RegistryData& Data() { return test::RegistryData(); }
 
 ValueContext Context() {
   ValueContext c;

@@ -430,7 +430,9 @@ Result<UnpackRequest> PrepareUnpack(OfficeSession& session, UnpackRequest req,
         .WithRemedy(Remedy::kInit);
   }
   req.now = session.clock();
-  XJ_ASSIGN_OR_RETURN(req.trust.now, session.TrustedNow());
+  if (req.trust.now.empty()) {
+    XJ_ASSIGN_OR_RETURN(req.trust.now, session.TrustedNow());
+  }
   const TrustStore* store = session.store();
   if (store != nullptr) {
     XJ_ASSIGN_OR_RETURN(req.ledger, session.ledger());
