@@ -48,6 +48,15 @@ out_has() {
   }
 }
 
+# err_has "SUBSTRING": the last expect's stderr contains it.
+err_has() {
+  grep -qF -- "$1" "$SCRATCH/.err" || {
+    cat "$SCRATCH/.err" >&2
+    fail "stderr lacks '$1'"
+  }
+  CHECKS=$((CHECKS + 1))
+}
+
 same() {
   cmp -s "$1" "$2" || fail "$1 and $2 differ"
   CHECKS=$((CHECKS + 1))

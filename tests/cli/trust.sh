@@ -217,6 +217,27 @@ for delay in 0.00 0.02 0.04 0.06 0.08 0.10 0.13 0.16 0.20 0.25; do
   [ -f out-k/2134000000-340102-000001/bagit.txt ] || fail "no bag after the rerun"
 done
 
+# A bag in place that was changed since is not recorded on a rerun: every
+# file is read again against the manifest (not only the tag manifest).
+B1=out-k/2134000000-340102-000001
+printf 'x' >>"$B1/data/registry/students.csv"
+rm -rf ck && cp -a county.fresh ck
+expect 1 "holds this bundle's bag, changed since it was unpacked; nothing was recorded" \
+  "$XJ" unpack "$B" -o out-k --home ck $PW
+err_has "data/registry/students.csv does not match its SHA-512 in manifest-sha512.txt"
+[ "$(sqlite3 ck/ledger.sqlite 'select count(*) from accepted' 2>/dev/null || echo 0)" = 0 ] ||
+  fail "a changed bag was recorded"
+truncate -s -1 "$B1/data/registry/students.csv"
+echo extra >"$B1/data/extra.txt"
+expect 1 "nothing was recorded" "$XJ" unpack "$B" -o out-k --home ck $PW
+err_has "the bag holds data/extra.txt, which manifest-sha512.txt does not list"
+rm "$B1/data/extra.txt"
+ln -s ../bagit.txt "$B1/data/link"
+expect 1 "data/link\" in the bag is not a regular file or folder" "$XJ" unpack "$B" -o out-k --home ck $PW
+rm "$B1/data/link"
+expect 0 "" "$XJ" unpack "$B" -o out-k --home ck $PW
+[ "$(sqlite3 ck/ledger.sqlite 'select count(*) from accepted')" = 1 ] || fail "the intact bag was not recorded"
+
 # ---- streams: gaps, replays, equivocation, jumps ----
 mkdir s2 s3 s4 s5 s6
 expect 0 "" "$XJ" pack reg --to 340102 -o s2 --home school $PW

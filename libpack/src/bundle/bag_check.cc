@@ -28,6 +28,95 @@ using stick::VolumeNames;
 // The bag's tag files: bagit.txt, bag-info.txt and the two manifests.
 constexpr std::uint64_t kTagFiles = 4;
 
+// The bag's files in order, with their data: from the payload's tar, or
+// from a bag already placed in a folder.
+class BagEntries {
+ public:
+  virtual ~BagEntries() = default;
+  virtual Result<bool> Next(TarEntry* entry) = 0;
+  virtual Result<std::size_t> Read(MutableByteSpan buf) = 0;
+};
+
+class TarEntries final : public BagEntries {
+ public:
+  explicit TarEntries(TarReader& tar) : tar_(tar) {}
+  Result<bool> Next(TarEntry* entry) override { return tar_.Next(entry); }
+  Result<std::size_t> Read(MutableByteSpan buf) override {
+    return tar_.Read(buf);
+  }
+
+ private:
+  TarReader& tar_;
+};
+
+// A placed bag's regular files, as its tar would list them (under the
+// bag's folder name, in bytewise order of the whole path). Nothing is
+// followed: a link, or anything but a file or folder, is refused.
+class FolderEntries final : public BagEntries {
+ public:
+  static Result<std::unique_ptr<FolderEntries>> Open(const std::string& root,
+                                                     std::string prefix) {
+    std::unique_ptr<FolderEntries> out(new FolderEntries(std::move(prefix)));
+    XJ_ASSIGN_OR_RETURN(os::Dir top, os::Dir::Open(root));
+    XJ_RETURN_IF_ERROR(out->Walk(top, ""));
+    std::sort(out->files_.begin(), out->files_.end(),
+              [](const Placed& a, const Placed& b) { return a.path < b.path; });
+    return out;
+  }
+
+  Result<bool> Next(TarEntry* entry) override {
+    file_ = os::File();
+    if (next_ == files_.size()) return false;
+    const Placed& p = files_[next_++];
+    XJ_ASSIGN_OR_RETURN(file_, p.dir->OpenFile(p.name));
+    XJ_ASSIGN_OR_RETURN(entry->size, file_.Size());
+    entry->path = prefix_ + p.path;
+    source_ = std::make_unique<os::FdSource>(file_.fd());
+    return true;
+  }
+  Result<std::size_t> Read(MutableByteSpan buf) override {
+    if (source_ == nullptr) return std::size_t{0};
+    return source_->Read(buf);
+  }
+
+ private:
+  explicit FolderEntries(std::string prefix) : prefix_(std::move(prefix)) {}
+  struct Placed {
+    std::shared_ptr<os::Dir> dir;
+    std::string name, path;
+  };
+
+  Status Walk(const os::Dir& dir, const std::string& rel) {
+    XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, dir.List());
+    auto shared = std::make_shared<os::Dir>(dir);
+    for (const std::string& name : names) {
+      std::string path = rel + name;
+      switch (dir.KindOf(name)) {
+        case os::Dir::Kind::kFile:
+          files_.push_back({shared, name, path});
+          break;
+        case os::Dir::Kind::kFolder: {
+          XJ_ASSIGN_OR_RETURN(os::Dir sub,
+                              os::Dir::Open(dir.path() + "/" + name));
+          XJ_RETURN_IF_ERROR(Walk(sub, path + "/"));
+          break;
+        }
+        default:
+          return Error(Code::kRejected,
+                       "\"{}\" in the bag is not a regular file or folder",
+                       EscapeForDisplay(path));
+      }
+    }
+    return Status::Ok();
+  }
+
+  std::string prefix_;
+  std::vector<Placed> files_;
+  std::size_t next_ = 0;
+  os::File file_;
+  std::unique_ptr<os::FdSource> source_;
+};
+
 // Validates the bag as its tar streams by; optionally writes the files.
 class BagCheck {
  public:
@@ -36,7 +125,7 @@ class BagCheck {
            HeldCheck* held = nullptr)
       : st_(st), out_root_(std::move(out_root)), held_(held) {}
 
-  Status Run(TarReader& tar, BundleReport* report) {
+  Status Run(BagEntries& tar, BundleReport* report) {
     TarEntry e;
     std::string prefix = st_.id + "/";
     for (;;) {
@@ -69,7 +158,7 @@ class BagCheck {
  private:
   enum class Stage { kBagInfo, kBagit, kData, kManifest, kTagManifest, kDone };
 
-  Result<std::string> ReadSmall(TarReader& tar, std::uint64_t size,
+  Result<std::string> ReadSmall(BagEntries& tar, std::uint64_t size,
                                 std::string_view what) {
     if (size > (1 << 24))
       return Error(Code::kRejected, "{} is implausibly large", what);
@@ -91,7 +180,7 @@ class BagCheck {
   }
 
   // Exactly `into.size()` bytes: the rest of the entry `path`.
-  Status ReadWhole(TarReader& tar, const std::string& path,
+  Status ReadWhole(BagEntries& tar, const std::string& path,
                    MutableByteSpan into) {
     std::size_t got = 0;
     while (got < into.size()) {
@@ -120,7 +209,7 @@ class BagCheck {
     return f.Close(full);
   }
 
-  Status Entry(TarReader& tar, const std::string& path, std::uint64_t size) {
+  Status Entry(BagEntries& tar, const std::string& path, std::uint64_t size) {
     // Each of the bag's files in its place: bag-info.txt, bagit.txt, the
     // payload, the manifest, the tag manifest.
     Stage want = path == bagit::kBagInfo       ? Stage::kBagInfo
@@ -140,7 +229,7 @@ class BagCheck {
     return PayloadFile(tar, path, size);
   }
 
-  Status BagInfoFile(TarReader& tar, std::uint64_t size) {
+  Status BagInfoFile(BagEntries& tar, std::uint64_t size) {
     XJ_ASSIGN_OR_RETURN(std::string text,
                         ReadSmall(tar, size, bagit::kBagInfo));
     XJ_ASSIGN_OR_RETURN(bagit::BagInfo info, bagit::ParseBagInfo(text));
@@ -160,7 +249,7 @@ class BagCheck {
     return Status::Ok();
   }
 
-  Status BagitFile(TarReader& tar, std::uint64_t size) {
+  Status BagitFile(BagEntries& tar, std::uint64_t size) {
     XJ_ASSIGN_OR_RETURN(std::string text, ReadSmall(tar, size, bagit::kBagit));
     if (text != bagit::kBagitTxt)
       return Status(Code::kRejected, "bagit.txt is not BagIt 1.0 UTF-8");
@@ -191,7 +280,7 @@ class BagCheck {
   // files and merged summary, and of a school's registry files only
   // school.csv) are kept, for the check to read from memory the bytes that
   // were hashed.
-  Status SmallFile(TarReader& tar, const std::string& path, std::uint64_t size,
+  Status SmallFile(BagEntries& tar, const std::string& path, std::uint64_t size,
                    os::File out) {
     std::string text(static_cast<std::size_t>(size), '\0');
     XJ_RETURN_IF_ERROR(
@@ -231,7 +320,7 @@ class BagCheck {
     return Status::Ok();
   }
 
-  Status PayloadFile(TarReader& tar, const std::string& path,
+  Status PayloadFile(BagEntries& tar, const std::string& path,
                      std::uint64_t size) {
     XJ_RETURN_IF_ERROR(hashers_.error());
     XJ_ASSIGN_OR_RETURN(os::File out, OpenOutput(path));
@@ -275,7 +364,7 @@ class BagCheck {
     return Lines(hashers_.Take(false));
   }
 
-  Status ManifestFile(TarReader& tar, std::uint64_t size) {
+  Status ManifestFile(BagEntries& tar, std::uint64_t size) {
     // The payload's hashes, in the archive's order, make the manifest.
     XJ_ASSIGN_OR_RETURN(std::vector<FileHashers::Done> rest,
                         hashers_.Take(true));
@@ -296,7 +385,7 @@ class BagCheck {
     return Status::Ok();
   }
 
-  Status TagManifestFile(TarReader& tar, std::uint64_t size) {
+  Status TagManifestFile(BagEntries& tar, std::uint64_t size) {
     XJ_ASSIGN_OR_RETURN(std::string text,
                         ReadSmall(tar, size, bagit::kTagManifest));
     if (Sha512Hex(AsBytes(text)) != st_.bag_tagmanifest_sha512) {
@@ -312,7 +401,7 @@ class BagCheck {
 
   // The manifest may be large (a line a file): hash it as it streams, and
   // keep it only when writing the bag out.
-  Result<std::string> ReadSmallOrStream(TarReader& tar, std::uint64_t size) {
+  Result<std::string> ReadSmallOrStream(BagEntries& tar, std::uint64_t size) {
     keys::Hasher h(keys::Hasher::Algorithm::kSha512);
     os::File out;
     if (!out_root_.empty()) {
@@ -573,10 +662,18 @@ Status OpenPayload(Source& volumes, BundleReport* report,
   XJ_ASSIGN_OR_RETURN(std::unique_ptr<TarReader> tar,
                       TarReader::Open(&ahead, tl));
   BagCheck check(st, out_root, held);
-  XJ_RETURN_IF_ERROR(check.Run(*tar, report));
+  TarEntries entries(*tar);
+  XJ_RETURN_IF_ERROR(check.Run(entries, report));
   // Only zeros may follow the archive, and they too must authenticate.
   XJ_RETURN_IF_ERROR(tar->Finish());
   return Status::Ok();
+}
+
+Status CheckPlacedBag(const std::string& dir, BundleReport* report) {
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<FolderEntries> entries,
+                      FolderEntries::Open(dir, report->statement.id + "/"));
+  BagCheck check(report->statement, std::string());
+  return check.Run(*entries, report).WithContext(dir);
 }
 
 }  // namespace xj::pack::bundle

@@ -35,4 +35,10 @@ Status OpenPayload(Source& volumes, BundleReport* report,
                    const std::string& out_root, std::uint64_t max_files,
                    HeldCheck* held = nullptr);
 
+/// Checks a bag already placed in `dir` as OpenPayload checks one in a
+/// payload: exactly the bag's files, each against the manifest, the tag
+/// manifest against the statement. For an unpack completed after an
+/// interruption, which records only what it has read again.
+Status CheckPlacedBag(const std::string& dir, BundleReport* report);
+
 }  // namespace xj::pack::bundle

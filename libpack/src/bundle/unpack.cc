@@ -206,6 +206,15 @@ Result<UnpackResult> CompleteInterrupted(const UnpackRequest& req,
     return Error(Code::kAlreadyExists, "{} already exists", final_dir)
         .WithHint("unpack into another folder, or move the old copy away");
   }
+  // Nothing is recorded that was not read again: every file against the
+  // manifest, and nothing beside them.
+  if (Status placed = bundle::CheckPlacedBag(final_dir, &r); !placed.ok()) {
+    return Status(placed.code(),
+                  fmt::format("{} holds this bundle's bag, changed since it "
+                              "was unpacked; nothing was recorded: {}",
+                              final_dir, placed.message()))
+        .WithHint("move the folder away and unpack the bundle again");
+  }
   UnpackResult out;
   // The held bundles too, as the interrupted run would have.
   std::vector<std::pair<ft::BundleStatement, std::string>> held;
