@@ -787,9 +787,21 @@ PHOTO = sorted(p for p in fg.bag_files(A_BAG) if p.startswith("data/registry/pho
 forge_plain("bag_missing_file", "a file the manifest lists is gone (not re-manifested)",
             change_files=drop("data/registry/classes.csv"), remanifest=False,
             msg="manifest-sha512.txt lists data/registry/classes.csv, which the bag lacks")
-forge_plain("bag_unlisted_file", "a file the manifest does not list (not re-manifested)",
-            change_files=add_file("data/registry/extra.csv"), remanifest=False,
-            msg="the bag holds data/registry/extra.csv, which manifest-sha512.txt does not list")
+forge_plain("bag_unlisted_file", "a photo the manifest does not list (not re-manifested)",
+            change_files=add_file("data/registry/photos/extra.jpg"), remanifest=False,
+            msg="the bag holds data/registry/photos/extra.jpg, which manifest-sha512.txt does not list")
+forge_plain("bag_layout_registry_file", "a registry file no schema names, in the manifest",
+            change_files=add_file("data/registry/extra.csv"),
+            msg='the bag holds "data/registry/extra.csv", which a school\'s bag does not hold')
+forge_plain("bag_layout_top_data", "a file right under data/, in the manifest",
+            change_files=add_file("data/notes.txt"),
+            msg='the bag holds "data/notes.txt", which a school\'s bag does not hold')
+forge_plain("bag_layout_photo_subfolder", "a photo in a folder inside photos/, in the manifest",
+            change_files=add_file("data/registry/photos/2016/a.jpg"),
+            msg='the bag holds "data/registry/photos/2016/a.jpg", which a school\'s bag does not hold')
+forge_plain("bag_layout_merged_in_school", "a school's bag with data/merged/summary.csv",
+            change_files=add_file("data/merged/summary.csv"),
+            msg='the bag holds "data/merged/summary.csv", which a school\'s bag does not hold')
 forge_plain("bag_altered_file", "one byte of students.csv changed (not re-manifested)",
             change_files=lambda f: f.__setitem__("data/registry/students.csv",
                                                  fg.flip(f["data/registry/students.csv"], 50)),
@@ -949,7 +961,7 @@ forge_plain("name_case_collision", "two photos whose names differ only in case",
             msg="a name that differs from another only in case")
 forge_plain("name_case_collision_folder", "a photo's path with its folder in another case",
             change_files=lambda f: f.update({PHOTO.replace("/photos/", "/Photos/"): f[PHOTO]}),
-            msg="only in case")
+            msg="which a school's bag does not hold")
 forge_plain("name_case_collision_unicode", "two photos whose names differ only in Unicode case (É, é)",
             change_files=lambda f: f.update({"data/registry/photos/\u00c9.jpg": f[PHOTO],
                                              "data/registry/photos/\u00e9.jpg": f[PHOTO]}),
@@ -1723,7 +1735,48 @@ def own_registry(files, stmt):
 
 
 forge_merged("merged_own_registry", "a county's registry of its own beside its children",
-             change=own_registry, msg="data/registry: not part of a merged bag")
+             change=own_registry,
+             msg='the bag holds "data/registry/school.csv", which a merged bundle\'s bag does not hold')
+
+
+def merged_registry_copy(files, stmt):
+    for p in [p for p in files if "/bag/data/registry/" in p]:
+        files["data/merged/registry/" + p.split("/bag/data/registry/", 1)[1]] = files[p]
+
+
+forge_merged("merged_layout_registry_copy",
+             "a whole registry under data/merged/registry/ (the county clerk's key)",
+             change=merged_registry_copy, verbs=("unpack",),
+             msg='the bag holds "data/merged/registry/',)
+
+
+def held_bag_extra(files, stmt):
+    bag = next(p for p in files if p.endswith("/bag/bagit.txt"))
+    files[bag.replace("/bagit.txt", "/notes.txt")] = b"x\n"
+
+
+forge_merged("merged_layout_held_bag_extra", "a file beside a held bag's tag files",
+             change=held_bag_extra, verbs=("unpack",),
+             msg="which a merged bundle's bag does not hold")
+
+
+def held_folder_extra(files, stmt):
+    st = next(p for p in files if p.endswith("/bundle.stmt"))
+    files[st.replace("/bundle.stmt", "/README.txt")] = b"x\n"
+
+
+forge_merged("merged_layout_held_readme", "a README.txt beside a held statement",
+             change=held_folder_extra, verbs=("unpack",),
+             msg="which a merged bundle's bag does not hold")
+
+
+def merged_extra_top(files, stmt):
+    files["data/merged/notes.txt"] = b"x\n"
+
+
+forge_merged("merged_layout_notes", "data/merged/notes.txt beside the summary and audit",
+             change=merged_extra_top, verbs=("unpack",),
+             msg='the bag holds "data/merged/notes.txt", which a merged bundle\'s bag does not hold')
 
 
 def alter_summary(files, stmt):

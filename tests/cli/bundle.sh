@@ -263,7 +263,7 @@ hostile bomb 1 'more than its signed size allows'
 hostile long-window 1 'Frame requires too much memory'
 hostile trailing 1 'data other than zeros follows the end of the archive'
 hostile missing 1 'manifest-sha512.txt lists data/registry/classes.csv, which the bag lacks (a missing file)'
-hostile extra 1 'the bag holds data/registry/extra.csv, which manifest-sha512.txt does not list (an added file)'
+hostile extra 1 'the bag holds data/registry/photos/extra.jpg, which manifest-sha512.txt does not list (an added file)'
 hostile altered 1 'data/registry/students.csv does not match its SHA-512 in manifest-sha512.txt (an altered file)'
 hostile no-tagmanifest 1 'the bag is incomplete: its tag manifest never came'
 

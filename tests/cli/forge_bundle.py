@@ -166,7 +166,7 @@ def write_tar(sink):
         if case == "missing":  # a payload file the manifest lists is gone
             entries = [f for f in entries if f[0] != "data/registry/classes.csv"]
         if case == "extra":  # a payload file the manifest does not list
-            entries.append(("data/registry/extra.csv", b"a,b\r\n"))
+            entries.append(("data/registry/photos/extra.jpg", b"a,b\r\n"))
             entries.sort(key=lambda f: f[0].encode())
         if case == "altered":  # one byte of one payload file changed
             data = bytearray(by_name["data/registry/students.csv"])

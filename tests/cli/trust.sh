@@ -228,9 +228,13 @@ err_has "data/registry/students.csv does not match its SHA-512 in manifest-sha51
 [ "$(sqlite3 ck/ledger.sqlite 'select count(*) from accepted' 2>/dev/null || echo 0)" = 0 ] ||
   fail "a changed bag was recorded"
 truncate -s -1 "$B1/data/registry/students.csv"
+mkdir -p "$B1/data/registry/photos" && echo extra >"$B1/data/registry/photos/extra.jpg"
+expect 1 "nothing was recorded" "$XJ" unpack "$B" -o out-k --home ck $PW
+err_has "the bag holds data/registry/photos/extra.jpg, which manifest-sha512.txt does not list"
+rm "$B1/data/registry/photos/extra.jpg"
 echo extra >"$B1/data/extra.txt"
 expect 1 "nothing was recorded" "$XJ" unpack "$B" -o out-k --home ck $PW
-err_has "the bag holds data/extra.txt, which manifest-sha512.txt does not list"
+err_has "the bag holds \"data/extra.txt\", which a school's bag does not hold"
 rm "$B1/data/extra.txt"
 ln -s ../bagit.txt "$B1/data/link"
 expect 1 "data/link\" in the bag is not a regular file or folder" "$XJ" unpack "$B" -o out-k --home ck $PW
@@ -438,10 +442,10 @@ absent in-city2/340102-3401-000001
 # ... nor may it add a registry of its own beside the children it holds.
 F2=$(python3 "$HERE/forge_bundle.py" merged-registry "$M" "$H" "$CITY_AGE" evil.key evil.pub forged2) ||
   fail "forging a merged bundle with a registry"
-expect 1 "data/registry: not part of a merged bag" \
+expect 1 "the bag holds \"data/registry/" \
   "$XJ" unpack "$F2" -o in-city2 --home city2 $PW
 absent in-city2/340102-3401-000001
-expect 1 "data/registry: not part of a merged bag" \
+expect 1 "which a merged bundle's bag does not hold" \
   "$XJ" unpack "$F2" -o in-city2 --home city2 $PW --held-after-extract
 absent in-city2/340102-3401-000001
 # ... nor slip a file into a held school's chain/, nor change a held

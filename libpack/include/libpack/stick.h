@@ -77,6 +77,16 @@ bool IsLitter(std::string_view name);
 /// in `path` (a folder of receipts). Fails when it names none.
 Result<std::vector<std::string>> FindReceipts(const std::string& path);
 
+/// What a bundle's bag may hold under data/ (xjpack-bundle(5)): a
+/// school's registry files, its photos and its findings; or a merge's
+/// children and its data/merged/ files. kEither is for a path inside a
+/// held child's bag, before the child's own statement says which it is.
+enum class BagKind { kSchool, kMerged, kEither };
+/// Whether `path` (relative to the bag, "data/...") is one the bag may
+/// hold; kRejected naming the path otherwise. Pack and merge refuse to
+/// write what this refuses, and every reader refuses a bag holding it.
+Status CheckBagPayloadPath(std::string_view path, BagKind kind);
+
 /// The README.txt of a bundle, from its statement alone: bilingual, UTF-8
 /// with a byte order mark and CRLF line ends, for Notepad.
 std::string ReadmeText(const formats::trust::BundleStatement& statement,

@@ -323,6 +323,9 @@ class BagCheck {
   Status PayloadFile(BagEntries& tar, const std::string& path,
                      std::uint64_t size) {
     XJ_RETURN_IF_ERROR(hashers_.error());
+    XJ_RETURN_IF_ERROR(stick::CheckBagPayloadPath(
+        path, st_.children.empty() ? stick::BagKind::kSchool
+                                   : stick::BagKind::kMerged));
     XJ_ASSIGN_OR_RETURN(os::File out, OpenOutput(path));
     // A held school's roster is counted as it streams by, for the
     // check of the bundles held (which would read it again).

@@ -143,7 +143,11 @@ Status VerifyChild(const Held& h, const std::string& prefix,
   auto next_outer = h.manifest.lower_bound(data_prefix);
   PathSizes::const_iterator next_size;
   if (h.sizes != nullptr) next_size = h.sizes->lower_bound(data_prefix);
+  const stick::BagKind kind =
+      st.children.empty() ? stick::BagKind::kSchool : stick::BagKind::kMerged;
   for (const auto& [p, hash] : files) {
+    if (Status layout = stick::CheckBagPayloadPath(p, kind); !layout.ok())
+      return std::move(layout).WithContext(where);
     std::string full = bag + p;
     auto outer = next_outer != h.manifest.end() && next_outer->first == full
                      ? next_outer

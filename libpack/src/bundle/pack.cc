@@ -116,9 +116,10 @@ namespace {
 
 // The bag's paths under the rule unpack applies (bagit::PathSet): a bag
 // its own recipient would refuse is never written.
-Status CheckBagPaths(const std::vector<BagFile>& files) {
+Status CheckBagPaths(const std::vector<BagFile>& files, stick::BagKind kind) {
   bagit::PathSet paths;
   for (const BagFile& f : files) {
+    XJ_RETURN_IF_ERROR(stick::CheckBagPayloadPath(f.path, kind));
     switch (paths.Add(f.path)) {
       case bagit::PathSet::Clash::kNone:
         break;
@@ -564,7 +565,9 @@ Result<PackResult> WriteBundle(const PackRequest& req, BundleContent content,
   Clock::time_point phase = Clock::now();
   const std::string& sender = content.sender;
   // Before a seq is taken: a bag its recipient would refuse is not made.
-  XJ_RETURN_IF_ERROR(CheckBagPaths(content.files));
+  XJ_RETURN_IF_ERROR(CheckBagPaths(
+      content.files, content.children.empty() ? stick::BagKind::kSchool
+                                              : stick::BagKind::kMerged));
   XJ_ASSIGN_OR_RETURN(Signer signer, CheckSigner(req, sender, now));
   XJ_ASSIGN_OR_RETURN(StreamState number, TakeNumber(req, sender));
   std::string id = ft::BundleId(sender, req.recipient.code, number.last_seq);

@@ -73,6 +73,74 @@ Result<std::vector<std::string>> FindReceipts(const std::string& path) {
   return out;
 }
 
+namespace {
+
+constexpr std::string_view kRegistryFiles[] = {"school.csv",   "classes.csv",
+                                               "students.csv", "guardians.csv",
+                                               "changes.csv",  "summary.csv"};
+constexpr std::string_view kBagTagFiles[] = {"bag-info.txt", "bagit.txt",
+                                             "manifest-sha512.txt",
+                                             "tagmanifest-sha512.txt"};
+
+bool OneName(std::string_view n) {
+  return !n.empty() && n.find('/') == std::string_view::npos;
+}
+
+// A school's: data/registry/<file>.csv, data/registry/photos/<name>,
+// data/check/findings.csv.
+bool SchoolPath(std::string_view p) {
+  if (p == "data/check/findings.csv") return true;
+  constexpr std::string_view kRegistry = "data/registry/";
+  if (!p.starts_with(kRegistry)) return false;
+  p.remove_prefix(kRegistry.size());
+  if (std::find(std::begin(kRegistryFiles), std::end(kRegistryFiles), p) !=
+      std::end(kRegistryFiles)) {
+    return true;
+  }
+  constexpr std::string_view kPhotos = "photos/";
+  return p.starts_with(kPhotos) && OneName(p.substr(kPhotos.size())) &&
+         p[kPhotos.size()] != '.';
+}
+
+// A merge's: data/merged/{summary.csv,audit.json}, and for each child
+// data/children/<id>/ its statement, signatures, chain/<name>, and its bag
+// (the tag files, and under bag/data/ what a school's or a merge's holds).
+bool MergedPath(std::string_view p) {
+  if (p == "data/merged/summary.csv" || p == "data/merged/audit.json")
+    return true;
+  constexpr std::string_view kChildren = "data/children/";
+  if (!p.starts_with(kChildren)) return false;
+  p.remove_prefix(kChildren.size());
+  std::size_t slash = p.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return false;
+  std::string_view rest = p.substr(slash + 1);
+  if (rest == kStatement || IsSignatureName(rest)) return true;
+  if (rest.starts_with("chain/")) return OneName(rest.substr(6));
+  if (!rest.starts_with("bag/")) return false;
+  rest.remove_prefix(4);
+  if (std::find(std::begin(kBagTagFiles), std::end(kBagTagFiles), rest) !=
+      std::end(kBagTagFiles)) {
+    return true;
+  }
+  return rest.starts_with("data/") && (SchoolPath(rest) || MergedPath(rest));
+}
+
+}  // namespace
+
+Status CheckBagPayloadPath(std::string_view path, BagKind kind) {
+  bool ok = kind == BagKind::kSchool   ? SchoolPath(path)
+            : kind == BagKind::kMerged ? MergedPath(path)
+                                       : SchoolPath(path) || MergedPath(path);
+  if (ok) return Status::Ok();
+  return Error(Code::kRejected,
+               "the bag holds \"{}\", which {} bag does not hold (see "
+               "xjpack-bundle(5))",
+               EscapeForDisplay(path),
+               kind == BagKind::kSchool   ? "a school's"
+               : kind == BagKind::kMerged ? "a merged bundle's"
+                                          : "a bundle's");
+}
+
 std::string ReadmeText(const formats::trust::BundleStatement& st,
                        const std::string& fingerprint) {
   return formats::BundleReadme(st, fingerprint, VolumeNames(st.volumes.size()),
