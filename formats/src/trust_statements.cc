@@ -468,8 +468,10 @@ std::string SerializeCrl(const CrlStatement& c) {
 namespace {
 const std::vector<LabelRule>& ReceiptLabels() {
   static const std::vector<LabelRule> kRules = {
-      {"bundle", L::kOne},    {"bundle-sha256", L::kOne}, {"sender", L::kOne},
-      {"recipient", L::kOne}, {"seq", L::kOne},           {"received", L::kOne},
+      {"bundle", L::kOne},   {"bundle-sha256", L::kOne},
+      {"sender", L::kOne},   {"recipient", L::kOne},
+      {"seq", L::kOne},      {"received", L::kOne},
+      {"taken-as", L::kOne}, {"by", L::kOne},
   };
   return kRules;
 }
@@ -495,6 +497,18 @@ Result<ReceiptStatement> ParseReceipt(std::string_view text) {
     } else if (f.label == "received") {
       if (!IsUtcTime(v)) return Bad(f, "a UTC time YYYY-MM-DDTHH:MM:SSZ");
       r.received = v;
+    } else if (f.label == "taken-as") {
+      if (v != "intake" && v != "copy") return Bad(f, "<intake|copy>");
+      r.taken_as = v;
+    } else if (f.label == "by") {
+      if (!IsOfficeCode(v)) return Bad(f, "an office code");
+      // Intake is signed by the recipient; a copy by another office.
+      if ((r.taken_as == "intake") != (v == r.recipient) || v == r.sender) {
+        return Bad(f, r.taken_as == "intake"
+                          ? "the recipient, which signs its intake"
+                          : "a copy-to office, neither sender nor recipient");
+      }
+      r.by = v;
     }
   }
   if (r.bundle != BundleId(r.sender, r.recipient, r.seq)) {
@@ -515,6 +529,8 @@ std::string SerializeReceipt(const ReceiptStatement& r) {
   Add(&st, "recipient", r.recipient);
   Add(&st, "seq", std::to_string(r.seq));
   Add(&st, "received", r.received);
+  Add(&st, "taken-as", r.taken_as);
+  Add(&st, "by", r.by);
   return SerializeStatement(st);
 }
 

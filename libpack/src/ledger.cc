@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS accepted (
   sender TEXT NOT NULL, recipient TEXT NOT NULL, seq INTEGER NOT NULL,
   id TEXT NOT NULL, sha256 TEXT NOT NULL, kind TEXT NOT NULL,
   period TEXT NOT NULL, created TEXT NOT NULL, accepted_at TEXT NOT NULL,
-  signers TEXT NOT NULL,
+  signers TEXT NOT NULL, taken_as TEXT NOT NULL,
   PRIMARY KEY (sender, recipient, seq));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
@@ -289,8 +289,8 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
   };
   Stmt accepted(db_,
                 "INSERT INTO accepted (sender, recipient, seq, id, sha256, "
-                "kind, period, created, accepted_at, signers) VALUES "
-                "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+                "kind, period, created, accepted_at, signers, taken_as) "
+                "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
   Stmt mark(db_,
             "INSERT INTO meta (key, value) VALUES ('high-water-mark', ?1) ON "
             "CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
@@ -309,6 +309,7 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
         .Bind(3, static_cast<std::int64_t>(b.seq));
     accepted.Bind(4, b.id).Bind(5, b.sha256).Bind(6, b.kind).Bind(7, b.period);
     accepted.Bind(8, b.created).Bind(9, now).Bind(10, b.signers);
+    accepted.Bind(11, b.taken_as);
     if (accepted.Step() != SQLITE_DONE) return failed("writing the ledger");
     mark.Reset();
     mark.Bind(1, std::min(b.created, cap));
@@ -318,7 +319,10 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
     if (!b.override_reason.empty())
       detail += fmt::format("; override: {}", b.override_reason);
     audit.Reset();
-    audit.Bind(1, now).Bind(2, "accepted").Bind(3, b.id).Bind(4, detail);
+    audit.Bind(1, now)
+        .Bind(2, b.taken_as == "copy" ? "copy" : "accepted")
+        .Bind(3, b.id)
+        .Bind(4, detail);
     if (audit.Step() != SQLITE_DONE) return failed("writing the audit log");
   }
   return Status::Ok();

@@ -418,8 +418,10 @@ Result<MergeResult> Merge(const MergeRequest& req,
   // 4. The children are accepted with the merge that holds them, and what
   //    they hold in turn: one transaction.
   std::vector<AcceptedBundle> all;
-  for (const auto& [n, sha] : g.held_new)
+  for (const auto& [n, sha] : g.held_new) {
     all.push_back(AcceptedFrom(n, sha, "held in " + result.pack.statement.id));
+    all.back().taken_as = "held";
+  }
   for (const BundleReport& r : g.accepted) {
     all.push_back(AcceptedFrom(r.statement, r.statement_sha256,
                                fmt::format("{}, merged into {}", Signers(r),

@@ -870,24 +870,34 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
   std::vector<trust::SignedText> certs = chain.certs;
   for (const trust::SignedText& c : store.files().certs) certs.push_back(c);
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
-  // The recipient's certificate, the newest that is trusted.
+  // The signer's certificate (the recipient's, or a copy-to office's),
+  // the newest that is trusted.
   XJ_ASSIGN_OR_RETURN(std::optional<trust::TrustedOffice> office,
-                      v.Newest(rc.recipient, certs, certs));
+                      v.Newest(rc.by, certs, certs));
   if (!office) {
     return Error(Code::kBadSignature,
                  "{}: no certificate of its signer {} reaches the root", s.name,
-                 rc.recipient);
+                 rc.by);
   }
   XJ_ASSIGN_OR_RETURN(
       trust::Judgement j,
       trust::JudgeSignatures(s, "receipt", rc.bundle, office->cert.keys, ""));
   if (j.good.empty()) {
     return Error(Code::kBadSignature,
-                 "{}: not signed by a key of {}'s certificate", s.name,
-                 rc.recipient);
+                 "{}: not signed by a key of {}'s certificate", s.name, rc.by);
   }
-  out.signer = fmt::format("{} {} key {}", rc.recipient, j.good[0].role,
-                           j.good[0].key_id);
+  out.signer =
+      fmt::format("{} {} key {}", rc.by, j.good[0].role, j.good[0].key_id);
+  // A copy's receipt says only that the copy was read: the delivery to
+  // the recipient is still owed, and the outbox and counters stay.
+  if (rc.taken_as == "copy") {
+    XJ_ASSIGN_OR_RETURN(StreamState stream,
+                        ReadStream(home, rc.sender, rc.recipient));
+    out.next_seq = stream.last_seq + 1;
+    XJ_ASSIGN_OR_RETURN(out.learned, LearnFromChain(home, chain, now_eff));
+    out.warnings = v.warnings();
+    return out;
+  }
   // The outbox copy: delivered now.
   std::string outbox = home.outbox() + "/" + rc.bundle;
   if (os::IsDirectory(outbox)) {

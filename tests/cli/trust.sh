@@ -537,6 +537,35 @@ expect 1 "a school delivers to its county 340102, which certified it; this bundl
   "$XJ" unpack detour/XJ/2134000000-340000-000001 -o in-prov --home prov $PW
 same prov/ledger.sqlite ledger.before
 absent in-prov/2134000000-340000-000001
+# A copy is read, never taken in: the school addresses its county and
+# copies the city. The city reads it as a copy (its ledger says so, holds
+# nothing of it as intake), signs a receipt that says "copy", and cannot
+# merge it; the school's outbox waits for the county's receipt still.
+mkdir copied
+expect 0 "" "$XJ" pack reg --to 340102 --to 3401 -o copied --home school $PW
+CB=$(ls -d copied/XJ/2134000000-340102-*)
+CID=$(basename "$CB")
+expect 0 "a copy: this office is a copy-to office of $CID, addressed to 340102" \
+  "$XJ" unpack "$CB" -o in-city-copy --home city $PW
+err_has "receipt of the copy for the sender: city/outbox/receipts/$CID"
+[ "$(sqlite3 city/ledger.sqlite "select taken_as from accepted where id='$CID'")" = copy ] ||
+  fail "the city's ledger does not record the copy as a copy"
+sqlite3 city/ledger.sqlite "select event from audit where bundle='$CID'" | grep -qx copy ||
+  fail "the city's audit log does not say copy"
+grep -qx 'taken-as: copy' "city/outbox/receipts/$CID/receipt.stmt" || fail "the receipt does not say copy"
+grep -qx 'by: 3401' "city/outbox/receipts/$CID/receipt.stmt" || fail "the copy's receipt names no signer"
+expect 0 "" "$XJ" unpack "$CB" -o in-city-copy --home city $PW --json
+out_has '"taken_as":"copy"'
+mkdir m-copy
+expect 1 "only its addressee 340102 may merge it, and this office is 3401" "$XJ" merge "$CB" --to 340000 -o m-copy --home city $PW
+absent m-copy/XJ
+expect 0 "$CID: a copy read by 3401" "$XJ" receipt "city/outbox/receipts/$CID" --home school
+[ -d "school/outbox/$CID" ] || fail "a copy's receipt cleared the outbox"
+expect 0 "receipt for the sender: county/outbox/receipts/$CID" \
+  "$XJ" unpack "$CB" -o in-county --home county $PW
+grep -qx 'taken-as: intake' "county/outbox/receipts/$CID/receipt.stmt" || fail "the intake receipt"
+expect 0 "$CID: received by 340102" "$XJ" receipt "county/outbox/receipts/$CID" --home school
+absent "school/outbox/$CID"
 # The province: every county and school statement re-checked, down to who
 # signed which records.
 expect 0 "" "$XJ" verify "$C" --home prov

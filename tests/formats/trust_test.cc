@@ -510,14 +510,35 @@ TEST_CASE("root, crl and receipt statements") {
   rc.recipient = "340104";
   rc.seq = 7;
   rc.received = "2026-10-09T10:00:00Z";
+  rc.by = "340104";
   text = trust::SerializeReceipt(rc);
   CHECK(text ==
         "xjtrust/1 receipt\nbundle: 2134000001-340104-000007\n"
         "bundle-sha256: " +
             kH64 +
             "\nsender: 2134000001\nrecipient: 340104\nseq: 7\n"
-            "received: 2026-10-09T10:00:00Z\n");
+            "received: 2026-10-09T10:00:00Z\ntaken-as: intake\nby: 340104\n");
   REQUIRE(trust::ParseReceipt(text).ok());
+  // Intake is signed by the recipient; a copy by an office that is neither
+  // the sender nor the recipient.
+  CHECK(trust::ParseReceipt(Replace(text, "by: 340104", "by: 3401"))
+            .status()
+            .message() ==
+        "line 9: by: expected the recipient, which signs its intake");
+  std::string copy = Replace(Replace(text, "by: 340104", "by: 3401"),
+                             "taken-as: intake", "taken-as: copy");
+  Result<trust::ReceiptStatement> pcopy = trust::ParseReceipt(copy);
+  REQUIRE(pcopy.ok());
+  CHECK(pcopy->taken_as == "copy");
+  CHECK(pcopy->by == "3401");
+  CHECK(trust::SerializeReceipt(*pcopy) == copy);
+  CHECK(trust::ParseReceipt(Replace(copy, "by: 3401", "by: 340104"))
+            .status()
+            .message() ==
+        "line 9: by: expected a copy-to office, neither sender nor recipient");
+  CHECK(trust::ParseReceipt(Replace(text, "taken-as: intake", "taken-as: read"))
+            .status()
+            .message() == "line 8: taken-as: expected <intake|copy>");
   CHECK(trust::ParseReceipt(Replace(text, "seq: 7", "seq: 8"))
             .status()
             .message() ==

@@ -73,6 +73,7 @@ void CheckCrl(const ft::CrlStatement& c) {
 
 void CheckReceipt(const ft::ReceiptStatement& r) {
   FUZZ_CHECK(r.bundle == ft::BundleId(r.sender, r.recipient, r.seq));
+  FUZZ_CHECK((r.taken_as == "intake") == (r.by == r.recipient));
 }
 
 void CheckRequest(const ft::RequestStatement& r) {

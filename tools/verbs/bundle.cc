@@ -679,7 +679,8 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   if (cli.flags.json) {
     std::printf(
         "{\"ok\":true,\"verb\":\"unpack\",%s,\"bag\":%s,\"bag_files\":%llu,"
-        "\"bag_bytes\":%llu,\"already_accepted\":%s,\"receipt\":%s,%s,"
+        "\"bag_bytes\":%llu,\"already_accepted\":%s,\"taken_as\":%s,"
+        "\"receipt\":%s,%s,"
         "\"schools\":%s,\"seconds\":{\"total\":%.3f,\"held_early\":%.3f,"
         "\"held\":%.3f,\"flush\":%.3f,\"held_beyond_flush\":%.3f},"
         "\"warnings\":%s}\n",
@@ -687,10 +688,10 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
         static_cast<unsigned long long>(r->report.files),
         static_cast<unsigned long long>(r->report.payload_bytes),
         JsonString(r->already_accepted).c_str(),
-        JsonString(r->receipt_dir).c_str(), JsonTrust(r->report).c_str(),
-        JsonSchools(r->schools).c_str(), r->seconds, r->held_early_seconds,
-        r->held_seconds, r->flush_seconds, r->held_beyond_flush_seconds,
-        JsonWarnings(r->report).c_str());
+        JsonString(r->taken_as).c_str(), JsonString(r->receipt_dir).c_str(),
+        JsonTrust(r->report).c_str(), JsonSchools(r->schools).c_str(),
+        r->seconds, r->held_early_seconds, r->held_seconds, r->flush_seconds,
+        r->held_beyond_flush_seconds, JsonWarnings(r->report).c_str());
     return kExitOk;
   }
   for (const std::string& w : r->report.warnings) cli.Warn(w);
@@ -699,8 +700,17 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
                          r->report.statement.id, r->already_accepted));
     return kExitOk;
   }
+  if (r->taken_as == "copy") {
+    cli.Info(fmt::format(
+        "a copy: this office is a copy-to office of {}, addressed to {}; it "
+        "is read, never taken in as intake, merged or counted",
+        r->report.statement.id, r->report.statement.recipient));
+  }
   if (!r->receipt_dir.empty()) {
-    cli.Info(fmt::format("receipt for the sender: {}", r->receipt_dir));
+    cli.Info(
+        fmt::format("{} for the sender: {}",
+                    r->taken_as == "copy" ? "receipt of the copy" : "receipt",
+                    r->receipt_dir));
   }
   for (const std::string& l : r->learned) cli.Info("learned " + l);
   if (!r->learned_error.empty()) {

@@ -663,16 +663,24 @@ int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
     const ft::ReceiptStatement& rc = r->receipt;
     if (cli.flags.json) {
       json += fmt::format(
-          "{}{{\"bundle\":{},\"received\":{},\"signer\":{},"
+          "{}{{\"bundle\":{},\"received\":{},\"taken_as\":{},\"by\":{},"
+          "\"signer\":{},"
           "\"outbox_cleared\":{},\"counter_restored\":{},\"next_seq\":{}}}",
           json.size() > 1 ? "," : "", JsonString(rc.bundle),
-          JsonString(rc.received), JsonString(r->signer),
-          r->outbox_cleared ? "true" : "false",
+          JsonString(rc.received), JsonString(rc.taken_as), JsonString(rc.by),
+          JsonString(r->signer), r->outbox_cleared ? "true" : "false",
           r->counter_restored ? "true" : "false", r->next_seq);
       continue;
     }
-    cli.Info(fmt::format("{}: received by {} at {} (signed by {})", rc.bundle,
-                         rc.recipient, rc.received, r->signer));
+    if (rc.taken_as == "copy") {
+      cli.Info(fmt::format(
+          "{}: a copy read by {} at {} (signed by {}); not the delivery: {} "
+          "has not acknowledged it",
+          rc.bundle, rc.by, rc.received, r->signer, rc.recipient));
+    } else {
+      cli.Info(fmt::format("{}: received by {} at {} (signed by {})", rc.bundle,
+                           rc.recipient, rc.received, r->signer));
+    }
     if (r->outbox_cleared)
       cli.Info("  its outbox copy is no longer needed: removed");
     if (r->counter_restored) {

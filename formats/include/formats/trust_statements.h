@@ -99,9 +99,15 @@ struct ReceiptStatement {
   std::string bundle;         ///< the acknowledged bundle's id
   std::string bundle_sha256;  ///< of its bundle.stmt
   std::string sender;
-  std::string recipient;  ///< who signs the receipt
+  std::string recipient;  ///< the bundle's recipient
   std::uint64_t seq = 0;
   std::string received;
+  /// "intake" (the recipient took the bundle in) or "copy" (a copy-to
+  /// office read it: never intake).
+  std::string taken_as = "intake";
+  /// The office that signs the receipt: the recipient for intake, the
+  /// copy-to office for a copy.
+  std::string by;
 };
 Result<ReceiptStatement> ParseReceipt(std::string_view text);
 std::string SerializeReceipt(const ReceiptStatement& receipt);

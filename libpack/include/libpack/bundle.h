@@ -280,6 +280,9 @@ struct UnpackResult {
   /// (nothing was done this time).
   std::string already_accepted;
   std::string receipt_dir;  ///< the receipt written, if any
+  /// "intake" for this office's delivery, "copy" when it is a copy-to
+  /// office ("" without an office home).
+  std::string taken_as;
   /// Root versions and revocation lists the chain taught this office, and
   /// why not, if that failed (the bundle is accepted all the same).
   std::vector<std::string> learned;

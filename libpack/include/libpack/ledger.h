@@ -42,6 +42,9 @@ struct AcceptedBundle {
   std::uint64_t seq = 0;
   std::string signers;          ///< "clerk KEYID, leader KEYID"
   std::string override_reason;  ///< e.g. --accept-seq-jump, logged
+  /// "intake" (this office's delivery), "held" (inside an intake) or
+  /// "copy" (read as a copy-to office: never intake, never counted).
+  std::string taken_as = "intake";
 };
 
 /// The ledger's row for a statement with its SHA-256, signed as `signers`

@@ -43,14 +43,26 @@ using formats::minisign::KeyIdToString;
 using keys::Sha512Hex;
 using stick::kChain;
 
+// Whether this office reads the bundle as one of its copy-to offices (not
+// its recipient): a copy is never intake.
+bool IsCopy(const UnpackRequest& req, const ft::BundleStatement& st) {
+  const TrustStore* store = req.trust.store;
+  return store != nullptr && store->office().code != st.recipient &&
+         std::find(st.copy_to.begin(), st.copy_to.end(),
+                   store->office().code) != st.copy_to.end();
+}
+
 // The receipt: signed by this office, with its chain, in the outbox (for
-// the bundle's recipient, when unpack was given the key to sign it).
+// the bundle's recipient, or as a copy for a copy-to office, when unpack
+// was given the key to sign it).
 Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
                     std::int64_t clock, UnpackResult* out) {
   const TrustStore* store = req.trust.store;
   const ft::BundleStatement& st = r.statement;
+  bool copy = IsCopy(req, st);
   if (req.receipt_key == nullptr || store == nullptr ||
-      req.receipts_dir.empty() || store->office().code != st.recipient) {
+      req.receipts_dir.empty() ||
+      (store->office().code != st.recipient && !copy)) {
     return Status::Ok();
   }
   ft::ReceiptStatement rc;
@@ -60,6 +72,8 @@ Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
   rc.recipient = st.recipient;
   rc.seq = st.seq;
   rc.received = os::FormatUtc(clock);
+  rc.taken_as = copy ? "copy" : "intake";
+  rc.by = store->office().code;
   std::string text = ft::SerializeReceipt(rc);
   XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice own,
                       store->OwnCertificate({os::FormatUtc(clock), false}));
@@ -71,7 +85,7 @@ Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
     return Error(Code::kBadKey,
                  "the bundle is accepted, but the receipt key {} is not "
                  "certified for {}",
-                 KeyIdToString(req.receipt_key->key_id()), st.recipient);
+                 KeyIdToString(req.receipt_key->key_id()), rc.by);
   }
   XJ_ASSIGN_OR_RETURN(std::string sig, pack::trust::SignStatement(
                                            text, "receipt", st.id, key->role,
@@ -110,12 +124,20 @@ Status Record(
     const std::vector<std::pair<ft::BundleStatement, std::string>>& held = {}) {
   if (req.ledger == nullptr) return Status::Ok();
   // The bundle and every bundle it holds, in one transaction.
-  std::vector<AcceptedBundle> all;
-  for (const auto& [n, sha] : held)
-    all.push_back(AcceptedFrom(n, sha, "held in " + r.statement.id));
+  // A copy is recorded as a copy, and what it holds not at all: it is
+  // another office's intake, never this one's.
   const ft::BundleStatement& st = r.statement;
+  bool copy = IsCopy(req, st);
+  std::vector<AcceptedBundle> all;
+  for (const auto& [n, sha] : held) {
+    if (copy) break;
+    all.push_back(AcceptedFrom(n, sha, "held in " + r.statement.id));
+    all.back().taken_as = "held";
+  }
   AcceptedBundle b = AcceptedFrom(st, r.statement_sha256, Signers(r));
   b.override_reason = req.seq_jump_override;
+  if (copy) b.taken_as = "copy";
+  out->taken_as = b.taken_as;
   all.push_back(std::move(b));
   XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
   const TrustStore* store = req.trust.store;
@@ -151,7 +173,8 @@ namespace {
 Status CheckReceiptKey(const UnpackRequest& req, const BundleReport& r,
                        std::int64_t clock) {
   if (req.receipt_key == nullptr || req.trust.store == nullptr ||
-      req.trust.store->office().code != r.statement.recipient) {
+      (req.trust.store->office().code != r.statement.recipient &&
+       !IsCopy(req, r.statement))) {
     return Status::Ok();
   }
   XJ_ASSIGN_OR_RETURN(
@@ -165,7 +188,7 @@ Status CheckReceiptKey(const UnpackRequest& req, const BundleReport& r,
                  "the key {} that would sign the receipt is not certified "
                  "for {}; nothing was unpacked",
                  KeyIdToString(req.receipt_key->key_id()),
-                 r.statement.recipient);
+                 req.trust.store->office().code);
   }
   return Status::Ok();
 }
@@ -352,6 +375,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
       }
       UnpackResult out;
       out.already_accepted = a.accepted_at;
+      out.taken_as = IsCopy(req, r.statement) ? "copy" : "intake";
       if (os::IsDirectory(final_dir)) out.bag_dir = final_dir;
       // A run stopped after the ledger took the bundle but before its
       // receipt was written: the receipt is written now.
@@ -457,9 +481,11 @@ Result<UnpackRequest> PrepareUnpack(OfficeSession& session, UnpackRequest req,
     v.trust = req.trust;
     XJ_RETURN_IF_ERROR(Verify(v).status());
   }
-  // 2. The recipient signs a receipt with its clerk's key: asked for only
-  //    when the bundle is addressed to this office.
-  if (store != nullptr && look.statement.recipient == store->office().code) {
+  // 2. The recipient (or a copy-to office, for its receipt of a copy)
+  //    signs a receipt with its clerk's key: asked for only when the
+  //    bundle is addressed to this office.
+  if (store != nullptr && (look.statement.recipient == store->office().code ||
+                           IsCopy(req, look.statement))) {
     XJ_ASSIGN_OR_RETURN(req.receipt_key, session.ClerkKey(passphrases));
   }
   // 3. The identities that decrypt it.
