@@ -472,6 +472,7 @@ const std::vector<LabelRule>& ReceiptLabels() {
       {"sender", L::kOne},   {"recipient", L::kOne},
       {"seq", L::kOne},      {"received", L::kOne},
       {"taken-as", L::kOne}, {"by", L::kOne},
+      {"ledger", L::kOne},
   };
   return kRules;
 }
@@ -509,6 +510,14 @@ Result<ReceiptStatement> ParseReceipt(std::string_view text) {
                           : "a copy-to office, neither sender nor recipient");
       }
       r.by = v;
+    } else if (f.label == "ledger") {
+      std::size_t sp = v.find(' ');
+      if (sp == std::string::npos ||
+          !ParseNumber(v.substr(0, sp), &r.ledger_rows) || r.ledger_rows == 0 ||
+          !IsHex(v.substr(sp + 1), 64)) {
+        return Bad(f, "ROWS LINK (a number from 1, 64 lowercase hex digits)");
+      }
+      r.ledger_link = v.substr(sp + 1);
     }
   }
   if (r.bundle != BundleId(r.sender, r.recipient, r.seq)) {
@@ -531,6 +540,7 @@ std::string SerializeReceipt(const ReceiptStatement& r) {
   Add(&st, "received", r.received);
   Add(&st, "taken-as", r.taken_as);
   Add(&st, "by", r.by);
+  Add(&st, "ledger", fmt::format("{} {}", r.ledger_rows, r.ledger_link));
   return SerializeStatement(st);
 }
 

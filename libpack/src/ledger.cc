@@ -7,6 +7,9 @@
 #include <tuple>
 
 #include "base/os.h"
+#include "formats/trust_statements.h"
+#include "keys/crypto.h"
+#include "libpack/stick.h"
 
 namespace xj::pack {
 namespace {
@@ -53,12 +56,16 @@ Status DbError(sqlite3* db, const std::string& path, std::string_view what) {
   return Error(Code::kIoError, "{}: {}: {}", path, what, sqlite3_errmsg(db));
 }
 
+// Each accepted row carries n (1, 2, ... in the order accepted) and link,
+// the SHA-256 of the link before it and the row's own values (RowText):
+// the rows form a hash chain, whose head (n, link) every receipt signs.
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS accepted (
   sender TEXT NOT NULL, recipient TEXT NOT NULL, seq INTEGER NOT NULL,
   id TEXT NOT NULL, sha256 TEXT NOT NULL, kind TEXT NOT NULL,
   period TEXT NOT NULL, created TEXT NOT NULL, accepted_at TEXT NOT NULL,
   signers TEXT NOT NULL, taken_as TEXT NOT NULL,
+  n INTEGER NOT NULL UNIQUE, link TEXT NOT NULL,
   PRIMARY KEY (sender, recipient, seq));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
@@ -66,7 +73,137 @@ CREATE TABLE IF NOT EXISTS audit (
   bundle TEXT NOT NULL, detail TEXT NOT NULL);
 )";
 
+constexpr std::string_view kFormat = "2";
+const std::string kGenesis(64, '0');
+
+// A row's values as its link hashes them: the link before, then each
+// value on a line of its own.
+std::string RowText(const std::string& prev, const AcceptedBundle& b,
+                    const std::string& accepted_at, std::int64_t n) {
+  return fmt::format(
+      "xjledger/2 row {}\nprev {}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}"
+      "\n{}\n",
+      n, prev, b.sender, b.recipient, b.seq, b.id, b.sha256, b.kind, b.period,
+      b.created, accepted_at, b.signers, b.taken_as);
+}
+
+std::string Link(const std::string& prev, const AcceptedBundle& b,
+                 const std::string& accepted_at, std::int64_t n) {
+  return keys::Sha256Hex(AsBytes(RowText(prev, b, accepted_at, n)));
+}
+
 }  // namespace
+
+Status Ledger::Damaged(std::string_view what) const {
+  return Error(Code::kIntegrity,
+               "the ledger {} is damaged: {}; it can no longer say what this "
+               "office accepted, and nothing is done with it",
+               path_, what)
+      .WithRemedy(Remedy::kRestoreLedger);
+}
+
+// Every row follows the one before; the meta values are well formed.
+Status Ledger::CheckChain() {
+  {
+    Stmt q(db_, "SELECT key, value FROM meta ORDER BY key");
+    if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      std::string key = q.Text(0), value = q.Text(1);
+      if (key == "format") {
+        if (value != kFormat) {
+          return Damaged(
+              fmt::format("its format is \"{}\", and this xjpack "
+                          "reads format {}",
+                          EscapeForDisplay(value), kFormat));
+        }
+      } else if (key == "high-water-mark") {
+        if (!formats::trust::IsUtcTime(value)) {
+          return Damaged(
+              fmt::format("its high-water mark \"{}\" is not a UTC time",
+                          EscapeForDisplay(value)));
+        }
+      } else {
+        return Damaged(fmt::format("it holds an unknown value \"{}\"",
+                                   EscapeForDisplay(key)));
+      }
+    }
+    if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  }
+  Stmt q(db_,
+         "SELECT sender, recipient, seq, id, sha256, kind, period, created, "
+         "accepted_at, signers, taken_as, n, link FROM accepted ORDER BY n");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  std::string prev = kGenesis;
+  std::int64_t want = 1;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    AcceptedBundle b;
+    b.sender = q.Text(0);
+    b.recipient = q.Text(1);
+    b.seq = static_cast<std::uint64_t>(q.Int(2));
+    b.id = q.Text(3);
+    b.sha256 = q.Text(4);
+    b.kind = q.Text(5);
+    b.period = q.Text(6);
+    b.created = q.Text(7);
+    b.signers = q.Text(9);
+    b.taken_as = q.Text(10);
+    std::int64_t n = q.Int(11);
+    if (n != want) {
+      return Damaged(
+          fmt::format("row {} is missing (the next is row {}, "
+                      "bundle {}): a row was removed",
+                      want, n, EscapeForDisplay(b.id)));
+    }
+    std::string link = Link(prev, b, q.Text(8), n);
+    if (link != q.Text(12)) {
+      return Damaged(
+          fmt::format("row {} (bundle {}) does not follow the row "
+                      "before it: it was changed",
+                      n, EscapeForDisplay(b.id)));
+    }
+    prev = std::move(link);
+    ++want;
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  head_ = {want - 1, prev};
+  return Status::Ok();
+}
+
+// Every receipt this office signed names a head its ledger must still
+// hold: a ledger cut back behind one (its last rows removed, or an old
+// copy put back) is seen here, where the chain alone cannot see it.
+Status Ledger::CheckReceipts(const std::string& dir) const {
+  if (!os::IsDirectory(dir)) return Status::Ok();
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> names, os::ListDirectory(dir));
+  Stmt q(db_, "SELECT link FROM accepted WHERE n=?1");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  for (const std::string& name : names) {
+    std::string file =
+        stick::In(stick::In(dir, name), stick::kReceiptStatement);
+    if (!os::IsRegularFile(file)) continue;
+    XJ_ASSIGN_OR_RETURN(Bytes text,
+                        os::ReadFile(file, formats::trust::kMaxStatement));
+    Result<formats::trust::ReceiptStatement> rc =
+        formats::trust::ParseReceipt(AsChars(text));
+    if (!rc.ok()) return rc.status().WithContext(file);
+    auto rows = static_cast<std::int64_t>(rc->ledger_rows);
+    if (rows > head_.n) {
+      return Damaged(fmt::format(
+          "the receipt {} signed a ledger of {} rows, and it holds {}: rows "
+          "were removed, or an older copy was put back",
+          file, rows, head_.n));
+    }
+    q.Reset();
+    q.Bind(1, rows);
+    if (q.Step() != SQLITE_ROW || q.Text(0) != rc->ledger_link) {
+      return Damaged(fmt::format("row {} is not the one the receipt {} signed",
+                                 rows, file));
+    }
+  }
+  return Status::Ok();
+}
 
 Result<Ledger> Ledger::Open(const Home& home) {
   Ledger l;
@@ -86,12 +223,28 @@ Result<Ledger> Ledger::Open(const Home& home) {
   // ledger before or after a change, and the next opening rolls back.
   XJ_RETURN_IF_ERROR(l.Exec("PRAGMA journal_mode=DELETE"));
   XJ_RETURN_IF_ERROR(l.Exec("PRAGMA synchronous=FULL"));
-  XJ_RETURN_IF_ERROR(l.Exec(kSchema));
+  XJ_RETURN_IF_ERROR(l.Exec("BEGIN IMMEDIATE"));
+  Status made = l.Exec(kSchema);
+  if (made.ok()) {
+    made = l.Exec(
+        "INSERT INTO meta (key, value) SELECT 'format', '2' WHERE NOT EXISTS "
+        "(SELECT 1 FROM accepted) AND NOT EXISTS (SELECT 1 FROM meta WHERE "
+        "key='format')");
+  }
+  if (!made.ok()) {
+    (void)l.Exec("ROLLBACK");
+    return l.Damaged("its tables are not a ledger's (" + made.message() + ")");
+  }
+  XJ_RETURN_IF_ERROR(l.Exec("COMMIT"));
   os::SetMode(l.path_, 0600);
+  XJ_RETURN_IF_ERROR(l.CheckChain());
+  XJ_RETURN_IF_ERROR(
+      l.CheckReceipts(stick::In(home.outbox(), std::string(stick::kReceipts))));
   return l;
 }
 
-Ledger::Ledger(Ledger&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) {
+Ledger::Ledger(Ledger&& o) noexcept
+    : db_(o.db_), path_(std::move(o.path_)), head_(std::move(o.head_)) {
   o.db_ = nullptr;
 }
 
@@ -100,6 +253,7 @@ Ledger& Ledger::operator=(Ledger&& o) noexcept {
     if (db_ != nullptr) sqlite3_close(db_);
     db_ = o.db_;
     path_ = std::move(o.path_);
+    head_ = std::move(o.head_);
     o.db_ = nullptr;
   }
   return *this;
@@ -277,7 +431,9 @@ Status Ledger::AcceptAll(const std::vector<AcceptedBundle>& bundles,
     (void)Exec("ROLLBACK");
     return s;
   }
-  return Exec("COMMIT");
+  XJ_RETURN_IF_ERROR(Exec("COMMIT"));
+  head_ = pending_head_;
+  return Status::Ok();
 }
 
 // Each statement prepared once, for all the bundles (a merged bundle
@@ -289,8 +445,8 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
   };
   Stmt accepted(db_,
                 "INSERT INTO accepted (sender, recipient, seq, id, sha256, "
-                "kind, period, created, accepted_at, signers, taken_as) "
-                "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+                "kind, period, created, accepted_at, signers, taken_as, n, "
+                "link) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
   Stmt mark(db_,
             "INSERT INTO meta (key, value) VALUES ('high-water-mark', ?1) ON "
             "CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
@@ -302,14 +458,19 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
   std::string now = os::FormatUtc(clock);
   // The high-water mark: never lowered, never past the clock + 24 h.
   std::string cap = os::FormatUtc(clock + kDay);
+  // The chain goes on from the head as it is now, in this transaction (a
+  // writer that came between the opening and now is seen here).
+  XJ_ASSIGN_OR_RETURN(Head head, ReadHead());
   for (const AcceptedBundle& b : bundles) {
+    ++head.n;
+    head.link = Link(head.link, b, now, head.n);
     accepted.Reset();
     accepted.Bind(1, b.sender)
         .Bind(2, b.recipient)
         .Bind(3, static_cast<std::int64_t>(b.seq));
     accepted.Bind(4, b.id).Bind(5, b.sha256).Bind(6, b.kind).Bind(7, b.period);
     accepted.Bind(8, b.created).Bind(9, now).Bind(10, b.signers);
-    accepted.Bind(11, b.taken_as);
+    accepted.Bind(11, b.taken_as).Bind(12, head.n).Bind(13, head.link);
     if (accepted.Step() != SQLITE_DONE) return failed("writing the ledger");
     mark.Reset();
     mark.Bind(1, std::min(b.created, cap));
@@ -325,7 +486,18 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
         .Bind(4, detail);
     if (audit.Step() != SQLITE_DONE) return failed("writing the audit log");
   }
+  pending_head_ = head;
   return Status::Ok();
+}
+
+// The last row's number and link, as the ledger holds them now.
+Result<Ledger::Head> Ledger::ReadHead() const {
+  Stmt q(db_, "SELECT n, link FROM accepted ORDER BY n DESC LIMIT 1");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  int rc = q.Step();
+  if (rc == SQLITE_ROW) return Head{q.Int(0), q.Text(1)};
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  return Head{0, kGenesis};
 }
 
 Status Ledger::Audit(std::string_view event, std::string_view bundle,

@@ -242,6 +242,42 @@ rm "$B1/data/link"
 expect 0 "" "$XJ" unpack "$B" -o out-k --home ck $PW
 [ "$(sqlite3 ck/ledger.sqlite 'select count(*) from accepted')" = 1 ] || fail "the intact bag was not recorded"
 
+# ---- the ledger is tamper-evident ----
+# Its accepted rows are a hash chain, checked whole at every opening; the
+# head is signed into every receipt, so a cut-back ledger is seen too.
+R1=$(cat ck/outbox/receipts/2134000000-340102-000001/receipt.stmt)
+echo "$R1" | grep -qx "ledger: 1 $(sqlite3 ck/ledger.sqlite 'select link from accepted where n=1')" ||
+  fail "the receipt does not sign the ledger's head"
+damaged() {  # damaged SQL MESSAGE: the home refuses to work on that ledger
+  rm -rf dmg && cp -a ck dmg
+  sqlite3 dmg/ledger.sqlite "$1"
+  cp dmg/ledger.sqlite ledger.before
+  expect 1 "the ledger dmg/ledger.sqlite is damaged: $2" "$XJ" unpack "$B" -o out-dmg --home dmg $PW
+  err_has "restore it from the office's bundles and receipts as xjpack-trust(5), THE LEDGER, says"
+  same dmg/ledger.sqlite ledger.before
+  absent out-dmg
+  expect 1 "is damaged" "$XJ" verify "$B" --home dmg
+}
+damaged "update accepted set signers='clerk 0000000000000000' where n=1" \
+  "row 1 (bundle 2134000000-340102-000001) does not follow the row before it: it was changed"
+damaged "delete from accepted where n=1" \
+  "the receipt dmg/outbox/receipts/2134000000-340102-000001/receipt.stmt signed a ledger of 1 rows, and it holds 0"
+damaged "update meta set value='yesterday' where key='high-water-mark'" \
+  'its high-water mark "yesterday" is not a UTC time'
+damaged "insert into meta values ('trust-everything', 'yes')" \
+  'it holds an unknown value "trust-everything"'
+damaged "update accepted set n=2 where n=1" \
+  "row 1 is missing (the next is row 2, bundle 2134000000-340102-000001): a row was removed"
+# Restored as xjpack-trust(5) says: the ledger and the receipts aside, the
+# bundle unpacked again into the folder it went to (its bag, in place, is
+# read again and recorded).
+mv dmg/ledger.sqlite dmg-ledger.kept && mv dmg/outbox/receipts dmg-receipts.kept
+expect 0 "receipt for the sender: dmg/outbox/receipts/2134000000-340102-000001" \
+  "$XJ" unpack "$B" -o out-k --home dmg $PW
+[ "$(sqlite3 dmg/ledger.sqlite 'select id from accepted')" = 2134000000-340102-000001 ] ||
+  fail "the restored ledger lacks the bundle"
+expect 0 "" "$XJ" verify "$B" --home dmg
+
 # ---- streams: gaps, replays, equivocation, jumps ----
 mkdir s2 s3 s4 s5 s6
 expect 0 "" "$XJ" pack reg --to 340102 -o s2 --home school $PW

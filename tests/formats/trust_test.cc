@@ -511,13 +511,22 @@ TEST_CASE("root, crl and receipt statements") {
   rc.seq = 7;
   rc.received = "2026-10-09T10:00:00Z";
   rc.by = "340104";
+  rc.ledger_rows = 12;
+  rc.ledger_link = kH64;
   text = trust::SerializeReceipt(rc);
   CHECK(text ==
         "xjtrust/1 receipt\nbundle: 2134000001-340104-000007\n"
         "bundle-sha256: " +
             kH64 +
             "\nsender: 2134000001\nrecipient: 340104\nseq: 7\n"
-            "received: 2026-10-09T10:00:00Z\ntaken-as: intake\nby: 340104\n");
+            "received: 2026-10-09T10:00:00Z\ntaken-as: intake\nby: 340104\n"
+            "ledger: 12 " +
+            kH64 + "\n");
+  CHECK(trust::ParseReceipt(Replace(text, "ledger: 12 ", "ledger: 0 "))
+            .status()
+            .message() ==
+        "line 10: ledger: expected ROWS LINK (a number from 1, 64 lowercase "
+        "hex digits)");
   REQUIRE(trust::ParseReceipt(text).ok());
   // Intake is signed by the recipient; a copy by an office that is neither
   // the sender nor the recipient.

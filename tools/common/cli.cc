@@ -158,6 +158,10 @@ std::string RemedyHint(const Status& status) {
       return "give it with -i FILE";
     case Remedy::kVerifyInOffice:
       return "verify it with -i in an office home, not with -p";
+    case Remedy::kRestoreLedger:
+      return "keep the damaged ledger aside for the inquiry, and restore it "
+             "from the office's bundles and receipts as xjpack-trust(5), "
+             "THE LEDGER, says";
   }
   return "";
 }

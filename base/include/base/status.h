@@ -70,6 +70,7 @@ enum class Remedy : std::uint8_t {
   kSenderKey,              ///< give the sender's public key
   kIdentity,               ///< give the office identity
   kVerifyInOffice,         ///< verify with the identity in an office home
+  kRestoreLedger,          ///< restore the ledger (xjpack-trust(5) LEDGER)
 };
 
 /// Stable, lowercase, hyphenated name of a code ("wrong-passphrase"), used in

@@ -108,6 +108,11 @@ struct ReceiptStatement {
   /// The office that signs the receipt: the recipient for intake, the
   /// copy-to office for a copy.
   std::string by;
+  /// The head of the signing office's ledger once the bundle was
+  /// recorded: its number of rows and the last row's link (xjpack-trust(5),
+  /// THE LEDGER).
+  std::uint64_t ledger_rows = 0;
+  std::string ledger_link;
 };
 Result<ReceiptStatement> ParseReceipt(std::string_view text);
 std::string SerializeReceipt(const ReceiptStatement& receipt);

@@ -2,6 +2,11 @@
 // so that a replayed, reordered or equivocating bundle is refused; the
 // clock's high-water mark; and an audit log of who accepted what.
 //
+// Tamper-evident: the accepted rows form a hash chain (each row's link
+// hashes the one before and the row), checked whole at every opening, and
+// its head is signed into every receipt. A ledger whose chain is broken,
+// or whose values are malformed, is refused as damaged.
+//
 // SQLite, in rollback-journal mode with synchronous=FULL: every change is
 // one transaction, so a process killed at any point leaves the ledger as it
 // was before or after that change, never between.
@@ -107,12 +112,25 @@ class Ledger {
   Result<std::pair<std::uint64_t, std::string>> LastOf(
       const std::string& sender, const std::string& recipient) const;
 
+  /// The head of the rows' hash chain: the number of rows and the last
+  /// row's link (0 and 64 zeros when empty). Receipts sign it.
+  struct Head {
+    std::int64_t n = 0;
+    std::string link;
+  };
+  const Head& head() const { return head_; }
+
  private:
   Ledger() = default;
   Status Exec(const char* sql);
   Status Insert(const std::vector<AcceptedBundle>& bundles, std::int64_t clock);
+  Status CheckChain();
+  Status CheckReceipts(const std::string& dir) const;
+  Result<Head> ReadHead() const;
+  Status Damaged(std::string_view what) const;
   sqlite3* db_ = nullptr;
   std::string path_;
+  Head head_, pending_head_;
 };
 
 }  // namespace xj::pack

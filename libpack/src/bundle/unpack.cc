@@ -74,6 +74,13 @@ Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
   rc.received = os::FormatUtc(clock);
   rc.taken_as = copy ? "copy" : "intake";
   rc.by = store->office().code;
+  // The ledger's head, now that the bundle is recorded: what the office
+  // had accepted up to this receipt, signed.
+  if (req.ledger == nullptr || req.ledger->head().n == 0) {
+    return Status(Code::kInternal, "a receipt needs the ledger's head");
+  }
+  rc.ledger_rows = static_cast<std::uint64_t>(req.ledger->head().n);
+  rc.ledger_link = req.ledger->head().link;
   std::string text = ft::SerializeReceipt(rc);
   XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice own,
                       store->OwnCertificate({os::FormatUtc(clock), false}));
