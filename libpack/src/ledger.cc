@@ -289,8 +289,8 @@ Result<std::pair<std::uint64_t, std::string>> Ledger::LastOf(
 }
 
 Result<Admission> Ledger::Admit(const formats::trust::BundleStatement& st,
-                                const std::string& sha256,
-                                bool allow_jump) const {
+                                const std::string& sha256, bool allow_jump,
+                                std::string_view late_period) const {
   Admission a;
   {
     Stmt q(db_,
@@ -316,6 +316,25 @@ Result<Admission> Ledger::Admit(const formats::trust::BundleStatement& st,
     if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
   }
   XJ_ASSIGN_OR_RETURN(auto last, LastOf(st.sender, st.recipient));
+  // Periods go forward: one older than the newest of its kind accepted
+  // from the sender is refused, unless this office takes it late.
+  {
+    Stmt q(db_,
+           "SELECT max(period) FROM accepted WHERE sender=?1 AND "
+           "recipient=?2 AND kind=?3");
+    if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+    q.Bind(1, st.sender).Bind(2, st.recipient).Bind(3, st.kind);
+    if (q.Step() != SQLITE_ROW)
+      return DbError(db_, path_, "reading the ledger");
+    std::string newest = q.Text(0);
+    if (!newest.empty() && st.period < newest && st.period != late_period) {
+      return Error(Code::kRejected,
+                   "period backwards: bundle {} is a {} of the period {}, and "
+                   "this office has accepted the {} of {} from {} already",
+                   st.id, st.kind, st.period, st.kind, newest, st.sender)
+          .WithRemedy(Remedy::kAcceptPeriod, st.period);
+    }
+  }
   if (st.seq < last.first) {
     return Error(Code::kRejected,
                  "replay: bundle {} has seq {}, and bundles of this stream up "

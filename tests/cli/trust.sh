@@ -526,7 +526,12 @@ PY
 expect 1 "replay: bundle 3134000000-340102-000001 has seq 1" \
   "$XJ" merge "$P" "$J" "$S" --to 3401 -o m4 --home county $PW
 expect 1 "two bundles from 3134000000" "$XJ" merge "$J2" "$J2" --to 3401 -o m4 --home county $PW
-expect 0 "" "$XJ" unpack m4/XJ/340102-3401-000002 -o in-city --home city $PW
+# The county's second merge holds two school bundles the city accepted in
+# its first: re-sent, and the city is told.
+expect 0 "340102-3401-000002 re-sends 2 of its 3 children that this office accepted before" \
+  "$XJ" unpack m4/XJ/340102-3401-000002 -o in-city --home city $PW
+err_has "$(basename "$P")"
+err_has "3434000000-340102-000001"
 out_has "school:      3134000000, "
 
 # ---- the city merges, its leader approves, the province checks it all ----
@@ -602,6 +607,25 @@ expect 0 "receipt for the sender: county/outbox/receipts/$CID" \
 grep -qx 'taken-as: intake' "county/outbox/receipts/$CID/receipt.stmt" || fail "the intake receipt"
 expect 0 "$CID: received by 340102" "$XJ" receipt "county/outbox/receipts/$CID" --home school
 absent "school/outbox/$CID"
+# Periods go forward: last year's census after this year's is refused,
+# unless the county has agreed to take it late (logged).
+Y=$(sed -n 2p reg/school.csv | tr ',' '\n' | grep -m1 -- '-09-30$')
+PREV="$(( ${Y%%-*} - 1 ))-09-30"
+"$XJ" synth -o reg-prev --students 20 --seed 6 --year "$(( ${Y%%-*} - 1 ))" -q || fail "synth last year"
+sed -i "2s/^[0-9]\{10\}/2134000000/" reg-prev/school.csv
+mkdir late
+expect 0 "" "$XJ" pack reg-prev --to 340102 -o late --home school $PW
+LB=$(ls -d late/XJ/2134000000-340102-*)
+cp county/ledger.sqlite ledger.before
+expect 1 "period backwards: bundle $(basename "$LB") is a census of the period $PREV, and this office has accepted the census of $Y from 2134000000 already" \
+  "$XJ" unpack "$LB" -o in-county --home county $PW
+err_has "if this office has agreed to take the period $PREV late, unpack it with --accept-period $PREV"
+same county/ledger.sqlite ledger.before
+expect 2 "--accept-period 2025: expected a period YYYY-09-30" \
+  "$XJ" unpack "$LB" -o in-county --home county $PW --accept-period 2025
+expect 0 "" "$XJ" unpack "$LB" -o in-county --home county $PW --accept-period "$PREV"
+sqlite3 county/ledger.sqlite "select detail from audit where bundle='$(basename "$LB")'" |
+  grep -q "override: the period $PREV taken late" || fail "the late period is not logged"
 # The province: every county and school statement re-checked, down to who
 # signed which records.
 expect 0 "" "$XJ" verify "$C" --home prov

@@ -158,6 +158,11 @@ std::string RemedyHint(const Status& status) {
       return "give it with -i FILE";
     case Remedy::kVerifyInOffice:
       return "verify it with -i in an office home, not with -p";
+    case Remedy::kAcceptPeriod:
+      return fmt::format(
+          "if this office has agreed to take the period {} late, unpack it "
+          "with --accept-period {}",
+          arg, arg);
     case Remedy::kRestoreLedger:
       return "keep the damaged ledger aside for the inquiry, and restore it "
              "from the office's bundles and receipts as xjpack-trust(5), "

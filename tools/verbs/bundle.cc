@@ -604,7 +604,7 @@ int RunVerify(Cli& cli, const std::vector<std::string>& args) {
 
 int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
   std::vector<std::string> dirs, key_args, identity_files;
-  std::string output, home_flag;
+  std::string output, home_flag, late_period;
   bool strict = false, accept_jump = false, held_after = false;
   po::options_description desc("options");
   desc.add_options()("bundle", po::value(&dirs)->value_name("BUNDLE"),
@@ -621,6 +621,9 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
       "accept-seq-jump", po::bool_switch(&accept_jump),
       "accept a seq more than 50 past the last accepted from the sender "
       "(after confirming with the sender; logged)")(
+      "accept-period", po::value(&late_period)->value_name("PERIOD"),
+      "take a bundle of PERIOD (YYYY-09-30) although a later period was "
+      "accepted from its sender (once agreed; logged)")(
       "held-after-extract", po::bool_switch(&held_after),
       "check a merged bundle's children only after the whole bag is "
       "extracted (the same checks, slower; for measurements)")(
@@ -659,6 +662,14 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
     return cli.Usage("-i IDENTITY is required");
   }
   if (accept_jump) req.seq_jump_override = "--accept-seq-jump";
+  if (!late_period.empty() &&
+      (late_period.size() != 10 || late_period.substr(4) != "-09-30" ||
+       !formats::trust::IsDigits(late_period.substr(0, 4)))) {
+    return cli.Usage(
+        fmt::format("--accept-period {}: expected a period YYYY-09-30",
+                    EscapeForDisplay(late_period)));
+  }
+  req.late_period = late_period;
   req.held_after_extract = held_after;
   // The library keeps the order: the bundle judged before any passphrase
   // is asked, the receipt key only for this office's bundles, then the

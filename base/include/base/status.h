@@ -71,6 +71,7 @@ enum class Remedy : std::uint8_t {
   kIdentity,               ///< give the office identity
   kVerifyInOffice,         ///< verify with the identity in an office home
   kRestoreLedger,          ///< restore the ledger (xjpack-trust(5) LEDGER)
+  kAcceptPeriod,  ///< take a late period, once agreed (remedy_arg: period)
 };
 
 /// Stable, lowercase, hyphenated name of a code ("wrong-passphrase"), used in

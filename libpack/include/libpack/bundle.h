@@ -259,6 +259,9 @@ struct UnpackRequest {
   /// Non-empty: the jump guard is overridden, and this is the reason the
   /// ledger records (the tool names the option that asked for it).
   std::string seq_jump_override;
+  /// A period older than the newest accepted from the sender that this
+  /// office has agreed to take late ("" none); logged with the bundle.
+  std::string late_period;
   /// Signs the receipt (the recipient's clerk key); with a store and when
   /// this office is the recipient, the receipt goes to
   /// home/outbox/receipts/<bundle-id>/.

@@ -18,6 +18,7 @@
 //   a seq below the last accepted          refused: a replay
 //   a seq more than kMaxSeqJump past it    refused unless overridden
 //   prev not the last accepted statement   accepted, with a warning
+//   a period before the newest accepted    refused, unless taken late
 #pragma once
 
 #include <cstdint>
@@ -69,9 +70,13 @@ class Ledger {
   ~Ledger();
 
   /// Judges a bundle statement against its stream. `allow_jump` lets a seq
-  /// more than kMaxSeqJump past the last through (the caller logs why).
+  /// more than kMaxSeqJump past the last through (the caller logs why). A
+  /// period older than the newest of the same kind accepted from the
+  /// sender is refused, unless it is `late_period`, which the office has
+  /// agreed to take late.
   Result<Admission> Admit(const formats::trust::BundleStatement& statement,
-                          const std::string& sha256, bool allow_jump) const;
+                          const std::string& sha256, bool allow_jump,
+                          std::string_view late_period = {}) const;
 
   /// For a bundle held inside another (no order or jump rule applies):
   /// refused when the ledger holds the same seq of its stream with other

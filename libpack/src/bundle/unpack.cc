@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <optional>
+#include <set>
 
 #include "base/os.h"
 #include "bundle/authenticate.h"
@@ -143,6 +144,11 @@ Status Record(
   }
   AcceptedBundle b = AcceptedFrom(st, r.statement_sha256, Signers(r));
   b.override_reason = req.seq_jump_override;
+  if (!req.late_period.empty() && st.period == req.late_period) {
+    b.override_reason +=
+        fmt::format("{}the period {} taken late",
+                    b.override_reason.empty() ? "" : "; ", st.period);
+  }
   if (copy) b.taken_as = "copy";
   out->taken_as = b.taken_as;
   all.push_back(std::move(b));
@@ -324,6 +330,31 @@ Result<Settled> FlushAndCheckHeld(const UnpackRequest& req,
   return out;
 }
 
+// The children a merged bundle holds that this office had accepted
+// before (in an earlier bundle of the stream, or directly): re-sent, so
+// that nobody counts them twice without being told.
+void ReportResent(
+    const ft::BundleStatement& st,
+    const std::vector<std::pair<ft::BundleStatement, std::string>>& held,
+    const std::vector<std::pair<ft::BundleStatement, std::string>>& fresh,
+    std::vector<std::string>* warnings) {
+  if (fresh.size() == held.size()) return;
+  std::set<std::string> is_new;
+  for (const auto& f : fresh) is_new.insert(f.first.id);
+  std::vector<std::string> again;
+  for (const ft::Child& c : st.children) {
+    if (is_new.count(c.id) == 0) again.push_back(c.id);
+  }
+  if (again.empty()) return;
+  std::size_t shown = std::min<std::size_t>(again.size(), 5);
+  warnings->push_back(fmt::format(
+      "{} re-sends {} of its {} children that this office accepted before "
+      "(the same statements): {}{}; they are not new data",
+      st.id, again.size(), st.children.size(),
+      fmt::join(again.begin(), again.begin() + shown, ", "),
+      again.size() > shown ? ", ..." : ""));
+}
+
 }  // namespace
 
 Result<UnpackResult> Unpack(const UnpackRequest& req) {
@@ -364,9 +395,10 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   }
   std::string final_dir = stick::In(req.output, r.statement.id);
   if (req.ledger != nullptr) {
-    XJ_ASSIGN_OR_RETURN(Admission a,
-                        req.ledger->Admit(r.statement, r.statement_sha256,
-                                          !req.seq_jump_override.empty()));
+    XJ_ASSIGN_OR_RETURN(
+        Admission a,
+        req.ledger->Admit(r.statement, r.statement_sha256,
+                          !req.seq_jump_override.empty(), req.late_period));
     if (a.kind == Admission::kAlreadyAccepted) {
       // The same bundle again is nothing new; but one older than what its
       // stream has accepted since is stale, and the clerk is told.
@@ -444,6 +476,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   XJ_RETURN_IF_ERROR(os::RenameNoReplace(bag, final_dir));
   made_output.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
+  ReportResent(r.statement, settled.held, settled.fresh, &r.warnings);
   UnpackResult out;
   XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, settled.fresh));
   out.report = std::move(r);
