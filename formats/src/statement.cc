@@ -259,6 +259,9 @@ const std::vector<LabelRule>& BundleLabels() {
       {"volume", L::kRepeatedOptional},
       {"records", L::kOne},
       {"child", L::kRepeatedOptional},
+      {"audit", L::kOptional},
+      {"audit-rule", L::kRepeatedOptional},
+      {"audit-silent", L::kRepeatedOptional},
       {"crl", L::kRepeatedOptional},
   };
   return kRules;
@@ -268,6 +271,18 @@ std::string BundleId(std::string_view sender, std::string_view recipient,
                      std::uint64_t seq) {
   return fmt::format("{}-{}-{:06}", sender, recipient, seq);
 }
+
+namespace {
+// A rule id: lowercase letters, digits, '.', '-' and '_', starting with a
+// letter ("students.id-checksum", "merge.missing").
+bool IsRuleId(std::string_view s) {
+  if (s.empty() || s.size() > 64 || s[0] < 'a' || s[0] > 'z') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
+  });
+}
+}  // namespace
 
 Result<BundleStatement> ParseBundle(std::string_view text) {
   XJ_ASSIGN_OR_RETURN(Statement st,
@@ -360,6 +375,30 @@ Result<BundleStatement> ParseBundle(std::string_view text) {
       if (p.size() != 2 || !IsHex(p[0], 64))
         return bad("\"<sha256> <bundle id>\"");
       b.children.push_back({std::string(p[0]), std::string(p[1])});
+    } else if (f.label == "audit") {
+      std::vector<std::string_view> p = SplitSpaces(v);
+      AuditSummary a;
+      if (p.size() != 2 || !ParseNumber(p[0], &a.errors) ||
+          !ParseNumber(p[1], &a.warnings)) {
+        return bad("\"<errors> <warnings>\"");
+      }
+      b.audit = std::move(a);
+    } else if (f.label == "audit-rule") {
+      std::vector<std::string_view> p = SplitSpaces(v);
+      AuditRuleCount r;
+      if (p.size() != 3 || !IsRuleId(p[0]) || !ParseNumber(p[1], &r.errors) ||
+          !ParseNumber(p[2], &r.warnings) || r.errors + r.warnings == 0) {
+        return bad("\"<rule id> <errors> <warnings>\", not both 0");
+      }
+      r.rule = std::string(p[0]);
+      if (!b.audit) return bad("an audit line before it");
+      if (!b.audit->rules.empty() && !(b.audit->rules.back().rule < r.rule))
+        return bad("rules in increasing order, each once");
+      b.audit->rules.push_back(std::move(r));
+    } else if (f.label == "audit-silent") {
+      if (!IsOfficeCode(v)) return bad("an office code");
+      if (!b.audit) return bad("an audit line before it");
+      b.audit->silent.push_back(v);  // sorted and distinct, as every list
     } else if (f.label == "crl") {
       std::vector<std::string_view> p = SplitSpaces(v);
       CrlRef c;
@@ -390,6 +429,24 @@ Result<BundleStatement> ParseBundle(std::string_view text) {
     return Status(Code::kMalformed,
                   b.seq == 1 ? "seq 1 opens a stream: its prev must be none"
                              : "only seq 1 may have prev none");
+  }
+  if (b.children.empty() == b.audit.has_value()) {
+    return Status(Code::kMalformed,
+                  b.audit ? "an audit, and the bundle holds no child"
+                          : "a merged bundle without its audit line");
+  }
+  if (b.audit) {
+    std::uint64_t e = 0, w = 0;
+    for (const AuditRuleCount& r : b.audit->rules) {
+      e += r.errors;
+      w += r.warnings;
+    }
+    if (e != b.audit->errors || w != b.audit->warnings) {
+      return Status(Code::kMalformed,
+                    fmt::format("the audit-rule lines count {} errors and {} "
+                                "warnings, the audit line {} and {}",
+                                e, w, b.audit->errors, b.audit->warnings));
+    }
   }
   if ((b.kind == "correction") != b.supersedes.has_value()) {
     return Status(
@@ -435,6 +492,17 @@ std::string SerializeBundle(const BundleStatement& b) {
               return x.sha256 + " " + x.id < y.sha256 + " " + y.id;
             });
   for (const Child& c : children) add("child", c.sha256 + " " + c.id);
+  if (b.audit) {
+    add("audit", fmt::format("{} {}", b.audit->errors, b.audit->warnings));
+    std::vector<AuditRuleCount> rules = b.audit->rules;
+    std::sort(rules.begin(), rules.end(),
+              [](const auto& x, const auto& y) { return x.rule < y.rule; });
+    for (const AuditRuleCount& r : rules)
+      add("audit-rule", fmt::format("{} {} {}", r.rule, r.errors, r.warnings));
+    std::vector<std::string> silent = b.audit->silent;
+    std::sort(silent.begin(), silent.end());
+    for (const std::string& c : silent) add("audit-silent", c);
+  }
   std::vector<std::string> crls;
   for (const CrlRef& c : b.crls)
     crls.push_back(fmt::format("{} {} {}", c.issuer, c.number, c.sha256));

@@ -64,12 +64,25 @@ class AuditSink final : public registry::FindingSink {
     next_->Report(f);
     bool error = f.severity() == registry::Severity::kError;
     (error ? errors : warnings)++;
+    auto& [e, w] = by_rule[std::string(registry::RuleId(f.rule))];
+    (error ? e : w)++;
+    if (f.rule == registry::Rule::kMergeMissing) silent.insert(f.value);
     findings.push_back({error, f.file, f.line, f.field,
                         std::string(registry::RuleId(f.rule)), f.message,
                         f.value});
   }
   std::uint64_t errors = 0, warnings = 0;
   std::vector<formats::audit::Finding> findings;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_rule;
+  std::set<std::string> silent;
+
+  // What the statement signs of the audit.
+  ft::AuditSummary Summary() const {
+    ft::AuditSummary s{errors, warnings, {}, {silent.begin(), silent.end()}};
+    for (const auto& [rule, n] : by_rule)
+      s.rules.push_back({rule, n.first, n.second});
+    return s;
+  }
 
  private:
   registry::FindingSink* next_;
@@ -406,6 +419,7 @@ Result<MergeResult> Merge(const MergeRequest& req,
 
   // 3. The new bundle: the children, the counts and the audit, packed.
   XJ_RETURN_IF_ERROR(WriteMerged(work, sender, schools.size(), audit, &g));
+  g.content.audit = audit.Summary();
   g.content.totals = totals;
   g.content.totals.errors = audit.errors;
   g.content.totals.warnings = audit.warnings;

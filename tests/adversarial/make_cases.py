@@ -1658,7 +1658,7 @@ def child_lines(stmt):
 
 def set_children(stmt, lines):
     kept = [l for l in stmt.splitlines(True) if not l.startswith("child: ")]
-    at = next((i for i, l in enumerate(kept) if l.startswith("crl: ")), len(kept))
+    at = next((i for i, l in enumerate(kept) if l.startswith(("audit: ", "crl: "))), len(kept))
     return "".join(kept[:at] + [l + "\n" for l in sorted(lines)] + kept[at:])
 
 

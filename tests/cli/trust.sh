@@ -687,6 +687,19 @@ absent m7/XJ
 # Without --strict the merge goes, and the findings travel in audit.json.
 expect 0 "[merge.transfer-in-missing]" "$XJ" merge m6/XJ/* --to 3401 -o m7 --home county $PW
 out_has "audit:       1 error(s), 1 warning(s)"
+# ... and in the signed statement, which every reader shows.
+M7=$(ls -d m7/XJ/340102-3401-*)
+for l in 'audit: 1 1' 'audit-rule: merge.missing 0 1' \
+  'audit-rule: merge.transfer-in-missing 1 0' 'audit-silent: 3434000000'; do
+  grep -qx "$l" "$M7/bundle.stmt" || fail "the statement lacks '$l'"
+done
+expect 0 "" "$XJ" verify "$M7" --home city
+out_has "audit:       1 error, 1 warning"
+out_has "  error    merge.transfer-in-missing × 1"
+out_has "  warning  merge.missing × 1"
+out_has "sent nothing: 3434000000"
+expect 0 "" "$XJ" inspect "$M7" --home city --json
+out_has '"audit":{"errors":1,"warnings":1,"rules":[{"rule":"merge.missing","errors":0,"warnings":1},{"rule":"merge.transfer-in-missing","errors":1,"warnings":0}],"sent_nothing":["3434000000"]}'
 # The reverse: the senior school records a transfer in from the junior
 # school, which records no transfer out; and one primary student is also
 # registered at the junior school (packed with --allow-errors, as its own

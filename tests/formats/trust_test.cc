@@ -35,6 +35,11 @@ trust::BundleStatement Sample() {
   b.volumes = {{1, 4294967295, kH128}, {2, 17, kH128}};
   b.records = 950;
   b.children = {{kH64, "3401020002-340102-000001"}};
+  b.audit = trust::AuditSummary{
+      3,
+      2,
+      {{"merge.missing", 0, 2}, {"students.id-duplicate", 3, 0}},
+      {"3401020003", "3401020004"}};
   b.crls = {{"340100", 3, kH64}};
   return b;
 }
@@ -70,6 +75,11 @@ const char kSampleText[] =
     "records: 950\n"
     "child: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
     "3401020002-340102-000001\n"
+    "audit: 3 2\n"
+    "audit-rule: merge.missing 0 2\n"
+    "audit-rule: students.id-duplicate 3 0\n"
+    "audit-silent: 3401020003\n"
+    "audit-silent: 3401020004\n"
     "crl: 340100 3 "
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
 
@@ -83,6 +93,13 @@ std::string With(std::string_view label, std::string_view line) {
   std::string repl = line.empty() ? "" : "\n" + std::string(line);
   text.replace(at, end - at, repl);
   return text;
+}
+
+std::string Replace(std::string s, const std::string& from,
+                    const std::string& to) {
+  std::size_t at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
 }
 
 void Refused(const std::string& text, std::string_view message) {
@@ -106,6 +123,41 @@ TEST_CASE("a bundle statement serialises to fixed bytes and parses back") {
   CHECK(r->allow_errors == 2u);
   CHECK(r->children[0].id == "3401020002-340102-000001");
   CHECK(r->crls[0].number == 3u);
+  REQUIRE(r->audit.has_value());
+  CHECK(r->audit->errors == 3u);
+  CHECK(r->audit->rules[1].rule == "students.id-duplicate");
+  CHECK(r->audit->silent[1] == "3401020004");
+}
+
+TEST_CASE("a merged bundle's audit: with its children, counted by rule") {
+  const std::string good = kSampleText;
+  {
+    trust::BundleStatement no_audit = Sample();
+    no_audit.audit.reset();
+    Refused(trust::SerializeBundle(no_audit),
+            "a merged bundle without its audit line");
+  }
+  Refused(With("audit", ""),
+          "line 23: audit-rule: expected an audit line before it");
+  trust::BundleStatement school = Sample();
+  school.children.clear();
+  Refused(trust::SerializeBundle(school),
+          "an audit, and the bundle holds no child");
+  Refused(With("audit", "audit: 4 2"),
+          "the audit-rule lines count 3 errors and 2 warnings, the audit line "
+          "4 and 2");
+  Refused(Replace(good, "merge.missing 0 2", "merge.missing 0 0"),
+          "line 24: audit-rule: expected \"<rule id> <errors> <warnings>\", "
+          "not both 0");
+  Refused(Replace(good, "merge.missing 0 2", "Merge.Missing 0 2"),
+          "line 24: audit-rule: expected");
+  Refused(Replace(good, "students.id-duplicate 3 0", "merge.missing 3 0"),
+          "line 25: audit-rule: expected rules in increasing order, each once");
+  Refused(
+      Replace(good, "audit-silent: 3401020004", "audit-silent: 3401020003"),
+      "line 27: repeated \"audit-silent\" lines must be sorted and distinct");
+  Refused(Replace(good, "audit-silent: 3401020004", "audit-silent: nobody"),
+          "line 27: audit-silent: expected an office code");
 }
 
 TEST_CASE("the minimal statement: optional lines absent") {
@@ -113,6 +165,7 @@ TEST_CASE("the minimal statement: optional lines absent") {
   b.copy_to.clear();
   b.allow_errors.reset();
   b.children.clear();
+  b.audit.reset();
   b.crls.clear();
   b.volumes.resize(1);
   std::string text = trust::SerializeBundle(b);
@@ -361,13 +414,6 @@ trust::CertStatement SampleCert() {
   c.not_before = "2026-09-01T00:00:00Z";
   c.not_after = "2028-09-30T23:59:59Z";
   return c;
-}
-
-std::string Replace(std::string s, const std::string& from,
-                    const std::string& to) {
-  std::size_t at = s.find(from);
-  REQUIRE(at != std::string::npos);
-  return s.replace(at, from.size(), to);
 }
 
 TEST_CASE("a certificate serialises to fixed bytes and parses back") {

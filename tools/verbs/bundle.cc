@@ -201,6 +201,46 @@ std::string JsonWarnings(const pack::BundleReport& r) {
   return out + "]";
 }
 
+namespace ft = formats::trust;
+
+// A merged bundle's audit as its statement signs it, for people: the
+// counts, each rule's, and the offices that sent nothing.
+std::string AuditText(const ft::BundleStatement& st) {
+  if (!st.audit) return "";
+  const ft::AuditSummary& a = *st.audit;
+  std::string out = fmt::format("audit:       {} {}, {} {}\n", a.errors,
+                                a.errors == 1 ? "error" : "errors", a.warnings,
+                                a.warnings == 1 ? "warning" : "warnings");
+  for (const ft::AuditRuleCount& r : a.rules) {
+    if (r.errors > 0)
+      out += fmt::format("  error    {} × {}\n", r.rule, r.errors);
+  }
+  for (const ft::AuditRuleCount& r : a.rules) {
+    if (r.warnings > 0)
+      out += fmt::format("  warning  {} × {}\n", r.rule, r.warnings);
+  }
+  if (!a.silent.empty()) {
+    out += fmt::format("sent nothing: {}\n", fmt::join(a.silent, ", "));
+  }
+  return out;
+}
+
+std::string JsonAudit(const ft::BundleStatement& st) {
+  if (!st.audit) return "null";
+  const ft::AuditSummary& a = *st.audit;
+  std::string rules, silent;
+  for (const ft::AuditRuleCount& r : a.rules) {
+    rules += fmt::format("{}{{\"rule\":{},\"errors\":{},\"warnings\":{}}}",
+                         rules.empty() ? "" : ",", JsonString(r.rule), r.errors,
+                         r.warnings);
+  }
+  for (const std::string& c : a.silent)
+    silent += (silent.empty() ? "" : ",") + JsonString(c);
+  return fmt::format(
+      "{{\"errors\":{},\"warnings\":{},\"rules\":[{}],\"sent_nothing\":[{}]}}",
+      a.errors, a.warnings, rules, silent);
+}
+
 std::string JsonStatement(const pack::BundleReport& r) {
   const auto& st = r.statement;
   std::string copies = "[";
@@ -211,12 +251,12 @@ std::string JsonStatement(const pack::BundleReport& r) {
   return fmt::format(
       "\"bundle\":{},\"sender\":{},\"recipient\":{},\"copy_to\":{},\"kind\":{},"
       "\"period\":{},\"seq\":{},\"prev\":{},\"created\":{},\"records\":{},"
-      "\"schema\":{},"
+      "\"schema\":{},\"audit\":{},"
       "\"statement_sha256\":{},\"fingerprint\":{}",
       JsonString(st.id), JsonString(st.sender), JsonString(st.recipient),
       copies, JsonString(st.kind), JsonString(st.period), st.seq,
       JsonString(st.prev), JsonString(st.created), st.records,
-      JsonString(st.schema), JsonString(r.statement_sha256),
+      JsonString(st.schema), JsonAudit(st), JsonString(r.statement_sha256),
       JsonString(r.fingerprint));
 }
 
@@ -234,6 +274,7 @@ void PrintReport(const pack::BundleReport& r) {
   std::printf("created:     %s\nrecords:     %llu\nschema:      %s\n",
               st.created.c_str(), static_cast<unsigned long long>(st.records),
               EscapeForDisplay(st.schema).c_str());
+  std::printf("%s", AuditText(st).c_str());
   std::printf("fingerprint: %s\n", r.fingerprint.c_str());
   for (const pack::SignatureReport& s : r.signatures) {
     std::printf("signature:   key %s as %s at %s: %s\n", s.key_id.c_str(),
@@ -739,6 +780,7 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
       r->report.statement.id.c_str(), r->bag_dir.c_str(),
       static_cast<unsigned long long>(r->report.files),
       static_cast<unsigned long long>(r->report.payload_bytes));
+  std::printf("%s", AuditText(r->report.statement).c_str());
   return kExitOk;
 }
 
@@ -888,6 +930,7 @@ std::string ApprovalText(const pack::ApprovalView& v) {
       fmt::format("period:      {} ({}), seq {}\n", st.period, st.kind, st.seq);
   out +=
       fmt::format("created:     {}\nrecords:     {}\n", st.created, st.records);
+  out += AuditText(st);
   for (const auto& c : st.children)
     out += fmt::format("child:       {}\n", c.id);
   if (v.summary_path == "data/merged/summary.csv") {

@@ -71,6 +71,19 @@ struct CrlRef {
   std::string sha256;
 };
 
+/// A merge's audit as its statement signs it: the error and warning
+/// counts, by rule, and the offices certified below the sender that sent
+/// nothing (xjpack-trust(5), audit).
+struct AuditRuleCount {
+  std::string rule;  ///< the rule id, "merge.missing"
+  std::uint64_t errors = 0, warnings = 0;
+};
+struct AuditSummary {
+  std::uint64_t errors = 0, warnings = 0;
+  std::vector<AuditRuleCount> rules;  ///< sorted by rule id
+  std::vector<std::string> silent;    ///< office codes, sorted
+};
+
 struct BundleStatement {
   std::string id;          ///< <sender>-<recipient>-<seq, 6 digits>
   std::string sender;      ///< office code (or 10-digit school code)
@@ -95,6 +108,8 @@ struct BundleStatement {
   std::vector<Volume> volumes;
   std::uint64_t records = 0;
   std::vector<Child> children;
+  /// A merged bundle's audit (present exactly when it holds children).
+  std::optional<AuditSummary> audit;
   std::vector<CrlRef> crls;
 };
 

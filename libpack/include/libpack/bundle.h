@@ -122,6 +122,8 @@ struct BundleContent {
   std::uint64_t records = 0;         ///< students, for the statement
   std::uint64_t allowed_errors = 0;  ///< errors packed under --allow-errors
   std::vector<formats::trust::Child> children;
+  /// A merge's audit, signed into the statement (with the children).
+  std::optional<formats::trust::AuditSummary> audit;
   double check_seconds = 0;
 };
 

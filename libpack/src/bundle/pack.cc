@@ -402,6 +402,7 @@ Result<ft::BundleStatement> MakeStatement(
   }
   st.records = content.records;
   st.children = content.children;
+  st.audit = content.audit;
   return st;
 }
 
