@@ -720,6 +720,41 @@ grep -q "school 3434000000 records a transfer in from 3134000000, which records 
 grep -q "\[duplicate.across-schools\]" .err || fail "the student in two schools is not reported"
 CHECKS=$((CHECKS + 2))
 
+# ---- the audit reaches the leader and the province ----
+# (on copies of the city and province homes: the streams below go on
+# from the homes as they were)
+rm -rf city-a prov-a && cp -a city city-a && cp -a prov prov-a
+M10=$(ls -d m10/XJ/340102-3401-*)
+E10=$(sed -n 's/^audit: \([0-9]*\) .*/\1/p' "$M10/bundle.stmt")
+[ "${E10:-0}" -gt 0 ] || fail "the county's merge signs no audit errors"
+expect 1 "the audit signed in $(basename "$M10") found $E10 error(s), and no leader's signature gives a reason for them: refused (strict)" \
+  "$XJ" unpack "$M10" -o in-city-a --home city-a --strict $PW
+absent in-city-a
+mkdir m-audit
+expect 0 "" "$XJ" merge "$M10" --to 340000 -o m-audit --home city-a $PW
+U11=$(ls -d m-audit/XJ/*.unapproved)
+E11=$(sed -n 's/^audit: \([0-9]*\) .*/\1/p' "$U11/bundle.stmt")
+# The leader sees the audit before anything, and cannot approve its
+# errors without saying why.
+expect 1 "the audit of $(basename "${U11%.unapproved}") found $E11 error(s); a leader approves it only by giving the reason" \
+  "$XJ" approve "$U11" -k cl1.key --yes --home city-a $PW
+err_has "approve with --allow-errors REASON"
+out_has "  error    duplicate.across-schools × "
+[ -d "$U11" ] || fail "a refused approval moved the bundle"
+WHY="两校重复学籍已核实，由县局限期更正"
+expect 0 "approved:" "$XJ" approve "$U11" -k cl1.key --yes --allow-errors "$WHY" --home city-a $PW
+out_has "errors allowed by the leader, because: $WHY"
+C11=${U11%.unapproved}
+sqlite3 city-a/ledger.sqlite "select detail from audit where event='approved' and bundle='$(basename "$C11")'" |
+  grep -qF "audit errors allowed: $WHY" || fail "the reason is not in the city's audit log"
+# The province sees the audit and the signed reason, and its --strict
+# lets it through because a leader signed the reason.
+expect 0 "" "$XJ" verify "$C11" --home prov-a
+out_has "audit:       $E11 error"
+out_has "allows the audit's errors, because: $WHY"
+expect 0 "" "$XJ" unpack "$C11" -o in-prov-a --home prov-a --strict $PW
+out_has "errors allowed by the leader, because: $WHY"
+
 # An office whose clock is more than a day behind what it has accepted
 # signs nothing.
 cp -a county county-clock
@@ -762,7 +797,7 @@ expect 0 "chain: 3402 <- 340000 <- root" "$XJ" cert install c-huaibei --home hua
 # receipt of its next delivery, and keeps working under them.
 mkdir m11
 expect 0 "" "$XJ" merge m10/XJ/340102-3401-000004 --to 340000 -o m11 --home city $PW
-expect 0 "" "$XJ" approve m11/XJ/3401-340000-000002.unapproved -k cl1.key --yes --home city $PW
+expect 0 "" "$XJ" approve m11/XJ/3401-340000-000002.unapproved -k cl1.key --yes --allow-errors "the duplicates are being corrected" --home city $PW
 expect 0 "" "$XJ" unpack m11/XJ/3401-340000-000002 -o in-prov2 --home prov $PW
 expect 0 "learned root-2.stmt" "$XJ" receipt prov/outbox/receipts/3401-340000-000002 --home city
 [ -f city/trust/cert-root-000002.stmt ] || fail "the city did not learn the province's new certificate"

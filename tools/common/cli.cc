@@ -158,6 +158,10 @@ std::string RemedyHint(const Status& status) {
       return "give it with -i FILE";
     case Remedy::kVerifyInOffice:
       return "verify it with -i in an office home, not with -p";
+    case Remedy::kAllowErrorsApproval:
+      return "read the audit; if the bundle should go all the same, approve "
+             "with --allow-errors REASON (the reason is signed with the "
+             "approval and shown to everyone above)";
     case Remedy::kAcceptPeriod:
       return fmt::format(
           "if this office has agreed to take the period {} late, unpack it "

@@ -282,6 +282,10 @@ void PrintReport(const pack::BundleReport& r) {
                 s.valid
                     ? ("valid, " + EscapeForDisplay(s.signer)).c_str()
                     : (s.problem.empty() ? "not checked" : s.problem.c_str()));
+    if (!s.allow_errors.empty()) {
+      std::printf("             allows the audit's errors, because: %s\n",
+                  EscapeForDisplay(s.allow_errors).c_str());
+    }
   }
   for (const pack::VolumeReport& v : r.volumes) {
     std::printf("volume:      %s, %llu bytes, %s\n", v.name.c_str(),
@@ -781,6 +785,10 @@ int RunUnpack(Cli& cli, const std::vector<std::string>& args) {
       static_cast<unsigned long long>(r->report.files),
       static_cast<unsigned long long>(r->report.payload_bytes));
   std::printf("%s", AuditText(r->report.statement).c_str());
+  if (std::string why = pack::SignedAllowErrors(r->report); !why.empty()) {
+    std::printf("errors allowed by the leader, because: %s\n",
+                EscapeForDisplay(why).c_str());
+  }
   return kExitOk;
 }
 
@@ -977,7 +985,7 @@ std::string ApprovalText(const pack::ApprovalView& v) {
 }  // namespace
 
 int RunApprove(Cli& cli, const std::vector<std::string>& args) {
-  std::string dir, key_file, print, home_flag;
+  std::string dir, key_file, print, home_flag, allow_errors;
   bool yes = false;
   po::options_description desc("options");
   desc.add_options()("bundle", po::value(&dir)->value_name("BUNDLE"),
@@ -987,6 +995,9 @@ int RunApprove(Cli& cli, const std::vector<std::string>& args) {
       "never the office home's)")(
       "print", po::value(&print)->value_name("FILE"),
       "also write the one-page summary for the paper file to FILE")(
+      "allow-errors", po::value(&allow_errors)->value_name("REASON"),
+      "approve although the merge's audit found errors, for this reason "
+      "(signed with the approval; required when there are errors)")(
       "yes", po::bool_switch(&yes),
       "approve without asking (for scripts; the summary is still printed)")(
       "home", po::value(&home_flag)->value_name("DIR"),
@@ -1029,7 +1040,17 @@ int RunApprove(Cli& cli, const std::vector<std::string>& args) {
       pack::ReadForApproval(dir, store, *home, *now);
   if (!view.ok()) return cli.Fail(view.status());
   std::string text = ApprovalText(*view);
+  if (!allow_errors.empty()) {
+    text += fmt::format("errors allowed by the leader, because: {}\n",
+                        allow_errors);
+  }
   if (!cli.flags.json) std::printf("%s", text.c_str());
+  // Audit errors without the leader's reason: refused before the question.
+  if (Status reason =
+          pack::CheckAllowErrors(view->report.statement, allow_errors);
+      !reason.ok()) {
+    return cli.Fail(reason);
+  }
   if (!yes) {
     if (!os::IsTerminal(0)) {
       return cli.Usage(
@@ -1048,7 +1069,7 @@ int RunApprove(Cli& cli, const std::vector<std::string>& args) {
       pack::LoadSigningKey(key_file, cli.passphrases());
   if (!key.ok()) return cli.Fail(key.status());
   Result<pack::ApproveResult> r =
-      pack::Approve(*view, store, *home, *key, *ledger, clock);
+      pack::Approve(*view, store, *home, *key, *ledger, clock, allow_errors);
   if (!r.ok()) return cli.Fail(r.status());
   if (!print.empty()) {
     Result<os::AtomicFile> f =

@@ -72,6 +72,7 @@ enum class Remedy : std::uint8_t {
   kVerifyInOffice,         ///< verify with the identity in an office home
   kRestoreLedger,          ///< restore the ledger (xjpack-trust(5) LEDGER)
   kAcceptPeriod,  ///< take a late period, once agreed (remedy_arg: period)
+  kAllowErrorsApproval,  ///< approve with the leader's reason for the errors
 };
 
 /// Stable, lowercase, hyphenated name of a code ("wrong-passphrase"), used in

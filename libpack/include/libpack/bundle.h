@@ -165,7 +165,13 @@ struct SignatureReport {
   std::string signer;   ///< the trusted key's name, if known
   bool valid = false;   ///< verified under a trusted key
   std::string problem;  ///< why not, when not
+  /// A leader's reason for approving a bundle whose audit found errors,
+  /// signed in the trusted comment ("" when none).
+  std::string allow_errors;
 };
+
+/// The longest reason a leader may sign with an approval, in bytes.
+inline constexpr std::size_t kMaxApprovalReason = 400;
 
 struct HeldSchool {
   std::string bundle;             ///< the school's own bundle id
@@ -353,9 +359,22 @@ struct ApproveResult {
 /// sender's certificate), to the stick's folder and the outbox copy; with
 /// the policy met, moves the bundle to XJ/<id>/ file by file (the
 /// statement last) and reads it back. The ledger's audit log records it.
+/// A bundle whose signed audit found errors is approved only with
+/// `allow_errors`, the leader's reason, which the signature carries.
 Result<ApproveResult> Approve(const ApprovalView& view, const TrustStore& store,
                               const Home& home, const keys::SigningKey& leader,
-                              Ledger* ledger, std::int64_t now);
+                              Ledger* ledger, std::int64_t now,
+                              const std::string& allow_errors = "");
+
+/// Refuses an approval of a bundle whose signed audit found errors without
+/// the leader's reason, and a reason when there is no error to allow, or
+/// one that is not a line of at most kMaxApprovalReason bytes.
+Status CheckAllowErrors(const formats::trust::BundleStatement& statement,
+                        const std::string& allow_errors);
+
+/// The reason a valid leader signature gives for the audit's errors ("" when
+/// none does).
+std::string SignedAllowErrors(const BundleReport& report);
 
 /// Judges a bundle held inside another's bag (data/children/<id>/: its
 /// statement, signatures, chain/ and bag/, no volumes): statement and

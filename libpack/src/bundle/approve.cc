@@ -118,12 +118,52 @@ Result<ApprovalView> ReadForApproval(const std::string& dir_arg,
   return v;
 }
 
+std::string SignedAllowErrors(const BundleReport& r) {
+  for (const SignatureReport& s : r.signatures) {
+    if (s.valid && s.role == "leader" && !s.allow_errors.empty())
+      return s.allow_errors;
+  }
+  return "";
+}
+
+// A leader approves audit errors only by giving a reason, signed with the
+// approval; and gives none when there are no errors to allow.
+Status CheckAllowErrors(const ft::BundleStatement& st,
+                        const std::string& allow_errors) {
+  std::uint64_t errors = st.audit ? st.audit->errors : 0;
+  if (errors > 0 && allow_errors.empty()) {
+    return Error(Code::kRejected,
+                 "the audit of {} found {} error(s); a leader approves it only "
+                 "by giving the reason, which is signed with the approval",
+                 st.id, errors)
+        .WithRemedy(Remedy::kAllowErrorsApproval);
+  }
+  if (errors == 0 && !allow_errors.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "the audit of {} found no error: there is nothing to allow",
+                 st.id);
+  }
+  if (!allow_errors.empty()) {
+    Status ok = formats::minisign::CheckTrustedComment(allow_errors);
+    if (!ok.ok() || allow_errors.size() > kMaxApprovalReason ||
+        allow_errors.front() == ' ' || allow_errors.back() == ' ') {
+      return Error(Code::kInvalidArgument,
+                   "the reason must be one line of text of at most {} bytes, "
+                   "not starting or ending with a space",
+                   kMaxApprovalReason);
+    }
+  }
+  return Status::Ok();
+}
+
 Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
                               const Home& home, const keys::SigningKey& leader,
-                              Ledger* ledger, std::int64_t now) {
+                              Ledger* ledger, std::int64_t now,
+                              const std::string& allow_errors) {
   (void)store;
   const ft::BundleStatement& st = v.report.statement;
   XJ_RETURN_IF_ERROR(CheckSigningClock(home, now));
+  XJ_RETURN_IF_ERROR(CheckAllowErrors(st, allow_errors));
   auto key = std::find_if(v.keys.begin(), v.keys.end(), [&](const auto& k) {
     return k.key.key_id == leader.key_id();
   });
@@ -141,7 +181,8 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
   MemorySource src(AsBytes(v.report.statement_text));
   XJ_ASSIGN_OR_RETURN(
       minisign::Signature sig,
-      minisign::Sign(src, leader, TrustedComment(st.id, "leader", now),
+      minisign::Sign(src, leader,
+                     TrustedComment(st.id, "leader", now, allow_errors),
                      "xjpack bundle statement signature"));
   std::string sig_text = formats::minisign::EncodeSignatureFile(sig);
   // The policy, with this signature.
@@ -224,8 +265,11 @@ Result<ApproveResult> Approve(const ApprovalView& v, const TrustStore& store,
   if (ledger != nullptr) {
     XJ_RETURN_IF_ERROR(ledger->Audit(
         "approved", st.id,
-        fmt::format("leader {} approved statement {}",
-                    KeyIdToString(leader.key_id()), v.report.statement_sha256),
+        fmt::format("leader {} approved statement {}{}",
+                    KeyIdToString(leader.key_id()), v.report.statement_sha256,
+                    allow_errors.empty()
+                        ? std::string()
+                        : "; audit errors allowed: " + allow_errors),
         now));
   }
   RemoveTree(home.outbox() + "/" + st.id + ".plain");

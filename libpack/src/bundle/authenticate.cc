@@ -78,8 +78,11 @@ std::string LexicallyClean(const std::string& path) {
 }  // namespace
 
 std::string TrustedComment(const std::string& id, const std::string& role,
-                           std::int64_t t) {
-  return fmt::format("xjtrust/1 bundle {} {} {}", id, role, os::FormatUtc(t));
+                           std::int64_t t, const std::string& allow_errors) {
+  std::string tc =
+      fmt::format("xjtrust/1 bundle {} {} {}", id, role, os::FormatUtc(t));
+  if (!allow_errors.empty()) tc += " allow-errors " + allow_errors;
+  return tc;
 }
 
 Result<Inventory> TakeInventory(const std::vector<std::string>& paths,
@@ -240,13 +243,28 @@ Result<SignatureReport> JudgeSignatureFile(
     if (sp == std::string_view::npos) break;
     start = sp + 1;
   }
+  // A leader may add "allow-errors <reason>": the reason is the rest.
+  constexpr std::string_view kAllow = "allow-errors";
+  if (parts.size() > 5 && parts[3] == "leader" && parts[5] == kAllow) {
+    std::size_t at = tc.find(" allow-errors ");
+    s.allow_errors = std::string(tc.substr(at + kAllow.size() + 2));
+    if (s.allow_errors.empty() || s.allow_errors.size() > kMaxApprovalReason ||
+        s.allow_errors.front() == ' ' || s.allow_errors.back() == ' ') {
+      return Error(Code::kBadSignature,
+                   "{}: the leader's reason for the audit's errors is empty, "
+                   "padded or longer than {} bytes",
+                   name, kMaxApprovalReason);
+    }
+    parts.resize(5);
+  }
   if (parts.size() != 5 || parts[0] != "xjtrust/1" || parts[1] != "bundle" ||
       parts[2] != st.id || (parts[3] != "clerk" && parts[3] != "leader") ||
       !ft::IsUtcTime(parts[4])) {
     return Error(
         Code::kBadSignature,
         "{}: the trusted comment \"{}\" does not say \"xjtrust/1 bundle {} "
-        "<clerk|leader> <time>\"",
+        "<clerk|leader> <time>\" (and for a leader, optionally \"allow-errors "
+        "<reason>\")",
         name, EscapeForDisplay(tc.substr(0, 120)), st.id);
   }
   s.role = parts[3];

@@ -69,8 +69,11 @@ std::vector<std::string> AllRecipients(
 Result<BundleReport> Authenticate(const Inventory& inv,
                                   const TrustSource& source, bool require);
 
-/// The trusted comment of a bundle statement's signature.
+/// The trusted comment of a bundle statement's signature: "xjtrust/1
+/// bundle <id> <role> <time>", and for a leader who allows the audit's
+/// errors " allow-errors <reason>".
 std::string TrustedComment(const std::string& id, const std::string& role,
-                           std::int64_t t);
+                           std::int64_t t,
+                           const std::string& allow_errors = "");
 
 }  // namespace xj::pack::bundle

@@ -382,6 +382,14 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
       r.statement.recipient == req.trust.store->office().code) {
     XJ_RETURN_IF_ERROR(bundle::CheckRoute(r, req.trust.store->office().code));
   }
+  // Strict: audit errors pass only with a leader's signed reason.
+  if (req.trust.strict && r.statement.audit && r.statement.audit->errors > 0 &&
+      SignedAllowErrors(r).empty()) {
+    return Error(Code::kRejected,
+                 "the audit signed in {} found {} error(s), and no leader's "
+                 "signature gives a reason for them: refused (strict)",
+                 r.statement.id, r.statement.audit->errors);
+  }
   if (req.now <= 0) {
     return Status(Code::kInternal, "unpack was not given the time");
   }
