@@ -306,6 +306,29 @@ int RunAll(Demo& d, int students) {
     if (!d.Expect(0, a, show, !show)) return 1;
   }
 
+  d.Step(
+      "a county tries to go around its city, straight to the province: the "
+      "province verifies the signatures and refuses the route");
+  {
+    std::error_code ec;
+    fs::create_directories(d.Path("stick-detour"), ec);
+    std::vector<std::string> a = {"merge"};
+    for (const std::string& n : Sorted(d.Path(Xj("stick-" + c0))))
+      a.push_back(Xj("stick-" + c0) + "/" + n);
+    for (const char* x : {"--to", "340000", "-o", "stick-detour", "--home"})
+      a.push_back(x);
+    a.push_back("county-" + c0);
+    a.push_back(pw);
+    a.push_back(pwf);
+    if (!d.Expect(0, a, true, true)) return 1;
+    std::string detour = Xj("stick-detour") + "/" +
+                         Only(d.Path(Xj("stick-detour")), c0 + "-340000-");
+    if (!d.Expect(1, {"unpack", detour, "-o", "province-intake", "--home",
+                      "province", pw, pwf}))
+      return 1;
+    d.Say("refused: nothing was unpacked or recorded");
+  }
+
   d.Step("the city merges its counties; the bundle waits for the leader");
   {
     std::vector<std::string> a = {"merge"};
