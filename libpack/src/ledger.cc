@@ -108,9 +108,11 @@ Status Ledger::CheckChain() {
     Stmt q(db_, "SELECT key, value FROM meta ORDER BY key");
     if (!q.ok()) return DbError(db_, path_, "reading the ledger");
     int rc;
+    bool format = false;
     while ((rc = q.Step()) == SQLITE_ROW) {
       std::string key = q.Text(0), value = q.Text(1);
       if (key == "format") {
+        format = true;
         if (value != kFormat) {
           return Damaged(
               fmt::format("its format is \"{}\", and this xjpack "
@@ -129,11 +131,16 @@ Status Ledger::CheckChain() {
       }
     }
     if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+    // (An empty ledger is given its format at its opening.)
+    if (!format) return Damaged("it names no format");
   }
   Stmt q(db_,
          "SELECT sender, recipient, seq, id, sha256, kind, period, created, "
          "accepted_at, signers, taken_as, n, link FROM accepted ORDER BY n");
-  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  if (!q.ok()) {
+    return Damaged(
+        fmt::format("its rows are not a ledger's ({})", sqlite3_errmsg(db_)));
+  }
   std::string prev = kGenesis;
   std::int64_t want = 1;
   int rc;

@@ -82,6 +82,9 @@ TEST_CASE("the ledger's rows are a hash chain, checked at every opening") {
           "its format is \"22\", and this xjpack reads format 2");
   damaged("UPDATE meta SET value='soon' WHERE key='high-water-mark'",
           "its high-water mark \"soon\" is not a UTC time");
+  damaged("DELETE FROM meta WHERE key='format'", "it names no format");
+  damaged("ALTER TABLE accepted DROP COLUMN link",
+          "its rows are not a ledger's (no such column: link)");
 }
 
 }  // namespace
