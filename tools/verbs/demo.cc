@@ -293,17 +293,22 @@ int RunAll(Demo& d, int students) {
   d.Step(
       "each county verifies its schools' bundles and merges them for the "
       "city, auditing across its schools");
-  for (const std::string& c : counties) {
+  // `xjpack merge` of every bundle on a stick, addressed to `to`.
+  auto merge = [&](const std::string& stick, const std::string& to,
+                   const std::string& out, const std::string& home) {
     std::vector<std::string> a = {"merge"};
-    for (const std::string& n : Sorted(d.Path(Xj("stick-" + c))))
-      a.push_back(Xj("stick-" + c) + "/" + n);
-    for (const char* x : {"--to", "3401", "-o", "stick-city", "--home"})
+    for (const std::string& n : Sorted(d.Path(Xj(stick))))
+      a.push_back(Xj(stick) + "/" + n);
+    for (const std::string& x : {std::string("--to"), to, std::string("-o"),
+                                 out, std::string("--home"), home, pw, pwf})
       a.push_back(x);
-    a.push_back("county-" + c);
-    a.push_back(pw);
-    a.push_back(pwf);
+    return a;
+  };
+  for (const std::string& c : counties) {
     bool show = c == c0;
-    if (!d.Expect(0, a, show, !show)) return 1;
+    if (!d.Expect(0, merge("stick-" + c, "3401", "stick-city", "county-" + c),
+                  show, !show))
+      return 1;
   }
 
   d.Step(
@@ -312,15 +317,10 @@ int RunAll(Demo& d, int students) {
   {
     std::error_code ec;
     fs::create_directories(d.Path("stick-detour"), ec);
-    std::vector<std::string> a = {"merge"};
-    for (const std::string& n : Sorted(d.Path(Xj("stick-" + c0))))
-      a.push_back(Xj("stick-" + c0) + "/" + n);
-    for (const char* x : {"--to", "340000", "-o", "stick-detour", "--home"})
-      a.push_back(x);
-    a.push_back("county-" + c0);
-    a.push_back(pw);
-    a.push_back(pwf);
-    if (!d.Expect(0, a, true, true)) return 1;
+    if (!d.Expect(
+            0, merge("stick-" + c0, "340000", "stick-detour", "county-" + c0),
+            true, true))
+      return 1;
     std::string detour = Xj("stick-detour") + "/" +
                          Only(d.Path(Xj("stick-detour")), c0 + "-340000-");
     if (!d.Expect(1, {"unpack", detour, "-o", "province-intake", "--home",
@@ -330,17 +330,8 @@ int RunAll(Demo& d, int students) {
   }
 
   d.Step("the city merges its counties; the bundle waits for the leader");
-  {
-    std::vector<std::string> a = {"merge"};
-    for (const std::string& n : Sorted(d.Path(Xj("stick-city"))))
-      a.push_back(Xj("stick-city") + "/" + n);
-    for (const char* x :
-         {"--to", "340000", "-o", "stick-province", "--home", "city"})
-      a.push_back(x);
-    a.push_back(pw);
-    a.push_back(pwf);
-    if (!d.Expect(0, a)) return 1;
-  }
+  if (!d.Expect(0, merge("stick-city", "340000", "stick-province", "city")))
+    return 1;
   std::string waiting = Only(d.Path(Xj("stick-province")), "3401-");
   d.Step("the city's leader reads the summary and approves with their own key");
   if (!d.Expect(0, {"approve", Xj("stick-province") + "/" + waiting, "-k",
