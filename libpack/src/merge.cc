@@ -11,6 +11,7 @@
 #include "bundle/held.h"
 #include "bundle/held_schools.h"
 #include "formats/audit.h"
+#include "libpack/office.h"
 #include "libpack/stick.h"
 #include "libpack/trust.h"
 
@@ -97,6 +98,7 @@ struct Gathered {
   std::vector<BundleReport> accepted;  // new to the ledger
   std::vector<HeldStatement> held_new;
   std::vector<Leaf> leaves;
+  std::vector<trust::VerifiedCrl> crls;  // the children were judged with
 };
 
 // A first look at every child's statement, before anything is decrypted:
@@ -223,6 +225,7 @@ Status TakeChild(const MergeRequest& req, const TrustSource& trust,
   const BundleReport& r = ur->report;
   const ft::BundleStatement& st = r.statement;
   XJ_RETURN_IF_ERROR(Admit(req, sender, r, g));
+  g->crls.insert(g->crls.end(), ur->crls.begin(), ur->crls.end());
   // The children it holds, as its unpack checked them down to the
   // schools.
   XJ_ASSIGN_OR_RETURN(std::vector<HeldStatement> fresh,
@@ -442,6 +445,15 @@ Result<MergeResult> Merge(const MergeRequest& req,
                                            result.pack.statement.id)));
   }
   XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
+  // The revocation lists their chains carried are kept, as an unpack
+  // keeps them: the office's next bundles carry what is above it.
+  Result<std::vector<std::string>> crls_kept =
+      KeepVerifiedCrls(pr.store->home(), g.crls);
+  if (crls_kept.ok()) {
+    result.learned = std::move(crls_kept).value();
+  } else {
+    result.learned_error = crls_kept.status().message();
+  }
   return result;
 }
 

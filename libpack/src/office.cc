@@ -815,6 +815,40 @@ Result<std::vector<std::string>> LearnFromChain(const Home& home,
   return out;
 }
 
+Result<std::vector<std::string>> KeepVerifiedCrls(
+    const Home& home, const std::vector<trust::VerifiedCrl>& crls) {
+  XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(home));
+  // The newest of each issuer; two lists of one number must be one list.
+  std::map<std::string, const trust::VerifiedCrl*> newest;
+  for (const trust::VerifiedCrl& c : crls) {
+    const trust::VerifiedCrl*& n = newest[c.crl.issuer];
+    if (n != nullptr && n->crl.number == c.crl.number &&
+        n->sha256 != c.sha256) {
+      return Error(Code::kBadSignature,
+                   "two different revocation lists numbered {} from {} came "
+                   "with the bundles; neither was kept",
+                   c.crl.number, c.crl.issuer);
+    }
+    if (n == nullptr || n->crl.number < c.crl.number) n = &c;
+  }
+  ChainFiles keep;
+  for (const auto& [issuer, n] : newest) {
+    const trust::VerifiedCrl& c = *n;
+    std::optional<trust::SignedText> mine = store.LastCrl(c.crl.issuer);
+    if (mine) {
+      Result<ft::CrlStatement> m = ft::ParseCrl(mine->text);
+      if (m.ok() && m->number >= c.crl.number) continue;
+    }
+    keep.crls.push_back(c.file);
+  }
+  if (keep.crls.empty()) return std::vector<std::string>{};
+  XJ_RETURN_IF_ERROR(store.Add(keep));
+  std::vector<std::string> out;
+  for (const trust::SignedText& t : keep.crls)
+    out.push_back(os::BaseName(t.name));
+  return out;
+}
+
 Result<std::uint64_t> AddRoot(const Home& home, const std::string& path,
                               std::int64_t now) {
   XJ_RETURN_IF_ERROR(NeedTime(now));

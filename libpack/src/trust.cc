@@ -783,19 +783,22 @@ Status Verifier::WalkAbove(const SignedText& leaf,
   return Status::Ok();
 }
 
-Status Verifier::CheckRevocation(const TrustedOffice& office) const {
+Status Verifier::CheckRevocation(const TrustedOffice& office,
+                                 std::vector<std::string>* later) const {
   for (std::size_t i = 0; i < office.path.size(); ++i) {
     const ft::CertStatement& c = office.path[i];
     auto crl = crls_.find(c.issuer);
     if (crl != crls_.end()) {
       for (const ft::Revoked& r : crl->second.crl.revoked) {
-        if (r.serial == c.serial) {
-          return Error(Code::kBadSignature,
-                       "{}: the certificate {} of {} was revoked by {} (CRL "
-                       "{}) at {}: {}",
-                       office.path_names[i], c.serial, Describe(c), c.issuer,
-                       crl->second.crl.number, r.time, r.reason);
-        }
+        if (r.serial != c.serial) continue;
+        std::string what = fmt::format(
+            "{}: the certificate {} of {} was revoked by {} (CRL {}) at {}: "
+            "{}",
+            office.path_names[i], c.serial, Describe(c), c.issuer,
+            crl->second.crl.number, r.time, r.reason);
+        if (later == nullptr || !(options_.now < r.time))
+          return Status(Code::kBadSignature, what);
+        later->push_back(what + fmt::format(", after {}", options_.now));
       }
     }
     // A compromised key is refused wherever it appears below the office
@@ -807,12 +810,14 @@ Status Verifier::CheckRevocation(const TrustedOffice& office) const {
       if (above.count(issuer) == 0) continue;
       for (const auto& [id, time] : v.crl.revoked_keys) {
         for (const ft::KeyEntry& k : c.keys) {
-          if (KeyIdIs(k.key.key_id, id)) {
-            return Error(Code::kBadSignature,
-                         "{}: key {} of {} was revoked by {} (CRL {}) at {}",
-                         office.path_names[i], id, Describe(c), issuer,
-                         v.crl.number, time);
-          }
+          if (!KeyIdIs(k.key.key_id, id)) continue;
+          std::string what =
+              fmt::format("{}: key {} of {} was revoked by {} (CRL {}) at {}",
+                          office.path_names[i], id, Describe(c), issuer,
+                          v.crl.number, time);
+          if (later == nullptr || !(options_.now < time))
+            return Status(Code::kBadSignature, what);
+          later->push_back(what + fmt::format(", after {}", options_.now));
         }
       }
     }
@@ -823,8 +828,10 @@ Status Verifier::CheckRevocation(const TrustedOffice& office) const {
 Result<TrustedOffice> Verifier::Judge(
     const SignedText& cert, const std::vector<SignedText>& certs) const {
   XJ_ASSIGN_OR_RETURN(TrustedOffice office, Walk(cert, certs));
-  XJ_RETURN_IF_ERROR(CheckRevocation(office));
+  std::vector<std::string> later;
+  XJ_RETURN_IF_ERROR(CheckRevocation(office, &later));
   office.warnings = warnings_;
+  for (std::string& w : later) office.warnings.push_back(std::move(w));
   // The lists in force for the issuers on the path, wherever they came
   // from, must not be past their next update (a warning, or under
   // --strict a refusal).
@@ -891,6 +898,20 @@ void Verifier::AddKnownCrl(VerifiedCrl crl) {
   }
 }
 
+void CrlsSeen::Offer(const VerifiedCrl& crl) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_issuer_.find(crl.crl.issuer);
+  if (it == by_issuer_.end() || it->second.crl.number < crl.crl.number)
+    by_issuer_[crl.crl.issuer] = crl;
+}
+
+std::vector<VerifiedCrl> CrlsSeen::Newest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<VerifiedCrl> out;
+  for (const auto& [issuer, crl] : by_issuer_) out.push_back(crl);
+  return out;
+}
+
 Status Verifier::AddCrls(const std::vector<SignedText>& crls,
                          const std::vector<SignedText>& certs) {
   for (const SignedText& s : crls) {
@@ -920,7 +941,7 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
           passed_over = t.status();
           continue;
         }
-        if (Status revoked = CheckRevocation(*t); !revoked.ok()) {
+        if (Status revoked = CheckRevocation(*t, nullptr); !revoked.ok()) {
           passed_over = revoked;
           continue;
         }
@@ -954,7 +975,7 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
         return fmt::format("{} (issued by {})", s.name, p.subject);
       }));
     }
-    VerifiedCrl v{crl, s.text, StatementSha256(s.text)};
+    VerifiedCrl v{crl, s, StatementSha256(s.text)};
     auto it = crls_.find(crl.issuer);
     if (it != crls_.end() && it->second.crl.number == crl.number &&
         it->second.sha256 != v.sha256) {

@@ -315,7 +315,7 @@ Result<trust::Verifier> TrustStore::MakeVerifier(
   for (const trust::SignedText& s : files_.crls) {
     Result<trust::Parsed<ft::CrlStatement>> c = trust::ParseCrlCached(s.text);
     if (!c.ok()) return c.status().WithContext(s.name);
-    v.AddKnownCrl({**c, s.text, trust::StatementSha256(s.text)});
+    v.AddKnownCrl({**c, s, trust::StatementSha256(s.text)});
   }
   return v;
 }

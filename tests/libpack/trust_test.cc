@@ -376,6 +376,43 @@ TEST_CASE("revocation lists: newest per issuer, keys refused everywhere") {
     CHECK(v.crls().at("340104").crl.number == 2);
     CHECK_FALSE(v.Judge(h.school.signed_cert, h.Certs()).ok());
   }
+  SUBCASE("judged at an earlier time, a later revocation is reported") {
+    // A held bundle is judged at its holder's time: a revocation after it
+    // warns and does not refuse; one at or before it refuses.
+    Verifier before = h.MakeVerifier("2026-11-19T00:00:00Z");
+    REQUIRE(before.AddCrls({revoke_school}, h.Certs()).ok());
+    Result<TrustedOffice> ok = before.Judge(h.school.signed_cert, h.Certs());
+    REQUIRE_MESSAGE(ok.ok(), ok.status().ToString());
+    REQUIRE(ok->warnings.size() == 1);
+    CHECK(Has(ok->warnings[0],
+              "was revoked by 340104 (CRL 2) at 2026-11-20T00:00:00Z: "
+              "cessation, after 2026-11-19T00:00:00Z"));
+    Verifier at = h.MakeVerifier("2026-11-20T00:00:00Z");
+    REQUIRE(at.AddCrls({revoke_school}, h.Certs()).ok());
+    CHECK(Has(Why(at.Judge(h.school.signed_cert, h.Certs())),
+              "was revoked by 340104 (CRL 2)"));
+    SignedText key =
+        crl_by(h.city, 1, {}, {{Id(h.county.clerk2), "2026-11-20T00:00:00Z"}});
+    Verifier key_before = h.MakeVerifier("2026-11-19T00:00:00Z");
+    REQUIRE(key_before.AddCrls({key}, h.Certs()).ok());
+    Result<TrustedOffice> k = key_before.Judge(h.school.signed_cert, h.Certs());
+    REQUIRE(k.ok());
+    CHECK(Has(k->warnings.at(0), "after 2026-11-19T00:00:00Z"));
+  }
+  SUBCASE("a list known already is not rolled back by an older one") {
+    Verifier v = h.MakeVerifier();
+    Result<ft::CrlStatement> parsed = ft::ParseCrl(revoke_school.text);
+    REQUIRE(parsed.ok());
+    v.AddKnownCrl(
+        {*parsed, revoke_school, StatementSha256(revoke_school.text)});
+    REQUIRE(v.AddCrls({empty}, h.Certs()).ok());
+    CHECK(v.crls().at("340104").crl.number == 2);
+    CHECK_FALSE(v.Judge(h.school.signed_cert, h.Certs()).ok());
+    // ... and one of the same number with other content is a fork.
+    SignedText other = crl_by(h.county, 2, {}, {});
+    CHECK(Has(Why(v.AddCrls({other}, h.Certs())),
+              "two different revocation lists numbered 2 from 340104"));
+  }
   SUBCASE("a compromised key") {
     SignedText c =
         crl_by(h.city, 1, {}, {{Id(h.county.clerk2), "2026-11-20T00:00:00Z"}});
@@ -429,11 +466,11 @@ TEST_CASE("revocation lists: newest per issuer, keys refused everywhere") {
     Verifier held = h.MakeVerifier(kNowText, true);
     Result<ft::CrlStatement> parsed = ft::ParseCrl(stale.text);
     REQUIRE(parsed.ok());
-    held.AddKnownCrl({*parsed, stale.text, StatementSha256(stale.text)});
+    held.AddKnownCrl({*parsed, stale, StatementSha256(stale.text)});
     CHECK(Has(Why(held.Judge(h.school.signed_cert, h.Certs())),
               "the revocation list of 340104 (number 3) was due for renewal"));
     Verifier lenient = h.MakeVerifier();
-    lenient.AddKnownCrl({*parsed, stale.text, StatementSha256(stale.text)});
+    lenient.AddKnownCrl({*parsed, stale, StatementSha256(stale.text)});
     Result<TrustedOffice> ok = lenient.Judge(h.school.signed_cert, h.Certs());
     REQUIRE(ok.ok());
     CHECK(ok->warnings.size() == 1);

@@ -888,6 +888,11 @@ int RunMerge(Cli& cli, const std::vector<std::string>& args) {
   progress.Clear();
   if (!r.ok()) return cli.Fail(r.status());
   const auto& st = r->pack.statement;
+  for (const std::string& l : r->learned) cli.Info("learned " + l);
+  if (!r->learned_error.empty()) {
+    cli.Warn("the children's revocation lists were not kept: " +
+             r->learned_error);
+  }
   if (cli.flags.json) {
     std::string schools = JsonSchools(r->schools);
     std::printf(

@@ -207,6 +207,9 @@ struct BundleReport {
   std::vector<std::string> chain_codes;
   /// The levels of the chain's offices, in the same order ("school", ...).
   std::vector<std::string> chain_levels;
+  /// With "chain": the revocation lists it was judged with, the newest of
+  /// each issuer (this office's, its chain's, its holders').
+  std::vector<trust::VerifiedCrl> crls;
   std::uint64_t payload_bytes = 0;  ///< plaintext checked (complete level)
   std::uint64_t files = 0;          ///< bag files checked (complete level)
   /// For a merged bundle checked complete: every school it holds, each
@@ -224,6 +227,12 @@ struct TrustSource {
   /// the ledger's high-water mark: OfficeSession::TrustedNow); required
   /// with a store.
   std::string now;
+  /// Revocation lists judged already, which count beside the chain's: a
+  /// held bundle is judged with those of the bundles holding it.
+  std::vector<trust::VerifiedCrl> known_crls;
+  /// If given, every list a judgement used is offered to it (an unpack
+  /// keeps them).
+  trust::CrlsSeen* crls_seen = nullptr;
   bool empty() const { return keys.empty() && store == nullptr; }
 };
 
@@ -287,6 +296,9 @@ struct UnpackRequest {
 struct UnpackResult {
   BundleReport report;
   std::string bag_dir;
+  /// The revocation lists it was judged with, the newest of each issuer:
+  /// its chain's, and those of the bundles it holds (which a merge keeps).
+  std::vector<trust::VerifiedCrl> crls;
   /// When the ledger already held this very bundle: when it was accepted
   /// (nothing was done this time).
   std::string already_accepted;

@@ -43,6 +43,10 @@ struct MergeResult {
   PackResult pack;
   std::vector<HeldSchool> schools;
   std::uint64_t errors = 0, warnings = 0;
+  /// Revocation lists the children's chains carried, newer than the
+  /// office held, now kept in its store (file names); or why not.
+  std::vector<std::string> learned;
+  std::string learned_error;
 };
 
 Result<MergeResult> Merge(const MergeRequest& request,

@@ -165,6 +165,13 @@ Result<std::vector<std::string>> LearnFromChain(const Home& home,
                                                 const ChainFiles& chain,
                                                 const std::string& now);
 
+/// Keeps revocation lists verified already (by the judgement of the
+/// bundles a merged bundle holds, whose chains carry their issuers' lists)
+/// that are newer than those the office holds; an older one is never kept
+/// over a newer. Returns the file names added to home/trust/.
+Result<std::vector<std::string>> KeepVerifiedCrls(
+    const Home& home, const std::vector<trust::VerifiedCrl>& crls);
+
 /// The province installs its own next root (made by MakeNextRoot and
 /// signed by both custodian sets) from a statement file with its
 /// signatures beside it. Returns the new version.

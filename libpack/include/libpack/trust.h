@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -152,8 +153,21 @@ std::string StatementSha256(std::string_view text);
 
 struct VerifiedCrl {
   ft::CrlStatement crl;
-  std::string text;
+  SignedText file;  ///< as it came: name, text and signatures
   std::string sha256;
+};
+
+/// The revocation lists met while judging, the newest of each issuer: the
+/// bundles a merged bundle holds are judged on several threads, and the
+/// lists their chains carry are kept by the office that took them in.
+class CrlsSeen {
+ public:
+  void Offer(const VerifiedCrl& crl);
+  std::vector<VerifiedCrl> Newest() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, VerifiedCrl> by_issuer_;
 };
 
 /// An office whose certificate chain reached the root.
@@ -233,7 +247,10 @@ class Verifier {
                    const SignedText& parent,
                    const std::vector<SignedText>& certs,
                    std::vector<std::string>* visited, TrustedOffice* out) const;
-  Status CheckRevocation(const TrustedOffice& office) const;
+  // A revocation dated after the time judged at (a held bundle's, judged
+  // at its holder's time) is not fatal: it goes to `later`.
+  Status CheckRevocation(const TrustedOffice& office,
+                         std::vector<std::string>* later) const;
 
   std::vector<ft::RootStatement> roots_;
   std::vector<std::string> root_texts_;  // of roots_, one for one

@@ -442,9 +442,17 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
   std::vector<pack::trust::SignedText> certs = chain.certs;
   for (const pack::trust::SignedText& c : source.store->files().certs)
     certs.push_back(c);
+  // The newest list of each issuer counts, wherever it came from: the
+  // office's, its holders' (a county's list, newer than the one its
+  // school's chain carries), the chain's. None is rolled back.
+  for (const pack::trust::VerifiedCrl& c : source.known_crls) v.AddKnownCrl(c);
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
   XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice office,
                       v.Office(st.sender, st.sender_ref, certs));
+  for (const auto& [issuer, c] : v.crls()) {
+    r->crls.push_back(c);
+    if (source.crls_seen != nullptr) source.crls_seen->Offer(c);
+  }
   if (st.root_version > v.root().version) {
     return Error(Code::kBadSignature,
                  "the statement names root version {}, and neither this "
@@ -501,6 +509,15 @@ Status CheckRoute(const BundleReport& r, const std::string& office) {
                st.recipient, office);
 }
 
+TrustSource HeldTrust(const TrustSource& t, const BundleReport& holder,
+                      pack::trust::CrlsSeen* seen) {
+  TrustSource out = t;
+  for (const pack::trust::VerifiedCrl& c : holder.crls)
+    out.known_crls.push_back(c);
+  if (seen != nullptr) out.crls_seen = seen;
+  return out;
+}
+
 std::vector<std::string> AllRecipients(const ft::BundleStatement& st) {
   std::vector<std::string> out = {st.recipient};
   for (const std::string& c : st.copy_to) out.push_back(c);
@@ -552,6 +569,7 @@ Result<BundleReport> Authenticate(const Inventory& inv,
   r.chain = std::move(chain_report.chain);
   r.chain_codes = std::move(chain_report.chain_codes);
   r.chain_levels = std::move(chain_report.chain_levels);
+  r.crls = std::move(chain_report.crls);
   r.addressed = chain_report.addressed;
   for (std::string& w : chain_report.warnings)
     r.warnings.push_back(std::move(w));

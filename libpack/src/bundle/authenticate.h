@@ -54,15 +54,22 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                                               BundleReport* r,
                                               formats::trust::Policy* policy);
 
-/// The statement's recipient and its copies.
 /// The route the notice lays down: a bundle is delivered only to the
 /// office that certified its sender (the province, for an office the
 /// province certified). `r` was judged under its chain; `office` is the
 /// office that would take it in. Refused naming the expected route.
 Status CheckRoute(const BundleReport& r, const std::string& office);
 
+/// The statement's recipient and its copies.
 std::vector<std::string> AllRecipients(
     const formats::trust::BundleStatement& st);
+
+/// How the bundles `holder` holds are judged: as `t` says, with the
+/// revocation lists the holder was judged with counting beside their own
+/// chains' (a county's newer list than its school's chain carries), and
+/// every list met offered to `seen`, if given.
+TrustSource HeldTrust(const TrustSource& t, const BundleReport& holder,
+                      pack::trust::CrlsSeen* seen);
 
 /// Reads the statement and judges its signatures by `source`; `require`:
 /// fail unless they are trusted.

@@ -190,7 +190,15 @@ Status VerifyChild(const Held& h, const std::string& prefix,
                  bagit::Oxum(octets, files.size()), st.bag_oxum);
   }
   if (h.bundles != nullptr) h.bundles->push_back({st, r->statement_sha256});
-  XJ_RETURN_IF_ERROR(VerifyHeldAt(h, bag, st, path, depth + 1, leaves));
+  if (!st.children.empty()) {
+    // What it holds is judged with the lists it was judged with too.
+    TrustSource below = HeldTrust(h.trust, *r, nullptr);
+    Held hb{h.root,     h.manifest, below,   h.out,     h.bundles, h.counts,
+            h.parallel, h.early,    h.sizes, h.rosters, h.files};
+    XJ_RETURN_IF_ERROR(VerifyHeldAt(hb, bag, st, path, depth + 1, leaves));
+  } else {
+    XJ_RETURN_IF_ERROR(VerifyHeldAt(h, bag, st, path, depth + 1, leaves));
+  }
   if (st.children.empty()) {
     h.out->back().signer = r->chain.empty() ? "" : r->chain[0];
   }

@@ -129,8 +129,12 @@ Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
 Status Record(
     const UnpackRequest& req, const BundleReport& r, std::int64_t clock,
     UnpackResult* out,
-    const std::vector<std::pair<ft::BundleStatement, std::string>>& held = {}) {
-  if (req.ledger == nullptr) return Status::Ok();
+    const std::vector<std::pair<ft::BundleStatement, std::string>>& held,
+    const pack::trust::CrlsSeen& seen) {
+  if (req.ledger == nullptr) {
+    out->crls = seen.Newest();  // for the merge that takes it
+    return Status::Ok();
+  }
   // The bundle and every bundle it holds, in one transaction.
   // A copy is recorded as a copy, and what it holds not at all: it is
   // another office's intake, never this one's.
@@ -154,7 +158,10 @@ Status Record(
   all.push_back(std::move(b));
   XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
   const TrustStore* store = req.trust.store;
-  // Root rotations and newer revocation lists the chain carried are kept.
+  // Root rotations and newer revocation lists the chain carried are kept,
+  // and those the chains of the bundles it holds carried (a county's, that
+  // revokes a school): whoever is below a sender learns what its parents
+  // revoked.
   if (store != nullptr && r.chain_files) {
     Result<std::vector<std::string>> learned = LearnFromChain(
         store->home(), *r.chain_files,
@@ -163,6 +170,16 @@ Status Record(
       out->learned = std::move(learned).value();
     } else {
       out->learned_error = learned.status().message();
+    }
+  }
+  out->crls = seen.Newest();
+  if (store != nullptr) {
+    Result<std::vector<std::string>> kept =
+        KeepVerifiedCrls(store->home(), out->crls);
+    if (kept.ok()) {
+      for (std::string& n : *kept) out->learned.push_back(std::move(n));
+    } else if (out->learned_error.empty()) {
+      out->learned_error = kept.status().message();
     }
   }
   return WriteReceipt(req, r, clock, out);
@@ -234,7 +251,9 @@ Status MakeOutput(const std::string& output, MadeOutput* made) {
 // recording it is completed, if the bag there is this bundle's.
 Result<UnpackResult> CompleteInterrupted(const UnpackRequest& req,
                                          BundleReport r, std::int64_t clock,
-                                         const std::string& final_dir) {
+                                         const std::string& final_dir,
+                                         const TrustSource& held_trust,
+                                         const pack::trust::CrlsSeen& seen) {
   Result<Bytes> tm =
       os::ReadFile(stick::In(final_dir, bagit::kTagManifest), 1 << 20);
   if (req.ledger == nullptr || !tm.ok() ||
@@ -256,10 +275,10 @@ Result<UnpackResult> CompleteInterrupted(const UnpackRequest& req,
   std::vector<std::pair<ft::BundleStatement, std::string>> held;
   if (!r.statement.children.empty() && req.trust.store != nullptr) {
     XJ_ASSIGN_OR_RETURN(out.schools,
-                        VerifyHeld(final_dir, r.statement, req.trust, &held));
+                        VerifyHeld(final_dir, r.statement, held_trust, &held));
     XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
   }
-  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held));
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held, seen));
   out.report = std::move(r);
   out.bag_dir = final_dir;
   return out;
@@ -293,6 +312,7 @@ struct Settled {
 // quarantine is removed.
 Result<Settled> FlushAndCheckHeld(const UnpackRequest& req,
                                   const BundleReport& r,
+                                  const TrustSource& held_trust,
                                   const std::string& quarantine,
                                   const std::string& bag, HeldCheck* early) {
   using Clock = std::chrono::steady_clock;
@@ -308,7 +328,7 @@ Result<Settled> FlushAndCheckHeld(const UnpackRequest& req,
   if (!r.statement.children.empty()) {
     Result<std::vector<HeldSchool>> checked =
         early != nullptr ? early->Finish(&out.held)
-                         : VerifyHeld(bag, r.statement, req.trust, &out.held);
+                         : VerifyHeld(bag, r.statement, held_trust, &out.held);
     Clock::time_point held_end = Clock::now();
     Status synced = flushed.get();
     XJ_ASSIGN_OR_RETURN(out.schools, std::move(checked));
@@ -371,6 +391,11 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   }
   XJ_ASSIGN_OR_RETURN(Inventory inv, TakeInventory(req.dirs));
   XJ_ASSIGN_OR_RETURN(BundleReport r, Authenticate(inv, req.trust, true));
+  // The bundles it holds are judged with its revocation lists too; every
+  // list met is kept.
+  pack::trust::CrlsSeen seen;
+  for (const pack::trust::VerifiedCrl& c : r.crls) seen.Offer(c);
+  const TrustSource held_trust = bundle::HeldTrust(req.trust, r, &seen);
   if (r.trust == "chain" && !r.addressed) {
     return Error(Code::kRejected,
                  "the bundle is addressed to {}, not to this office ({})",
@@ -440,7 +465,8 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   MadeOutput made_output;
   XJ_RETURN_IF_ERROR(MakeOutput(req.output, &made_output));
   if (os::Exists(final_dir)) {
-    return CompleteInterrupted(req, std::move(r), clock, final_dir);
+    return CompleteInterrupted(req, std::move(r), clock, final_dir, held_trust,
+                               seen);
   }
   XJ_RETURN_IF_ERROR(CheckRoomToUnpack(req, r));
   // The quarantine sits beside the destination, so the final move is a
@@ -470,7 +496,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   // files are extracted, while the rest of the bag still is.
   std::optional<HeldCheck> early;
   if (!r.statement.children.empty() && !req.held_after_extract)
-    early.emplace(bag, r.statement, req.trust);
+    early.emplace(bag, r.statement, held_trust);
   VolumeReader plain_copies(copies);
   XJ_RETURN_IF_ERROR(OpenPayload(plain_copies, &r, *req.identities, bag,
                                  req.max_files, early ? &*early : nullptr));
@@ -478,15 +504,15 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   // it says (what a merge checks of every school bundle it holds).
   if (r.statement.children.empty())
     XJ_RETURN_IF_ERROR(CheckSchoolBag(bag, r.statement));
-  XJ_ASSIGN_OR_RETURN(
-      Settled settled,
-      FlushAndCheckHeld(req, r, quarantine, bag, early ? &*early : nullptr));
+  XJ_ASSIGN_OR_RETURN(Settled settled,
+                      FlushAndCheckHeld(req, r, held_trust, quarantine, bag,
+                                        early ? &*early : nullptr));
   XJ_RETURN_IF_ERROR(os::RenameNoReplace(bag, final_dir));
   made_output.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
   ReportResent(r.statement, settled.held, settled.fresh, &r.warnings);
   UnpackResult out;
-  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, settled.fresh));
+  XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, settled.fresh, seen));
   out.report = std::move(r);
   out.bag_dir = final_dir;
   out.schools = std::move(settled.schools);

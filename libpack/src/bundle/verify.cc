@@ -80,7 +80,7 @@ Result<BundleReport> Verify(const VerifyRequest& req) {
     std::string bag = work + "/" + r.statement.id;
     XJ_RETURN_IF_ERROR(os::MakeDirectory(bag, 0700));
     // Each child is checked as soon as its files are extracted.
-    HeldCheck held(bag, r.statement, req.trust);
+    HeldCheck held(bag, r.statement, bundle::HeldTrust(req.trust, r, nullptr));
     VolumeReader plain(copies);
     XJ_RETURN_IF_ERROR(
         OpenPayload(plain, &r, *req.identities, bag, 2000000, &held));
