@@ -466,13 +466,25 @@ std::string SerializeCrl(const CrlStatement& c) {
 // ---- receipt ----
 
 namespace {
+// "<sender>-<recipient>-<seq of six digits>".
+bool IsBundleIdForm(std::string_view id) {
+  std::size_t a = id.find('-');
+  if (a == std::string_view::npos) return false;
+  std::size_t b = id.find('-', a + 1);
+  if (b == std::string_view::npos) return false;
+  std::string_view seq = id.substr(b + 1);
+  return IsOfficeCode(id.substr(0, a)) &&
+         IsOfficeCode(id.substr(a + 1, b - a - 1)) && seq.size() == 6 &&
+         IsDigits(seq);
+}
+
 const std::vector<LabelRule>& ReceiptLabels() {
   static const std::vector<LabelRule> kRules = {
       {"bundle", L::kOne},   {"bundle-sha256", L::kOne},
       {"sender", L::kOne},   {"recipient", L::kOne},
       {"seq", L::kOne},      {"received", L::kOne},
       {"taken-as", L::kOne}, {"by", L::kOne},
-      {"ledger", L::kOne},
+      {"ledger", L::kOne},   {"signed-by", L::kRepeatedOptional},
   };
   return kRules;
 }
@@ -518,6 +530,31 @@ Result<ReceiptStatement> ParseReceipt(std::string_view text) {
         return Bad(f, "ROWS LINK (a number from 1, 64 lowercase hex digits)");
       }
       r.ledger_link = v.substr(sp + 1);
+    } else if (f.label == "signed-by") {
+      constexpr std::string_view kShape =
+          "\"<bundle id> <certificate serial> <KEYID>[,<KEYID>]\", one a "
+          "bundle, in the order of their ids";
+      std::vector<std::string_view> p = SplitSpaces(v);
+      if (p.size() != 3) return Bad(f, kShape);
+      ReceiptStatement::SignedBy s;
+      s.bundle = p[0];
+      s.cert = p[1];
+      std::size_t serial_dash = s.cert.rfind('-');
+      if (!IsBundleIdForm(s.bundle) || serial_dash == std::string::npos ||
+          !IsSerialFor(s.cert, s.cert.substr(0, serial_dash)) ||
+          (!r.signed_by.empty() && r.signed_by.back().bundle >= s.bundle)) {
+        return Bad(f, kShape);
+      }
+      std::string_view keys = p[2];
+      for (;;) {
+        std::size_t comma = keys.find(',');
+        std::string_view k = keys.substr(0, comma);
+        if (!IsKeyId(k)) return Bad(f, kShape);
+        s.keys.emplace_back(k);
+        if (comma == std::string_view::npos) break;
+        keys.remove_prefix(comma + 1);
+      }
+      r.signed_by.push_back(std::move(s));
     }
   }
   if (r.bundle != BundleId(r.sender, r.recipient, r.seq)) {
@@ -541,6 +578,13 @@ std::string SerializeReceipt(const ReceiptStatement& r) {
   Add(&st, "taken-as", r.taken_as);
   Add(&st, "by", r.by);
   Add(&st, "ledger", fmt::format("{} {}", r.ledger_rows, r.ledger_link));
+  std::vector<ReceiptStatement::SignedBy> by = r.signed_by;
+  std::sort(by.begin(), by.end(),
+            [](const auto& a, const auto& b) { return a.bundle < b.bundle; });
+  for (const auto& s : by) {
+    Add(&st, "signed-by",
+        fmt::format("{} {} {}", s.bundle, s.cert, fmt::join(s.keys, ",")));
+  }
   return SerializeStatement(st);
 }
 

@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS accepted (
   id TEXT NOT NULL, sha256 TEXT NOT NULL, kind TEXT NOT NULL,
   period TEXT NOT NULL, created TEXT NOT NULL, accepted_at TEXT NOT NULL,
   signers TEXT NOT NULL, taken_as TEXT NOT NULL,
+  cert TEXT NOT NULL, cert_end TEXT NOT NULL, keys TEXT NOT NULL,
   n INTEGER NOT NULL UNIQUE, link TEXT NOT NULL,
   PRIMARY KEY (sender, recipient, seq));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,7 +74,7 @@ CREATE TABLE IF NOT EXISTS audit (
   bundle TEXT NOT NULL, detail TEXT NOT NULL);
 )";
 
-constexpr std::string_view kFormat = "2";
+constexpr std::string_view kFormat = "3";
 const std::string kGenesis(64, '0');
 
 // A row's values as its link hashes them: the link before, then each
@@ -81,10 +82,11 @@ const std::string kGenesis(64, '0');
 std::string RowText(const std::string& prev, const AcceptedBundle& b,
                     const std::string& accepted_at, std::int64_t n) {
   return fmt::format(
-      "xjledger/2 row {}\nprev {}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}"
-      "\n{}\n",
+      "xjledger/3 row {}\nprev {}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}"
+      "\n{}\n{}\n{}\n{}\n",
       n, prev, b.sender, b.recipient, b.seq, b.id, b.sha256, b.kind, b.period,
-      b.created, accepted_at, b.signers, b.taken_as);
+      b.created, accepted_at, b.signers, b.taken_as, b.by.cert, b.by.cert_end,
+      b.by.keys);
 }
 
 std::string Link(const std::string& prev, const AcceptedBundle& b,
@@ -136,7 +138,8 @@ Status Ledger::CheckChain() {
   }
   Stmt q(db_,
          "SELECT sender, recipient, seq, id, sha256, kind, period, created, "
-         "accepted_at, signers, taken_as, n, link FROM accepted ORDER BY n");
+         "accepted_at, signers, taken_as, n, link, cert, cert_end, keys FROM "
+         "accepted ORDER BY n");
   if (!q.ok()) {
     return Damaged(
         fmt::format("its rows are not a ledger's ({})", sqlite3_errmsg(db_)));
@@ -156,6 +159,7 @@ Status Ledger::CheckChain() {
     b.created = q.Text(7);
     b.signers = q.Text(9);
     b.taken_as = q.Text(10);
+    b.by = {q.Text(13), q.Text(14), q.Text(15)};
     std::int64_t n = q.Int(11);
     if (n != want) {
       return Damaged(
@@ -234,7 +238,7 @@ Result<Ledger> Ledger::Open(const Home& home) {
   Status made = l.Exec(kSchema);
   if (made.ok()) {
     made = l.Exec(
-        "INSERT INTO meta (key, value) SELECT 'format', '2' WHERE NOT EXISTS "
+        "INSERT INTO meta (key, value) SELECT 'format', '3' WHERE NOT EXISTS "
         "(SELECT 1 FROM accepted) AND NOT EXISTS (SELECT 1 FROM meta WHERE "
         "key='format')");
   }
@@ -418,6 +422,46 @@ AcceptedBundle AcceptedFrom(const formats::trust::BundleStatement& st,
   return b;
 }
 
+Result<std::optional<Ledger::LastSigned>> Ledger::LastSignedBy(
+    const std::string& sender, const std::string& id,
+    const std::string& created) const {
+  Stmt q(db_,
+         "SELECT cert, cert_end, keys, id, created FROM accepted WHERE "
+         "sender=?1 AND cert != '' AND taken_as != 'copy' AND id != ?2 AND "
+         "created <= ?3 ORDER BY created DESC, n DESC LIMIT 1");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  q.Bind(1, sender).Bind(2, id).Bind(3, created);
+  int rc = q.Step();
+  if (rc == SQLITE_ROW) {
+    return std::optional<LastSigned>(
+        LastSigned{{q.Text(0), q.Text(1), q.Text(2)}, q.Text(3), q.Text(4)});
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  return std::optional<LastSigned>();
+}
+
+Result<std::vector<std::pair<std::string, SignedBy>>> Ledger::HeldIn(
+    const std::string& id) const {
+  Stmt q(db_,
+         "SELECT id, cert, cert_end, keys FROM accepted WHERE signers=?1 AND "
+         "taken_as='held' ORDER BY id");
+  if (!q.ok()) return DbError(db_, path_, "reading the ledger");
+  q.Bind(1, "held in " + id);
+  std::vector<std::pair<std::string, SignedBy>> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW)
+    out.push_back({q.Text(0), {q.Text(1), q.Text(2), q.Text(3)}});
+  if (rc != SQLITE_DONE) return DbError(db_, path_, "reading the ledger");
+  return out;
+}
+
+AcceptedBundle AcceptedFrom(const HeldStatement& held, std::string signers) {
+  AcceptedBundle b =
+      AcceptedFrom(held.statement, held.sha256, std::move(signers));
+  b.by = held.by;
+  return b;
+}
+
 Result<std::vector<HeldStatement>> Ledger::NewHeld(
     const std::vector<HeldStatement>& held) const {
   std::vector<HeldStatement> fresh;
@@ -427,16 +471,15 @@ Result<std::vector<HeldStatement>> Ledger::NewHeld(
   Stmt q(db_, kSelectAccepted);
   if (!q.ok()) return DbError(db_, path_, "reading the ledger");
   for (const HeldStatement& h : held) {
-    XJ_ASSIGN_OR_RETURN(bool known,
-                        AdmitHeldWith(q, db_, path_, h.first, h.second));
+    const formats::trust::BundleStatement& st = h.statement;
+    XJ_ASSIGN_OR_RETURN(bool known, AdmitHeldWith(q, db_, path_, st, h.sha256));
     auto [at, first] = seen.emplace(
-        std::make_tuple(h.first.sender, h.first.recipient, h.first.seq),
-        h.second);
+        std::make_tuple(st.sender, st.recipient, st.seq), h.sha256);
     if (!first) {
-      if (at->second != h.second) {
+      if (at->second != h.sha256) {
         return Error(Code::kRejected,
                      "equivocation: two held bundles {} with other content",
-                     h.first.id);
+                     st.id);
       }
       continue;
     }
@@ -472,7 +515,8 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
   Stmt accepted(db_,
                 "INSERT INTO accepted (sender, recipient, seq, id, sha256, "
                 "kind, period, created, accepted_at, signers, taken_as, n, "
-                "link) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
+                "link, cert, cert_end, keys) VALUES "
+                "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
   Stmt mark(db_,
             "INSERT INTO meta (key, value) VALUES ('high-water-mark', ?1) ON "
             "CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
@@ -497,6 +541,7 @@ Status Ledger::Insert(const std::vector<AcceptedBundle>& bundles,
     accepted.Bind(4, b.id).Bind(5, b.sha256).Bind(6, b.kind).Bind(7, b.period);
     accepted.Bind(8, b.created).Bind(9, now).Bind(10, b.signers);
     accepted.Bind(11, b.taken_as).Bind(12, head.n).Bind(13, head.link);
+    accepted.Bind(14, b.by.cert).Bind(15, b.by.cert_end).Bind(16, b.by.keys);
     if (accepted.Step() != SQLITE_DONE) return failed("writing the ledger");
     mark.Reset();
     mark.Bind(1, std::min(b.created, cap));

@@ -11,6 +11,7 @@
 #include "bundle/held.h"
 #include "bundle/held_schools.h"
 #include "formats/audit.h"
+#include "libpack/key_changes.h"
 #include "libpack/office.h"
 #include "libpack/stick.h"
 #include "libpack/trust.h"
@@ -99,6 +100,7 @@ struct Gathered {
   std::vector<HeldStatement> held_new;
   std::vector<Leaf> leaves;
   std::vector<trust::VerifiedCrl> crls;  // the children were judged with
+  std::vector<HeldStatement> signed_by;  // every child, at every depth
 };
 
 // A first look at every child's statement, before anything is decrypted:
@@ -226,6 +228,8 @@ Status TakeChild(const MergeRequest& req, const TrustSource& trust,
   const ft::BundleStatement& st = r.statement;
   XJ_RETURN_IF_ERROR(Admit(req, sender, r, g));
   g->crls.insert(g->crls.end(), ur->crls.begin(), ur->crls.end());
+  g->signed_by.push_back({st, r.statement_sha256, SignedByOf(r)});
+  g->signed_by.insert(g->signed_by.end(), ur->held.begin(), ur->held.end());
   // The children it holds, as its unpack checked them down to the
   // schools.
   XJ_ASSIGN_OR_RETURN(std::vector<HeldStatement> fresh,
@@ -330,6 +334,22 @@ void AuditSilentOffices(const TrustStore& store, const std::string& sender,
   }
 }
 
+// Who signed each child, against what this office took in from its sender
+// before: a new key, or a renewed certificate, is noted; a new certificate
+// while the old one still counts is an error (whoever certified the code
+// again may sign in its name).
+Status AuditKeyChanges(const Ledger& ledger, const Gathered& g,
+                       AuditSink& audit) {
+  XJ_ASSIGN_OR_RETURN(std::vector<KeyChange> changes,
+                      FindKeyChanges(ledger, g.signed_by, g.crls));
+  for (const KeyChange& k : changes) {
+    audit.Report({k.excused ? registry::Rule::kMergeKeyChanged
+                            : registry::Rule::kMergeCertChanged,
+                  k.bundle, 0, "", k.message, k.sender, ""});
+  }
+  return Status::Ok();
+}
+
 // data/merged/ of the new bag: the counts and the audit.
 Status WriteMerged(const std::string& work, const std::string& sender,
                    std::size_t schools, AuditSink& audit, Gathered* g) {
@@ -411,6 +431,7 @@ Result<MergeResult> Merge(const MergeRequest& req,
   XJ_ASSIGN_OR_RETURN(std::set<std::string> schools,
                       AuditAcrossSchools(g.leaves, audit));
   AuditSilentOffices(*pr.store, sender, now_eff, g.content.children, audit);
+  XJ_RETURN_IF_ERROR(AuditKeyChanges(*req.ledger, g, audit));
   g.result.errors = audit.errors;
   g.result.warnings = audit.warnings;
   if (req.strict && audit.errors > 0) {
@@ -435,14 +456,15 @@ Result<MergeResult> Merge(const MergeRequest& req,
   // 4. The children are accepted with the merge that holds them, and what
   //    they hold in turn: one transaction.
   std::vector<AcceptedBundle> all;
-  for (const auto& [n, sha] : g.held_new) {
-    all.push_back(AcceptedFrom(n, sha, "held in " + result.pack.statement.id));
+  for (const HeldStatement& h : g.held_new) {
+    all.push_back(AcceptedFrom(h, "held in " + result.pack.statement.id));
     all.back().taken_as = "held";
   }
   for (const BundleReport& r : g.accepted) {
     all.push_back(AcceptedFrom(r.statement, r.statement_sha256,
                                fmt::format("{}, merged into {}", Signers(r),
                                            result.pack.statement.id)));
+    all.back().by = SignedByOf(r);
   }
   XJ_RETURN_IF_ERROR(req.ledger->AcceptAll(all, clock));
   // The revocation lists their chains carried are kept, as an unpack

@@ -883,11 +883,19 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
   ReceiptResult out;
   out.receipt = *parsed;
   const ft::ReceiptStatement& rc = out.receipt;
-  if (rc.sender != store.office().code) {
+  const std::string& me = store.office().code;
+  // A receipt of a bundle that held this office's (a county's merge, the
+  // city's): read for what was sent in this office's name.
+  auto mine = [&](const ft::ReceiptStatement::SignedBy& b) {
+    return b.bundle.compare(0, me.size() + 1, me + "-") == 0;
+  };
+  out.held_only = rc.sender != me &&
+                  std::any_of(rc.signed_by.begin(), rc.signed_by.end(), mine);
+  if (rc.sender != me && !out.held_only) {
     return Error(Code::kRejected,
                  "{}: the receipt acknowledges {}'s bundle {}, and this office "
                  "is {}",
-                 s.name, rc.sender, rc.bundle, store.office().code);
+                 s.name, rc.sender, rc.bundle, me);
   }
   ChainFiles chain;
   if (os::IsDirectory(stick::In(dir, stick::kChain))) {
@@ -922,6 +930,47 @@ Result<ReceiptResult> TakeReceipt(const Home& home, const std::string& dir,
   }
   out.signer =
       fmt::format("{} {} key {}", rc.by, j.good[0].role, j.good[0].key_id);
+  // What was signed in this office's name must have been signed under its
+  // own certificates, with their keys: else whoever issued another
+  // certificate for its code has sent data as this office.
+  for (const ft::ReceiptStatement::SignedBy& b : rc.signed_by) {
+    if (!mine(b)) continue;
+    const ft::CertStatement* own = nullptr;
+    for (const trust::SignedText& t : store.files().certs) {
+      Result<trust::Parsed<ft::CertStatement>> c =
+          trust::ParseCertCached(t.text);
+      if (c.ok() && (*c)->subject == me && (*c)->serial == b.cert) own = &**c;
+    }
+    std::string keys = fmt::format("{}", fmt::join(b.keys, ", "));
+    bool own_keys =
+        own != nullptr &&
+        std::all_of(b.keys.begin(), b.keys.end(), [&](const std::string& k) {
+          return std::any_of(
+              own->keys.begin(), own->keys.end(),
+              [&](const ft::KeyEntry& e) { return KeyIdIs(e.key.key_id, k); });
+        });
+    if (!own_keys) {
+      return Error(Code::kRejected,
+                   "{}: {} took in bundle {} in this office's name, signed "
+                   "under certificate {} with key {}, which {}: another "
+                   "certificate was issued for this office's code, and its "
+                   "holder sent data as this office",
+                   s.name, rc.by, b.bundle, b.cert, keys,
+                   own == nullptr ? "is not this office's"
+                                  : "that certificate does not hold")
+          .WithHint(
+              "tell the province and the office that issued your "
+              "certificate at once; keep this receipt as evidence");
+    }
+    out.own_bundles.push_back(
+        fmt::format("{} signed under this office's certificate {} with key {}",
+                    b.bundle, b.cert, keys));
+  }
+  if (out.held_only) {
+    XJ_ASSIGN_OR_RETURN(out.learned, LearnFromChain(home, chain, now_eff));
+    out.warnings = v.warnings();
+    return out;
+  }
   // A copy's receipt says only that the copy was read: the delivery to
   // the recipient is still owed, and the outbox and counters stay.
   if (rc.taken_as == "copy") {

@@ -220,6 +220,12 @@ constexpr auto kRules = std::to_array<RuleInfo>({
      "Transfer in with no matching transfer out"},
     {Rule::kMergeMissing, "merge.missing", Severity::kWarning, "下级单位未报送",
      "A certified office or school sent nothing"},
+    {Rule::kMergeCertChanged, "merge.cert-changed", Severity::kError,
+     "更换签名证书而旧证书未吊销",
+     "Signed under a new certificate while the old one still counts"},
+    {Rule::kMergeKeyChanged, "merge.key-changed", Severity::kWarning,
+     "签名证书或密钥已更换",
+     "Signed with another key or a renewed certificate"},
 });
 
 // Row i describes the rule whose value is i, and no id is used twice: the

@@ -88,4 +88,92 @@ expect 0 "" "$XJ" pack city-data/340104/2134002000 --to 340104 -o s4 --home scho
 expect 0 "" "$XJ" merge s4/XJ/* --to 3401 -o c4 --home county-340104 $PW
 expect 1 "was revoked by 3401 (CRL 2)" "$XJ" unpack c4/XJ/340104-3401-000002 -o in-city --home city $PW
 
+# ---- key changes are visible ----
+# Impersonation: a county certifies one of its real schools' codes a second
+# time, for keys it holds, and sends invented data under it (continuing
+# the school's stream, which it knows).
+FP=$(sha256sum root-1.stmt | cut -c1-64)
+expect 0 "" "$XJ" keygen --signing -o fake2.key $PW -q
+expect 0 "" "$XJ" init --home fake --code 2134003000 --level school --name 冒名学校 \
+  --root root-1.stmt --fingerprint "$FP" --clerk fake2.pub $PW --work-factor 10 -q
+expect 0 "2134003000 already holds certificate" \
+  "$XJ" cert issue --request fake/request.stmt -k county-340111-leader1.key -o cert-fake \
+  --home county-340111 $PW
+expect 0 "" "$XJ" cert install cert-fake --home fake
+OLD3=$(serial_of cert-school-2134003000 340111)
+NEW3=$(serial_of cert-fake 340111)
+cp school-2134003000/streams/2134003000-340111 fake/streams/
+mkdir s5 c5 p3
+expect 0 "" "$XJ" pack city-data/340111/2134003000 --to 340111 -o s5 --home fake $PW
+for s in 3134003000 3434003000; do
+  expect 0 "" "$XJ" pack city-data/340111/$s --to 340111 -o s5 --home school-$s $PW
+done
+# The county's own merge audit says so (an error it cannot leave out of
+# its signed statement).
+expect 0 "now signs with key" "$XJ" merge s5/XJ/* --to 3401 -o c5 --home county-340111 $PW
+err_has "school 2134003000 now signs with key $(formats_keyid fake/keys/clerk.pub)"
+err_has "under certificate $NEW3 (2134003000-340111-000002); it signed with key"
+err_has "under certificate $OLD3 until "
+err_has "and that certificate was neither revoked nor expired: whoever holds the new one may sign in its name [merge.cert-changed]"
+C5=c5/XJ/340111-3401-000002
+grep -qx "audit-rule: merge.cert-changed 1 0" "$C5/bundle.stmt" ||
+  fail "the merge's statement does not sign the certificate change"
+# The city is shown it when it takes the bundle in, from its own ledger.
+cp -a city city-strict
+# (strict, it refuses the audit's error first)
+expect 1 "the audit signed in 340111-3401-000002 found 1 error(s), and no leader's signature gives a reason for them" \
+  "$XJ" unpack "$C5" -o in-city-s --home city-strict --strict $PW
+expect 0 "school 2134003000 now signs with key" "$XJ" unpack "$C5" -o in-city --home city $PW
+err_has "under certificate $NEW3 (2134003000-340111-000002)"
+[ "$(sqlite3 city/ledger.sqlite "select cert from accepted where id='2134003000-340111-000002'")" = "$NEW3" ] ||
+  fail "the city's ledger does not remember the certificate that signed the school's bundle"
+# The city's receipt, carried down, lists who signed each school's
+# bundle: the real school sees what was sent in its name, under a
+# certificate that is not its own.
+R5=city/outbox/receipts/340111-3401-000002
+grep -qx "signed-by: 2134003000-340111-000002 $NEW3 $(formats_keyid fake/keys/clerk.pub)" "$R5/receipt.stmt" ||
+  fail "the receipt does not say who signed the school's bundle"
+expect 1 "3401 took in bundle 2134003000-340111-000002 in this office's name, signed under certificate $NEW3 with key $(formats_keyid fake/keys/clerk.pub), which is not this office's" \
+  "$XJ" receipt "$R5" --home school-2134003000
+err_has "tell the province and the office that issued your certificate at once"
+expect 0 "it held this office's:" "$XJ" receipt "$R5" --home school-3134003000
+err_has "3134003000-340111-000002 signed under this office's certificate $(serial_of cert-school-3134003000 340111) with key $(formats_keyid school-3134003000/keys/clerk.pub)"
+expect 1 "the receipt acknowledges 340111's bundle 340111-3401-000002, and this office is 2134000000" \
+  "$XJ" receipt "$R5" --home school-2134000000
+# ... its merge signs it again, its leader sees it before the question and
+# gives a reason, and the province's strict intake still refuses the
+# change: the old certificate still counts.
+expect 0 "[merge.cert-changed]" "$XJ" merge "$C5" --to 340000 -o p3 --home city $PW
+U3=p3/XJ/3401-340000-000003.unapproved
+expect 1 "a leader approves it only by giving the reason" \
+  "$XJ" approve "$U3" -k city-leader1.key --yes --home city $PW
+out_has "  error    merge.cert-changed × 1"
+expect 0 "" "$XJ" approve "$U3" -k city-leader1.key --yes --allow-errors "已电话核实" --home city $PW
+cp province/ledger.sqlite ledger.before
+expect 1 "school 2134003000 now signs with key" \
+  "$XJ" unpack p3/XJ/3401-340000-000003 -o province-intake --home province --strict $PW
+err_has "refused (strict)"
+err_has "xjpack cert revoke SERIAL --reason superseded"
+same province/ledger.sqlite ledger.before
+# A renewal done as it should be: the county revokes the school's old
+# certificate (superseded) and certifies the school's own request again.
+# Noted, and a strict reader takes it.
+OLD4=$(serial_of cert-school-2134004000 340121)
+expect 0 "" "$XJ" cert revoke "$OLD4" --reason superseded -k county-340121-leader1.key \
+  --home county-340121 $PW
+expect 0 "" "$XJ" cert issue --request school-2134004000/request.stmt \
+  -k county-340121-leader1.key -o cert-renewed --home county-340121 $PW
+expect 0 "" "$XJ" cert install cert-renewed --home school-2134004000
+NEW4=$(serial_of cert-renewed 340121)
+mkdir s6 c6
+for s in 2134004000 3134004000 3434004000; do
+  expect 0 "" "$XJ" pack city-data/340121/$s --to 340121 -o s6 --home school-$s $PW
+done
+expect 0 "[merge.key-changed]" "$XJ" merge s6/XJ/* --to 3401 -o c6 --home county-340121 $PW
+err_has "school 2134004000 now signs with"
+err_has "under certificate $NEW4"
+err_has "and the old certificate $OLD4 was revoked by 340121 at "
+expect 0 "school 2134004000 now signs with" \
+  "$XJ" unpack c6/XJ/340121-3401-000002 -o in-city --home city-strict --strict $PW
+
 done_ok

@@ -90,6 +90,12 @@ answer_tty() {
   python3 "$(dirname "${BASH_SOURCE[0]}")/answer_prompts.py" "$SCRATCH/.tty" "$@"
 }
 
+# The key id of a minisign public key file, as file names spell it.
+formats_keyid() {
+  sed -n 2p "$1" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n' | fold -w2 | tac |
+    tr -d '\n' | tr a-f A-F
+}
+
 done_ok() {
   echo "$(basename "$0" .sh): $CHECKS checks passed"
 }

@@ -12,12 +12,6 @@ for k in r1 r2 r3 r4 pl1 pl2 pc2 cl1 cl2 cc2 col1 col2 coc2 sc2 ol1 ol2 oc2 jc2 
   "$XJ" keygen --signing -o $k.key $Q >/dev/null || fail "keygen $k"
 done
 
-# The key id of a minisign public key file, as file names spell it.
-formats_keyid() {
-  sed -n 2p "$1" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n' | fold -w2 | tac |
-    tr -d '\n' | tr a-f A-F
-}
-
 # ---- the root ----
 expect 2 "a root needs at least two custodians' keys" \
   "$XJ" trust init-root --province 34 -p r1.pub -o bad.stmt

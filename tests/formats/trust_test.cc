@@ -599,6 +599,44 @@ TEST_CASE("root, crl and receipt statements") {
             .message() ==
         "line 2: bundle: expected 2134000001-340104-000008 "
         "(sender-recipient-seq)");
+  // Who signed the bundle and those held in it: one line a bundle, in the
+  // order of their ids, written so whatever order they were given in.
+  trust::ReceiptStatement by = rc;
+  by.signed_by = {
+      {"2134000002-340104-000003", "340104-000009", {"0123456789ABCDEF"}},
+      {"2134000001-340104-000007",
+       "340104-000002",
+       {"0123456789ABCDEF", "FEDCBA9876543210"}}};
+  std::string with_by = trust::SerializeReceipt(by);
+  CHECK(with_by == text +
+                       "signed-by: 2134000001-340104-000007 340104-000002 "
+                       "0123456789ABCDEF,FEDCBA9876543210\n"
+                       "signed-by: 2134000002-340104-000003 340104-000009 "
+                       "0123456789ABCDEF\n");
+  Result<trust::ReceiptStatement> pby = trust::ParseReceipt(with_by);
+  REQUIRE(pby.ok());
+  REQUIRE(pby->signed_by.size() == 2);
+  CHECK(pby->signed_by[0].keys.size() == 2);
+  CHECK(pby->signed_by[1].cert == "340104-000009");
+  const std::string kShape =
+      "expected \"<bundle id> <certificate serial> <KEYID>[,<KEYID>]\", one "
+      "a bundle, in the order of their ids";
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"340104-000002 0123456789ABCDEF,FEDCBA",
+            "340104-000002 0123456789ABCDEF,"},
+           {"340104-000002 0123456789ABCDEF,FEDCBA9876543210",
+            "340104-000002 0123456789abcdef"},
+           {"2134000001-340104-000007 340104-000002",
+            "2134000001-340104-07 340104-000002"},
+           {"340104-000009", "340104-9"},
+           {"2134000002-340104-000003", "2134000001-340104-000007"}}) {
+    CHECK_MESSAGE(trust::ParseReceipt(Replace(with_by, from, to))
+                          .status()
+                          .message()
+                          .find(kShape) != std::string::npos,
+                  to);
+  }
   // A statement of one type is never read as another.
   CHECK(trust::ParseCert(text).status().message() ==
         "line 1: expected \"xjtrust/1 cert\"");

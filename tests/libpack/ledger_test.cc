@@ -25,6 +25,7 @@ AcceptedBundle Row(std::uint64_t seq) {
   b.period = "2026-09-30";
   b.created = "2026-09-21T10:00:00Z";
   b.signers = "clerk 0123456789ABCDEF";
+  b.by = {"340102-000001", "2027-09-30T23:59:59Z", "0123456789ABCDEF"};
   return b;
 }
 
@@ -78,13 +79,61 @@ TEST_CASE("the ledger's rows are a hash chain, checked at every opening") {
           "row 2 is missing (the next is row 3");
   damaged("UPDATE accepted SET taken_as='copy' WHERE n=3",
           "row 3 (bundle 2134000000-340102-000003) does not follow");
+  // Who signed a row is part of it: a certificate swapped in is seen.
+  damaged("UPDATE accepted SET cert='340102-000009' WHERE n=1",
+          "row 1 (bundle 2134000000-340102-000001) does not follow");
+  damaged("UPDATE accepted SET keys='FEDCBA9876543210' WHERE n=3",
+          "row 3 (bundle 2134000000-340102-000003) does not follow");
   damaged("UPDATE meta SET value='2' || value WHERE key='format'",
-          "its format is \"22\", and this xjpack reads format 2");
+          "its format is \"23\", and this xjpack reads format 3");
   damaged("UPDATE meta SET value='soon' WHERE key='high-water-mark'",
           "its high-water mark \"soon\" is not a UTC time");
   damaged("DELETE FROM meta WHERE key='format'", "it names no format");
   damaged("ALTER TABLE accepted DROP COLUMN link",
           "its rows are not a ledger's (no such column: link)");
+}
+
+TEST_CASE("the ledger remembers who signed what each sender sent") {
+  test::TempDir dir;
+  Home home{dir / "home"};
+  REQUIRE(os::MakeDirectories(home.root, 0700).ok());
+  Result<Ledger> l = Ledger::Open(home);
+  REQUIRE(l.ok());
+  AcceptedBundle one = Row(1), two = Row(2), copy = Row(3), held = Row(4);
+  two.created = "2026-09-22T10:00:00Z";
+  two.by.cert = "340102-000002";
+  copy.created = "2026-09-23T10:00:00Z";
+  copy.by.cert = "340102-000003";
+  copy.taken_as = "copy";
+  held.sender = "3134000000";
+  held.id = "3134000000-340102-000004";
+  held.signers = "held in 340102-3401-000001";
+  held.taken_as = "held";
+  REQUIRE(l->AcceptAll({one, two, copy, held}, kClock).ok());
+  // The newest other bundle made no later than the one asked about; a
+  // copy is never what a sender delivered.
+  auto last = l->LastSignedBy("2134000000", "2134000000-340102-000009",
+                              "2026-09-30T00:00:00Z");
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->id == "2134000000-340102-000002");
+  CHECK((*last)->by.cert == "340102-000002");
+  last = l->LastSignedBy("2134000000", "2134000000-340102-000002",
+                         "2026-09-22T10:00:00Z");
+  REQUIRE(last.ok());
+  CHECK((*last)->id == "2134000000-340102-000001");
+  last = l->LastSignedBy("2134000000", "x", "2026-09-01T00:00:00Z");
+  REQUIRE(last.ok());
+  CHECK_FALSE(last->has_value());
+  // What a bundle brought with it, for its receipt.
+  auto in = l->HeldIn("340102-3401-000001");
+  REQUIRE(in.ok());
+  REQUIRE(in->size() == 1);
+  CHECK((*in)[0].first == "3134000000-340102-000004");
+  CHECK((*in)[0].second.keys == "0123456789ABCDEF");
+  in = l->HeldIn("2134000000-340102-000001");
+  REQUIRE(in.ok());
+  CHECK(in->empty());
 }
 
 }  // namespace

@@ -167,6 +167,10 @@ std::string RemedyHint(const Status& status) {
           "if this office has agreed to take the period {} late, unpack it "
           "with --accept-period {}",
           arg, arg);
+    case Remedy::kRevokeOldCertificate:
+      return "if the new certificate is the sender's own, its issuer revokes "
+             "the old one ('xjpack cert revoke SERIAL --reason superseded') "
+             "and its next bundle carries the list";
     case Remedy::kRestoreLedger:
       return "keep the damaged ledger aside for the inquiry, and restore it "
              "from the office's bundles and receipts as xjpack-trust(5), "

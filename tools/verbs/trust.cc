@@ -665,14 +665,23 @@ int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
       json += fmt::format(
           "{}{{\"bundle\":{},\"received\":{},\"taken_as\":{},\"by\":{},"
           "\"signer\":{},"
-          "\"outbox_cleared\":{},\"counter_restored\":{},\"next_seq\":{}}}",
+          "\"outbox_cleared\":{},\"counter_restored\":{},\"next_seq\":{},"
+          "\"held_only\":{}}}",
           json.size() > 1 ? "," : "", JsonString(rc.bundle),
           JsonString(rc.received), JsonString(rc.taken_as), JsonString(rc.by),
           JsonString(r->signer), r->outbox_cleared ? "true" : "false",
-          r->counter_restored ? "true" : "false", r->next_seq);
+          r->counter_restored ? "true" : "false", r->next_seq,
+          r->held_only ? "true" : "false");
       continue;
     }
-    if (rc.taken_as == "copy") {
+    if (r->held_only) {
+      cli.Info(fmt::format(
+          "{}: {}'s bundle, {} by {} at {} (signed by {}); it held this "
+          "office's:",
+          rc.bundle, rc.sender,
+          rc.taken_as == "copy" ? "read as a copy" : "received", rc.by,
+          rc.received, r->signer));
+    } else if (rc.taken_as == "copy") {
       cli.Info(fmt::format(
           "{}: a copy read by {} at {} (signed by {}); not the delivery: {} "
           "has not acknowledged it",
@@ -689,6 +698,7 @@ int RunReceipt(Cli& cli, const std::vector<std::string>& args) {
           "seq {}",
           rc.recipient, r->next_seq));
     }
+    for (const std::string& l : r->own_bundles) cli.Info("  " + l);
     for (const std::string& l : r->learned) cli.Info("  learned " + l);
   }
   if (cli.flags.json) {

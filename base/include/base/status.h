@@ -72,7 +72,8 @@ enum class Remedy : std::uint8_t {
   kVerifyInOffice,         ///< verify with the identity in an office home
   kRestoreLedger,          ///< restore the ledger (xjpack-trust(5) LEDGER)
   kAcceptPeriod,  ///< take a late period, once agreed (remedy_arg: period)
-  kAllowErrorsApproval,  ///< approve with the leader's reason for the errors
+  kAllowErrorsApproval,   ///< approve with the leader's reason for the errors
+  kRevokeOldCertificate,  ///< the issuer revokes a sender's old certificate
 };
 
 /// Stable, lowercase, hyphenated name of a code ("wrong-passphrase"), used in

@@ -113,6 +113,15 @@ struct ReceiptStatement {
   /// THE LEDGER).
   std::uint64_t ledger_rows = 0;
   std::string ledger_link;
+  /// Who signed the bundle and each bundle it holds that the office took
+  /// in with it ("signed-by: <bundle id> <certificate serial>
+  /// <KEYID>[,<KEYID>]"), by bundle id: so that a school can see what was
+  /// sent in its name.
+  struct SignedBy {
+    std::string bundle, cert;
+    std::vector<std::string> keys;
+  };
+  std::vector<SignedBy> signed_by;
 };
 Result<ReceiptStatement> ParseReceipt(std::string_view text);
 std::string SerializeReceipt(const ReceiptStatement& receipt);

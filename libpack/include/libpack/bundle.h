@@ -210,6 +210,8 @@ struct BundleReport {
   /// With "chain": the revocation lists it was judged with, the newest of
   /// each issuer (this office's, its chain's, its holders').
   std::vector<trust::VerifiedCrl> crls;
+  /// With "chain": the sender's certificate (serial, not-after).
+  std::string sender_cert, sender_cert_end;
   std::uint64_t payload_bytes = 0;  ///< plaintext checked (complete level)
   std::uint64_t files = 0;          ///< bag files checked (complete level)
   /// For a merged bundle checked complete: every school it holds, each
@@ -239,6 +241,8 @@ struct TrustSource {
 /// The signatures that counted, as the ledger records them ("clerk
 /// 0123..., leader 4567...").
 std::string Signers(const BundleReport& report);
+/// Its sender's certificate and the keys whose signatures counted.
+SignedBy SignedByOf(const BundleReport& report);
 
 /// What is on the stick, without secrets and without failing on what is
 /// missing or unknown (volumes elsewhere, unknown signers, a chain that does
@@ -323,7 +327,7 @@ struct UnpackResult {
   /// For a merged bundle: every bundle it holds, at every depth (statement
   /// and its SHA-256), as the check found them (before the ledger's
   /// filtering out of those it had seen).
-  std::vector<std::pair<formats::trust::BundleStatement, std::string>> held;
+  std::vector<HeldStatement> held;
 };
 
 Result<UnpackResult> Unpack(const UnpackRequest& request);

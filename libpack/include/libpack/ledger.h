@@ -43,10 +43,19 @@ struct Admission {
   std::vector<std::string> warnings;  ///< e.g. bundles missing between
 };
 
+/// Who signed a bundle: its sender's certificate and the keys whose
+/// signatures counted.
+struct SignedBy {
+  std::string cert;      ///< its serial ("" when trusted by keys given)
+  std::string cert_end;  ///< the certificate's not-after
+  std::string keys;      ///< the key ids, sorted, separated by spaces
+};
+
 struct AcceptedBundle {
   std::string id, sender, recipient, sha256, kind, period, created;
   std::uint64_t seq = 0;
-  std::string signers;          ///< "clerk KEYID, leader KEYID"
+  std::string signers;  ///< "clerk KEYID, leader KEYID"
+  SignedBy by;
   std::string override_reason;  ///< e.g. --accept-seq-jump, logged
   /// "intake" (this office's delivery), "held" (inside an intake) or
   /// "copy" (read as a copy-to office: never intake, never counted).
@@ -58,8 +67,16 @@ struct AcceptedBundle {
 AcceptedBundle AcceptedFrom(const formats::trust::BundleStatement& statement,
                             std::string sha256, std::string signers);
 
-/// A statement and its SHA-256, as bundles held in another are listed.
-using HeldStatement = std::pair<formats::trust::BundleStatement, std::string>;
+/// A statement, its SHA-256 and who signed it, as bundles held in another
+/// are listed.
+struct HeldStatement {
+  formats::trust::BundleStatement statement;
+  std::string sha256;
+  SignedBy by;
+};
+
+/// The ledger's row for a held bundle.
+AcceptedBundle AcceptedFrom(const HeldStatement& held, std::string signers);
 
 class Ledger {
  public:
@@ -89,6 +106,22 @@ class Ledger {
   /// bundles of one stream's seq differ.
   Result<std::vector<HeldStatement>> NewHeld(
       const std::vector<HeldStatement>& held) const;
+
+  /// A sender's newest bundle this office took in (as intake or held, not
+  /// as a copy) that names its certificate, other than bundle `id` and
+  /// made no later than `created`: who signed it, its id, when it was made.
+  struct LastSigned {
+    SignedBy by;
+    std::string id, created;
+  };
+  Result<std::optional<LastSigned>> LastSignedBy(
+      const std::string& sender, const std::string& id,
+      const std::string& created) const;
+
+  /// The bundles recorded as held in bundle `id` (taken in with it), with
+  /// who signed each, by id.
+  Result<std::vector<std::pair<std::string, SignedBy>>> HeldIn(
+      const std::string& id) const;
 
   /// Records an accepted bundle, raises the high-water mark to its created
   /// time (never past clock + 24 h) and writes the audit log: one

@@ -188,6 +188,12 @@ struct ReceiptResult {
   std::uint64_t next_seq = 0;        ///< the stream's next seq after this
   std::vector<std::string> learned;  ///< roots and CRLs added to the store
   std::vector<std::string> warnings;
+  /// The receipt's signed-by lines of this office's own bundles, for
+  /// people: "<bundle> signed under its certificate <serial> with key ...".
+  std::vector<std::string> own_bundles;
+  /// The receipt acknowledges another office's bundle, which held this
+  /// office's (read, nothing else changes).
+  bool held_only = false;
 };
 
 /// Takes a receipt folder (receipt.stmt, its signatures, chain/) that came

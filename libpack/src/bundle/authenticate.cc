@@ -449,6 +449,8 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
   XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice office,
                       v.Office(st.sender, st.sender_ref, certs));
+  r->sender_cert = office.cert.serial;
+  r->sender_cert_end = office.cert.not_after;
   for (const auto& [issuer, c] : v.crls()) {
     r->crls.push_back(c);
     if (source.crls_seen != nullptr) source.crls_seen->Offer(c);
@@ -570,6 +572,8 @@ Result<BundleReport> Authenticate(const Inventory& inv,
   r.chain_codes = std::move(chain_report.chain_codes);
   r.chain_levels = std::move(chain_report.chain_levels);
   r.crls = std::move(chain_report.crls);
+  r.sender_cert = std::move(chain_report.sender_cert);
+  r.sender_cert_end = std::move(chain_report.sender_cert_end);
   r.addressed = chain_report.addressed;
   for (std::string& w : chain_report.warnings)
     r.warnings.push_back(std::move(w));

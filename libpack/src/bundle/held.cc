@@ -36,7 +36,7 @@ using keys::Sha512Hex;
 struct ChildResult {
   Status status = Status::Ok();
   std::vector<HeldSchool> out;
-  std::vector<std::pair<ft::BundleStatement, std::string>> bundles;
+  std::vector<HeldStatement> bundles;
   std::uint64_t records = 0;
   std::vector<Leaf> leaves;  // the schools' registries below it
 };
@@ -52,7 +52,7 @@ struct Held {
   const PathHashes& manifest;
   const TrustSource& trust;
   std::vector<HeldSchool>* out;
-  std::vector<std::pair<ft::BundleStatement, std::string>>* bundles;
+  std::vector<HeldStatement>* bundles;
   CountCache* counts;
   bool parallel;  // the children of the first holder with many (below
                   // here) may be checked on a thread a core
@@ -189,7 +189,8 @@ Status VerifyChild(const Held& h, const std::string& prefix,
                  "{}: the held bag holds {}, its statement says {}", where,
                  bagit::Oxum(octets, files.size()), st.bag_oxum);
   }
-  if (h.bundles != nullptr) h.bundles->push_back({st, r->statement_sha256});
+  if (h.bundles != nullptr)
+    h.bundles->push_back({st, r->statement_sha256, SignedByOf(*r)});
   if (!st.children.empty()) {
     // What it holds is judged with the lists it was judged with too.
     TrustSource below = HeldTrust(h.trust, *r, nullptr);
@@ -401,8 +402,7 @@ Status VerifyHeldAt(const Held& h, const std::string& prefix,
 // children before (`early`, if any) and the school counts read so far.
 Result<std::vector<HeldSchool>> VerifyHeldIn(
     const std::string& bag_dir, const ft::BundleStatement& holder,
-    const TrustSource& trust,
-    std::vector<std::pair<ft::BundleStatement, std::string>>* held,
+    const TrustSource& trust, std::vector<HeldStatement>* held,
     CountCache* counts, std::vector<std::optional<ChildResult>>* early) {
   // The bag's manifest is what the children not checked yet are held to.
   std::vector<std::pair<std::string, std::string>> lines;
@@ -424,10 +424,10 @@ Result<std::vector<HeldSchool>> VerifyHeldIn(
 
 }  // namespace
 
-Result<std::vector<HeldSchool>> VerifyHeld(
-    const std::string& bag_dir, const ft::BundleStatement& holder,
-    const TrustSource& trust,
-    std::vector<std::pair<ft::BundleStatement, std::string>>* held) {
+Result<std::vector<HeldSchool>> VerifyHeld(const std::string& bag_dir,
+                                           const ft::BundleStatement& holder,
+                                           const TrustSource& trust,
+                                           std::vector<HeldStatement>* held) {
   CountCache counts;
   return VerifyHeldIn(bag_dir, holder, trust, held, &counts, nullptr);
 }
@@ -731,7 +731,7 @@ void HeldCheck::Written(std::string_view path, std::string_view sha512,
 }
 
 Result<std::vector<HeldSchool>> HeldCheck::Finish(
-    std::vector<std::pair<ft::BundleStatement, std::string>>* held) {
+    std::vector<HeldStatement>* held) {
   Impl& m = *impl_;
   m.QueueAhead();
   m.Close();

@@ -30,9 +30,7 @@ namespace xj::pack::bundle {
 /// `held` when given, for the ledger's nested streams.
 Result<std::vector<HeldSchool>> VerifyHeld(
     const std::string& bag_dir, const formats::trust::BundleStatement& holder,
-    const TrustSource& trust,
-    std::vector<std::pair<formats::trust::BundleStatement, std::string>>* held =
-        nullptr);
+    const TrustSource& trust, std::vector<HeldStatement>* held = nullptr);
 
 /// VerifyHeld, begun while the bag is still being extracted: each child
 /// the holder lists is checked, on a thread of its own, as soon as every
@@ -70,8 +68,7 @@ class HeldCheck {
   /// Once the whole bag is extracted and its manifest checked: waits for
   /// the children begun, then as VerifyHeld.
   Result<std::vector<HeldSchool>> Finish(
-      std::vector<std::pair<formats::trust::BundleStatement, std::string>>*
-          held = nullptr);
+      std::vector<HeldStatement>* held = nullptr);
   /// Wall seconds spent checking children while the bag was extracted.
   double early_seconds() const;
 

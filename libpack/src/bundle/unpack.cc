@@ -16,6 +16,7 @@
 #include "bundle/volumes.h"
 #include "formats/bagit.h"
 #include "libpack/bundle.h"
+#include "libpack/key_changes.h"
 #include "libpack/ledger.h"
 #include "libpack/media.h"
 #include "libpack/office.h"
@@ -82,6 +83,20 @@ Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
   }
   rc.ledger_rows = static_cast<std::uint64_t>(req.ledger->head().n);
   rc.ledger_link = req.ledger->head().link;
+  // Who signed it, and each bundle taken in with it: a school reading the
+  // receipt sees what was sent in its name.
+  auto signed_line = [](const std::string& id, const SignedBy& by) {
+    ft::ReceiptStatement::SignedBy s{id, by.cert, {}};
+    for (std::string_view k : ft::SplitSpaces(by.keys)) s.keys.emplace_back(k);
+    return s;
+  };
+  if (SignedBy by = SignedByOf(r); !by.cert.empty() && !by.keys.empty())
+    rc.signed_by.push_back(signed_line(st.id, by));
+  XJ_ASSIGN_OR_RETURN(auto held, req.ledger->HeldIn(st.id));
+  for (const auto& [id, by] : held) {
+    if (!by.cert.empty() && !by.keys.empty())
+      rc.signed_by.push_back(signed_line(id, by));
+  }
   std::string text = ft::SerializeReceipt(rc);
   XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice own,
                       store->OwnCertificate({os::FormatUtc(clock), false}));
@@ -126,11 +141,10 @@ Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
 
 // After the bag is in place: the ledger records the bundle (one
 // transaction), then the recipient signs its receipt.
-Status Record(
-    const UnpackRequest& req, const BundleReport& r, std::int64_t clock,
-    UnpackResult* out,
-    const std::vector<std::pair<ft::BundleStatement, std::string>>& held,
-    const pack::trust::CrlsSeen& seen) {
+Status Record(const UnpackRequest& req, const BundleReport& r,
+              std::int64_t clock, UnpackResult* out,
+              const std::vector<HeldStatement>& held,
+              const pack::trust::CrlsSeen& seen) {
   if (req.ledger == nullptr) {
     out->crls = seen.Newest();  // for the merge that takes it
     return Status::Ok();
@@ -141,12 +155,13 @@ Status Record(
   const ft::BundleStatement& st = r.statement;
   bool copy = IsCopy(req, st);
   std::vector<AcceptedBundle> all;
-  for (const auto& [n, sha] : held) {
+  for (const HeldStatement& h : held) {
     if (copy) break;
-    all.push_back(AcceptedFrom(n, sha, "held in " + r.statement.id));
+    all.push_back(AcceptedFrom(h, "held in " + r.statement.id));
     all.back().taken_as = "held";
   }
   AcceptedBundle b = AcceptedFrom(st, r.statement_sha256, Signers(r));
+  b.by = SignedByOf(r);
   b.override_reason = req.seq_jump_override;
   if (!req.late_period.empty() && st.period == req.late_period) {
     b.override_reason +=
@@ -196,7 +211,41 @@ std::string Signers(const BundleReport& r) {
   return fmt::format("{}", fmt::join(signers, ", "));
 }
 
+SignedBy SignedByOf(const BundleReport& r) {
+  SignedBy by;
+  by.cert = r.sender_cert;
+  by.cert_end = r.sender_cert_end;
+  std::set<std::string> keys;
+  for (const SignatureReport& s : r.signatures) {
+    if (s.valid) keys.insert(s.key_id);
+  }
+  by.keys = fmt::format("{}", fmt::join(keys, " "));
+  return by;
+}
+
 namespace {
+
+// Who signed what it brings, against what this office took in before: a
+// new certificate or key is shown; under --strict a new certificate while
+// the old one still counts is refused. (A copy is only read; `held`: the
+// held bundles new to the ledger.)
+Status NoticeKeyChanges(const UnpackRequest& req, BundleReport* r,
+                        const std::vector<HeldStatement>& held,
+                        const pack::trust::CrlsSeen& seen) {
+  if (req.ledger == nullptr || IsCopy(req, r->statement)) return Status::Ok();
+  std::vector<HeldStatement> all = held;
+  all.push_back({r->statement, r->statement_sha256, SignedByOf(*r)});
+  XJ_ASSIGN_OR_RETURN(std::vector<KeyChange> changes,
+                      FindKeyChanges(*req.ledger, all, seen.Newest()));
+  for (const KeyChange& k : changes) {
+    if (req.trust.strict && !k.excused) {
+      return Error(Code::kRejected, "{}: refused (strict)", k.message)
+          .WithRemedy(Remedy::kRevokeOldCertificate);
+    }
+    r->warnings.push_back(k.message);
+  }
+  return Status::Ok();
+}
 
 // The key that would sign the receipt is certified for this office: checked
 // before anything is recorded.
@@ -272,12 +321,13 @@ Result<UnpackResult> CompleteInterrupted(const UnpackRequest& req,
   }
   UnpackResult out;
   // The held bundles too, as the interrupted run would have.
-  std::vector<std::pair<ft::BundleStatement, std::string>> held;
+  std::vector<HeldStatement> held;
   if (!r.statement.children.empty() && req.trust.store != nullptr) {
     XJ_ASSIGN_OR_RETURN(out.schools,
                         VerifyHeld(final_dir, r.statement, held_trust, &held));
     XJ_ASSIGN_OR_RETURN(held, req.ledger->NewHeld(held));
   }
+  XJ_RETURN_IF_ERROR(NoticeKeyChanges(req, &r, held, seen));
   XJ_RETURN_IF_ERROR(Record(req, r, clock, &out, held, seen));
   out.report = std::move(r);
   out.bag_dir = final_dir;
@@ -301,7 +351,7 @@ struct Settled {
   std::vector<HeldSchool> schools;
   // The bundles held at every depth, as checked; of those, the ones new to
   // the ledger.
-  std::vector<std::pair<ft::BundleStatement, std::string>> held, fresh;
+  std::vector<HeldStatement> held, fresh;
   double held_seconds = 0, held_beyond = 0, flush_seconds = 0;
 };
 
@@ -353,14 +403,13 @@ Result<Settled> FlushAndCheckHeld(const UnpackRequest& req,
 // The children a merged bundle holds that this office had accepted
 // before (in an earlier bundle of the stream, or directly): re-sent, so
 // that nobody counts them twice without being told.
-void ReportResent(
-    const ft::BundleStatement& st,
-    const std::vector<std::pair<ft::BundleStatement, std::string>>& held,
-    const std::vector<std::pair<ft::BundleStatement, std::string>>& fresh,
-    std::vector<std::string>* warnings) {
+void ReportResent(const ft::BundleStatement& st,
+                  const std::vector<HeldStatement>& held,
+                  const std::vector<HeldStatement>& fresh,
+                  std::vector<std::string>* warnings) {
   if (fresh.size() == held.size()) return;
   std::set<std::string> is_new;
-  for (const auto& f : fresh) is_new.insert(f.first.id);
+  for (const auto& f : fresh) is_new.insert(f.statement.id);
   std::vector<std::string> again;
   for (const ft::Child& c : st.children) {
     if (is_new.count(c.id) == 0) again.push_back(c.id);
@@ -507,6 +556,7 @@ Result<UnpackResult> Unpack(const UnpackRequest& req) {
   XJ_ASSIGN_OR_RETURN(Settled settled,
                       FlushAndCheckHeld(req, r, held_trust, quarantine, bag,
                                         early ? &*early : nullptr));
+  XJ_RETURN_IF_ERROR(NoticeKeyChanges(req, &r, settled.fresh, seen));
   XJ_RETURN_IF_ERROR(os::RenameNoReplace(bag, final_dir));
   made_output.keep = true;
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));

@@ -142,6 +142,8 @@ enum class Rule : std::uint8_t {
   kMergeTransferInMissing,
   kMergeTransferOutMissing,
   kMergeMissing,
+  kMergeCertChanged,
+  kMergeKeyChanged,
 
   kCount  // not a rule: how many there are
 };
