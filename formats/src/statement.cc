@@ -262,6 +262,7 @@ const std::vector<LabelRule>& BundleLabels() {
       {"audit", L::kOptional},
       {"audit-rule", L::kRepeatedOptional},
       {"audit-silent", L::kRepeatedOptional},
+      {"audit-changed", L::kRepeatedOptional},
       {"crl", L::kRepeatedOptional},
   };
   return kRules;
@@ -399,6 +400,10 @@ Result<BundleStatement> ParseBundle(std::string_view text) {
       if (!IsOfficeCode(v)) return bad("an office code");
       if (!b.audit) return bad("an audit line before it");
       b.audit->silent.push_back(v);  // sorted and distinct, as every list
+    } else if (f.label == "audit-changed") {
+      if (!IsOfficeCode(v)) return bad("an office code");
+      if (!b.audit) return bad("an audit line before it");
+      b.audit->changed.push_back(v);
     } else if (f.label == "crl") {
       std::vector<std::string_view> p = SplitSpaces(v);
       CrlRef c;
@@ -502,6 +507,9 @@ std::string SerializeBundle(const BundleStatement& b) {
     std::vector<std::string> silent = b.audit->silent;
     std::sort(silent.begin(), silent.end());
     for (const std::string& c : silent) add("audit-silent", c);
+    std::vector<std::string> changed = b.audit->changed;
+    std::sort(changed.begin(), changed.end());
+    for (const std::string& c : changed) add("audit-changed", c);
   }
   std::vector<std::string> crls;
   for (const CrlRef& c : b.crls)

@@ -69,6 +69,10 @@ class AuditSink final : public registry::FindingSink {
     auto& [e, w] = by_rule[std::string(registry::RuleId(f.rule))];
     (error ? e : w)++;
     if (f.rule == registry::Rule::kMergeMissing) silent.insert(f.value);
+    if (f.rule == registry::Rule::kMergeCertChanged ||
+        f.rule == registry::Rule::kMergeKeyChanged) {
+      changed.insert(f.value);
+    }
     findings.push_back({error, f.file, f.line, f.field,
                         std::string(registry::RuleId(f.rule)), f.message,
                         f.value});
@@ -76,11 +80,15 @@ class AuditSink final : public registry::FindingSink {
   std::uint64_t errors = 0, warnings = 0;
   std::vector<formats::audit::Finding> findings;
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_rule;
-  std::set<std::string> silent;
+  std::set<std::string> silent, changed;
 
   // What the statement signs of the audit.
   ft::AuditSummary Summary() const {
-    ft::AuditSummary s{errors, warnings, {}, {silent.begin(), silent.end()}};
+    ft::AuditSummary s{errors,
+                       warnings,
+                       {},
+                       {silent.begin(), silent.end()},
+                       {changed.begin(), changed.end()}};
     for (const auto& [rule, n] : by_rule)
       s.rules.push_back({rule, n.first, n.second});
     return s;

@@ -118,6 +118,10 @@ err_has "and that certificate was neither revoked nor expired: whoever holds the
 C5=c5/XJ/340111-3401-000002
 grep -qx "audit-rule: merge.cert-changed 1 0" "$C5/bundle.stmt" ||
   fail "the merge's statement does not sign the certificate change"
+grep -qx "audit-changed: 2134003000" "$C5/bundle.stmt" ||
+  fail "the merge's statement does not name the school whose certificate changed"
+expect 0 "" "$XJ" verify "$C5" --home city
+out_has "signs anew:  2134003000 (another certificate or key)"
 # The city is shown it when it takes the bundle in, from its own ledger.
 cp -a city city-strict
 # (strict, it refuses the audit's error first)
@@ -148,6 +152,7 @@ U3=p3/XJ/3401-340000-000003.unapproved
 expect 1 "a leader approves it only by giving the reason" \
   "$XJ" approve "$U3" -k city-leader1.key --yes --home city $PW
 out_has "  error    merge.cert-changed × 1"
+out_has "signs anew:  2134003000"
 expect 0 "" "$XJ" approve "$U3" -k city-leader1.key --yes --allow-errors "已电话核实" --home city $PW
 cp province/ledger.sqlite ledger.before
 expect 1 "school 2134003000 now signs with key" \

@@ -693,7 +693,7 @@ out_has "  error    merge.transfer-in-missing × 1"
 out_has "  warning  merge.missing × 1"
 out_has "sent nothing: 3434000000"
 expect 0 "" "$XJ" inspect "$M7" --home city --json
-out_has '"audit":{"errors":1,"warnings":1,"rules":[{"rule":"merge.missing","errors":0,"warnings":1},{"rule":"merge.transfer-in-missing","errors":1,"warnings":0}],"sent_nothing":["3434000000"]}'
+out_has '"audit":{"errors":1,"warnings":1,"rules":[{"rule":"merge.missing","errors":0,"warnings":1},{"rule":"merge.transfer-in-missing","errors":1,"warnings":0}],"sent_nothing":["3434000000"],"signs_anew":[]}'
 # The reverse: the senior school records a transfer in from the junior
 # school, which records no transfer out; and one primary student is also
 # registered at the junior school (packed with --allow-errors, as its own

@@ -39,7 +39,8 @@ trust::BundleStatement Sample() {
       3,
       2,
       {{"merge.missing", 0, 2}, {"students.id-duplicate", 3, 0}},
-      {"3401020003", "3401020004"}};
+      {"3401020003", "3401020004"},
+      {"3401020009"}};
   b.crls = {{"340100", 3, kH64}};
   return b;
 }
@@ -80,6 +81,7 @@ const char kSampleText[] =
     "audit-rule: students.id-duplicate 3 0\n"
     "audit-silent: 3401020003\n"
     "audit-silent: 3401020004\n"
+    "audit-changed: 3401020009\n"
     "crl: 340100 3 "
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
 
@@ -158,6 +160,8 @@ TEST_CASE("a merged bundle's audit: with its children, counted by rule") {
       "line 27: repeated \"audit-silent\" lines must be sorted and distinct");
   Refused(Replace(good, "audit-silent: 3401020004", "audit-silent: nobody"),
           "line 27: audit-silent: expected an office code");
+  Refused(Replace(good, "audit-changed: 3401020009", "audit-changed: x"),
+          "line 28: audit-changed: expected an office code");
 }
 
 TEST_CASE("the minimal statement: optional lines absent") {

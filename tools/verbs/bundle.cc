@@ -222,13 +222,17 @@ std::string AuditText(const ft::BundleStatement& st) {
   if (!a.silent.empty()) {
     out += fmt::format("sent nothing: {}\n", fmt::join(a.silent, ", "));
   }
+  if (!a.changed.empty()) {
+    out += fmt::format("signs anew:  {} (another certificate or key)\n",
+                       fmt::join(a.changed, ", "));
+  }
   return out;
 }
 
 std::string JsonAudit(const ft::BundleStatement& st) {
   if (!st.audit) return "null";
   const ft::AuditSummary& a = *st.audit;
-  std::string rules, silent;
+  std::string rules, silent, changed;
   for (const ft::AuditRuleCount& r : a.rules) {
     rules += fmt::format("{}{{\"rule\":{},\"errors\":{},\"warnings\":{}}}",
                          rules.empty() ? "" : ",", JsonString(r.rule), r.errors,
@@ -236,9 +240,12 @@ std::string JsonAudit(const ft::BundleStatement& st) {
   }
   for (const std::string& c : a.silent)
     silent += (silent.empty() ? "" : ",") + JsonString(c);
+  for (const std::string& c : a.changed)
+    changed += (changed.empty() ? "" : ",") + JsonString(c);
   return fmt::format(
-      "{{\"errors\":{},\"warnings\":{},\"rules\":[{}],\"sent_nothing\":[{}]}}",
-      a.errors, a.warnings, rules, silent);
+      "{{\"errors\":{},\"warnings\":{},\"rules\":[{}],\"sent_nothing\":[{}],"
+      "\"signs_anew\":[{}]}}",
+      a.errors, a.warnings, rules, silent, changed);
 }
 
 std::string JsonStatement(const pack::BundleReport& r) {

@@ -82,6 +82,9 @@ struct AuditSummary {
   std::uint64_t errors = 0, warnings = 0;
   std::vector<AuditRuleCount> rules;  ///< sorted by rule id
   std::vector<std::string> silent;    ///< office codes, sorted
+  /// Senders whose certificate or keys changed (merge.cert-changed,
+  /// merge.key-changed), sorted.
+  std::vector<std::string> changed;
 };
 
 struct BundleStatement {
