@@ -463,6 +463,87 @@ std::string SerializeCrl(const CrlStatement& c) {
   return SerializeStatement(st);
 }
 
+// ---- schools ----
+
+namespace {
+const std::vector<LabelRule>& SchoolsLabels() {
+  static const std::vector<LabelRule> kRules = {
+      {"issuer", L::kOne}, {"issuer-key", L::kRepeated},
+      {"county", L::kOne}, {"version", L::kOne},
+      {"issued", L::kOne}, {"school", L::kRepeatedOptional},
+  };
+  return kRules;
+}
+}  // namespace
+
+std::string SchoolsId(std::string_view county, std::uint64_t version) {
+  return fmt::format("schools-{}-{}", county, version);
+}
+
+Result<SchoolsStatement> ParseSchools(std::string_view text) {
+  XJ_ASSIGN_OR_RETURN(Statement st,
+                      ParseStatement(text, "schools", SchoolsLabels()));
+  SchoolsStatement s;
+  for (const Field& f : st.fields) {
+    const std::string& v = f.value;
+    if (f.label == "issuer") {
+      if (v.size() != 6 || !IsDigits(v) || !v.ends_with("0000"))
+        return Bad(f, "the province office's code (six digits ending 0000)");
+      s.issuer = v;
+    } else if (f.label == "issuer-key") {
+      if (!IsKeyId(v)) return Bad(f, "a key id (16 uppercase hex digits)");
+      s.issuer_keys.push_back(v);
+    } else if (f.label == "county") {
+      if (v.size() != 6 || !IsDigits(v) || v.ends_with("00") ||
+          v.substr(0, 2) != s.issuer.substr(0, 2)) {
+        return Bad(f, "a county's code (six digits) of the issuer's province");
+      }
+      s.county = v;
+    } else if (f.label == "version") {
+      if (!ParseNumber(v, &s.version) || s.version == 0)
+        return Bad(f, "a number from 1");
+    } else if (f.label == "issued") {
+      if (!IsUtcTime(v)) return Bad(f, "a UTC time YYYY-MM-DDTHH:MM:SSZ");
+      s.issued = v;
+    } else if (f.label == "school") {
+      constexpr std::string_view kShape =
+          "\"<school code> <type> <name>\": ten digits of the province, the "
+          "code's first two digits, a name; by code, each once";
+      // The name is the rest of the line, and may hold spaces.
+      std::vector<std::string_view> p = SplitSpaces(v);
+      if (p.size() < 3) return Bad(f, kShape);
+      SchoolEntry e{std::string(p[0]), std::string(p[1]),
+                    v.substr(p[0].size() + p[1].size() + 2)};
+      if (e.code.size() != 10 || !IsDigits(e.code) ||
+          e.type != e.code.substr(0, 2) ||
+          e.code.substr(2, 2) != s.county.substr(0, 2) ||
+          (!s.schools.empty() && !(s.schools.back().code < e.code))) {
+        return Bad(f, kShape);
+      }
+      s.schools.push_back(std::move(e));
+    }
+  }
+  return s;
+}
+
+std::string SerializeSchools(const SchoolsStatement& s) {
+  Statement st;
+  st.type = "schools";
+  Add(&st, "issuer", s.issuer);
+  std::vector<std::string> ik = s.issuer_keys;
+  std::sort(ik.begin(), ik.end());
+  for (std::string& k : ik) Add(&st, "issuer-key", std::move(k));
+  Add(&st, "county", s.county);
+  Add(&st, "version", std::to_string(s.version));
+  Add(&st, "issued", s.issued);
+  std::vector<SchoolEntry> schools = s.schools;
+  std::sort(schools.begin(), schools.end(),
+            [](const auto& a, const auto& b) { return a.code < b.code; });
+  for (const SchoolEntry& e : schools)
+    Add(&st, "school", fmt::format("{} {} {}", e.code, e.type, e.name));
+  return SerializeStatement(st);
+}
+
 // ---- receipt ----
 
 namespace {

@@ -7,6 +7,7 @@
 #include "base/bytes.h"
 #include "base/os.h"
 #include "formats/age_keys.h"
+#include "formats/csv.h"
 #include "libpack/home.h"
 #include "libpack/key_files.h"
 #include "libpack/ledger.h"
@@ -495,6 +496,12 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
                    ft::LevelName(c.level));
     }
   }
+  // A school's code must be on the province's list, under a county of
+  // the issuer's scope.
+  if (c.level == ft::Level::kSchool) {
+    XJ_RETURN_IF_ERROR(trust::CheckSchoolListed(store.school_lists(), c.subject,
+                                                within, c.issuer));
+  }
   std::string serial_issuer = req.by_root ? std::string("root") : c.issuer;
   std::vector<std::string> warnings;
   // A new certificate for an office that already has a valid one is
@@ -544,6 +551,14 @@ Result<IssueResult> IssueCertificate(const IssueRequest& req) {
     XJ_RETURN_IF_ERROR(WriteSignedText(req.output, t));
   for (const trust::SignedText& t : chain.crls)
     XJ_RETURN_IF_ERROR(WriteSignedText(req.output, t));
+  // The province's school lists within the new office's scope go down
+  // with its certificate.
+  if (c.level != ft::Level::kSchool) {
+    for (const std::string& sc : c.scope) {
+      for (const trust::SignedText& t : store.SchoolListsWithin(sc))
+        XJ_RETURN_IF_ERROR(WriteSignedText(req.output, t));
+    }
+  }
   XJ_RETURN_IF_ERROR(WriteSignedText(req.output, signed_cert));
   XJ_RETURN_IF_ERROR(os::SyncDirectory(req.output));
 
@@ -623,10 +638,23 @@ Result<InstallResult> InstallCertificates(const Home& home,
     }
   }
   for (const trust::SignedText& s : files.crls) keep.crls.push_back(s);
+  // The province's school lists that came with it, verified against the
+  // province office, newer than those held.
+  XJ_RETURN_IF_ERROR(v.AddSchools(files.schools, certs));
+  for (const trust::SignedText& s : files.schools) {
+    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
+    if (!list.ok()) return list.status().WithContext(s.name);
+    auto held = store.school_lists().find(list->county);
+    if (held == store.school_lists().end() ||
+        held->second.list.version < list->version) {
+      keep.schools.push_back(s);
+    }
+  }
   XJ_RETURN_IF_ERROR(store.Add(keep));
   InstallResult out;
   out.office = *best;
-  for (const auto* list : {&keep.roots, &keep.certs, &keep.crls}) {
+  for (const auto* list :
+       {&keep.roots, &keep.certs, &keep.crls, &keep.schools}) {
     for (const trust::SignedText& s : *list)
       out.added.push_back(os::BaseName(s.name));
   }
@@ -768,6 +796,130 @@ Result<RevokeResult> Revoke(const RevokeRequest& req) {
   return out;
 }
 
+Result<PublishSchoolsResult> PublishSchools(const PublishSchoolsRequest& req) {
+  XJ_RETURN_IF_ERROR(NeedTime(req.now));
+  if (req.key == nullptr)
+    return Status(Code::kInvalidArgument, "a signing key is required");
+  XJ_ASSIGN_OR_RETURN(TrustStore store, TrustStore::Open(req.home));
+  trust::VerifierOptions vo{os::FormatUtc(req.now), false};
+  XJ_ASSIGN_OR_RETURN(trust::TrustedOffice own, store.OwnCertificate(vo));
+  const ft::CertStatement& me = own.cert;
+  if (me.level != ft::Level::kProvince || !me.issue_policy) {
+    return Error(Code::kRejected,
+                 "only the province office publishes the school list, and "
+                 "this office is {}",
+                 me.subject);
+  }
+  auto mine = std::find_if(me.keys.begin(), me.keys.end(), [&](const auto& k) {
+    return k.key.key_id == req.key->key_id();
+  });
+  std::string key_id = KeyIdToString(req.key->key_id());
+  if (mine == me.keys.end())
+    return Error(Code::kBadKey, "key {} is not a key of {}", key_id,
+                 me.subject);
+  // Every row first, each named by its line.
+  XJ_ASSIGN_OR_RETURN(std::unique_ptr<formats::csv::Reader> r,
+                      formats::csv::Reader::Open(req.csv, req.csv));
+  XJ_ASSIGN_OR_RETURN(std::vector<std::string> header, r->ReadHeader());
+  const std::vector<std::string> want = {"school_code", "school_name",
+                                         "county_code", "school_type"};
+  std::vector<std::size_t> at;
+  for (const std::string& w : want) {
+    auto it = std::find(header.begin(), header.end(), w);
+    if (it == header.end()) {
+      return Error(Code::kMalformed, "{}:1: no column {} (expected {})",
+                   req.csv, w, fmt::join(want, ", "));
+    }
+    at.push_back(static_cast<std::size_t>(it - header.begin()));
+  }
+  std::string province = me.subject.substr(0, 2);
+  std::map<std::string, std::vector<ft::SchoolEntry>> by_county;
+  std::set<std::string> codes;
+  for (;;) {
+    XJ_ASSIGN_OR_RETURN(bool more, r->Next());
+    if (!more) break;
+    std::string code(r->fields()[at[0]]), name(r->fields()[at[1]]),
+        county(r->fields()[at[2]]), type(r->fields()[at[3]]);
+    auto bad = [&](std::string_view what) {
+      return Error(Code::kMalformed, "{}:{}: {}", req.csv, r->line(), what);
+    };
+    if (code.size() != 10 || !ft::IsDigits(code) ||
+        code.substr(2, 2) != province) {
+      return bad(
+          fmt::format("school_code \"{}\": expected ten digits of "
+                      "province {}",
+                      EscapeForDisplay(code), province));
+    }
+    if (type != code.substr(0, 2)) {
+      return bad(
+          fmt::format("school_type \"{}\": expected the code's first "
+                      "two digits, {}",
+                      EscapeForDisplay(type), code.substr(0, 2)));
+    }
+    if (county.size() != 6 || !ft::IsDigits(county) ||
+        county.substr(0, 2) != province || county.ends_with("00")) {
+      return bad(
+          fmt::format("county_code \"{}\": expected a county of "
+                      "province {} (six digits)",
+                      EscapeForDisplay(county), province));
+    }
+    if (name.empty() || name.find_first_of("\t\r\n") != std::string::npos)
+      return bad("school_name: expected a name on one line");
+    if (!codes.insert(code).second)
+      return bad(fmt::format("school {} is listed twice", code));
+    by_county[county].push_back({code, type, name});
+  }
+  PublishSchoolsResult out;
+  ChainFiles keep;
+  for (auto& [county, schools] : by_county) {
+    std::sort(schools.begin(), schools.end(),
+              [](const auto& a, const auto& b) { return a.code < b.code; });
+    ft::SchoolsStatement st;
+    st.issuer = me.subject;
+    st.issuer_keys = {key_id};
+    st.county = county;
+    st.issued = os::FormatUtc(req.now);
+    st.schools = schools;
+    auto held = store.school_lists().find(county);
+    if (held != store.school_lists().end()) {
+      const auto& old = held->second.list.schools;
+      if (old.size() == schools.size() &&
+          std::equal(old.begin(), old.end(), schools.begin(),
+                     [](const auto& a, const auto& b) {
+                       return a.code == b.code && a.name == b.name;
+                     })) {
+        ++out.unchanged;
+        continue;
+      }
+      st.version = held->second.list.version + 1;
+    }
+    std::string text = ft::SerializeSchools(st);
+    XJ_RETURN_IF_ERROR(ft::ParseSchools(text).status());
+    std::string id = ft::SchoolsId(county, st.version);
+    trust::SignedText s{SchoolsFileName(county, st.version), text, {}};
+    XJ_ASSIGN_OR_RETURN(std::string sig,
+                        trust::SignStatement(text, "schools", id, mine->role,
+                                             *req.key, req.now));
+    s.signatures.push_back(
+        {trust::SignatureFileName(s.name, req.key->key_id()), sig});
+    XJ_ASSIGN_OR_RETURN(trust::Judgement j,
+                        trust::JudgeSignatures(s, "schools", id, me.keys, ""));
+    XJ_RETURN_IF_ERROR(trust::MeetPolicyNamed(j.good, *me.issue_policy, [&] {
+      return fmt::format("the school list of county {}", county);
+    }));
+    keep.schools.push_back(s);
+    out.published.push_back({county, req.home.root + "/trust/" + s.name,
+                             st.version, schools.size()});
+  }
+  XJ_RETURN_IF_ERROR(store.Add(keep));
+  if (!req.output.empty()) {
+    XJ_RETURN_IF_ERROR(os::MakeDirectories(req.output, 0755));
+    for (const trust::SignedText& s : keep.schools)
+      XJ_RETURN_IF_ERROR(WriteSignedText(req.output, s));
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> LearnFromChain(const Home& home,
                                                 const ChainFiles& chain,
                                                 const std::string& now) {
@@ -806,9 +958,22 @@ Result<std::vector<std::string>> LearnFromChain(const Home& home,
     }
     if (crl->number > held) learned.crls.push_back(c);
   }
+  // The province's school lists, newer than those held, verified against
+  // the province office.
+  XJ_RETURN_IF_ERROR(v.AddSchools(chain.schools, certs));
+  for (const trust::SignedText& s : chain.schools) {
+    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
+    if (!list.ok()) continue;
+    auto held = store.school_lists().find(list->county);
+    if (held == store.school_lists().end() ||
+        held->second.list.version < list->version) {
+      learned.schools.push_back(s);
+    }
+  }
   XJ_RETURN_IF_ERROR(store.Add(learned));
   std::vector<std::string> out;
-  for (const auto* list : {&learned.roots, &learned.certs, &learned.crls}) {
+  for (const auto* list :
+       {&learned.roots, &learned.certs, &learned.crls, &learned.schools}) {
     for (const trust::SignedText& t : *list)
       out.push_back(os::BaseName(t.name));
   }

@@ -898,6 +898,45 @@ void Verifier::AddKnownCrl(VerifiedCrl crl) {
   }
 }
 
+Status CheckSchoolListed(const std::map<std::string, VerifiedSchools>& lists,
+                         std::string_view code,
+                         const std::vector<std::string>& scopes,
+                         std::string_view certifier) {
+  if (lists.empty()) return Status::Ok();
+  auto within = [&](const std::string& county) {
+    return std::any_of(scopes.begin(), scopes.end(),
+                       [&](const auto& s) { return county.starts_with(s); });
+  };
+  std::vector<std::string> held;  // the lists of counties within the scope
+  for (const auto& [county, v] : lists) {
+    const auto& schools = v.list.schools;
+    auto at = std::lower_bound(schools.begin(), schools.end(), code,
+                               [](const ft::SchoolEntry& e,
+                                  std::string_view c) { return e.code < c; });
+    bool listed = at != schools.end() && at->code == code;
+    if (within(county)) {
+      if (listed) return Status::Ok();
+      held.push_back(fmt::format("{} version {}", county, v.list.version));
+    } else if (listed) {
+      return Error(Code::kRejected,
+                   "school {} is on the province's school list under county "
+                   "{}, and {} certified it (scope {}): a school has one "
+                   "county",
+                   code, county, certifier, fmt::join(scopes, " "));
+    }
+  }
+  if (held.empty()) {
+    return Error(Code::kRejected,
+                 "this office holds no school list of the province for "
+                 "{}'s scope {}, so school {} cannot be checked",
+                 certifier, fmt::join(scopes, " "), code);
+  }
+  return Error(Code::kRejected,
+               "school {} is not on the province's school list (county {}): "
+               "{} certified a code no school has",
+               code, fmt::join(held, ", "), certifier);
+}
+
 void CrlsSeen::Offer(const VerifiedCrl& crl) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_issuer_.find(crl.crl.issuer);
@@ -910,6 +949,95 @@ std::vector<VerifiedCrl> CrlsSeen::Newest() const {
   std::vector<VerifiedCrl> out;
   for (const auto& [issuer, crl] : by_issuer_) out.push_back(crl);
   return out;
+}
+
+Result<TrustedOffice> Verifier::JudgeIssuedBy(
+    const SignedText& s, std::string_view type, const std::string& id,
+    const std::string& issuer_code, const std::vector<std::string>& issuer_keys,
+    const std::vector<SignedText>& certs, std::string_view refuses) const {
+  // The issuer's own certificate, judged up to the root.
+  const SignedText* issuer = nullptr;
+  TrustedOffice office;
+  Status passed_over = Status::Ok();  // why a certificate of it was not
+  for (const SignedText& c : certs) {
+    Result<Parsed<ft::CertStatement>> q = ParseCertCached(c.text);
+    if (!q.ok() || (*q)->subject != issuer_code) continue;
+    // An issuer revoked by the lists already trusted publishes nothing.
+    Result<TrustedOffice> t = Walk(c, certs);
+    if (!t.ok()) {
+      passed_over = t.status();
+      continue;
+    }
+    if (Status revoked = CheckRevocation(*t, nullptr); !revoked.ok()) {
+      passed_over = revoked;
+      continue;
+    }
+    if (!HoldsKeys((*q)->keys, issuer_keys)) continue;
+    issuer = &c;
+    office = std::move(t).value();
+    break;
+  }
+  if (issuer == nullptr && !passed_over.ok()) {
+    return Error(Code::kBadSignature,
+                 "{}: its issuer {} is not trusted to publish it: {}", s.name,
+                 issuer_code, passed_over.message());
+  }
+  if (issuer == nullptr) {
+    return Error(Code::kBadSignature,
+                 "{}: no trusted certificate of its issuer {} with the keys {} "
+                 "is in the chain",
+                 s.name, issuer_code, fmt::join(issuer_keys, ", "));
+  }
+  const ft::CertStatement& p = office.cert;
+  if (!p.issue_policy) {
+    return Error(Code::kBadSignature,
+                 "{}: its issuer {} may certify no one, so it {}", s.name,
+                 Describe(p), refuses);
+  }
+  XJ_ASSIGN_OR_RETURN(
+      Judgement j, JudgeSignatures(s, type, id, Only(p.keys, issuer_keys), ""));
+  XJ_RETURN_IF_ERROR(MeetPolicyNamed(j.good, *p.issue_policy, [&] {
+    return fmt::format("{} (issued by {})", s.name, p.subject);
+  }));
+  return office;
+}
+
+Status Verifier::AddSchools(const std::vector<SignedText>& lists,
+                            const std::vector<SignedText>& certs) {
+  for (const SignedText& s : lists) {
+    Result<ft::SchoolsStatement> parsed = ft::ParseSchools(s.text);
+    if (!parsed.ok()) return parsed.status().WithContext(s.name);
+    const ft::SchoolsStatement& list = *parsed;
+    XJ_ASSIGN_OR_RETURN(
+        TrustedOffice office,
+        JudgeIssuedBy(s, "schools", ft::SchoolsId(list.county, list.version),
+                      list.issuer, list.issuer_keys, certs,
+                      "lists no schools"));
+    if (office.cert.level != ft::Level::kProvince) {
+      return Error(Code::kBadSignature,
+                   "{}: the school list is the province office's, and {} "
+                   "is not it",
+                   s.name, Describe(office.cert));
+    }
+    auto it = schools_.find(list.county);
+    std::string sha = StatementSha256(s.text);
+    if (it != schools_.end() && it->second.list.version == list.version &&
+        it->second.sha256 != sha) {
+      return Error(Code::kBadSignature,
+                   "{}: two different school lists numbered {} for county {}",
+                   s.name, list.version, list.county);
+    }
+    AddKnownSchools({list, s, sha});
+  }
+  return Status::Ok();
+}
+
+void Verifier::AddKnownSchools(VerifiedSchools list) {
+  auto it = schools_.find(list.list.county);
+  if (it == schools_.end() || it->second.list.version < list.list.version) {
+    std::string county = list.list.county;
+    schools_[county] = std::move(list);
+  }
 }
 
 Status Verifier::AddCrls(const std::vector<SignedText>& crls,
@@ -928,52 +1056,9 @@ Status Verifier::AddCrls(const std::vector<SignedText>& crls,
           j.good, Threshold(root.threshold),
           [&] { return fmt::format("{} (the root's)", s.name); }));
     } else {
-      // The issuer's own certificate, judged up to the root.
-      const SignedText* issuer = nullptr;
-      TrustedOffice office;
-      Status passed_over = Status::Ok();  // why a certificate of it was not
-      for (const SignedText& c : certs) {
-        Result<Parsed<ft::CertStatement>> q = ParseCertCached(c.text);
-        if (!q.ok() || (*q)->subject != crl.issuer) continue;
-        // An issuer revoked by the lists already trusted publishes none.
-        Result<TrustedOffice> t = Walk(c, certs);
-        if (!t.ok()) {
-          passed_over = t.status();
-          continue;
-        }
-        if (Status revoked = CheckRevocation(*t, nullptr); !revoked.ok()) {
-          passed_over = revoked;
-          continue;
-        }
-        if (!HoldsKeys((*q)->keys, crl.issuer_keys)) continue;
-        issuer = &c;
-        office = std::move(t).value();
-        break;
-      }
-      if (issuer == nullptr && !passed_over.ok()) {
-        return Error(Code::kBadSignature,
-                     "{}: its issuer {} is not trusted to publish it: {}",
-                     s.name, crl.issuer, passed_over.message());
-      }
-      if (issuer == nullptr) {
-        return Error(Code::kBadSignature,
-                     "{}: no trusted certificate of its issuer {} with the "
-                     "keys {} is in the chain",
-                     s.name, crl.issuer, fmt::join(crl.issuer_keys, ", "));
-      }
-      const ft::CertStatement& p = office.cert;
-      if (!p.issue_policy) {
-        return Error(Code::kBadSignature,
-                     "{}: its issuer {} may certify no one, so it revokes "
-                     "no one",
-                     s.name, Describe(p));
-      }
-      XJ_ASSIGN_OR_RETURN(
-          Judgement j,
-          JudgeSignatures(s, "crl", id, Only(p.keys, crl.issuer_keys), ""));
-      XJ_RETURN_IF_ERROR(MeetPolicyNamed(j.good, *p.issue_policy, [&] {
-        return fmt::format("{} (issued by {})", s.name, p.subject);
-      }));
+      XJ_RETURN_IF_ERROR(JudgeIssuedBy(s, "crl", id, crl.issuer,
+                                       crl.issuer_keys, certs, "revokes no one")
+                             .status());
     }
     VerifiedCrl v{crl, s, StatementSha256(s.text)};
     auto it = crls_.find(crl.issuer);

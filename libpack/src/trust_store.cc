@@ -50,17 +50,23 @@ Status CheckStatementName(const std::string& name, std::string text,
     std::string want = CrlFileName((*c)->issuer, (*c)->number);
     if (want != name) return mismatch(want);
     out->crls.push_back(std::move(s));
+  } else if (name.rfind("schools-", 0) == 0) {
+    Result<ft::SchoolsStatement> c = ft::ParseSchools(s.text);
+    if (!c.ok()) return c.status().WithContext(s.name);
+    std::string want = SchoolsFileName(c->county, c->version);
+    if (want != name) return mismatch(want);
+    out->schools.push_back(std::move(s));
   } else {
     return Error(Code::kRejected,
-                 "{}{}: unexpected statement (root-N, cert-SERIAL or "
-                 "crl-ISSUER-N)",
+                 "{}{}: unexpected statement (root-N, cert-SERIAL, "
+                 "crl-ISSUER-N or schools-COUNTY-N)",
                  display, EscapeForDisplay(name));
   }
   return Status::Ok();
 }
 
 trust::SignedText* FindStatement(ChainFiles* c, std::string_view name) {
-  for (auto* list : {&c->roots, &c->certs, &c->crls}) {
+  for (auto* list : {&c->roots, &c->certs, &c->crls, &c->schools}) {
     for (trust::SignedText& s : *list) {
       if (os::BaseName(s.name) == name) return &s;
     }
@@ -103,7 +109,7 @@ std::uint64_t SerialNumber(std::string_view serial) {
 
 std::size_t ChainFiles::files() const {
   std::size_t n = 0;
-  for (const auto* list : {&roots, &certs, &crls}) {
+  for (const auto* list : {&roots, &certs, &crls, &schools}) {
     for (const trust::SignedText& s : *list) n += 1 + s.signatures.size();
   }
   return n;
@@ -117,6 +123,9 @@ std::string CertFileName(std::string_view serial) {
 }
 std::string CrlFileName(std::string_view issuer, std::uint64_t number) {
   return fmt::format("crl-{}-{}.stmt", issuer, number);
+}
+std::string SchoolsFileName(std::string_view county, std::uint64_t version) {
+  return fmt::format("schools-{}-{}.stmt", county, version);
 }
 
 Result<ChainFiles> ReadChainFolder(const std::string& path,
@@ -221,6 +230,13 @@ Result<TrustStore> TrustStore::Open(const Home& home) {
     return Error(Code::kNotFound, "{}/trust holds no root", home.root)
         .WithRemedy(Remedy::kInitWithRoot);
   }
+  for (const trust::SignedText& s : t.files_.schools) {
+    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
+    if (!list.ok()) return list.status().WithContext(s.name);
+    auto& held = t.school_lists_[list->county];
+    if (held.list.county.empty() || held.list.version < list->version)
+      held = {*list, s, trust::StatementSha256(s.text)};
+  }
   return t;
 }
 
@@ -317,6 +333,7 @@ Result<trust::Verifier> TrustStore::MakeVerifier(
     if (!c.ok()) return c.status().WithContext(s.name);
     v.AddKnownCrl({**c, s, trust::StatementSha256(s.text)});
   }
+  for (const auto& [county, list] : school_lists_) v.AddKnownSchools(list);
   return v;
 }
 
@@ -353,6 +370,14 @@ Status TrustStore::Add(const ChainFiles& verified) {
   XJ_RETURN_IF_ERROR(add(verified.roots, &files_.roots));
   XJ_RETURN_IF_ERROR(add(verified.certs, &files_.certs));
   XJ_RETURN_IF_ERROR(add(verified.crls, &files_.crls));
+  XJ_RETURN_IF_ERROR(add(verified.schools, &files_.schools));
+  for (const trust::SignedText& s : verified.schools) {
+    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
+    if (!list.ok()) return list.status().WithContext(s.name);
+    auto& held = school_lists_[list->county];
+    if (held.list.county.empty() || held.list.version < list->version)
+      held = {*list, s, trust::StatementSha256(s.text)};
+  }
   return os::SyncDirectory(dir);
 }
 
@@ -386,6 +411,15 @@ ChainFiles TrustStore::ChainFor(const trust::TrustedOffice& own) const {
     }
   }
   return c;
+}
+
+std::vector<trust::SignedText> TrustStore::SchoolListsWithin(
+    std::string_view scope) const {
+  std::vector<trust::SignedText> out;
+  for (const auto& [county, list] : school_lists_) {
+    if (county.starts_with(scope)) out.push_back(list.file);
+  }
+  return out;
 }
 
 std::optional<trust::SignedText> TrustStore::LastCrl(

@@ -181,4 +181,64 @@ err_has "and the old certificate $OLD4 was revoked by 340121 at "
 expect 0 "school 2134004000 now signs with" \
   "$XJ" unpack c6/XJ/340121-3401-000002 -o in-city --home city-strict --strict $PW
 
+# ---- the province's school list ----
+# The province signed it a county at a time (the demo's first steps); it
+# came down with the certificates.
+[ -f county-340122/trust/schools-340122-1.stmt ] || fail "the county did not get its school list"
+grep -qx "school: 2134005000 21 $(sed -n 2p city-data/340122/2134005000/school.csv | cut -d, -f2)" \
+  province/trust/schools-340122-1.stmt || fail "the list does not name the school"
+[ -f city/outbox/receipts/340111-3401-000002/chain/schools-340111-1.stmt ] ||
+  fail "the city's receipt to a county does not carry the county's school list"
+# Signed again unchanged, nothing new; a new school makes the county's
+# next version; a bad row is named by its line, and nothing is signed.
+expect 0 "0 list(s) signed, 9 unchanged" \
+  "$XJ" trust schools schools.csv -k province-leader1.key --home province $PW
+cp schools.csv schools2.csv
+echo "2134000001,瑶海区第2小学,340102,21" >>schools2.csv
+expect 0 "school list of county 340102: version 2, 4 school(s)" \
+  "$XJ" trust schools schools2.csv -k province-leader1.key --home province $PW
+echo "3134000009,坏行,340102,21" >>schools2.csv
+expect 1 "schools2.csv:30: school_type \"21\": expected the code's first two digits, 31" \
+  "$XJ" trust schools schools2.csv -k province-leader1.key --home province $PW
+absent province/trust/schools-340102-3.stmt
+expect 1 "only the province office publishes the school list, and this office is 3401" \
+  "$XJ" trust schools schools.csv -k city-leader1.key --home city $PW
+# A ghost school: a county certifies a code no school has.
+expect 0 "" "$XJ" init --home ghost --code 2134099999 --level school --name 幽灵学校 \
+  --root root-1.stmt --fingerprint "$FP" --clerk fake2.pub $PW --work-factor 10 -q
+expect 1 "school 2134099999 is not on the province's school list (county 340122 version 1): 340122 certified a code no school has" \
+  "$XJ" cert issue --request ghost/request.stmt -k county-340122-leader1.key -o cert-ghost \
+  --home county-340122 $PW
+absent cert-ghost
+# One school, two counties: a county certifies another county's school
+# (which its own county's list does not hold).
+expect 0 "" "$XJ" init --home twice --code 2134007000 --level school --name 重复学校 \
+  --root root-1.stmt --fingerprint "$FP" --clerk fake2.pub $PW --work-factor 10 -q
+expect 1 "school 2134007000 is not on the province's school list (county 340123 version 1)" \
+  "$XJ" cert issue --request twice/request.stmt -k county-340123-leader1.key -o cert-twice \
+  --home county-340123 $PW
+# A county that hides its list from itself certifies both; what they send
+# is refused above it, where the list is held.
+rm county-340122/trust/schools-340122-* county-340123/trust/schools-340123-*
+expect 0 "" "$XJ" cert issue --request ghost/request.stmt -k county-340122-leader1.key \
+  -o cert-ghost --home county-340122 $PW
+expect 0 "" "$XJ" cert install cert-ghost --home ghost
+expect 0 "" "$XJ" cert issue --request twice/request.stmt -k county-340123-leader1.key \
+  -o cert-twice --home county-340123 $PW
+expect 0 "" "$XJ" cert install cert-twice --home twice
+"$XJ" synth -o ghost-data --students 20 --seed 9 -q || fail synth
+cp -r ghost-data twice-data
+sed -i "2s/^[0-9]\{10\}/2134099999/" ghost-data/school.csv
+sed -i "2s/^[0-9]\{10\}/2134007000/" twice-data/school.csv
+mkdir s7 c7 s8 c8
+expect 0 "" "$XJ" pack ghost-data --to 340122 -o s7 --home ghost $PW
+expect 0 "" "$XJ" merge s7/XJ/* --to 3401 -o c7 --home county-340122 $PW
+expect 1 "school 2134099999 is not on the province's school list (county 340122 version 1): 340122 certified a code no school has" \
+  "$XJ" unpack c7/XJ/340122-3401-000002 -o in-city --home city $PW
+absent in-city/340122-3401-000002
+expect 0 "" "$XJ" pack twice-data --to 340123 -o s8 --home twice $PW
+expect 0 "" "$XJ" merge s8/XJ/* --to 3401 -o c8 --home county-340123 $PW
+expect 1 "school 2134007000 is on the province's school list under county 340124, and 340123 certified it (scope 340123): a school has one county" \
+  "$XJ" unpack c8/XJ/340123-3401-000002 -o in-city --home city $PW
+
 done_ok

@@ -495,6 +495,53 @@ TEST_CASE("certificate values: each bad value is named") {
         std::string::npos);
 }
 
+TEST_CASE("the schools statement: a county's school codes, by code") {
+  trust::SchoolsStatement s;
+  s.issuer = "340000";
+  s.issuer_keys = {"FEDCBA9876543210", "0123456789ABCDEF"};
+  s.county = "340102";
+  s.version = 2;
+  s.issued = "2026-09-01T00:00:00Z";
+  s.schools = {{"3134000000", "31", "瑶海区第1初级中学"},
+               {"2134000000", "21", "瑶海区 第1小学"}};
+  std::string text = trust::SerializeSchools(s);
+  CHECK(text ==
+        "xjtrust/1 schools\nissuer: 340000\nissuer-key: 0123456789ABCDEF\n"
+        "issuer-key: FEDCBA9876543210\ncounty: 340102\nversion: 2\n"
+        "issued: 2026-09-01T00:00:00Z\n"
+        "school: 2134000000 21 瑶海区 第1小学\n"
+        "school: 3134000000 31 瑶海区第1初级中学\n");
+  Result<trust::SchoolsStatement> back = trust::ParseSchools(text);
+  REQUIRE(back.ok());
+  CHECK(back->schools[0].name == "瑶海区 第1小学");
+  CHECK(trust::SerializeSchools(*back) == text);
+  CHECK(trust::SchoolsId("340102", 2) == "schools-340102-2");
+  const std::string kShape = "school: expected \"<school code> <type> <name>\"";
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"2134000000 21 ", "2134000000 31 "},  // type not the code's
+           {"2134000000 21 ", "2135000000 21 "},  // another province
+           {"3134000000 31 ", "2134000000 21 "},  // twice, out of order
+           {"2134000000 21 瑶海区 第1小学", "2134000000 21"},  // no name
+           {"2134000000 21 ", "213400000 21 "}}) {             // nine digits
+    CHECK_MESSAGE(trust::ParseSchools(Replace(text, from, to))
+                          .status()
+                          .message()
+                          .find(kShape) != std::string::npos,
+                  to);
+  }
+  CHECK(trust::ParseSchools(Replace(text, "issuer: 340000", "issuer: 340100"))
+            .status()
+            .message() ==
+        "line 2: issuer: expected the province office's code (six digits "
+        "ending 0000)");
+  CHECK(trust::ParseSchools(Replace(text, "county: 340102", "county: 350102"))
+            .status()
+            .message() ==
+        "line 5: county: expected a county's code (six digits) of the "
+        "issuer's province");
+}
+
 TEST_CASE("root, crl and receipt statements") {
   trust::RootStatement r;
   r.version = 1;

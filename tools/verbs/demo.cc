@@ -114,6 +114,20 @@ std::string SchoolName(const std::string& school_csv) {
   return name;
 }
 
+// The first four fields of a school.csv's record (school_code,
+// school_name, county_code, school_type), as a line of the province's list.
+std::string SchoolListRow(const std::string& school_csv) {
+  std::ifstream in(school_csv);
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  if (!row.empty() && row.back() == '\r') row.pop_back();
+  std::size_t end = 0;
+  for (int i = 0; i < 4 && end != std::string::npos; ++i)
+    end = row.find(',', end == 0 && i == 0 ? 0 : end + 1);
+  return row.substr(0, end);
+}
+
 int RunAll(Demo& d, int students) {
   const std::string pw = "--passphrase-file", pwf = "demo.pass";
   const std::string wf = "--work-factor", wfn = "10";
@@ -221,6 +235,21 @@ int RunAll(Demo& d, int students) {
                     "-k", "custodian3.key", pw, pwf}))
     return 1;
   if (!d.Expect(0, {"cert", "install", "cert-province", "--home", "province"}))
+    return 1;
+  // The province's list of school codes, signed a county at a time; it
+  // goes down with the certificates, and a code not on it is refused.
+  {
+    std::ofstream list(d.Path("schools.csv"));
+    list << "school_code,school_name,county_code,school_type\n";
+    for (const std::string& c : counties) {
+      for (const std::string& s : schools[c])
+        list << SchoolListRow(
+                    d.Path("city-data/" + c + "/" + s + "/school.csv"))
+             << "\n";
+    }
+  }
+  if (!d.Expect(0, {"trust", "schools", "schools.csv", "-k",
+                    "province-leader1.key", "--home", "province", pw, pwf}))
     return 1;
   auto issue = [&](const std::string& parent, const Office& child,
                    std::vector<std::string> extra, bool show) {

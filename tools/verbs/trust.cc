@@ -376,12 +376,63 @@ int TrustAddRoot(Cli& cli, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int TrustSchools(Cli& cli, const std::vector<std::string>& args) {
+  pack::PublishSchoolsRequest req;
+  std::string home, key_file;
+  po::options_description desc("options");
+  desc.add_options()("list", po::value(&req.csv)->value_name("CSV"),
+                     "the schools: school_code, school_name, county_code, "
+                     "school_type")(
+      "key,k", po::value(&key_file)->value_name("FILE"),
+      "a leader's key of the province office (required)")(
+      "output,o", po::value(&req.output)->value_name("DIR"),
+      "also copy the lists into this folder")(
+      "home", po::value(&home)->value_name("DIR"),
+      "the office home; default $XJPACK_HOME or ~/.local/share/xjpack");
+  AddCommonOptions(desc, cli, /*force=*/false, /*passphrase=*/true);
+  po::positional_options_description pos;
+  pos.add("list", 1);
+  po::variables_map vm;
+  int code;
+  if (!ParseArgs(cli, args, desc, pos, "xjpack trust schools CSV -k KEY",
+                 "Signs the province's school list, one statement a county "
+                 "(the next version of each that changed); it goes down with "
+                 "certificates and receipts.",
+                 &vm, &code)) {
+    return code;
+  }
+  if (req.csv.empty()) return cli.Usage("the list (a CSV file) is required");
+  if (key_file.empty()) return cli.Usage("-k KEY is required");
+  Result<pack::OfficeSession> session = OpenSession(home);
+  if (!session.ok()) return cli.Fail(session.status());
+  Result<pack::Home> h = session->home();
+  if (!h.ok()) return cli.Fail(h.status());
+  req.home = *h;
+  req.now = session->clock();
+  Result<keys::SigningKey> key =
+      pack::LoadSigningKey(key_file, cli.passphrases());
+  if (!key.ok()) return cli.Fail(key.status());
+  req.key = &*key;
+  Result<pack::PublishSchoolsResult> r = pack::PublishSchools(req);
+  if (!r.ok()) return cli.Fail(r.status());
+  for (const auto& c : r->published) {
+    cli.Info(
+        fmt::format("school list of county {}: version {}, {} school(s): {}",
+                    c.county, c.version, c.schools, c.path));
+  }
+  cli.Info(fmt::format("{} list(s) signed, {} unchanged", r->published.size(),
+                       r->unchanged));
+  return kExitOk;
+}
+
 constexpr Sub kTrustSubs[] = {
     {"init-root", "write the province's first root statement", TrustInitRoot},
     {"rotate", "write the root's next version", TrustRotate},
     {"add-root", "install the root's next version, signed", TrustAddRoot},
     {"sign", "add a custodian's or leader's signature to a statement",
      TrustSign},
+    {"schools", "sign the province's school list, a county at a time",
+     TrustSchools},
 };
 
 // ---- xjpack cert ----

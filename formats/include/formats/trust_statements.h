@@ -95,6 +95,27 @@ struct CrlStatement {
 Result<CrlStatement> ParseCrl(std::string_view text);
 std::string SerializeCrl(const CrlStatement& crl);
 
+/// The province's list of the school codes of one county (xjpack-trust(5),
+/// THE SCHOOLS STATEMENT): "xjtrust/1 schools", signed by the province
+/// office under its issue policy, numbered per county; the newest counts.
+struct SchoolEntry {
+  std::string code;  ///< 10 digits
+  std::string type;  ///< the code's first two digits (21 primary, ...)
+  std::string name;
+};
+struct SchoolsStatement {
+  std::string issuer;  ///< the province office
+  std::vector<std::string> issuer_keys;
+  std::string county;  ///< 6 digits
+  std::uint64_t version = 1;
+  std::string issued;
+  std::vector<SchoolEntry> schools;  ///< by code, each once
+};
+Result<SchoolsStatement> ParseSchools(std::string_view text);
+std::string SerializeSchools(const SchoolsStatement& schools);
+/// "schools-<COUNTY>-<N>": the id its signatures' trusted comments name.
+std::string SchoolsId(std::string_view county, std::uint64_t version);
+
 struct ReceiptStatement {
   std::string bundle;         ///< the acknowledged bundle's id
   std::string bundle_sha256;  ///< of its bundle.stmt

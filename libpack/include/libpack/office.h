@@ -157,6 +157,35 @@ struct RevokeResult {
 /// added.
 Result<RevokeResult> Revoke(const RevokeRequest& request);
 
+// ---- the province's school list ----
+
+struct PublishSchoolsRequest {
+  Home home;
+  /// A CSV with the columns school_code, school_name, county_code and
+  /// school_type (as school.csv names them), one school a row.
+  std::string csv;
+  const keys::SigningKey* key = nullptr;  ///< a leader key of the province
+  std::string output;                     ///< also copy the lists here
+  std::int64_t now = 0;
+};
+
+struct PublishSchoolsResult {
+  struct County {
+    std::string county, path;
+    std::uint64_t version = 0, schools = 0;
+  };
+  std::vector<County> published;  ///< the counties whose list changed
+  std::size_t unchanged = 0;      ///< counties whose list is as held
+};
+
+/// The province office signs its school list, one statement a county
+/// (the next version of each county whose schools changed), keeps it in
+/// its trust store and, with `output`, copies it there. Every row is
+/// checked first (its line named): a code of ten digits of this province
+/// whose first two are its type, a county of this province, a name, each
+/// code once.
+Result<PublishSchoolsResult> PublishSchools(const PublishSchoolsRequest& req);
+
 /// Takes in what a chain folder teaches this office: root rotations it can
 /// verify (N -> N+1 signed by both key sets) and revocation lists newer
 /// than those it holds, verified against their issuers. Returns the file

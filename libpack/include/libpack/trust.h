@@ -157,6 +157,23 @@ struct VerifiedCrl {
   std::string sha256;
 };
 
+/// A school list (of one county) whose signatures were judged.
+struct VerifiedSchools {
+  ft::SchoolsStatement list;
+  SignedText file;
+  std::string sha256;
+};
+
+/// Whether school `code`, certified by `certifier` whose scope is
+/// `scopes`, is on the province's school list of a county within that
+/// scope. With no list at all (none published yet) every code passes;
+/// otherwise a code on no list, on the list of a county outside the
+/// scope, or whose county's list is not held, is refused.
+Status CheckSchoolListed(const std::map<std::string, VerifiedSchools>& lists,
+                         std::string_view code,
+                         const std::vector<std::string>& scopes,
+                         std::string_view certifier);
+
 /// The revocation lists met while judging, the newest of each issuer: the
 /// bundles a merged bundle holds are judged on several threads, and the
 /// lists their chains carry are kept by the office that took them in.
@@ -211,6 +228,16 @@ class Verifier {
   /// CRLs verified earlier (the office's cache) count as well.
   void AddKnownCrl(VerifiedCrl crl);
 
+  /// Verifies the province's school lists (each a county's) against the
+  /// province office's certificate among `certs`, under its issue policy;
+  /// keeps the highest version per county.
+  Status AddSchools(const std::vector<SignedText>& lists,
+                    const std::vector<SignedText>& certs);
+  void AddKnownSchools(VerifiedSchools list);
+  const std::map<std::string, VerifiedSchools>& schools() const {
+    return schools_;
+  }
+
   /// The office `subject` whose certificate, among `certs`, has SHA-256
   /// `cert_sha256`, judged up to the trusted root.
   Result<TrustedOffice> Office(std::string_view subject,
@@ -249,6 +276,15 @@ class Verifier {
                    std::vector<std::string>* visited, TrustedOffice* out) const;
   // A revocation dated after the time judged at (a held bundle's, judged
   // at its holder's time) is not fatal: it goes to `later`.
+  // The office `issuer` that signed `s` (a statement of `type`, named `id`)
+  // with `issuer_keys` under its issue policy: its certificate among
+  // `certs`, judged up to the root and not revoked. `refuses` ends the
+  // refusal of an office that may certify no one ("revokes no one").
+  Result<TrustedOffice> JudgeIssuedBy(
+      const SignedText& s, std::string_view type, const std::string& id,
+      const std::string& issuer_code,
+      const std::vector<std::string>& issuer_keys,
+      const std::vector<SignedText>& certs, std::string_view refuses) const;
   Status CheckRevocation(const TrustedOffice& office,
                          std::vector<std::string>* later) const;
 
@@ -256,7 +292,8 @@ class Verifier {
   std::vector<std::string> root_texts_;  // of roots_, one for one
   std::vector<SignedText> new_roots_;
   VerifierOptions options_;
-  std::map<std::string, VerifiedCrl> crls_;  // by issuer
+  std::map<std::string, VerifiedCrl> crls_;         // by issuer
+  std::map<std::string, VerifiedSchools> schools_;  // by county
   std::vector<std::string> warnings_;
 };
 

@@ -16,6 +16,7 @@
 // verbs need no key flags. A leader's key never lives in a home.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,15 +34,21 @@ namespace ft = formats::trust;
 /// The statements of a chain folder.
 struct ChainFiles {
   std::vector<trust::SignedText> roots, certs, crls;
+  /// The province's school lists (one a county), which receipts and
+  /// certificates carry down.
+  std::vector<trust::SignedText> schools;
   std::size_t files() const;
 };
 
-inline constexpr std::size_t kMaxChainFiles = 64;
+/// A city's receipt carries the school lists of all its counties.
+inline constexpr std::size_t kMaxChainFiles = 256;
 
-/// "root-4.stmt", "cert-3401-000017.stmt", "crl-3401-3.stmt".
+/// "root-4.stmt", "cert-3401-000017.stmt", "crl-3401-3.stmt",
+/// "schools-340102-2.stmt".
 std::string RootFileName(std::uint64_t version);
 std::string CertFileName(std::string_view serial);
 std::string CrlFileName(std::string_view issuer, std::uint64_t number);
+std::string SchoolsFileName(std::string_view county, std::uint64_t version);
 
 /// Reads a chain folder: exact names, regular files only (not followed
 /// through links), statements of at most 1 MiB and signatures of 4 KiB,
@@ -121,10 +128,20 @@ class TrustStore {
   /// and that CRL.
   std::optional<trust::SignedText> LastCrl(std::string_view issuer) const;
 
+  /// The newest school list of each county held (trusted: each was
+  /// verified before it was kept), by county.
+  const std::map<std::string, trust::VerifiedSchools>& school_lists() const {
+    return school_lists_;
+  }
+  /// The newest lists of the counties whose codes begin with `scope`.
+  std::vector<trust::SignedText> SchoolListsWithin(
+      std::string_view scope) const;
+
  private:
   Home home_;
   OfficeInfo office_;
   ChainFiles files_;
+  std::map<std::string, trust::VerifiedSchools> school_lists_;
 };
 
 }  // namespace xj::pack

@@ -449,6 +449,12 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
   XJ_RETURN_IF_ERROR(v.AddCrls(chain.crls, certs));
   XJ_ASSIGN_OR_RETURN(pack::trust::TrustedOffice office,
                       v.Office(st.sender, st.sender_ref, certs));
+  // A school is on the province's list, under its certifier's county.
+  if (office.cert.level == ft::Level::kSchool && office.path.size() > 1) {
+    XJ_RETURN_IF_ERROR(pack::trust::CheckSchoolListed(
+        v.schools(), office.cert.subject, office.path[1].scope,
+        office.path[1].subject));
+  }
   r->sender_cert = office.cert.serial;
   r->sender_cert_end = office.cert.not_after;
   for (const auto& [issuer, c] : v.crls()) {

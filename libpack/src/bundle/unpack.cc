@@ -126,7 +126,12 @@ Status WriteReceipt(const UnpackRequest& req, const BundleReport& r,
                                          req.receipt_key->key_id()),
       sig, 0644));
   ChainFiles chain = store->ChainFor(own);
-  for (const auto* list : {&chain.roots, &chain.certs, &chain.crls}) {
+  // The province's school lists go down with receipts: those of the
+  // sender's counties (a county's own, a city's counties').
+  if (st.sender.size() <= 6)
+    chain.schools = store->SchoolListsWithin(st.sender);
+  for (const auto* list :
+       {&chain.roots, &chain.certs, &chain.crls, &chain.schools}) {
     for (const pack::trust::SignedText& t : *list)
       XJ_RETURN_IF_ERROR(WriteSignedText(stick::In(tmp, kChain), t));
   }
