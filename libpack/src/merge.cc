@@ -317,10 +317,13 @@ Result<std::set<std::string>> AuditAcrossSchools(
 }
 
 // Offices this office certified (a certificate it issued, not expired at
-// `now_eff`) that sent nothing to the merge.
+// `now_eff`) that sent nothing to the merge, and the schools on the
+// province's lists of the counties within its code that no bundle of the
+// merge holds.
 void AuditSilentOffices(const TrustStore& store, const std::string& sender,
                         const std::string& now_eff,
                         const std::vector<ft::Child>& children,
+                        const std::vector<HeldSchool>& schools,
                         AuditSink& audit) {
   std::set<std::string> sent;
   for (const ft::Child& c : children) {
@@ -339,6 +342,22 @@ void AuditSilentOffices(const TrustStore& store, const std::string& sender,
                      "sent nothing",
                      c->subject, c->subject_name, ft::LevelName(c->level)),
          c->subject, ""});
+  }
+  std::set<std::string> held;
+  for (const HeldSchool& s : schools) held.insert(s.school);
+  for (const auto& [county, v] : store.school_lists()) {
+    if (!county.starts_with(sender)) continue;
+    for (const ft::SchoolEntry& e : v.list.schools) {
+      if (held.count(e.code) || sent.count(e.code) ||
+          !warned.insert(e.code).second) {
+        continue;
+      }
+      audit.Report({registry::Rule::kMergeMissing, sender, 0, "",
+                    fmt::format("{} ({}, school) is on the province's school "
+                                "list of county {} and sent nothing",
+                                e.code, e.name, county),
+                    e.code, ""});
+    }
   }
 }
 
@@ -428,6 +447,8 @@ Result<MergeResult> Merge(const MergeRequest& req,
   for (const std::vector<std::string>& dirs : req.children) {
     XJ_RETURN_IF_ERROR(TakeChild(req, trust, sender, dirs, bags, kept, &g));
   }
+  // A school once, whichever child holds it.
+  XJ_RETURN_IF_ERROR(CheckSchoolsOnce(g.result.schools, "this merge"));
 
   // 2. The audit: every school against the schema and each other, then
   //    what only a merge can see.
@@ -438,7 +459,8 @@ Result<MergeResult> Merge(const MergeRequest& req,
                       registry::CheckRegistry(*pr.data, co, audit));
   XJ_ASSIGN_OR_RETURN(std::set<std::string> schools,
                       AuditAcrossSchools(g.leaves, audit));
-  AuditSilentOffices(*pr.store, sender, now_eff, g.content.children, audit);
+  AuditSilentOffices(*pr.store, sender, now_eff, g.content.children,
+                     g.result.schools, audit);
   XJ_RETURN_IF_ERROR(AuditKeyChanges(*req.ledger, g, audit));
   g.result.errors = audit.errors;
   g.result.warnings = audit.warnings;

@@ -241,4 +241,29 @@ expect 0 "" "$XJ" merge s8/XJ/* --to 3401 -o c8 --home county-340123 $PW
 expect 1 "school 2134007000 is on the province's school list under county 340124, and 340123 certified it (scope 340123): a school has one county" \
   "$XJ" unpack c8/XJ/340123-3401-000002 -o in-city --home city $PW
 
+# An office without the lists still counts a school once: a city that
+# holds none merges the county that certified another county's school
+# beside that county, and is refused.
+cp -a city city-nolist
+rm city-nolist/trust/schools-*
+mkdir c9
+expect 0 "" "$XJ" unpack c8/XJ/340123-3401-000002 -o in-city-nolist --home city-nolist $PW
+expect 1 "this merge holds school 2134007000 twice: bundle 2134007000-340124-000001 (in 340124-3401-000001) and bundle 2134007000-340123-000001 (in 340123-3401-000002); a school is counted once" \
+  "$XJ" merge stick-city/XJ/340124-3401-000001 c8/XJ/340123-3401-000002 --to 340000 -o c9 \
+  --home city-nolist $PW
+absent c9/XJ
+# The schools on the lists that sent nothing are signed into a merge.
+mkdir c10
+expect 0 "" "$XJ" merge s6/XJ/3134004000-340121-000002 --to 3401 -o c10 --home county-340121 $PW
+err_has "3434004000 (长丰县第1高级中学, school) is certified by this office and sent nothing [merge.missing]"
+grep -qx "audit-silent: 3434004000" c10/XJ/340121-3401-000003/bundle.stmt ||
+  fail "the merge does not sign the school that sent nothing"
+# A city's merge names the schools on its counties' lists that no bundle
+# holds, though it certifies none of them.
+mkdir p4
+expect 0 "" "$XJ" merge c6/XJ/340121-3401-000002 --to 340000 -o p4 --home city $PW
+err_has "2134000000 (瑶海区第1小学, school) is on the province's school list of county 340102 and sent nothing [merge.missing]"
+grep -qx "audit-silent: 2134000000" p4/XJ/3401-340000-000004.unapproved/bundle.stmt ||
+  fail "the city's merge does not sign the listed school that sent nothing"
+
 done_ok

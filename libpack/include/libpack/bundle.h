@@ -181,6 +181,12 @@ struct HeldSchool {
   std::uint64_t records = 0;
 };
 
+/// One school code at most once among `schools` (a merge's, at every
+/// depth): refused naming both bundles otherwise, so that no school is
+/// counted twice (held by two counties, or sent twice).
+Status CheckSchoolsOnce(const std::vector<HeldSchool>& schools,
+                        std::string_view where);
+
 struct BundleReport {
   std::string dir;
   formats::trust::BundleStatement statement;

@@ -419,6 +419,7 @@ Result<std::vector<HeldSchool>> VerifyHeldIn(
   std::vector<HeldSchool> out;
   Held h{bag_dir, manifest, trust, &out, held, counts, true, early};
   XJ_RETURN_IF_ERROR(VerifyHeldAt(h, "", holder, {}, 0, nullptr));
+  XJ_RETURN_IF_ERROR(CheckSchoolsOnce(out, holder.id));
   return out;
 }
 

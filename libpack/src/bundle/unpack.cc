@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -214,6 +215,27 @@ std::string Signers(const BundleReport& r) {
     if (s.valid) signers.push_back(s.role + " " + s.key_id);
   }
   return fmt::format("{}", fmt::join(signers, ", "));
+}
+
+Status CheckSchoolsOnce(const std::vector<HeldSchool>& schools,
+                        std::string_view where) {
+  // The bundles that hold it, from the top down.
+  auto holders = [](const HeldSchool& s) {
+    std::vector<std::string> h = s.path;
+    if (!h.empty() && h.back() == s.bundle) h.pop_back();
+    return fmt::format("{}", fmt::join(h, " / "));
+  };
+  std::map<std::string_view, const HeldSchool*> seen;
+  for (const HeldSchool& s : schools) {
+    auto [at, fresh] = seen.emplace(s.school, &s);
+    if (fresh) continue;
+    return Error(Code::kRejected,
+                 "{} holds school {} twice: bundle {} (in {}) and bundle {} "
+                 "(in {}); a school is counted once",
+                 where, s.school, at->second->bundle, holders(*at->second),
+                 s.bundle, holders(s));
+  }
+  return Status::Ok();
 }
 
 SignedBy SignedByOf(const BundleReport& r) {
