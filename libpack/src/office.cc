@@ -17,6 +17,29 @@
 namespace xj::pack {
 namespace {
 
+// Of school lists verified already, those newer than the store holds of
+// their county; one of a version held with other content is a fork.
+Result<std::vector<trust::SignedText>> NewerSchoolLists(
+    const TrustStore& store, const std::vector<trust::SignedText>& lists) {
+  std::vector<trust::SignedText> out;
+  for (const trust::SignedText& s : lists) {
+    Result<formats::trust::SchoolsStatement> list =
+        formats::trust::ParseSchools(s.text);
+    if (!list.ok()) return list.status().WithContext(s.name);
+    auto held = store.school_lists().find(list->county);
+    if (held == store.school_lists().end() ||
+        held->second.list.version < list->version) {
+      out.push_back(s);
+    } else if (held->second.list.version == list->version &&
+               held->second.sha256 != trust::StatementSha256(s.text)) {
+      return Error(Code::kBadSignature,
+                   "{}: two different school lists numbered {} for county {}",
+                   s.name, list->version, list->county);
+    }
+  }
+  return out;
+}
+
 namespace ft = formats::trust;
 using formats::minisign::KeyIdIs;
 using formats::minisign::KeyIdToString;
@@ -641,15 +664,7 @@ Result<InstallResult> InstallCertificates(const Home& home,
   // The province's school lists that came with it, verified against the
   // province office, newer than those held.
   XJ_RETURN_IF_ERROR(v.AddSchools(files.schools, certs));
-  for (const trust::SignedText& s : files.schools) {
-    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
-    if (!list.ok()) return list.status().WithContext(s.name);
-    auto held = store.school_lists().find(list->county);
-    if (held == store.school_lists().end() ||
-        held->second.list.version < list->version) {
-      keep.schools.push_back(s);
-    }
-  }
+  XJ_ASSIGN_OR_RETURN(keep.schools, NewerSchoolLists(store, files.schools));
   XJ_RETURN_IF_ERROR(store.Add(keep));
   InstallResult out;
   out.office = *best;
@@ -904,8 +919,9 @@ Result<PublishSchoolsResult> PublishSchools(const PublishSchoolsRequest& req) {
         {trust::SignatureFileName(s.name, req.key->key_id()), sig});
     XJ_ASSIGN_OR_RETURN(trust::Judgement j,
                         trust::JudgeSignatures(s, "schools", id, me.keys, ""));
+    const std::string& of = county;  // (a lambda may not name a binding)
     XJ_RETURN_IF_ERROR(trust::MeetPolicyNamed(j.good, *me.issue_policy, [&] {
-      return fmt::format("the school list of county {}", county);
+      return fmt::format("the school list of county {}", of);
     }));
     keep.schools.push_back(s);
     out.published.push_back({county, req.home.root + "/trust/" + s.name,
@@ -961,15 +977,7 @@ Result<std::vector<std::string>> LearnFromChain(const Home& home,
   // The province's school lists, newer than those held, verified against
   // the province office.
   XJ_RETURN_IF_ERROR(v.AddSchools(chain.schools, certs));
-  for (const trust::SignedText& s : chain.schools) {
-    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
-    if (!list.ok()) continue;
-    auto held = store.school_lists().find(list->county);
-    if (held == store.school_lists().end() ||
-        held->second.list.version < list->version) {
-      learned.schools.push_back(s);
-    }
-  }
+  XJ_ASSIGN_OR_RETURN(learned.schools, NewerSchoolLists(store, chain.schools));
   XJ_RETURN_IF_ERROR(store.Add(learned));
   std::vector<std::string> out;
   for (const auto* list :

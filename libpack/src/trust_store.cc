@@ -333,7 +333,6 @@ Result<trust::Verifier> TrustStore::MakeVerifier(
     if (!c.ok()) return c.status().WithContext(s.name);
     v.AddKnownCrl({**c, s, trust::StatementSha256(s.text)});
   }
-  for (const auto& [county, list] : school_lists_) v.AddKnownSchools(list);
   return v;
 }
 

@@ -517,18 +517,18 @@ TEST_CASE("the schools statement: a county's school codes, by code") {
   CHECK(trust::SerializeSchools(*back) == text);
   CHECK(trust::SchoolsId("340102", 2) == "schools-340102-2");
   const std::string kShape = "school: expected \"<school code> <type> <name>\"";
-  for (const auto& [from, to] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& edit : std::vector<std::pair<std::string, std::string>>{
            {"2134000000 21 ", "2134000000 31 "},  // type not the code's
            {"2134000000 21 ", "2135000000 21 "},  // another province
            {"3134000000 31 ", "2134000000 21 "},  // twice, out of order
            {"2134000000 21 瑶海区 第1小学", "2134000000 21"},  // no name
            {"2134000000 21 ", "213400000 21 "}}) {             // nine digits
-    CHECK_MESSAGE(trust::ParseSchools(Replace(text, from, to))
+    // (a pair, not a binding: the check's lambda names it)
+    CHECK_MESSAGE(trust::ParseSchools(Replace(text, edit.first, edit.second))
                           .status()
                           .message()
                           .find(kShape) != std::string::npos,
-                  to);
+                  edit.second);
   }
   CHECK(trust::ParseSchools(Replace(text, "issuer: 340000", "issuer: 340100"))
             .status()
@@ -672,8 +672,7 @@ TEST_CASE("root, crl and receipt statements") {
   const std::string kShape =
       "expected \"<bundle id> <certificate serial> <KEYID>[,<KEYID>]\", one "
       "a bundle, in the order of their ids";
-  for (const auto& [from, to] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& edit : std::vector<std::pair<std::string, std::string>>{
            {"340104-000002 0123456789ABCDEF,FEDCBA",
             "340104-000002 0123456789ABCDEF,"},
            {"340104-000002 0123456789ABCDEF,FEDCBA9876543210",
@@ -682,11 +681,11 @@ TEST_CASE("root, crl and receipt statements") {
             "2134000001-340104-07 340104-000002"},
            {"340104-000009", "340104-9"},
            {"2134000002-340104-000003", "2134000001-340104-000007"}}) {
-    CHECK_MESSAGE(trust::ParseReceipt(Replace(with_by, from, to))
+    CHECK_MESSAGE(trust::ParseReceipt(Replace(with_by, edit.first, edit.second))
                           .status()
                           .message()
                           .find(kShape) != std::string::npos,
-                  to);
+                  edit.second);
   }
   // A statement of one type is never read as another.
   CHECK(trust::ParseCert(text).status().message() ==

@@ -451,8 +451,10 @@ Result<std::vector<TrustedKey>> KeysFromChain(const Inventory& inv,
                       v.Office(st.sender, st.sender_ref, certs));
   // A school is on the province's list, under its certifier's county.
   if (office.cert.level == ft::Level::kSchool && office.path.size() > 1) {
+    // (the store's lists, read once: not copied into each verifier, as
+    // a province's are large and every held school is judged)
     XJ_RETURN_IF_ERROR(pack::trust::CheckSchoolListed(
-        v.schools(), office.cert.subject, office.path[1].scope,
+        source.store->school_lists(), office.cert.subject, office.path[1].scope,
         office.path[1].subject));
   }
   r->sender_cert = office.cert.serial;
