@@ -191,6 +191,10 @@ Status Ledger::CheckReceipts(const std::string& dir) const {
   Stmt q(db_, "SELECT link FROM accepted WHERE n=?1");
   if (!q.ok()) return DbError(db_, path_, "reading the ledger");
   for (const std::string& name : names) {
+    // A receipt being written (NAME.xjtmp, renamed into place once whole)
+    // signed nothing yet: an unpack killed there leaves it, and its rerun
+    // writes it again.
+    if (name.ends_with(".xjtmp")) continue;
     std::string file =
         stick::In(stick::In(dir, name), stick::kReceiptStatement);
     if (!os::IsRegularFile(file)) continue;

@@ -93,6 +93,24 @@ TEST_CASE("the ledger's rows are a hash chain, checked at every opening") {
           "its rows are not a ledger's (no such column: link)");
 }
 
+TEST_CASE("a receipt still being written is not a receipt the ledger signed") {
+  // An unpack killed while it wrote its receipt leaves NAME.xjtmp; the
+  // rerun opens the ledger before it writes the receipt again.
+  test::TempDir dir;
+  Home home{dir / "home"};
+  std::string tmp = home.outbox() + "/receipts/2134000000-340102-000001.xjtmp";
+  REQUIRE(os::MakeDirectories(tmp, 0700).ok());
+  test::WriteFile(tmp + "/receipt.stmt", "xjtrust/1 receipt\nbundle: 21");
+  Result<Ledger> l = Ledger::Open(home);
+  CHECK_MESSAGE(l.ok(), l.status().ToString());
+  // A whole receipt folder with that content is refused, as before.
+  std::string whole = home.outbox() + "/receipts/2134000000-340102-000001";
+  REQUIRE(os::MakeDirectories(whole, 0700).ok());
+  test::WriteFile(whole + "/receipt.stmt", "xjtrust/1 receipt\nbundle: 21");
+  l = Status(Code::kInternal, "closed");
+  CHECK_FALSE(Ledger::Open(home).ok());
+}
+
 TEST_CASE("the ledger remembers who signed what each sender sent") {
   test::TempDir dir;
   Home home{dir / "home"};
