@@ -230,13 +230,7 @@ Result<TrustStore> TrustStore::Open(const Home& home) {
     return Error(Code::kNotFound, "{}/trust holds no root", home.root)
         .WithRemedy(Remedy::kInitWithRoot);
   }
-  for (const trust::SignedText& s : t.files_.schools) {
-    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
-    if (!list.ok()) return list.status().WithContext(s.name);
-    auto& held = t.school_lists_[list->county];
-    if (held.list.county.empty() || held.list.version < list->version)
-      held = {*list, s, trust::StatementSha256(s.text)};
-  }
+  XJ_RETURN_IF_ERROR(t.KeepNewestSchoolLists(t.files_.schools));
   return t;
 }
 
@@ -370,13 +364,7 @@ Status TrustStore::Add(const ChainFiles& verified) {
   XJ_RETURN_IF_ERROR(add(verified.certs, &files_.certs));
   XJ_RETURN_IF_ERROR(add(verified.crls, &files_.crls));
   XJ_RETURN_IF_ERROR(add(verified.schools, &files_.schools));
-  for (const trust::SignedText& s : verified.schools) {
-    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
-    if (!list.ok()) return list.status().WithContext(s.name);
-    auto& held = school_lists_[list->county];
-    if (held.list.county.empty() || held.list.version < list->version)
-      held = {*list, s, trust::StatementSha256(s.text)};
-  }
+  XJ_RETURN_IF_ERROR(KeepNewestSchoolLists(verified.schools));
   return os::SyncDirectory(dir);
 }
 
@@ -410,6 +398,18 @@ ChainFiles TrustStore::ChainFor(const trust::TrustedOffice& own) const {
     }
   }
   return c;
+}
+
+Status TrustStore::KeepNewestSchoolLists(
+    const std::vector<trust::SignedText>& lists) {
+  for (const trust::SignedText& s : lists) {
+    Result<ft::SchoolsStatement> list = ft::ParseSchools(s.text);
+    if (!list.ok()) return list.status().WithContext(s.name);
+    auto& held = school_lists_[list->county];
+    if (held.list.county.empty() || held.list.version < list->version)
+      held = {*list, s, trust::StatementSha256(s.text)};
+  }
+  return Status::Ok();
 }
 
 std::vector<trust::SignedText> TrustStore::SchoolListsWithin(

@@ -140,6 +140,9 @@ class TrustStore {
  private:
   Home home_;
   OfficeInfo office_;
+  // Parses `lists` into school_lists_, keeping the newest of each county.
+  Status KeepNewestSchoolLists(const std::vector<trust::SignedText>& lists);
+
   ChainFiles files_;
   std::map<std::string, trust::VerifiedSchools> school_lists_;
 };
